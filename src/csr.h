@@ -1,0 +1,35 @@
+/*
+ * distill — csr.h: compressed sparse row matrices, the numeric currency of
+ * the pipeline (user→item A, item→item S and B, and their transposes).
+ *
+ * Row r holds columns idx[ptr[r] .. ptr[r+1]) with values val[…]. Unless a
+ * producer documents otherwise, columns within a row are in ascending
+ * order. The struct owns its arrays.
+ */
+#ifndef DISTILL_CSR_H
+#define DISTILL_CSR_H
+
+#include <stdint.h>
+
+struct csr {
+	uint32_t nrows, ncols;
+	uint64_t nnz;
+	uint64_t *ptr;  /* nrows + 1 */
+	uint32_t *idx;  /* nnz */
+	float *val;     /* nnz */
+};
+
+void csr_init(struct csr *m);
+void csr_destroy(struct csr *m);
+/* Allocate for nrows x ncols with room for nnz entries (ptr zeroed). */
+void csr_alloc(struct csr *m, uint32_t nrows, uint32_t ncols, uint64_t nnz);
+/* out = transpose of m; columns of out rows ascending. */
+void csr_transpose(const struct csr *m, struct csr *out);
+/* Swap contents (used to publish a freshly computed result). */
+void csr_swap(struct csr *a, struct csr *b);
+static inline uint64_t csr_row_len(const struct csr *m, uint32_t r)
+{
+	return m->ptr[r + 1] - m->ptr[r];
+}
+
+#endif

@@ -1,0 +1,159 @@
+/*
+ * distill — explain.h: per-user queries over a fresh pipeline: top-N lists,
+ * `why`, `whynot`, evaluation against baselines, sweeps and export.
+ *
+ * All functions need the stages they read to be fresh; they return
+ * ERR_STATE otherwise (call pipeline_run first). Outputs are caller-owned
+ * structs released with the matching _destroy function.
+ */
+#ifndef DISTILL_EXPLAIN_H
+#define DISTILL_EXPLAIN_H
+
+#include "pipeline.h"
+
+/* One recommended item with its score and top contributing items. */
+#define REC_TOP_VIA 3
+struct rec_entry {
+	uint32_t item;
+	int rank;                 /* 1-based */
+	double score;             /* D_uj */
+	bool hit;                 /* in the user's held-out set */
+	uint32_t via[REC_TOP_VIA];/* largest contributing items, NO_ITEM pad */
+	double via_contrib[REC_TOP_VIA];
+};
+
+struct rec_list {
+	uint32_t user;
+	size_t n;
+	struct rec_entry *e;
+};
+
+/* Top-n for one user from the recommend stage (n <= rec.L). */
+int rec_user(struct pipeline *pl, uint32_t user, int n, struct rec_list *out,
+    struct err *err);
+void rec_list_destroy(struct rec_list *l);
+
+/* Write every user's list as CSV (user,rank,item,score,title) or JSON
+ * (by file extension .json). Written to a temporary file then renamed. */
+int rec_write_all(struct pipeline *pl, const char *path, struct err *err);
+
+/* A path u → i → j and its contribution to D_uj. */
+struct why_path {
+	uint32_t via;             /* i ∈ N(u) */
+	double a;                 /* A_ui */
+	double b;                 /* B_ij */
+	double contrib;           /* A_ui · B_ij · iw(j): sums to score */
+	double share;             /* contrib / score */
+};
+
+/* A relation i → j (i ∈ N(u)) that was cut somewhere in the pipeline. */
+struct why_cut {
+	uint32_t via;
+	enum cut_reason reason;
+	double cooc;              /* C_ij */
+	double sim;               /* s_ij */
+	int row_rank;             /* rank of j in row i before top-k (1-based) */
+	double alpha;             /* disparity α_ij (backbone) or NAN */
+	double score;             /* classifier score (learned) or NAN */
+	double would_add;         /* A_ui · s_ij · iw(j) */
+};
+
+struct why_out {
+	uint32_t user, item;
+	bool seen;                /* j ∈ N(u): never recommended */
+	double raw;               /* R_uj */
+	double info;              /* I(j) bits */
+	double iw;                /* 2^(β I(j)) */
+	double score;             /* D_uj = raw · iw */
+	int rank;                 /* in the final list, 0 when absent */
+	int rank_uncalibrated;    /* rank by D alone, 0 when beyond 5N */
+	double calib_effect;      /* rank_uncalibrated - rank (0 if λ = 0) */
+	size_t npaths;
+	struct why_path *paths;   /* by descending contrib */
+	size_t ncuts;
+	struct why_cut *cuts;     /* by descending would_add */
+};
+
+int explain_why(struct pipeline *pl, uint32_t user, uint32_t item,
+    struct why_out *out, struct err *err);
+void why_out_destroy(struct why_out *w);
+
+enum whynot_reason {
+	WHYNOT_IN_LIST,           /* it is recommended (rank given) */
+	WHYNOT_SEEN,              /* in the user's training items */
+	WHYNOT_NO_PATH,           /* no co-occurrence with any N(u) item */
+	WHYNOT_PATHS_CUT,         /* co-occurs, but every relation was cut */
+	WHYNOT_OUTRANKED,         /* has a score, below the N-th */
+	WHYNOT_CALIBRATED         /* in the top by score, pushed out by λ */
+};
+const char *whynot_reason_name(enum whynot_reason r);
+
+struct whynot_out {
+	struct why_out why;       /* paths and cuts as for why */
+	enum whynot_reason reason;
+	int n;                    /* list length considered (rec.n) */
+	int rank_full;            /* rank among all candidates, 0 if none */
+	double nth_score;         /* score of the N-th recommended item */
+	double gap;               /* nth_score - score (> 0 when outranked) */
+	/* The smallest single change found among abstract.threshold,
+	 * abstract.topk and filter.alpha that puts the item into the top-N
+	 * (found by re-running on a scratch copy). */
+	bool has_fix;
+	char fix_param[64];
+	char fix_value[64];
+	int fix_rank;
+};
+
+int explain_whynot(struct pipeline *pl, uint32_t user, uint32_t item,
+    struct whynot_out *out, struct err *err);
+void whynot_out_destroy(struct whynot_out *w);
+
+/* Baselines on the same split and target as the pipeline. */
+enum baseline { BASE_POP, BASE_RANDOM, BASE_ITEMKNN, BASE_RP3, BASE__COUNT };
+const char *baseline_name(enum baseline b);
+int eval_baseline(struct pipeline *pl, enum baseline b,
+    struct eval_result *out, struct err *err);
+
+/* Refit on all of train and evaluate the test split (eval --test); the
+ * pipeline's eval.target is restored afterwards. */
+int eval_test(struct pipeline *pl, struct eval_result *out, struct err *err);
+
+/* sweep PARAM FROM TO STEP: rerun from the parameter's stage per value.
+ * The parameter is restored afterwards. */
+struct sweep_point {
+	char value[64];
+	struct eval_result ev;
+	double ms;                /* time to rerun and evaluate */
+};
+struct sweep_out {
+	char param[64];
+	size_t n;
+	struct sweep_point *pt;
+};
+int pipeline_sweep(struct pipeline *pl, const char *param, double from,
+    double to, double step, struct sweep_out *out, struct err *err);
+void sweep_out_destroy(struct sweep_out *s);
+
+/* Community profile of a user: pi_u(c) for the communities they touch,
+ * largest first. */
+struct profile_entry {
+	uint32_t comm;
+	double share;
+};
+struct user_profile {
+	size_t n;
+	struct profile_entry *e;
+	double entropy;
+};
+int user_profile(struct pipeline *pl, uint32_t user, struct user_profile *out,
+    struct err *err);
+void user_profile_destroy(struct user_profile *p);
+
+/* export STAGE FILE: graphml, dot, csv (edge list) or json, by extension
+ * or explicit format ("graphml", "dot", "csv", "json"; NULL = extension).
+ * Stages with a graph: graph (U–I), abstract (S), filter (B), distill
+ * (A as user→item). Temp file + rename. */
+int export_stage(struct pipeline *pl, enum stage s, const char *path,
+    const char *format, struct err *err);
+
+#endif

@@ -1,0 +1,339 @@
+/*
+ * distill — params.c: the parameter table (the one place parameters are
+ * listed), parsing with range checks, formatting and stage ownership.
+ */
+#include "params.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const stage_names[STAGE__COUNT] = {
+	"load", "graph", "abstract", "filter", "distill", "recommend",
+};
+
+const char *stage_name(enum stage s)
+{
+	return (unsigned)s < STAGE__COUNT ? stage_names[s] : "?";
+}
+
+int stage_lookup(const char *name)
+{
+	for (int s = 0; s < STAGE__COUNT; s++)
+		if (strcmp(name, stage_names[s]) == 0)
+			return s;
+	return -1;
+}
+
+static const char *const c_split[] = {
+	"random", "temporal", "leave-last", "given", NULL };
+static const char *const c_weight[] = { "binary", "rating", "log", NULL };
+static const char *const c_metric[] = {
+	"cosine", "jaccard", "asym", "p3", "rp3", NULL };
+static const char *const c_cluster[] = { "leiden", "louvain", "none", NULL };
+static const char *const c_filter[] = {
+	"none", "backbone", "learned", NULL };
+static const char *const c_model[] = { "logistic", "svm", NULL };
+static const char *const c_ideal[] = { "min", "all", NULL };
+static const char *const c_target[] = { "valid", "test", NULL };
+
+#define BIG 1e9
+
+static const struct param_def defs[P__COUNT] = {
+	[P_SPLIT_METHOD] = { "split.method", PT_ENUM, STAGE_LOAD, 0, 0,
+	    c_split, "random", NULL,
+	    "how test interactions are held out per user" },
+	[P_SPLIT_TEST_FRACTION] = { "split.test_fraction", PT_REAL,
+	    STAGE_LOAD, 0.01, 0.9, NULL, "0.2", "0.05",
+	    "share of each user's interactions held out for test" },
+	[P_SPLIT_VALIDATION] = { "split.validation", PT_FRACGIVEN,
+	    STAGE_LOAD, 0, 0.9, NULL, "0.1", "0.05",
+	    "share of training carved out for validation, or 'given'" },
+	[P_SPLIT_SEED] = { "split.seed", PT_INT, STAGE_LOAD, 0, 2147483647,
+	    NULL, "42", "1", "seed of the random split" },
+	[P_GRAPH_MIN_RATING] = { "graph.min_rating", PT_REAL, STAGE_GRAPH,
+	    -BIG, BIG, NULL, "0", "0.5",
+	    "interactions rated at least this are positive (implicit: all)" },
+	[P_GRAPH_MIN_USER_DEGREE] = { "graph.min_user_degree", PT_INT,
+	    STAGE_GRAPH, 0, 1000000, NULL, "0", "1",
+	    "k-core: drop users with fewer positives (iterated)" },
+	[P_GRAPH_MIN_ITEM_DEGREE] = { "graph.min_item_degree", PT_INT,
+	    STAGE_GRAPH, 0, 1000000, NULL, "0", "1",
+	    "k-core: drop items with fewer positives (iterated)" },
+	[P_GRAPH_WEIGHTING] = { "graph.weighting", PT_ENUM, STAGE_GRAPH, 0, 0,
+	    c_weight, "binary", NULL,
+	    "edge weight w_ui: 1, the rating, or 1 + log(rating)" },
+	[P_ABSTRACT_METRIC] = { "abstract.metric", PT_ENUM, STAGE_ABSTRACT,
+	    0, 0, c_metric, "rp3", NULL, "item-item similarity" },
+	[P_ABSTRACT_SHRINK] = { "abstract.shrink", PT_REAL, STAGE_ABSTRACT,
+	    0, BIG, NULL, "0", "5",
+	    "shrink term h added to the denominator (cosine, asym)" },
+	[P_ABSTRACT_ASYM_ALPHA] = { "abstract.asym_alpha", PT_REAL,
+	    STAGE_ABSTRACT, 0, 1, NULL, "0.5", "0.05",
+	    "asymmetry a of the asym metric" },
+	[P_ABSTRACT_ALPHA] = { "abstract.alpha", PT_REAL, STAGE_ABSTRACT,
+	    0, 5, NULL, "1", "0.1",
+	    "exponent alpha on the random-walk probabilities (p3, rp3)" },
+	[P_ABSTRACT_BETA] = { "abstract.beta", PT_REAL, STAGE_ABSTRACT,
+	    0, 2, NULL, "0.5", "0.05",
+	    "popularity penalty beta: divide by deg(j)^beta (rp3)" },
+	[P_ABSTRACT_THRESHOLD] = { "abstract.threshold", PT_REAL,
+	    STAGE_ABSTRACT, 0, BIG, NULL, "0", "0.01",
+	    "keep similarities s_ij >= threshold" },
+	[P_ABSTRACT_TOPK] = { "abstract.topk", PT_INT, STAGE_ABSTRACT,
+	    0, 1000000, NULL, "100", "10",
+	    "keep the k most similar items per item (0 = all)" },
+	[P_ABSTRACT_CLUSTER] = { "abstract.cluster", PT_ENUM, STAGE_ABSTRACT,
+	    0, 0, c_cluster, "leiden", NULL,
+	    "community detection on the symmetrised similarity graph" },
+	[P_ABSTRACT_RESOLUTION] = { "abstract.resolution", PT_REAL,
+	    STAGE_ABSTRACT, 0.01, 100, NULL, "1", "0.1",
+	    "modularity resolution gamma of the community detection" },
+	[P_ABSTRACT_SEED] = { "abstract.seed", PT_INT, STAGE_ABSTRACT,
+	    0, 2147483647, NULL, "42", "1",
+	    "seed of the community detection" },
+	[P_FILTER_METHOD] = { "filter.method", PT_ENUM, STAGE_FILTER, 0, 0,
+	    c_filter, "none", NULL, "how relations are pruned" },
+	[P_FILTER_ALPHA] = { "filter.alpha", PT_REAL, STAGE_FILTER,
+	    1e-9, 1, NULL, "0.05", "0.01",
+	    "disparity filter: keep edges with significance below alpha" },
+	[P_FILTER_VAL_FRACTION] = { "filter.val_fraction", PT_REAL,
+	    STAGE_FILTER, 0.01, 0.9, NULL, "0.2", "0.05",
+	    "learned filter: share of each user's training held out for labels" },
+	[P_FILTER_MODEL] = { "filter.model", PT_ENUM, STAGE_FILTER, 0, 0,
+	    c_model, "logistic", NULL, "learned filter: classifier" },
+	[P_FILTER_MIN_SCORE] = { "filter.min_score", PT_REAL, STAGE_FILTER,
+	    0, 1, NULL, "0.5", "0.05",
+	    "learned filter: keep edges scored at least this" },
+	[P_FILTER_SEED] = { "filter.seed", PT_INT, STAGE_FILTER,
+	    0, 2147483647, NULL, "42", "1",
+	    "learned filter: seed of the fit/validation split and SVM" },
+	[P_DISTILL_ALPHA] = { "distill.alpha", PT_REAL, STAGE_DISTILL,
+	    0, 5, NULL, "1", "0.1",
+	    "exponent on the user's normalised weights A_ui" },
+	[P_DISTILL_BETA] = { "distill.beta", PT_REAL, STAGE_DISTILL,
+	    -1, 2, NULL, "0", "0.05",
+	    "information weight: multiply by 2^(beta*I(j)) = p(j)^-beta" },
+	[P_DISTILL_CALIBRATE] = { "distill.calibrate", PT_REAL, STAGE_DISTILL,
+	    0, 1, NULL, "0", "0.05",
+	    "calibration lambda: trade score for community coverage (KL)" },
+	[P_REC_N] = { "rec.n", PT_INT, STAGE_RECOMMEND, 1, 1000, NULL, "10",
+	    "1", "length of the recommendation list shown by rec" },
+	[P_EVAL_K] = { "eval.k", PT_INTLIST, STAGE_RECOMMEND, 1, 1000, NULL,
+	    "10", NULL, "cut-offs k of the evaluation (comma-separated list)" },
+	[P_EVAL_NDCG_IDEAL] = { "eval.ndcg_ideal", PT_ENUM, STAGE_RECOMMEND,
+	    0, 0, c_ideal, "min", NULL,
+	    "IDCG over min(k,|T_u|) positions or over all of T_u" },
+	[P_EVAL_TARGET] = { "eval.target", PT_ENUM, STAGE_GRAPH, 0, 0,
+	    c_target, "valid", NULL,
+	    "fit on train minus validation and score validation, or fit on "
+	    "train and score test" },
+};
+
+const struct param_def *params_def(enum param_id id)
+{
+	return (unsigned)id < P__COUNT ? &defs[id] : NULL;
+}
+
+int params_lookup(const char *name)
+{
+	for (int i = 0; i < P__COUNT; i++)
+		if (strcmp(defs[i].name, name) == 0)
+			return i;
+	return -1;
+}
+
+void params_init(struct params *p)
+{
+	memset(p, 0, sizeof *p);
+	for (int i = 0; i < P__COUNT; i++) {
+		struct err e;
+		if (params_set_id(p, i, defs[i].def, &e) < 0)
+			abort(); /* a bad default is a programming error */
+	}
+}
+
+/* Parse a whole string as a finite double. */
+static bool parse_real(const char *s, double *out)
+{
+	char *end;
+	errno = 0;
+	double d = strtod(s, &end);
+	if (end == s || *end != '\0' || errno == ERANGE || !isfinite(d))
+		return false;
+	*out = d;
+	return true;
+}
+
+static bool parse_long(const char *s, long *out)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	if (end == s || *end != '\0' || errno == ERANGE)
+		return false;
+	*out = v;
+	return true;
+}
+
+static int range_error(const struct param_def *d, const char *text,
+    struct err *err)
+{
+	return err_set(err, ERR_INVAL, "%s: '%s' is out of range, expected "
+	    "%s in [%g, %g]", d->name, text,
+	    d->type == PT_INT || d->type == PT_INTLIST ? "an integer" :
+	    "a number", d->min, d->max);
+}
+
+static int set_enum(const struct param_def *d, struct param_value *v,
+    const char *text, struct err *err)
+{
+	char list[256] = "";
+	for (int c = 0; d->choices[c]; c++) {
+		if (strcmp(d->choices[c], text) == 0) {
+			v->choice = c;
+			return 0;
+		}
+		snprintf(list + strlen(list), sizeof list - strlen(list),
+		    "%s%s", c ? ", " : "", d->choices[c]);
+	}
+	return err_set(err, ERR_INVAL, "%s: '%s' is not a choice, expected "
+	    "one of %s", d->name, text, list);
+}
+
+static int set_list(const struct param_def *d, struct param_value *v,
+    const char *text, struct err *err)
+{
+	struct param_value nv = *v;
+	char buf[256];
+	snprintf(buf, sizeof buf, "%s", text);
+	nv.nlist = 0;
+	for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok;
+	    tok = strtok_r(NULL, ",", &save)) {
+		long x;
+		if (nv.nlist == PARAM_LIST_MAX)
+			return err_set(err, ERR_INVAL, "%s: at most %d values",
+			    d->name, PARAM_LIST_MAX);
+		if (!parse_long(tok, &x))
+			return err_set(err, ERR_INVAL, "%s: '%s' is not an "
+			    "integer list like 5,10,20", d->name, text);
+		if (x < d->min || x > d->max)
+			return range_error(d, tok, err);
+		nv.list[nv.nlist++] = (int)x;
+	}
+	if (nv.nlist == 0)
+		return err_set(err, ERR_INVAL, "%s: expected at least one "
+		    "integer", d->name);
+	*v = nv;
+	return 0;
+}
+
+int params_set_id(struct params *p, enum param_id id, const char *text,
+    struct err *err)
+{
+	const struct param_def *d = params_def(id);
+	struct param_value *v = &p->v[id];
+	double r;
+	long l;
+
+	switch (d->type) {
+	case PT_ENUM:
+		return set_enum(d, v, text, err);
+	case PT_INTLIST:
+		return set_list(d, v, text, err);
+	case PT_INT:
+		if (!parse_long(text, &l))
+			return err_set(err, ERR_INVAL, "%s: '%s' is not an "
+			    "integer", d->name, text);
+		if (l < d->min || l > d->max)
+			return range_error(d, text, err);
+		v->integer = l;
+		v->real = (double)l;
+		return 0;
+	case PT_FRACGIVEN:
+		if (strcmp(text, "given") == 0) {
+			v->real = -1;
+			return 0;
+		}
+		/* FALLTHROUGH */
+	case PT_REAL:
+		if (!parse_real(text, &r))
+			return err_set(err, ERR_INVAL, "%s: '%s' is not a "
+			    "number%s", d->name, text, d->type == PT_FRACGIVEN ?
+			    " or 'given'" : "");
+		if (r < d->min || r > d->max)
+			return range_error(d, text, err);
+		v->real = r;
+		return 0;
+	}
+	return err_set(err, ERR_INVAL, "%s: bad type", d->name);
+}
+
+int params_set(struct params *p, const char *name, const char *text,
+    struct err *err)
+{
+	int id = params_lookup(name);
+	if (id < 0)
+		return err_set(err, ERR_NOTFOUND, "unknown parameter '%s'",
+		    name);
+	return params_set_id(p, id, text, err);
+}
+
+void params_format(const struct params *p, enum param_id id, char *buf,
+    size_t size)
+{
+	const struct param_def *d = params_def(id);
+	const struct param_value *v = &p->v[id];
+	size_t n = 0;
+
+	buf[0] = '\0';
+	switch (d->type) {
+	case PT_ENUM:
+		snprintf(buf, size, "%s", d->choices[v->choice]);
+		break;
+	case PT_INT:
+		snprintf(buf, size, "%ld", v->integer);
+		break;
+	case PT_FRACGIVEN:
+		if (v->real < 0) {
+			snprintf(buf, size, "given");
+			break;
+		}
+		/* FALLTHROUGH */
+	case PT_REAL:
+		snprintf(buf, size, "%.10g", v->real);
+		break;
+	case PT_INTLIST:
+		for (int i = 0; i < v->nlist && n < size; i++)
+			n += snprintf(buf + n, size - n, "%s%d", i ? "," : "",
+			    v->list[i]);
+		break;
+	}
+}
+
+bool params_is_default(const struct params *p, enum param_id id)
+{
+	char a[256], b[256];
+	struct params d;
+	params_format(p, id, a, sizeof a);
+	params_set_id(&d, id, defs[id].def, NULL);
+	params_format(&d, id, b, sizeof b);
+	return strcmp(a, b) == 0;
+}
+
+bool params_stage_differs(const struct params *a, const struct params *b,
+    enum stage s)
+{
+	for (int i = 0; i < P__COUNT; i++) {
+		char x[256], y[256];
+		if (defs[i].stage != s)
+			continue;
+		params_format(a, i, x, sizeof x);
+		params_format(b, i, y, sizeof y);
+		if (strcmp(x, y) != 0)
+			return true;
+	}
+	return false;
+}

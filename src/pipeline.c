@@ -1,0 +1,281 @@
+/*
+ * distill — pipeline.c: owns the stage order, the per-stage cache and its
+ * invalidation, timings, and the load/set entry points. A stage is computed
+ * into a temporary and published only on success, so failures and
+ * cancellations never destroy the previous result.
+ */
+#include "pipeline.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void pipeline_init(struct pipeline *pl)
+{
+	memset(pl, 0, sizeof *pl);
+	params_init(&pl->params);
+}
+
+static void free_lopts(struct load_opts *o)
+{
+	free((char *)o->user_col);
+	free((char *)o->item_col);
+	free((char *)o->rating_col);
+	free((char *)o->time_col);
+	free((char *)o->items_path);
+	free((char *)o->test_path);
+	free((char *)o->valid_path);
+	memset(o, 0, sizeof *o);
+}
+
+static char *dup_or_null(const char *s)
+{
+	return s ? xstrdup(s) : NULL;
+}
+
+static void copy_lopts(struct load_opts *dst, const struct load_opts *src)
+{
+	dst->format = src->format;
+	dst->delim = src->delim;
+	dst->user_col = dup_or_null(src->user_col);
+	dst->item_col = dup_or_null(src->item_col);
+	dst->rating_col = dup_or_null(src->rating_col);
+	dst->time_col = dup_or_null(src->time_col);
+	dst->items_path = dup_or_null(src->items_path);
+	dst->test_path = dup_or_null(src->test_path);
+	dst->valid_path = dup_or_null(src->valid_path);
+}
+
+/* Free the output of stage s (whether fresh or stale). */
+static void drop_stage(struct pipeline *pl, enum stage s)
+{
+	switch (s) {
+	case STAGE_LOAD: split_out_destroy(&pl->split); break;
+	case STAGE_GRAPH: graph_out_destroy(&pl->graph); break;
+	case STAGE_ABSTRACT: abstract_out_destroy(&pl->abs); break;
+	case STAGE_FILTER: filter_out_destroy(&pl->filt); break;
+	case STAGE_DISTILL: distill_out_destroy(&pl->dist); break;
+	case STAGE_RECOMMEND: rec_out_destroy(&pl->rec); break;
+	default: break;
+	}
+	pl->have[s] = pl->fresh[s] = false;
+}
+
+void pipeline_destroy(struct pipeline *pl)
+{
+	for (int s = STAGE__COUNT - 1; s >= 0; s--)
+		drop_stage(pl, s);
+	if (pl->ds) {
+		dataset_destroy(pl->ds);
+		free(pl->ds);
+	}
+	free_lopts(&pl->lopts);
+	memset(pl, 0, sizeof *pl);
+}
+
+void pipeline_invalidate(struct pipeline *pl, enum stage s)
+{
+	for (int i = s; i < STAGE__COUNT; i++)
+		pl->fresh[i] = false;
+}
+
+enum stage pipeline_first_stale(const struct pipeline *pl)
+{
+	for (int s = 0; s < STAGE__COUNT; s++)
+		if (!pl->fresh[s])
+			return s;
+	return STAGE__COUNT;
+}
+
+int pipeline_load(struct pipeline *pl, const char *path,
+    const struct load_opts *opts, struct err *err)
+{
+	struct load_opts none = { 0 };
+	struct dataset *ds = xcalloc(1, sizeof *ds);
+	if (!opts)
+		opts = &none;
+	if (dataset_load(ds, path, opts, &pl->hooks, err) < 0) {
+		free(ds);
+		return -1;
+	}
+	for (int s = STAGE__COUNT - 1; s >= 0; s--)
+		drop_stage(pl, s);
+	if (pl->ds) {
+		dataset_destroy(pl->ds);
+		free(pl->ds);
+	}
+	pl->ds = ds;
+	free_lopts(&pl->lopts);
+	copy_lopts(&pl->lopts, opts);
+	/* A given test file fixes the split; a given validation file fixes
+	 * validation. Without them a previous `given` makes no sense. */
+	if (ds->has_test)
+		params_set_id(&pl->params, P_SPLIT_METHOD, "given", NULL);
+	else if (params_enum(&pl->params, P_SPLIT_METHOD) == SPLIT_GIVEN)
+		params_set_id(&pl->params, P_SPLIT_METHOD, "random", NULL);
+	if (ds->has_valid)
+		params_set_id(&pl->params, P_SPLIT_VALIDATION, "given", NULL);
+	else if (params_real(&pl->params, P_SPLIT_VALIDATION) < 0)
+		params_set_id(&pl->params, P_SPLIT_VALIDATION, "0.1", NULL);
+	pipeline_invalidate(pl, STAGE_LOAD);
+	return 0;
+}
+
+/* Check a parameter value that is only meaningful with the dataset. */
+static int check_given(const struct pipeline *pl, const struct params *np,
+    struct err *err)
+{
+	if (params_enum(np, P_SPLIT_METHOD) == SPLIT_GIVEN &&
+	    (!pl->ds || !pl->ds->has_test))
+		return err_set(err, ERR_INVAL, "split.method: 'given' needs a "
+		    "test file: load TRAIN --test TEST");
+	if (params_real(np, P_SPLIT_VALIDATION) < 0 &&
+	    (!pl->ds || !pl->ds->has_valid))
+		return err_set(err, ERR_INVAL, "split.validation: 'given' "
+		    "needs a validation file: load TRAIN --valid FILE");
+	return 0;
+}
+
+/* Invalidate from the earliest stage whose parameters differ. */
+static void invalidate_changed(struct pipeline *pl, const struct params *old)
+{
+	for (int s = 0; s < STAGE__COUNT; s++)
+		if (params_stage_differs(old, &pl->params, s)) {
+			pipeline_invalidate(pl, s);
+			return;
+		}
+}
+
+int pipeline_set(struct pipeline *pl, const char *name, const char *value,
+    struct err *err)
+{
+	struct params np = pl->params;
+	if (params_set(&np, name, value, err) < 0)
+		return -1;
+	if (check_given(pl, &np, err) < 0)
+		return -1;
+	pipeline_set_all(pl, &np);
+	return 0;
+}
+
+void pipeline_set_all(struct pipeline *pl, const struct params *p)
+{
+	struct params old = pl->params;
+	pl->params = *p;
+	invalidate_changed(pl, &old);
+}
+
+/* Run one stage into a temporary; publish on success. */
+static int run_stage(struct pipeline *pl, enum stage s, struct err *err)
+{
+	double t0 = util_now_ms();
+	int rc = -1;
+
+#define RUN(field, fn, destroy) do {                     \
+		__typeof__(pl->field) tmp;               \
+		memset(&tmp, 0, sizeof tmp);             \
+		rc = fn(pl, &tmp, err);                  \
+		if (rc < 0) {                            \
+			destroy(&tmp);                   \
+			break;                           \
+		}                                        \
+		destroy(&pl->field);                     \
+		pl->field = tmp;                         \
+	} while (0)
+
+	switch (s) {
+	case STAGE_LOAD: RUN(split, split_run, split_out_destroy); break;
+	case STAGE_GRAPH: RUN(graph, graph_run, graph_out_destroy); break;
+	case STAGE_ABSTRACT:
+		RUN(abs, abstract_run, abstract_out_destroy);
+		break;
+	case STAGE_FILTER: RUN(filt, filter_run, filter_out_destroy); break;
+	case STAGE_DISTILL:
+		RUN(dist, distill_run, distill_out_destroy);
+		break;
+	case STAGE_RECOMMEND:
+		RUN(rec, recommend_run, rec_out_destroy);
+		break;
+	default:
+		break;
+	}
+#undef RUN
+	if (rc < 0)
+		return err_prefix(err, "%s", stage_name(s));
+	pl->ms[s] = util_now_ms() - t0;
+	pl->have[s] = pl->fresh[s] = true;
+	return 0;
+}
+
+int pipeline_run(struct pipeline *pl, enum stage upto, struct err *err)
+{
+	if (!pl->ds)
+		return err_set(err, ERR_STATE, "no dataset loaded: use "
+		    "load FILE first");
+	if ((unsigned)upto >= STAGE__COUNT)
+		upto = STAGE_RECOMMEND;
+	for (int s = 0; s <= (int)upto; s++) {
+		if (pl->fresh[s])
+			continue;
+		if (hooks_cancelled(&pl->hooks))
+			return err_set(err, ERR_INTERRUPTED, "interrupted "
+			    "before %s", stage_name(s));
+		pipeline_invalidate(pl, s);
+		if (run_stage(pl, s, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------ load stage */
+
+int split_run(struct pipeline *pl, struct split_out *out, struct err *err)
+{
+	const struct dataset *ds = pl->ds;
+	out->part = xmalloc(ds->n ? ds->n : 1);
+	if (split_assign(ds, &pl->params, out->part, err) < 0)
+		return -1;
+	uint8_t *seen_t = xcalloc(ds->users.n ? ds->users.n : 1, 1);
+	for (size_t k = 0; k < ds->n; k++) {
+		uint8_t p = out->part[k];
+		out->n_train += p == PART_TRAIN;
+		out->n_valid += p == PART_VALID;
+		out->n_test += p == PART_TEST;
+		seen_t[ds->user[k]] |= (uint8_t)(1u << p);
+	}
+	for (uint32_t u = 0; u < ds->users.n; u++) {
+		out->users_with_test += (seen_t[u] >> PART_TEST) & 1;
+		out->users_with_valid += (seen_t[u] >> PART_VALID) & 1;
+	}
+	free(seen_t);
+	return 0;
+}
+
+void split_out_destroy(struct split_out *o)
+{
+	free(o->part);
+	memset(o, 0, sizeof *o);
+}
+
+/* --------------------------------------------------------------- lookups */
+
+int64_t pipeline_user(const struct pipeline *pl, const char *id,
+    struct err *err)
+{
+	if (!pl->ds)
+		return err_set(err, ERR_STATE, "no dataset loaded");
+	int64_t u = idmap_find(&pl->ds->users, id, strlen(id));
+	if (u < 0)
+		return err_set(err, ERR_NOTFOUND, "unknown user '%s'", id);
+	return u;
+}
+
+int64_t pipeline_item(const struct pipeline *pl, const char *id,
+    struct err *err)
+{
+	if (!pl->ds)
+		return err_set(err, ERR_STATE, "no dataset loaded");
+	int64_t i = idmap_find(&pl->ds->items, id, strlen(id));
+	if (i < 0)
+		return err_set(err, ERR_NOTFOUND, "unknown item '%s'", id);
+	return i;
+}

@@ -1,0 +1,253 @@
+/*
+ * distill — pipeline.h: the engine's public interface. The UI includes
+ * this header (and the headers it includes) and nothing else from src/.
+ *
+ * A struct pipeline owns the loaded dataset, the parameters, and the cached
+ * output of every stage:
+ *
+ *   load ─▶ graph ─▶ abstract ─▶ filter ─▶ distill ─▶ recommend
+ *
+ * Each stage is one file with one entry point `<stage>_run(pl, out, err)`
+ * that reads the outputs of earlier stages from `pl` and writes a fresh
+ * caller-initialised `out`. pipeline_run() computes stale stages into
+ * temporaries and publishes each only when it succeeded, so a failed or
+ * cancelled stage leaves its previous result (marked stale) in place.
+ * Changing a parameter marks its owning stage and every later stage stale,
+ * never an earlier one.
+ *
+ * No function here prints; results are plain structs that the UI renders.
+ */
+#ifndef DISTILL_PIPELINE_H
+#define DISTILL_PIPELINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "csr.h"
+#include "dataset.h"
+#include "params.h"
+#include "stats.h"
+#include "util.h"
+
+#define NO_ITEM UINT32_MAX
+
+/* ---------------------------------------------------------------- load */
+
+/* The split of the loaded interactions (output of the load stage). */
+struct split_out {
+	uint8_t *part;          /* ds->n entries, enum part */
+	uint64_t n_train, n_valid, n_test;
+	uint32_t users_with_test, users_with_valid;
+};
+
+/* --------------------------------------------------------------- graph */
+
+struct graph_stats {
+	uint32_t n_users, n_items;   /* with at least one fit positive */
+	uint64_t n_edges;            /* fit positives */
+	double density;              /* n_edges / (n_users * n_items) */
+	struct dist_summary user_deg, item_deg;
+	struct histogram user_hist, item_hist;
+	uint32_t n_components;       /* weakly connected, isolated excluded */
+	uint32_t largest_component;  /* vertices (users + items) */
+	uint64_t n_negative;         /* fit interactions below min_rating */
+	uint32_t kcore_users_removed, kcore_items_removed;
+	uint64_t n_truth;            /* held-out positives of the target */
+	uint32_t n_truth_users;      /* users with at least one */
+};
+
+struct graph_out {
+	/* users x items over all dataset ids; fit positives with weight
+	 * w_ui; columns ascending. "fit" is train minus validation when
+	 * eval.target = valid, all of train when eval.target = test. */
+	struct csr ui;
+	struct csr iu;          /* transpose: items x users */
+	/* users x items: held-out positives of the target split (validation
+	 * or test), value 1; only users/items that survive in `ui`. */
+	struct csr truth;
+	void *igraph;           /* igraph_t*, directed bipartite user→item,
+	                           vertices 0..U-1 users, U..U+I-1 items */
+	struct graph_stats st;
+};
+
+/* ------------------------------------------------------------ abstract */
+
+struct abstract_stats {
+	uint64_t candidate_pairs;   /* ordered pairs i≠j with C_ij > 0 */
+	uint64_t kept_edges;        /* edges of S */
+	uint64_t cut_threshold;     /* candidates with s_ij < threshold */
+	uint64_t cut_topk;          /* candidates beyond top-k */
+	struct histogram sim_hist;  /* of candidate similarities, marker =
+	                               threshold */
+	struct dist_summary out_deg, in_deg;
+	uint32_t n_components, largest_component;
+	double clustering;          /* global transitivity of symmetrised S */
+	uint32_t n_communities;
+	double modularity;
+	struct dist_summary comm_size;
+};
+
+struct abstract_out {
+	/* items x items: kept similarities. Rows sorted by descending s_ij,
+	 * ties by ascending j, so position in the row is the rank. */
+	struct csr S;
+	uint32_t *community;        /* per item (every item has one) */
+	uint32_t n_comm;
+	uint32_t *comm_size;        /* n_comm */
+	uint32_t *comm_order;       /* communities by descending size */
+	float *user_entropy;        /* per user: H(u) in bits */
+	struct abstract_stats st;
+};
+
+/* -------------------------------------------------------------- filter */
+
+enum cut_reason {
+	CUT_NONE = 0,     /* kept */
+	CUT_THRESHOLD,    /* abstract.threshold */
+	CUT_TOPK,         /* abstract.topk */
+	CUT_BACKBONE,     /* filter.alpha (disparity filter) */
+	CUT_LEARNED,      /* filter.min_score (classifier) */
+	CUT_SELF          /* j = i */
+};
+const char *cut_reason_name(enum cut_reason r);
+
+#define FILTER_NFEATURES 7
+
+struct filter_stats {
+	uint64_t kept, removed;
+	uint64_t removed_backbone, removed_learned;
+	double mean_reach_loss;     /* mean over users of the share of
+	                               candidates reachable via S but not B */
+	double max_reach_loss;
+	/* learned only */
+	uint64_t n_train_edges, n_train_pos;
+	double auc;                 /* validation AUC, NAN otherwise */
+};
+
+struct filter_out {
+	struct csr B;        /* kept edges of S, same row order as S */
+	/* per edge of abstract.S (S.nnz entries): */
+	float *alpha;        /* disparity significance α_ij (always computed) */
+	float *score;        /* classifier score, NAN unless learned */
+	uint8_t *kept;       /* 1 if in B */
+	/* learned only: weights over the FILTER_NFEATURES standardised
+	 * features followed by the bias */
+	double weight[FILTER_NFEATURES + 1];
+	bool has_model;
+	struct filter_stats st;
+};
+
+extern const char *const filter_feature_names[FILTER_NFEATURES];
+
+/* ------------------------------------------------------------- distill */
+
+struct distill_out {
+	struct csr A;        /* users x items: A_ui = (w_ui/Σ w_uk)^alpha */
+	float *info;         /* per item: I(j) = -log2 p(j), NAN if deg 0 */
+	float *iw;           /* per item: 2^(beta*I(j)) */
+	struct histogram info_hist;   /* of I(j) over items with deg > 0 */
+	struct dist_summary iw_sum;
+};
+
+/* ----------------------------------------------------------- recommend */
+
+struct eval_row {
+	int k;
+	double precision, recall, ndcg, map, mrr, hitrate;
+	double coverage;     /* distinct recommended items / items */
+	double novelty;      /* mean I(j) of recommended items */
+	double arp;          /* mean popularity deg(j) of recommended items */
+	double gini;         /* Gini of exposure over all items */
+	double ile;          /* mean intra-list community entropy (bits) */
+};
+
+struct eval_result {
+	enum eval_target target;
+	uint32_t n_users;    /* users with at least one held-out item */
+	int nk;
+	struct eval_row row[PARAM_LIST_MAX];
+	double ms;
+};
+
+struct rec_out {
+	uint32_t n_users, L;  /* L = max(rec.n, max eval.k) */
+	uint32_t *items;      /* n_users * L, NO_ITEM past len[u] */
+	float *scores;        /* D_uj of items[] */
+	uint32_t *len;        /* per user */
+	struct eval_result ev;
+};
+
+/* --------------------------------------------------------------- pipeline */
+
+struct pipeline {
+	struct dataset *ds;          /* NULL until a load succeeds */
+	struct load_opts lopts;      /* of the current dataset (strings owned) */
+	struct params params;
+	struct hooks hooks;
+	bool fresh[STAGE__COUNT];    /* stage output is up to date */
+	bool have[STAGE__COUNT];     /* stage output exists (maybe stale) */
+	double ms[STAGE__COUNT];     /* time of the last successful run */
+	struct split_out split;
+	struct graph_out graph;
+	struct abstract_out abs;
+	struct filter_out filt;
+	struct distill_out dist;
+	struct rec_out rec;
+};
+
+void pipeline_init(struct pipeline *pl);
+void pipeline_destroy(struct pipeline *pl);
+
+/*
+ * Load a dataset. On success the new dataset replaces the old one, the
+ * split.method becomes `given` when opts->test_path is set (and
+ * split.validation `given` with valid_path), and every stage is stale.
+ * On failure the pipeline is unchanged.
+ */
+int pipeline_load(struct pipeline *pl, const char *path,
+    const struct load_opts *opts, struct err *err);
+
+/* Set a parameter by name; invalidates its stage and those after it
+ * (only when the value really changed). On error nothing changes. */
+int pipeline_set(struct pipeline *pl, const char *name, const char *value,
+    struct err *err);
+/* Replace all parameters (undo/redo, source); invalidates what differs. */
+void pipeline_set_all(struct pipeline *pl, const struct params *p);
+
+/* Mark stage s and all later stages stale. */
+void pipeline_invalidate(struct pipeline *pl, enum stage s);
+/* First stale stage, or STAGE__COUNT when everything is fresh. */
+enum stage pipeline_first_stale(const struct pipeline *pl);
+
+/* Run every stale stage up to and including `upto`. ERR_STATE when no
+ * dataset is loaded; ERR_INTERRUPTED when cancelled (earlier stages that
+ * finished stay published, the interrupted one keeps its old output). */
+int pipeline_run(struct pipeline *pl, enum stage upto, struct err *err);
+
+/* Stage entry points, called by pipeline_run(); each reads earlier stages
+ * from pl and fills a zero-initialised out. Exposed for tests. */
+int split_run(struct pipeline *pl, struct split_out *out, struct err *err);
+int graph_run(struct pipeline *pl, struct graph_out *out, struct err *err);
+int abstract_run(struct pipeline *pl, struct abstract_out *out,
+    struct err *err);
+int filter_run(struct pipeline *pl, struct filter_out *out, struct err *err);
+int distill_run(struct pipeline *pl, struct distill_out *out,
+    struct err *err);
+int recommend_run(struct pipeline *pl, struct rec_out *out, struct err *err);
+
+void split_out_destroy(struct split_out *o);
+void graph_out_destroy(struct graph_out *o);
+void abstract_out_destroy(struct abstract_out *o);
+void filter_out_destroy(struct filter_out *o);
+void distill_out_destroy(struct distill_out *o);
+void rec_out_destroy(struct rec_out *o);
+
+/* Look up a user/item by external id. -1 with ERR_NOTFOUND (the message
+ * names the id) when unknown. */
+int64_t pipeline_user(const struct pipeline *pl, const char *id,
+    struct err *err);
+int64_t pipeline_item(const struct pipeline *pl, const char *id,
+    struct err *err);
+
+#endif

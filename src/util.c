@@ -1,0 +1,180 @@
+/*
+ * distill — util.c: the allocation wrappers (never NULL; fatal hook then
+ * abort), struct err helpers, a monotonic clock and the seeded PRNG every
+ * randomised step uses (so results are reproducible from the seed).
+ */
+#include "util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static void (*fatal_hook)(void);
+
+void util_set_fatal_hook(void (*hook)(void))
+{
+	fatal_hook = hook;
+}
+
+static void oom(size_t n)
+{
+	if (fatal_hook)
+		fatal_hook();
+	fprintf(stderr, "distill: out of memory allocating %zu bytes\n", n);
+	abort();
+}
+
+void *xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+	if (!p)
+		oom(n);
+	return p;
+}
+
+void *xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size ? size : 1);
+	if (!p)
+		oom(n * size);
+	return p;
+}
+
+void *xrealloc(void *p, size_t n)
+{
+	void *q = realloc(p, n ? n : 1);
+	if (!q)
+		oom(n);
+	return q;
+}
+
+void *xreallocarray(void *p, size_t n, size_t size)
+{
+	if (size && n > SIZE_MAX / size)
+		oom(SIZE_MAX);
+	return xrealloc(p, n * size);
+}
+
+char *xstrdup(const char *s)
+{
+	return xstrndup(s, strlen(s));
+}
+
+char *xstrndup(const char *s, size_t n)
+{
+	char *p = xmalloc(n + 1);
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}
+
+char *xasprintf(const char *fmt, ...)
+{
+	va_list ap, aq;
+	va_start(ap, fmt);
+	va_copy(aq, ap);
+	int n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	char *p = xmalloc((size_t)n + 1);
+	vsnprintf(p, (size_t)n + 1, fmt, aq);
+	va_end(aq);
+	return p;
+}
+
+void err_clear(struct err *e)
+{
+	if (e) {
+		e->code = ERR_OK;
+		e->msg[0] = '\0';
+	}
+}
+
+int err_set(struct err *e, enum err_code code, const char *fmt, ...)
+{
+	if (!e)
+		return -1;
+	va_list ap;
+	va_start(ap, fmt);
+	e->code = code;
+	vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+int err_prefix(struct err *e, const char *fmt, ...)
+{
+	if (!e)
+		return -1;
+	char old[ERR_MSG_MAX];
+	va_list ap;
+	memcpy(old, e->msg, sizeof old);
+	va_start(ap, fmt);
+	int n = vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+	va_end(ap);
+	if (n >= 0 && (size_t)n < sizeof e->msg)
+		snprintf(e->msg + n, sizeof e->msg - (size_t)n, ": %s", old);
+	return -1;
+}
+
+const char *err_code_name(enum err_code code)
+{
+	static const char *const names[] = {
+		"ok", "io", "parse", "invalid", "not found", "state", "empty",
+		"limit", "igraph", "interrupted",
+	};
+	return (unsigned)code < sizeof names / sizeof names[0] ?
+	    names[code] : "error";
+}
+
+double util_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static uint64_t splitmix64(uint64_t *x)
+{
+	uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+void rng_seed(struct rng *r, uint64_t seed)
+{
+	for (int i = 0; i < 4; i++)
+		r->s[i] = splitmix64(&seed);
+}
+
+static inline uint64_t rotl(uint64_t x, int k)
+{
+	return (x << k) | (x >> (64 - k));
+}
+
+uint64_t rng_next(struct rng *r)
+{
+	uint64_t *s = r->s;
+	uint64_t result = rotl(s[1] * 5, 7) * 9;
+	uint64_t t = s[1] << 17;
+	s[2] ^= s[0];
+	s[3] ^= s[1];
+	s[1] ^= s[2];
+	s[0] ^= s[3];
+	s[2] ^= t;
+	s[3] = rotl(s[3], 45);
+	return result;
+}
+
+double rng_double(struct rng *r)
+{
+	return (rng_next(r) >> 11) * 0x1.0p-53;
+}
+
+uint64_t rng_below(struct rng *r, uint64_t n)
+{
+	/* Lemire's nearly-divisionless method would be faster; modulo bias is
+	 * below 2^-40 for the sizes we draw, and this stays obviously right. */
+	return rng_next(r) % n;
+}

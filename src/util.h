@@ -1,0 +1,103 @@
+/*
+ * distill — util.h: memory allocation, error reporting and small helpers
+ * shared by every engine module.
+ *
+ * Out-of-memory policy: the x*alloc functions never return NULL. On failure
+ * they call the fatal hook installed with util_set_fatal_hook() (the UI uses
+ * it to restore the terminal) and abort. Never write NULL checks after them.
+ *
+ * Recoverable errors: engine functions return 0 on success and -1 on
+ * failure, filling a caller-provided struct err with a code and a message
+ * that names what went wrong and where (file:line:column, parameter, id).
+ */
+#ifndef DISTILL_UTIL_H
+#define DISTILL_UTIL_H
+
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+enum err_code {
+	ERR_OK = 0,
+	ERR_IO,          /* cannot open/read/write a file */
+	ERR_PARSE,       /* malformed input (file:line:col in the message) */
+	ERR_INVAL,       /* bad argument or parameter value */
+	ERR_NOTFOUND,    /* unknown user, item, parameter, stage */
+	ERR_STATE,       /* asked for something not available yet (no data) */
+	ERR_EMPTY,       /* a stage produced nothing usable (all pruned) */
+	ERR_LIMIT,       /* a resource limit was hit (line too long, ...) */
+	ERR_IGRAPH,      /* igraph reported an error */
+	ERR_INTERRUPTED  /* cancelled by the user */
+};
+
+#define ERR_MSG_MAX 1024
+
+struct err {
+	enum err_code code;
+	char msg[ERR_MSG_MAX];
+};
+
+/* Reset to ERR_OK with an empty message. */
+void err_clear(struct err *e);
+/* Fill e (may be NULL) and return -1, so callers can `return err_set(...)`. */
+int err_set(struct err *e, enum err_code code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Prefix the existing message: "prefix: old message". Returns -1. */
+int err_prefix(struct err *e, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+const char *err_code_name(enum err_code code);
+
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+void *xreallocarray(void *p, size_t n, size_t size);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Called before abort() on allocation failure (restore the terminal). */
+void util_set_fatal_hook(void (*hook)(void));
+
+/* Monotonic clock in milliseconds. */
+double util_now_ms(void);
+
+/*
+ * Progress and cancellation, installed by the UI into the pipeline.
+ * `cancel` points at a flag that a signal handler or key handler sets;
+ * heavy loops poll it through hooks_cancelled() every few hundred rows and
+ * stop with ERR_INTERRUPTED. `progress` may be NULL; it is called from the
+ * calling thread only (never from inside an OpenMP worker) and must be cheap.
+ */
+struct hooks {
+	void (*progress)(void *ud, const char *what, double fraction);
+	volatile sig_atomic_t *cancel;
+	void *ud;
+};
+
+static inline bool hooks_cancelled(const struct hooks *h)
+{
+	return h && h->cancel && *h->cancel;
+}
+
+static inline void hooks_progress(const struct hooks *h, const char *what,
+    double fraction)
+{
+	if (h && h->progress)
+		h->progress(h->ud, what, fraction);
+}
+
+/* Deterministic 64-bit PRNG (splitmix64 seeding + xoshiro256**). */
+struct rng {
+	uint64_t s[4];
+};
+void rng_seed(struct rng *r, uint64_t seed);
+uint64_t rng_next(struct rng *r);
+/* Uniform in [0, 1). */
+double rng_double(struct rng *r);
+/* Uniform in [0, n). n > 0. */
+uint64_t rng_below(struct rng *r, uint64_t n);
+
+#endif
