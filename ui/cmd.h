@@ -1,0 +1,50 @@
+/*
+ * distill — cmd.h: the one command table. The REPL, batch mode (-c, -f,
+ * piped stdin) and the TUI's ':' line all run commands through
+ * cmd_run_line(); a command is written once, as one cmd_entry with its
+ * usage, help and exec function.
+ */
+#ifndef DISTILL_CMD_H
+#define DISTILL_CMD_H
+
+#include <stddef.h>
+
+struct session;
+
+/*
+ * `args` is the usage string shown in hints, usage errors, help and the man
+ * page check, e.g. "USER [N]". Upper-case words name argument kinds that
+ * completion understands: USER, ITEM, PARAM, VALUE, STAGE, FILE, METRIC,
+ * COMMAND, FORMAT, BASELINE; lower-case words and --options are literal.
+ */
+struct cmd_entry {
+	const char *name;
+	const char *alias;   /* or NULL */
+	const char *args;    /* usage after the name */
+	const char *help;    /* one line */
+	const char *detail;  /* longer help for `help COMMAND`, or NULL */
+	int min_args, max_args; /* -1 = unlimited */
+	int (*exec)(struct session *s, int argc, char **argv);
+};
+
+extern const struct cmd_entry cmd_table[];
+extern const size_t cmd_count;
+
+/* Exact name, then alias, then unique prefix. NULL when none or
+ * ambiguous; `why` (may be NULL) then gets "unknown command 'x' (did you
+ * mean 'y'?)" or "ambiguous: could be a, b". */
+const struct cmd_entry *cmd_find(const char *name, char *why, size_t size);
+
+/* Split a line into words (shell-like quoting: '...', "...", backslash).
+ * Returns 0, or -1 with a message in `why` for an unterminated quote.
+ * *argv is a NULL-terminated array freed with cmd_free_words(). */
+int cmd_split(const char *line, int *argc, char ***argv, char *why,
+    size_t size);
+void cmd_free_words(int argc, char **argv);
+
+/* Run one line (which may hold several commands separated by ';').
+ * Results go to s->out, errors to s->err. Returns 0 or -1 (first error;
+ * with s->keep_going the remaining commands still run). */
+int cmd_run_line(struct session *s, const char *line);
+
+#endif
