@@ -243,6 +243,20 @@ void filter_out_destroy(struct filter_out *o);
 void distill_out_destroy(struct distill_out *o);
 void rec_out_destroy(struct rec_out *o);
 
+/* igraph glue (igraph-glue.c). engine_igraph_init() installs, once, a
+ * non-aborting error handler (igraph's reason is kept for the next
+ * engine_igraph_error()), a silent warning recorder and an interruption
+ * handler reading the flag given to engine_igraph_set_cancel(). Every
+ * stage calls it before its first igraph call. engine_igraph_error() maps
+ * an igraph return code to ERR_INTERRUPTED or ERR_IGRAPH ("what: igraph:
+ * reason") and returns -1. igraph is not thread-safe here: call it from
+ * one thread only. */
+void engine_igraph_init(void);
+void engine_igraph_set_cancel(volatile sig_atomic_t *flag);
+void engine_igraph_clear(void);
+const char *engine_igraph_last_warning(void);
+int engine_igraph_error(struct err *err, int rc, const char *what);
+
 /* Look up a user/item by external id. -1 with ERR_NOTFOUND (the message
  * names the id) when unknown. */
 int64_t pipeline_user(const struct pipeline *pl, const char *id,
