@@ -1,0 +1,45 @@
+/*
+ * distill — repl.h: the interactive line prompt (GNU readline).
+ *
+ * The REPL reads lines with readline, runs each through cmd_run_line()
+ * (the one command table), keeps persistent history and shows progress of
+ * long commands on stderr. Ctrl-C cancels the running command (the
+ * previous results stay) or clears the line at the prompt; Ctrl-D exits.
+ *
+ * Order of calls in main.c for `--repl` or a terminal stdin:
+ *
+ *	session_init(&s);             (s.interactive, s.color set by main)
+ *	if (!no_init)
+ *		repl_source_init(&s); (the user's distillrc, if any)
+ *	status = repl_run(&s, dataset);
+ *	session_destroy(&s);
+ */
+#ifndef DISTILL_REPL_H
+#define DISTILL_REPL_H
+
+struct session;
+
+/*
+ * Run the prompt until Ctrl-D, `quit` or `exit`. `dataset` (may be NULL)
+ * is loaded first, as if the user had typed `load DATASET`. Installs
+ * SIGINT/SIGWINCH handlers and the engine's cancel/progress hooks for the
+ * duration and restores them before returning. Returns the process exit
+ * status (EXIT_STATUS_OK, or EXIT_STATUS_INPUT when the dataset given on
+ * the command line could not be loaded and the user then quit).
+ */
+int repl_run(struct session *s, const char *dataset);
+
+/*
+ * Replay the init file $XDG_CONFIG_HOME/distill/distillrc (fallback
+ * ~/.config/distill/distillrc) when it exists, as `source FILE` would.
+ * A missing file is not an error. Returns 0, or -1 when a line failed
+ * (reported on s->err as FILE:LINE; the session stays usable).
+ */
+int repl_source_init(struct session *s);
+
+/* The path of the init file or the history file (malloc'd; the caller
+ * frees), following the XDG base-directory rules. */
+char *repl_init_path(void);
+char *repl_history_path(void);
+
+#endif
