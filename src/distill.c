@@ -1,6 +1,93 @@
-/* STUB */
+/*
+ * distill — distill.c: the distill stage (DESIGN §1.5). Builds the
+ * user→item relation A_ui = (w_ui / Σ_k w_uk)^α from the fit graph and the
+ * per-item information weights iw(j) = 2^(β·I(j)) with
+ * I(j) = −log2(deg(j)/|E|). The product R = A×B and D = R·iw are computed
+ * per user by the recommend stage (src/recommend.c), which never
+ * materialises R.
+ */
+#include <math.h>
 #include <string.h>
+
 #include "pipeline.h"
+
+/* A: same pattern as the fit graph, rows normalised then raised to α. */
+static int distill_build_a(struct pipeline *pl, struct csr *A, double alpha,
+    struct err *err)
+{
+	const struct csr *ui = &pl->graph.ui;
+	csr_alloc(A, ui->nrows, ui->ncols, ui->nnz);
+	memcpy(A->ptr, ui->ptr, ((size_t)ui->nrows + 1) * sizeof *A->ptr);
+	if (ui->nnz)
+		memcpy(A->idx, ui->idx, ui->nnz * sizeof *A->idx);
+	for (uint32_t u = 0; u < ui->nrows; u++) {
+		if ((u & 4095) == 0 && hooks_cancelled(&pl->hooks))
+			return err_set(err, ERR_INTERRUPTED, "interrupted "
+			    "while building A");
+		double sum = 0;
+		for (uint64_t k = ui->ptr[u]; k < ui->ptr[u + 1]; k++)
+			sum += ui->val[k];
+		for (uint64_t k = ui->ptr[u]; k < ui->ptr[u + 1]; k++)
+			A->val[k] = sum > 0 ?
+			    (float)pow(ui->val[k] / sum, alpha) : 0.0f;
+	}
+	return 0;
+}
+
+/* I(j) and iw(j) per item; summaries over items with deg > 0. */
+static void distill_build_info(struct pipeline *pl, struct distill_out *out,
+    double beta)
+{
+	const struct csr *iu = &pl->graph.iu;
+	uint32_t n = pl->graph.ui.ncols;
+	double E = (double)pl->graph.ui.nnz;
+	float *infos = xmalloc(((size_t)n + 1) * sizeof *infos);
+	double *iws = xmalloc(((size_t)n + 1) * sizeof *iws);
+	size_t m = 0;
+	float lo = INFINITY, hi = -INFINITY;
+
+	out->info = xmalloc(((size_t)n + 1) * sizeof *out->info);
+	out->iw = xmalloc(((size_t)n + 1) * sizeof *out->iw);
+	for (uint32_t j = 0; j < n; j++) {
+		uint64_t deg = j < iu->nrows ? csr_row_len(iu, j) : 0;
+		if (deg == 0 || E <= 0) {
+			out->info[j] = NAN;
+			out->iw[j] = 1.0f;  /* unreachable: no path reaches j */
+			continue;
+		}
+		double I = -log2((double)deg / E);
+		out->info[j] = (float)I;
+		out->iw[j] = (float)exp2(beta * I);
+		infos[m] = (float)I;
+		iws[m++] = out->iw[j];
+		lo = fminf(lo, (float)I);
+		hi = fmaxf(hi, (float)I);
+	}
+	stats_hist_linear(infos, m, m ? lo : 0, m ? (hi > lo ? hi : lo + 1) : 1,
+	    20, &out->info_hist);
+	out->info_hist.marker = NAN;
+	stats_summarize(iws, m, &out->iw_sum);
+	free(infos);
+	free(iws);
+}
+
 int distill_run(struct pipeline *pl, struct distill_out *out, struct err *err)
-{ return err_set(err, ERR_STATE, "distill: not implemented"); }
-void distill_out_destroy(struct distill_out *o) { memset(o, 0, sizeof *o); }
+{
+	const struct params *p = &pl->params;
+	if (!pl->graph.ui.ptr || !pl->graph.iu.ptr)
+		return err_set(err, ERR_STATE, "the graph stage has not run");
+	csr_init(&out->A);
+	if (distill_build_a(pl, &out->A, params_real(p, P_DISTILL_ALPHA),
+	    err) < 0)
+		return -1;
+	distill_build_info(pl, out, params_real(p, P_DISTILL_BETA));
+	return 0;
+}
+
+void distill_out_destroy(struct distill_out *o)
+{
+	csr_destroy(&o->A);
+	free(o->info);
+	free(o->iw);
+	memset(o, 0, sizeof *o);
+}

@@ -1,20 +1,562 @@
-/* STUB */
+/*
+ * distill — explain.c: per-user queries over a fresh pipeline: `rec`
+ * (lists with the top contributing items), `rec --all` output, `why`
+ * (every path u → i → j with its contribution, and every relation that was
+ * cut with the reason and what it would have added), `whynot` (the reason,
+ * and the smallest single change of abstract.threshold, abstract.topk or
+ * filter.alpha that brings the item in, found on a scratch copy) and the
+ * user's community profile.
+ *
+ * Contributions are A_ui·B_ij·iw(j), summed in the same order as the
+ * recommend stage sums R_uj, so they add up to the score `rec` prints.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "abstract.h"
 #include "explain.h"
-#define NI(e) return err_set(e, ERR_STATE, "not implemented")
-int rec_user(struct pipeline *pl, uint32_t u, int n, struct rec_list *o, struct err *e) { NI(e); }
-void rec_list_destroy(struct rec_list *l) {}
-int rec_write_all(struct pipeline *pl, const char *p, struct err *e) { NI(e); }
-int explain_why(struct pipeline *pl, uint32_t u, uint32_t i, struct why_out *o, struct err *e) { NI(e); }
-void why_out_destroy(struct why_out *w) {}
-const char *whynot_reason_name(enum whynot_reason r) { return "?"; }
-int explain_whynot(struct pipeline *pl, uint32_t u, uint32_t i, struct whynot_out *o, struct err *e) { NI(e); }
-void whynot_out_destroy(struct whynot_out *w) {}
-const char *baseline_name(enum baseline b) { return "?"; }
-int eval_baseline(struct pipeline *pl, enum baseline b, struct eval_result *o, struct err *e) { NI(e); }
-int eval_test(struct pipeline *pl, struct eval_result *o, struct err *e) { NI(e); }
-int pipeline_sweep(struct pipeline *pl, const char *p, double a, double b, double c, struct sweep_out *o, struct err *e) { NI(e); }
-void sweep_out_destroy(struct sweep_out *s) {}
-int user_profile(struct pipeline *pl, uint32_t u, struct user_profile *o, struct err *e) { NI(e); }
-void user_profile_destroy(struct user_profile *p) {}
-int export_stage(struct pipeline *pl, enum stage s, const char *p, const char *f, struct err *e) { NI(e); }
+#include "topk.h"
+
+int need_fresh(const struct pipeline *pl, enum stage upto, struct err *err)
+{
+	if (!pl->ds)
+		return err_set(err, ERR_STATE, "no dataset loaded: use "
+		    "load FILE first");
+	for (int s = 0; s <= (int)upto; s++)
+		if (!pl->fresh[s])
+			return err_set(err, ERR_STATE, "the %s stage is not "
+			    "up to date: run it first", stage_name(s));
+	return 0;
+}
+
+static int check_user(const struct pipeline *pl, uint32_t user,
+    struct err *err)
+{
+	if (user >= pl->graph.ui.nrows)
+		return err_set(err, ERR_NOTFOUND, "unknown user index %u",
+		    user);
+	return 0;
+}
+
+static int check_item(const struct pipeline *pl, uint32_t item,
+    struct err *err)
+{
+	if (item >= pl->graph.ui.ncols)
+		return err_set(err, ERR_NOTFOUND, "unknown item index %u",
+		    item);
+	return 0;
+}
+
+static bool row_has(const struct csr *m, uint32_t r, uint32_t j)
+{
+	if (r >= m->nrows)
+		return false;
+	for (uint64_t k = m->ptr[r]; k < m->ptr[r + 1]; k++)
+		if (m->idx[k] == j)
+			return true;
+	return false;
+}
+
+/* ------------------------------------------------------------------ rec */
+
+/* Fill via[] of each entry: the largest A_ui·B_ij·iw(j) over i ∈ N(u). */
+static void rec_fill_via(const struct pipeline *pl, uint32_t u,
+    struct rec_list *l)
+{
+	const struct csr *A = &pl->dist.A, *B = &pl->filt.B;
+	int32_t *pos = xmalloc(((size_t)A->ncols + 1) * sizeof *pos);
+	memset(pos, 0xff, ((size_t)A->ncols + 1) * sizeof *pos);
+	for (size_t e = 0; e < l->n; e++)
+		pos[l->e[e].item] = (int32_t)e;
+	for (uint64_t k = A->ptr[u]; k < A->ptr[u + 1]; k++) {
+		uint32_t i = A->idx[k];
+		for (uint64_t b = B->ptr[i]; b < B->ptr[i + 1]; b++) {
+			if (pos[B->idx[b]] < 0)
+				continue;
+			struct rec_entry *r = &l->e[pos[B->idx[b]]];
+			double c = (double)A->val[k] * B->val[b] *
+			    pl->dist.iw[B->idx[b]];
+			int at = REC_TOP_VIA;
+			while (at > 0 && (r->via[at - 1] == NO_ITEM ||
+			    c > r->via_contrib[at - 1]))
+				at--;
+			if (at == REC_TOP_VIA)
+				continue;
+			for (int m = REC_TOP_VIA - 1; m > at; m--) {
+				r->via[m] = r->via[m - 1];
+				r->via_contrib[m] = r->via_contrib[m - 1];
+			}
+			r->via[at] = i;
+			r->via_contrib[at] = c;
+		}
+	}
+	free(pos);
+}
+
+int rec_user(struct pipeline *pl, uint32_t user, int n, struct rec_list *out,
+    struct err *err)
+{
+	memset(out, 0, sizeof *out);
+	if (need_fresh(pl, STAGE_RECOMMEND, err) < 0 ||
+	    check_user(pl, user, err) < 0)
+		return -1;
+	if (n <= 0 || (uint32_t)n > pl->rec.L)
+		return err_set(err, ERR_INVAL, "list length %d: expected 1 to "
+		    "%u (raise rec.n or eval.k for longer lists)", n,
+		    pl->rec.L);
+	const struct rec_out *r = &pl->rec;
+	size_t len = r->len[user] < (uint32_t)n ? r->len[user] : (size_t)n;
+	out->user = user;
+	out->n = len;
+	out->e = xcalloc(len + 1, sizeof *out->e);
+	for (size_t k = 0; k < len; k++) {
+		struct rec_entry *e = &out->e[k];
+		e->item = r->items[(size_t)user * r->L + k];
+		e->rank = (int)k + 1;
+		e->score = r->scores[(size_t)user * r->L + k];
+		e->hit = row_has(&pl->graph.truth, user, e->item);
+		for (int v = 0; v < REC_TOP_VIA; v++)
+			e->via[v] = NO_ITEM;
+	}
+	rec_fill_via(pl, user, out);
+	return 0;
+}
+
+void rec_list_destroy(struct rec_list *l)
+{
+	free(l->e);
+	memset(l, 0, sizeof *l);
+}
+
+static const char *item_title(const struct pipeline *pl, uint32_t j)
+{
+	return pl->ds->title && pl->ds->title[j] ? pl->ds->title[j] : "";
+}
+
+static void rec_write_user(FILE *f, const struct pipeline *pl, uint32_t u,
+    bool json, bool *first)
+{
+	const struct rec_out *r = &pl->rec;
+	const char *uid = idmap_name(&pl->ds->users, u);
+	uint32_t n = r->len[u] < (uint32_t)params_int(&pl->params, P_REC_N) ?
+	    r->len[u] : (uint32_t)params_int(&pl->params, P_REC_N);
+	if (json) {
+		fprintf(f, "%s\n{\"user\":", *first ? "" : ",");
+		put_json(f, uid);
+		fputs(",\"items\":[", f);
+	}
+	*first = false;
+	for (uint32_t k = 0; k < n; k++) {
+		uint32_t j = r->items[(size_t)u * r->L + k];
+		float s = r->scores[(size_t)u * r->L + k];
+		if (json) {
+			fprintf(f, "%s{\"rank\":%u,\"item\":", k ? "," : "",
+			    k + 1);
+			put_json(f, idmap_name(&pl->ds->items, j));
+			fprintf(f, ",\"score\":%.9g,\"title\":", s);
+			put_json(f, item_title(pl, j));
+			fputc('}', f);
+			continue;
+		}
+		put_csv(f, uid);
+		fprintf(f, ",%u,", k + 1);
+		put_csv(f, idmap_name(&pl->ds->items, j));
+		fprintf(f, ",%.9g,", s);
+		put_csv(f, item_title(pl, j));
+		fputc('\n', f);
+	}
+	if (json)
+		fputs("]}", f);
+}
+
+int rec_write_all(struct pipeline *pl, const char *path, struct err *err)
+{
+	struct outfile o;
+	size_t pn = strlen(path);
+	bool json = pn >= 5 && strcmp(path + pn - 5, ".json") == 0, first = 1;
+	if (need_fresh(pl, STAGE_RECOMMEND, err) < 0 ||
+	    outfile_open(&o, path, err) < 0)
+		return -1;
+	fputs(json ? "[" : "user,rank,item,score,title\n", o.f);
+	for (uint32_t u = 0; u < pl->rec.n_users; u++)
+		if (pl->rec.len[u])
+			rec_write_user(o.f, pl, u, json, &first);
+	if (json)
+		fputs("\n]\n", o.f);
+	return outfile_commit(&o, err);
+}
+
+/* ------------------------------------------------------------------ why */
+
+static int cmp_path(const void *a, const void *b)
+{
+	const struct why_path *x = a, *y = b;
+	if (x->contrib != y->contrib)
+		return x->contrib > y->contrib ? -1 : 1;
+	return x->via < y->via ? -1 : x->via > y->via;
+}
+
+static int cmp_cut(const void *a, const void *b)
+{
+	const struct why_cut *x = a, *y = b;
+	if (x->would_add != y->would_add)
+		return x->would_add > y->would_add ? -1 : 1;
+	return x->via < y->via ? -1 : x->via > y->via;
+}
+
+/* Position of edge i→j in S, or -1. */
+static int64_t s_edge(const struct csr *S, uint32_t i, uint32_t j)
+{
+	if (i >= S->nrows)
+		return -1;
+	for (uint64_t k = S->ptr[i]; k < S->ptr[i + 1]; k++)
+		if (S->idx[k] == j)
+			return (int64_t)k;
+	return -1;
+}
+
+/* The relation i → j (no path in B): why it was cut, or false if it
+ * never existed. */
+static bool why_cut_of(const struct pipeline *pl, uint32_t i, uint32_t j,
+    double a, double iw, struct why_cut *c)
+{
+	double cooc = 0, sim = 0;
+	int rank = 0;
+	enum cut_reason cut = CUT_NONE;
+	if (abstract_pair(pl, i, j, &cooc, &sim, &rank, &cut) < 0 ||
+	    !(cooc > 0))
+		return false;
+	memset(c, 0, sizeof *c);
+	c->via = i;
+	c->reason = cut;
+	c->cooc = cooc;
+	c->sim = sim;
+	c->row_rank = rank;
+	c->alpha = c->score = NAN;
+	c->would_add = a * sim * iw;
+	int64_t e = s_edge(&pl->abs.S, i, j);
+	if (e >= 0) {
+		c->alpha = pl->filt.alpha ? pl->filt.alpha[e] : NAN;
+		c->score = pl->filt.score ? pl->filt.score[e] : NAN;
+		if (cut == CUT_NONE)
+			c->reason = params_enum(&pl->params, P_FILTER_METHOD) ==
+			    FILTER_LEARNED ? CUT_LEARNED : CUT_BACKBONE;
+	}
+	return c->reason != CUT_NONE;
+}
+
+/* Paths through B and cut relations of (u, j); raw = R_uj summed in the
+ * order of rec_ws_score. */
+static void why_paths(const struct pipeline *pl, uint32_t u, uint32_t j,
+    struct why_out *w)
+{
+	const struct csr *A = &pl->dist.A, *B = &pl->filt.B;
+	size_t n = csr_row_len(A, u);
+	w->paths = xcalloc(n + 1, sizeof *w->paths);
+	w->cuts = xcalloc(n + 1, sizeof *w->cuts);
+	for (uint64_t k = A->ptr[u]; k < A->ptr[u + 1]; k++) {
+		uint32_t i = A->idx[k];
+		double a = A->val[k];
+		bool found = false;
+		for (uint64_t e = B->ptr[i]; e < B->ptr[i + 1]; e++) {
+			if (B->idx[e] != j)
+				continue;
+			struct why_path *p = &w->paths[w->npaths++];
+			p->via = i;
+			p->a = a;
+			p->b = B->val[e];
+			w->raw += a * B->val[e];
+			found = true;
+		}
+		if (!found && why_cut_of(pl, i, j, a, w->iw,
+		    &w->cuts[w->ncuts]))
+			w->ncuts++;
+	}
+}
+
+/* Rank of j among u's candidates by D alone (1-based), 0 if none. */
+static int rank_by_score(const struct pipeline *pl, uint32_t u, uint32_t j)
+{
+	struct rec_ws ws;
+	int rank = 0;
+	rec_ws_init(&ws, pl->dist.A.ncols, 0, 1);
+	rec_ws_score(&ws, &pl->dist.A, &pl->filt.B, u);
+	double dj = ws.acc[j] * pl->dist.iw[j];
+	if (ws.mark[j] == 1 && dj > 0) {
+		rank = 1;
+		for (uint32_t t = 0; t < ws.ntouched; t++) {
+			uint32_t x = ws.touched[t];
+			if (rank_before(ws.acc[x] * pl->dist.iw[x], x, dj, j))
+				rank++;
+		}
+	}
+	rec_ws_destroy(&ws);
+	return rank;
+}
+
+static int list_rank(const struct rec_out *r, uint32_t u, uint32_t j)
+{
+	for (uint32_t k = 0; k < r->len[u]; k++)
+		if (r->items[(size_t)u * r->L + k] == j)
+			return (int)k + 1;
+	return 0;
+}
+
+/* why without the freshness checks (also used on scratch copies). */
+static void why_compute(const struct pipeline *pl, uint32_t user,
+    uint32_t item, struct why_out *out, int *rank_full)
+{
+	memset(out, 0, sizeof *out);
+	out->user = user;
+	out->item = item;
+	out->seen = row_has(&pl->graph.ui, user, item);
+	out->info = pl->dist.info[item];
+	out->iw = pl->dist.iw[item];
+	*rank_full = 0;
+	if (out->seen)
+		return;
+	why_paths(pl, user, item, out);
+	out->score = out->raw * out->iw;
+	for (size_t p = 0; p < out->npaths; p++) {
+		struct why_path *w = &out->paths[p];
+		w->contrib = w->a * w->b * out->iw;
+		w->share = out->score > 0 ? w->contrib / out->score : 0;
+	}
+	qsort(out->paths, out->npaths, sizeof *out->paths, cmp_path);
+	qsort(out->cuts, out->ncuts, sizeof *out->cuts, cmp_cut);
+	out->rank = list_rank(&pl->rec, user, item);
+	*rank_full = out->npaths ? rank_by_score(pl, user, item) : 0;
+	uint32_t pool = 5 * pl->rec.L;
+	out->rank_uncalibrated = *rank_full <= (int)pool ? *rank_full : 0;
+	if (params_real(&pl->params, P_DISTILL_CALIBRATE) > 0 && out->rank &&
+	    out->rank_uncalibrated)
+		out->calib_effect = out->rank_uncalibrated - out->rank;
+}
+
+int explain_why(struct pipeline *pl, uint32_t user, uint32_t item,
+    struct why_out *out, struct err *err)
+{
+	int rank_full;
+	memset(out, 0, sizeof *out);
+	if (need_fresh(pl, STAGE_RECOMMEND, err) < 0 ||
+	    check_user(pl, user, err) < 0 || check_item(pl, item, err) < 0)
+		return -1;
+	why_compute(pl, user, item, out, &rank_full);
+	return 0;
+}
+
+void why_out_destroy(struct why_out *w)
+{
+	free(w->paths);
+	free(w->cuts);
+	memset(w, 0, sizeof *w);
+}
+
+/* --------------------------------------------------------------- whynot */
+
+static const char *const whynot_names[] = {
+	"in list", "seen", "no path", "paths cut", "outranked", "calibrated",
+};
+
+const char *whynot_reason_name(enum whynot_reason r)
+{
+	return (unsigned)r < sizeof whynot_names / sizeof *whynot_names ?
+	    whynot_names[r] : "?";
+}
+
+/* Rank of j in u's top-n list on a scratch pipeline (0 if absent). */
+static int scratch_rank(const struct pipeline *sp, uint32_t u, uint32_t j,
+    uint32_t n)
+{
+	struct rec_ws ws;
+	double lambda = params_real(&sp->params, P_DISTILL_CALIBRATE);
+	uint32_t *items = xmalloc(((size_t)n + 1) * sizeof *items);
+	float *scores = xmalloc(((size_t)n + 1) * sizeof *scores);
+	uint32_t L = rec_list_len(&sp->params), m;
+	int rank = 0;
+
+	rec_ws_init(&ws, sp->dist.A.ncols, sp->abs.community ? sp->abs.n_comm :
+	    0, 5 * L);
+	rec_ws_score(&ws, &sp->dist.A, &sp->filt.B, u);
+	if (lambda > 0 && sp->abs.community) {
+		uint32_t pool = rec_ws_select(&ws, sp->dist.iw, 5 * L);
+		m = rec_ws_calibrate(&ws, pool, L, lambda, &sp->graph.ui, u,
+		    sp->abs.community, items, scores);
+	} else {
+		m = rec_ws_select(&ws, sp->dist.iw, n);
+		memcpy(items, ws.sel, m * sizeof *items);
+	}
+	for (uint32_t k = 0; k < m && k < n; k++)
+		if (items[k] == j)
+			rank = (int)k + 1;
+	rec_ws_destroy(&ws);
+	free(items);
+	free(scores);
+	return rank;
+}
+
+struct fix_cand {
+	enum param_id id;
+	char value[64];
+	double change;   /* relative change of the parameter */
+};
+
+static int cmp_fix(const void *a, const void *b)
+{
+	const struct fix_cand *x = a, *y = b;
+	return x->change < y->change ? -1 : x->change > y->change;
+}
+
+/* Candidate single changes that would restore a cut relation. */
+static size_t fix_candidates(const struct pipeline *pl,
+    const struct why_out *w, struct fix_cand *c, size_t max)
+{
+	const struct params *p = &pl->params;
+	double th = params_real(p, P_ABSTRACT_THRESHOLD);
+	double fa = params_real(p, P_FILTER_ALPHA);
+	long tk = params_int(p, P_ABSTRACT_TOPK);
+	size_t n = 0;
+	for (size_t k = 0; k < w->ncuts && n < max; k++) {
+		const struct why_cut *x = &w->cuts[k];
+		struct fix_cand *f = &c[n];
+		if (x->reason == CUT_THRESHOLD) {
+			f->id = P_ABSTRACT_THRESHOLD;
+			snprintf(f->value, sizeof f->value, "%.17g",
+			    (double)(float)x->sim);
+			f->change = (th - x->sim) / (th > 0 ? th : 1);
+		} else if (x->reason == CUT_TOPK && x->row_rank > 0) {
+			f->id = P_ABSTRACT_TOPK;
+			snprintf(f->value, sizeof f->value, "%d", x->row_rank);
+			f->change = (double)(x->row_rank - tk) / (tk ? tk : 1);
+		} else if (x->reason == CUT_BACKBONE && isfinite(x->alpha) &&
+		    nextafter(x->alpha, 2) <= 1) {
+			double v = nextafterf((float)x->alpha, 2.0f);
+			f->id = P_FILTER_ALPHA;
+			snprintf(f->value, sizeof f->value, "%.9g", v);
+			f->change = (v - fa) / fa;
+		} else {
+			continue;
+		}
+		n++;
+	}
+	qsort(c, n, sizeof *c, cmp_fix);
+	return n;
+}
+
+/* Try the candidates, smallest change first; keep the first that works. */
+static int whynot_fix(struct pipeline *pl, uint32_t u, uint32_t j,
+    struct whynot_out *w, struct err *err)
+{
+	struct fix_cand c[16];
+	size_t n = fix_candidates(pl, &w->why, c, 16);
+	for (size_t k = 0; k < n && k < 8; k++) {
+		struct params np = pl->params;
+		struct scratch sc;
+		if (params_set_id(&np, c[k].id, c[k].value, NULL) < 0)
+			continue;
+		if (scratch_run(&sc, pl, &np, STAGE_GRAPH, STAGE_DISTILL,
+		    err) < 0) {
+			scratch_destroy(&sc);
+			if (err && err->code == ERR_INTERRUPTED)
+				return -1;
+			continue;
+		}
+		int r = scratch_rank(&sc.pl, u, j, (uint32_t)w->n);
+		scratch_destroy(&sc);
+		if (r > 0) {
+			w->has_fix = true;
+			snprintf(w->fix_param, sizeof w->fix_param, "%s",
+			    params_def(c[k].id)->name);
+			snprintf(w->fix_value, sizeof w->fix_value, "%s",
+			    c[k].value);
+			w->fix_rank = r;
+			break;
+		}
+	}
+	return 0;
+}
+
+int explain_whynot(struct pipeline *pl, uint32_t user, uint32_t item,
+    struct whynot_out *out, struct err *err)
+{
+	memset(out, 0, sizeof *out);
+	if (need_fresh(pl, STAGE_RECOMMEND, err) < 0 ||
+	    check_user(pl, user, err) < 0 || check_item(pl, item, err) < 0)
+		return -1;
+	struct why_out *w = &out->why;
+	const struct rec_out *r = &pl->rec;
+	why_compute(pl, user, item, w, &out->rank_full);
+	out->n = (int)params_int(&pl->params, P_REC_N);
+	if (r->len[user] >= (uint32_t)out->n)
+		out->nth_score = r->scores[(size_t)user * r->L + out->n - 1];
+	out->gap = out->nth_score - w->score;
+	if (w->seen)
+		out->reason = WHYNOT_SEEN;
+	else if (w->rank && w->rank <= out->n)
+		out->reason = WHYNOT_IN_LIST;
+	else if (w->npaths == 0)
+		out->reason = w->ncuts ? WHYNOT_PATHS_CUT : WHYNOT_NO_PATH;
+	else if (out->rank_full && out->rank_full <= out->n)
+		out->reason = WHYNOT_CALIBRATED;
+	else
+		out->reason = WHYNOT_OUTRANKED;
+	if ((out->reason == WHYNOT_PATHS_CUT ||
+	    out->reason == WHYNOT_OUTRANKED) && w->ncuts)
+		return whynot_fix(pl, user, item, out, err);
+	return 0;
+}
+
+void whynot_out_destroy(struct whynot_out *w)
+{
+	why_out_destroy(&w->why);
+	memset(w, 0, sizeof *w);
+}
+
+/* -------------------------------------------------------------- profile */
+
+static int cmp_profile(const void *a, const void *b)
+{
+	const struct profile_entry *x = a, *y = b;
+	if (x->share != y->share)
+		return x->share > y->share ? -1 : 1;
+	return x->comm < y->comm ? -1 : x->comm > y->comm;
+}
+
+int user_profile(struct pipeline *pl, uint32_t user, struct user_profile *out,
+    struct err *err)
+{
+	memset(out, 0, sizeof *out);
+	if (need_fresh(pl, STAGE_ABSTRACT, err) < 0 ||
+	    check_user(pl, user, err) < 0)
+		return -1;
+	if (!pl->abs.community)
+		return err_set(err, ERR_STATE, "no communities: set "
+		    "abstract.cluster to leiden or louvain");
+	const struct csr *ui = &pl->graph.ui;
+	double *share = xcalloc((size_t)pl->abs.n_comm + 1, sizeof *share);
+	double tot = 0;
+	out->e = xcalloc(csr_row_len(ui, user) + 1, sizeof *out->e);
+	for (uint64_t k = ui->ptr[user]; k < ui->ptr[user + 1]; k++) {
+		uint32_t c = pl->abs.community[ui->idx[k]];
+		if (share[c] == 0)
+			out->e[out->n++].comm = c;
+		share[c] += ui->val[k];
+		tot += ui->val[k];
+	}
+	for (size_t k = 0; k < out->n; k++) {
+		double p = share[out->e[k].comm] / tot;
+		out->e[k].share = p;
+		out->entropy -= p > 0 ? p * log2(p) : 0;
+	}
+	qsort(out->e, out->n, sizeof *out->e, cmp_profile);
+	free(share);
+	return 0;
+}
+
+void user_profile_destroy(struct user_profile *p)
+{
+	free(p->e);
+	memset(p, 0, sizeof *p);
+}

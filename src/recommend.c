@@ -1,6 +1,345 @@
-/* STUB */
+/*
+ * distill — recommend.c: the recommend stage (DESIGN §1.5–1.6). For every
+ * user with training items it scores R_uj = Σ_i A_ui·B_ij for j ∉ N(u),
+ * weights D_uj = R_uj·iw(j), keeps the best L = max(rec.n, max eval.k)
+ * candidates with D > 0 (users who reach fewer items get shorter lists),
+ * ties broken by ascending item index, optionally re-ranks them by the
+ * greedy calibration of Steck (2018) over the best 5L, and evaluates the
+ * lists (src/eval.c).
+ *
+ * Parallel over users with OpenMP: each thread owns a struct rec_ws (dense
+ * accumulator plus touched list) allocated before the loop, so nothing is
+ * allocated per user. Users are processed in blocks; between blocks the
+ * calling thread reports progress and checks for cancellation.
+ */
+#include <math.h>
 #include <string.h>
-#include "pipeline.h"
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "topk.h"
+
+void rec_ws_init(struct rec_ws *ws, uint32_t n_items, uint32_t n_comm,
+    uint32_t cap)
+{
+	memset(ws, 0, sizeof *ws);
+	ws->n_items = n_items;
+	ws->n_comm = n_comm;
+	ws->cap = cap;
+	ws->acc = xcalloc((size_t)n_items + 1, sizeof *ws->acc);
+	ws->mark = xcalloc((size_t)n_items + 1, 1);
+	ws->touched = xmalloc(((size_t)n_items + 1) * sizeof *ws->touched);
+	ws->seen = xmalloc(((size_t)n_items + 1) * sizeof *ws->seen);
+	ws->sel = xmalloc(((size_t)cap + 1) * sizeof *ws->sel);
+	ws->sels = xmalloc(((size_t)cap + 1) * sizeof *ws->sels);
+	ws->used = xmalloc((size_t)cap + 1);
+	ws->pi = xcalloc((size_t)n_comm + 1, sizeof *ws->pi);
+	ws->cnt = xcalloc((size_t)n_comm + 1, sizeof *ws->cnt);
+	ws->supp = xmalloc(((size_t)n_comm + 1) * sizeof *ws->supp);
+}
+
+void rec_ws_destroy(struct rec_ws *ws)
+{
+	free(ws->acc);
+	free(ws->mark);
+	free(ws->touched);
+	free(ws->seen);
+	free(ws->sel);
+	free(ws->sels);
+	free(ws->used);
+	free(ws->pi);
+	free(ws->cnt);
+	free(ws->supp);
+	memset(ws, 0, sizeof *ws);
+}
+
+void rec_ws_score(struct rec_ws *ws, const struct csr *A, const struct csr *B,
+    uint32_t u)
+{
+	ws->ntouched = ws->nseen = 0;
+	if (u >= A->nrows)
+		return;
+	for (uint64_t k = A->ptr[u]; k < A->ptr[u + 1]; k++) {
+		uint32_t i = A->idx[k];
+		ws->seen[ws->nseen++] = i;
+		ws->mark[i] = 2;
+	}
+	for (uint64_t k = A->ptr[u]; k < A->ptr[u + 1]; k++) {
+		uint32_t i = A->idx[k];
+		double a = A->val[k];
+		if (i >= B->nrows)
+			continue;
+		for (uint64_t e = B->ptr[i]; e < B->ptr[i + 1]; e++) {
+			uint32_t j = B->idx[e];
+			if (ws->mark[j] == 2)
+				continue;
+			if (ws->mark[j] == 0) {
+				ws->mark[j] = 1;
+				ws->touched[ws->ntouched++] = j;
+			}
+			ws->acc[j] += a * B->val[e];
+		}
+	}
+}
+
+void rec_ws_reset(struct rec_ws *ws)
+{
+	for (uint32_t t = 0; t < ws->ntouched; t++) {
+		ws->acc[ws->touched[t]] = 0;
+		ws->mark[ws->touched[t]] = 0;
+	}
+	for (uint32_t t = 0; t < ws->nseen; t++)
+		ws->mark[ws->seen[t]] = 0;
+	ws->ntouched = ws->nseen = 0;
+}
+
+/* Sift down in a heap whose root is the worst kept candidate. */
+static void heap_down(uint32_t *hi, double *hs, uint32_t n, uint32_t at)
+{
+	for (;;) {
+		uint32_t l = 2 * at + 1, r = l + 1, w = at;
+		if (l < n && rank_before(hs[w], hi[w], hs[l], hi[l]))
+			w = l;
+		if (r < n && rank_before(hs[w], hi[w], hs[r], hi[r]))
+			w = r;
+		if (w == at)
+			return;
+		uint32_t ti = hi[at]; hi[at] = hi[w]; hi[w] = ti;
+		double ts = hs[at]; hs[at] = hs[w]; hs[w] = ts;
+		at = w;
+	}
+}
+
+/* Sort sel/sels best first (insertion sort: K is small). */
+static void sel_sort(uint32_t *hi, double *hs, uint32_t n)
+{
+	for (uint32_t a = 1; a < n; a++) {
+		uint32_t ti = hi[a];
+		double ts = hs[a];
+		uint32_t b = a;
+		for (; b > 0 && rank_before(ts, ti, hs[b - 1], hi[b - 1]); b--) {
+			hi[b] = hi[b - 1];
+			hs[b] = hs[b - 1];
+		}
+		hi[b] = ti;
+		hs[b] = ts;
+	}
+}
+
+uint32_t rec_ws_select(struct rec_ws *ws, const float *iw, uint32_t K)
+{
+	uint32_t n = 0;
+	if (K > ws->cap)
+		K = ws->cap;
+	if (K == 0)
+		return 0;
+	for (uint32_t t = 0; t < ws->ntouched; t++) {
+		uint32_t j = ws->touched[t];
+		double d = ws->acc[j] * (iw ? (double)iw[j] : 1.0);
+		if (!(d > 0))
+			continue;
+		if (n < K) {
+			ws->sel[n] = j;
+			ws->sels[n++] = d;
+			if (n == K)  /* heapify: root = worst */
+				for (uint32_t h = K / 2 + 1; h-- > 0;)
+					heap_down(ws->sel, ws->sels, K, h);
+		} else if (rank_before(d, j, ws->sels[0], ws->sel[0])) {
+			ws->sel[0] = j;
+			ws->sels[0] = d;
+			heap_down(ws->sel, ws->sels, K, 0);
+		}
+	}
+	sel_sort(ws->sel, ws->sels, n);
+	return n;
+}
+
+uint32_t rec_list_len(const struct params *p)
+{
+	long L = params_int(p, P_REC_N);
+	const struct param_value *k = &p->v[P_EVAL_K];
+	for (int i = 0; i < k->nlist; i++)
+		if (k->list[i] > L)
+			L = k->list[i];
+	return (uint32_t)L;
+}
+
+/* KL(π ‖ 0.99·q + 0.01·π) in bits over the user's communities, where q
+ * counts cnt[] over a list of m items. */
+static double calib_kl(const struct rec_ws *ws, double m)
+{
+	double kl = 0;
+	for (uint32_t s = 0; s < ws->nsupp; s++) {
+		uint32_t c = ws->supp[s];
+		double q = m > 0 ? ws->cnt[c] / m : 0;
+		double qt = 0.99 * q + 0.01 * ws->pi[c];
+		kl += ws->pi[c] * log2(ws->pi[c] / qt);
+	}
+	return kl;
+}
+
+/* π_u(c): share of u's training weight in community c. */
+static void calib_profile(struct rec_ws *ws, const struct csr *ui, uint32_t u,
+    const uint32_t *comm)
+{
+	double tot = 0;
+	ws->nsupp = 0;
+	for (uint64_t k = ui->ptr[u]; k < ui->ptr[u + 1]; k++) {
+		uint32_t c = comm[ui->idx[k]];
+		if (ws->pi[c] == 0)
+			ws->supp[ws->nsupp++] = c;
+		ws->pi[c] += ui->val[k];
+		tot += ui->val[k];
+	}
+	for (uint32_t s = 0; s < ws->nsupp; s++)
+		ws->pi[ws->supp[s]] /= tot > 0 ? tot : 1;
+}
+
+uint32_t rec_ws_calibrate(struct rec_ws *ws, uint32_t npool, uint32_t n,
+    double lambda, const struct csr *ui, uint32_t u, const uint32_t *comm,
+    uint32_t *out_items, float *out_scores)
+{
+	double sum = 0;
+	uint32_t m = 0;
+	calib_profile(ws, ui, u, comm);
+	memset(ws->used, 0, npool);
+	for (; m < n && m < npool; m++) {
+		uint32_t best = UINT32_MAX;
+		double bestv = -INFINITY;
+		for (uint32_t p = 0; p < npool; p++) {
+			if (ws->used[p])
+				continue;
+			uint32_t c = comm[ws->sel[p]];
+			ws->cnt[c]++;
+			double v = (1 - lambda) * (sum + ws->sels[p]) -
+			    lambda * calib_kl(ws, m + 1);
+			ws->cnt[c]--;
+			if (v > bestv) {  /* ties: earlier in pool order */
+				bestv = v;
+				best = p;
+			}
+		}
+		ws->used[best] = 1;
+		ws->cnt[comm[ws->sel[best]]]++;
+		sum += ws->sels[best];
+		out_items[m] = ws->sel[best];
+		out_scores[m] = (float)ws->sels[best];
+	}
+	for (uint32_t k = 0; k < m; k++)
+		ws->cnt[comm[out_items[k]]] = 0;
+	for (uint32_t s = 0; s < ws->nsupp; s++)
+		ws->pi[ws->supp[s]] = 0;
+	return m;
+}
+
+/* Run fill() for users [lo, hi) in parallel. */
+static void rec_block(const struct pipeline *pl, rec_fill_fn fill, void *ctx,
+    struct rec_ws *ws, struct rec_out *out, uint32_t lo, uint32_t hi)
+{
+	uint32_t L = out->L;
+	(void)pl;
+#pragma omp parallel for schedule(dynamic, 64)
+	for (uint32_t u = lo; u < hi; u++) {
+		int t = 0;
+#ifdef _OPENMP
+		t = omp_get_thread_num();
+#endif
+		out->len[u] = fill(ctx, &ws[t], u,
+		    out->items + (size_t)u * L, out->scores + (size_t)u * L, L);
+	}
+}
+
+int rec_build(const struct pipeline *pl, rec_fill_fn fill, void *ctx,
+    uint32_t n_comm, uint32_t cap, struct rec_out *out, struct err *err)
+{
+	uint32_t U = pl->graph.ui.nrows, I = pl->graph.ui.ncols;
+	uint32_t L = rec_list_len(&pl->params);
+	int nt = 1;
+#ifdef _OPENMP
+	nt = omp_get_max_threads();
+#endif
+	out->n_users = U;
+	out->L = L;
+	out->items = xmalloc(((size_t)U * L + 1) * sizeof *out->items);
+	out->scores = xmalloc(((size_t)U * L + 1) * sizeof *out->scores);
+	out->len = xcalloc((size_t)U + 1, sizeof *out->len);
+	for (size_t k = 0; k < (size_t)U * L; k++) {
+		out->items[k] = NO_ITEM;
+		out->scores[k] = 0;
+	}
+	struct rec_ws *ws = xcalloc(nt, sizeof *ws);
+	for (int t = 0; t < nt; t++)
+		rec_ws_init(&ws[t], I, n_comm, cap);
+	int rc = 0;
+	for (uint32_t lo = 0; lo < U; lo += 8192) {
+		if (hooks_cancelled(&pl->hooks)) {
+			rc = err_set(err, ERR_INTERRUPTED, "interrupted while "
+			    "scoring users (%u of %u done)", lo, U);
+			break;
+		}
+		hooks_progress(&pl->hooks, "scoring users", (double)lo / U);
+		rec_block(pl, fill, ctx, ws, out, lo, lo + 8192 < U ?
+		    lo + 8192 : U);
+	}
+	for (int t = 0; t < nt; t++)
+		rec_ws_destroy(&ws[t]);
+	free(ws);
+	return rc;
+}
+
+struct rec_ctx {
+	const struct pipeline *pl;
+	double lambda;
+	const uint32_t *comm;
+};
+
+/* The pipeline's list for one user: top L by D, or calibrated from 5L. */
+static uint32_t rec_fill_pipeline(void *vctx, struct rec_ws *ws, uint32_t u,
+    uint32_t *items, float *scores, uint32_t L)
+{
+	const struct rec_ctx *c = vctx;
+	const struct pipeline *pl = c->pl;
+	uint32_t n;
+
+	rec_ws_score(ws, &pl->dist.A, &pl->filt.B, u);
+	if (c->lambda > 0 && c->comm) {
+		uint32_t pool = rec_ws_select(ws, pl->dist.iw, 5 * L);
+		n = rec_ws_calibrate(ws, pool, L, c->lambda, &pl->graph.ui, u,
+		    c->comm, items, scores);
+	} else {
+		n = rec_ws_select(ws, pl->dist.iw, L);
+		for (uint32_t k = 0; k < n; k++) {
+			items[k] = ws->sel[k];
+			scores[k] = (float)ws->sels[k];
+		}
+	}
+	rec_ws_reset(ws);
+	return n;
+}
+
 int recommend_run(struct pipeline *pl, struct rec_out *out, struct err *err)
-{ return err_set(err, ERR_STATE, "recommend: not implemented"); }
-void rec_out_destroy(struct rec_out *o) { memset(o, 0, sizeof *o); }
+{
+	if (!pl->dist.A.ptr || !pl->dist.iw || !pl->filt.B.ptr)
+		return err_set(err, ERR_STATE, "the distill and filter stages "
+		    "have not run");
+	struct rec_ctx c = { pl, params_real(&pl->params, P_DISTILL_CALIBRATE),
+		pl->abs.community };
+	uint32_t L = rec_list_len(&pl->params);
+	if (rec_build(pl, rec_fill_pipeline, &c, pl->abs.community ?
+	    pl->abs.n_comm : 0, 5 * L, out, err) < 0)
+		return -1;
+	double t0 = util_now_ms();
+	eval_lists(pl, &(struct rec_lists){ out->n_users, out->L, out->items,
+	    out->len }, &out->ev);
+	out->ev.ms = util_now_ms() - t0;
+	return 0;
+}
+
+void rec_out_destroy(struct rec_out *o)
+{
+	free(o->items);
+	free(o->scores);
+	free(o->len);
+	memset(o, 0, sizeof *o);
+}

@@ -1,0 +1,258 @@
+/*
+ * distill — baseline.c: scratch copies of the pipeline and what is computed
+ * on them: the baselines of `compare` (pop, random, itemknn, rp3) on the
+ * same split and target, and `eval --test` (refit on all of train).
+ *
+ * A scratch copy is a shallow copy of struct pipeline with changed
+ * parameters; the stages from the first one whose parameters differ run
+ * into locals owned by the scratch, earlier stages are borrowed. The real
+ * pipeline is never written to, so its cache survives every query.
+ *
+ * Baseline definitions (same list length L and target as the pipeline):
+ *   pop      items by descending training degree, ties by index, unseen
+ *   random   uniform unseen items, seeded by split.seed and the user
+ *   itemknn  abstract.metric=cosine (current shrink and top-k, threshold
+ *            0), filter none, distill.alpha=1, beta=0, calibrate=0
+ *   rp3      abstract.metric=rp3 with the current abstract.alpha/beta,
+ *            same top-k, threshold 0, filter none, alpha=1, beta=0, λ=0
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "explain.h"
+#include "topk.h"
+
+/* Run stage s of the scratch into its local and publish it there. */
+static int scratch_stage(struct scratch *sc, enum stage s, struct err *err)
+{
+	struct pipeline *p = &sc->pl;
+	int rc = -1;
+	switch (s) {
+	case STAGE_LOAD:
+		if ((rc = split_run(p, &sc->split, err)) == 0)
+			p->split = sc->split;
+		break;
+	case STAGE_GRAPH:
+		if ((rc = graph_run(p, &sc->graph, err)) == 0)
+			p->graph = sc->graph;
+		break;
+	case STAGE_ABSTRACT:
+		if ((rc = abstract_run(p, &sc->abs, err)) == 0)
+			p->abs = sc->abs;
+		break;
+	case STAGE_FILTER:
+		if ((rc = filter_run(p, &sc->filt, err)) == 0)
+			p->filt = sc->filt;
+		break;
+	case STAGE_DISTILL:
+		if ((rc = distill_run(p, &sc->dist, err)) == 0)
+			p->dist = sc->dist;
+		break;
+	case STAGE_RECOMMEND:
+		if ((rc = recommend_run(p, &sc->rec, err)) == 0)
+			p->rec = sc->rec;
+		break;
+	default:
+		break;
+	}
+	sc->own[s] = true;  /* partial output is freed by scratch_destroy */
+	return rc;
+}
+
+int scratch_run(struct scratch *sc, struct pipeline *pl,
+    const struct params *np, enum stage from, enum stage upto,
+    struct err *err)
+{
+	memset(sc, 0, sizeof *sc);
+	sc->pl = *pl;
+	sc->pl.params = *np;
+	int s = 0;
+	while (s < (int)from && pl->fresh[s] &&
+	    !params_stage_differs(&pl->params, np, s))
+		s++;
+	for (; s <= (int)upto; s++)
+		if (scratch_stage(sc, s, err) < 0)
+			return -1;
+	return 0;
+}
+
+void scratch_destroy(struct scratch *sc)
+{
+	if (sc->own[STAGE_RECOMMEND]) rec_out_destroy(&sc->rec);
+	if (sc->own[STAGE_DISTILL]) distill_out_destroy(&sc->dist);
+	if (sc->own[STAGE_FILTER]) filter_out_destroy(&sc->filt);
+	if (sc->own[STAGE_ABSTRACT]) abstract_out_destroy(&sc->abs);
+	if (sc->own[STAGE_GRAPH]) graph_out_destroy(&sc->graph);
+	if (sc->own[STAGE_LOAD]) split_out_destroy(&sc->split);
+	memset(sc, 0, sizeof *sc);
+}
+
+static const char *const base_names[BASE__COUNT] = {
+	"pop", "random", "itemknn", "rp3",
+};
+
+const char *baseline_name(enum baseline b)
+{
+	return (unsigned)b < BASE__COUNT ? base_names[b] : "?";
+}
+
+struct base_ctx {
+	const struct pipeline *pl;
+	const uint32_t *order;  /* pop: items by descending degree */
+	uint32_t n;             /* items in order (deg > 0) */
+	uint64_t seed;
+};
+
+/* Mark u's training items as seen in ws (mark = 2). */
+static void base_mark_seen(struct rec_ws *ws, const struct csr *ui, uint32_t u)
+{
+	ws->nseen = 0;
+	for (uint64_t k = ui->ptr[u]; k < ui->ptr[u + 1]; k++) {
+		ws->seen[ws->nseen++] = ui->idx[k];
+		ws->mark[ui->idx[k]] = 2;
+	}
+}
+
+static uint32_t base_fill_pop(void *vc, struct rec_ws *ws, uint32_t u,
+    uint32_t *items, float *scores, uint32_t L)
+{
+	const struct base_ctx *c = vc;
+	const struct csr *iu = &c->pl->graph.iu;
+	uint32_t n = 0;
+	if (csr_row_len(&c->pl->graph.ui, u) == 0)
+		return 0;
+	base_mark_seen(ws, &c->pl->graph.ui, u);
+	for (uint32_t k = 0; k < c->n && n < L; k++) {
+		uint32_t j = c->order[k];
+		if (ws->mark[j])
+			continue;
+		items[n] = j;
+		scores[n++] = (float)csr_row_len(iu, j);
+	}
+	rec_ws_reset(ws);
+	return n;
+}
+
+static uint32_t base_fill_random(void *vc, struct rec_ws *ws, uint32_t u,
+    uint32_t *items, float *scores, uint32_t L)
+{
+	const struct base_ctx *c = vc;
+	struct rng r;
+	uint32_t n = 0;
+	if (csr_row_len(&c->pl->graph.ui, u) == 0)
+		return 0;
+	base_mark_seen(ws, &c->pl->graph.ui, u);
+	uint64_t avail = c->n > ws->nseen ? c->n - ws->nseen : 0;
+	rng_seed(&r, c->seed * 0x9E3779B97F4A7C15ull + u + 1);
+	while (n < L && n < avail) {
+		uint32_t j = c->order[rng_below(&r, c->n)];
+		if (ws->mark[j])
+			continue;
+		ws->mark[j] = 1;
+		ws->touched[ws->ntouched++] = j;
+		items[n] = j;
+		scores[n] = (float)(L - n);
+		n++;
+	}
+	rec_ws_reset(ws);
+	return n;
+}
+
+static int cmp_pop(const void *a, const void *b, void *ctx)
+{
+	const struct csr *iu = ctx;
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	uint64_t dx = csr_row_len(iu, x), dy = csr_row_len(iu, y);
+	if (dx != dy)
+		return dx > dy ? -1 : 1;
+	return x < y ? -1 : x > y;
+}
+
+/* pop and random: lists built directly from the fit graph. */
+static int base_simple(struct pipeline *pl, enum baseline b,
+    struct eval_result *out, struct err *err)
+{
+	const struct csr *iu = &pl->graph.iu;
+	struct base_ctx c = { pl, NULL, 0,
+		(uint64_t)params_int(&pl->params, P_SPLIT_SEED) };
+	uint32_t *order = xmalloc(((size_t)iu->nrows + 1) * sizeof *order);
+	struct rec_out ro;
+	int rc;
+	for (uint32_t j = 0; j < iu->nrows; j++)
+		if (csr_row_len(iu, j) > 0)
+			order[c.n++] = j;
+	if (b == BASE_POP)
+		qsort_r(order, c.n, sizeof *order, cmp_pop, (void *)iu);
+	c.order = order;
+	memset(&ro, 0, sizeof ro);
+	rc = rec_build(pl, b == BASE_POP ? base_fill_pop : base_fill_random,
+	    &c, 0, 1, &ro, err);
+	if (rc == 0) {
+		eval_lists(pl, &(struct rec_lists){ ro.n_users, ro.L, ro.items,
+		    ro.len }, out);
+	}
+	rec_out_destroy(&ro);
+	free(order);
+	return rc;
+}
+
+/* itemknn and rp3: the pipeline on a scratch copy with fixed settings. */
+static int base_scratch(struct pipeline *pl, enum baseline b,
+    struct eval_result *out, struct err *err)
+{
+	struct params np = pl->params;
+	struct scratch sc;
+	params_set_id(&np, P_ABSTRACT_METRIC, b == BASE_RP3 ? "rp3" :
+	    "cosine", NULL);
+	params_set_id(&np, P_ABSTRACT_THRESHOLD, "0", NULL);
+	params_set_id(&np, P_FILTER_METHOD, "none", NULL);
+	params_set_id(&np, P_DISTILL_ALPHA, "1", NULL);
+	params_set_id(&np, P_DISTILL_BETA, "0", NULL);
+	params_set_id(&np, P_DISTILL_CALIBRATE, "0", NULL);
+	int rc = scratch_run(&sc, pl, &np, STAGE_RECOMMEND, STAGE_RECOMMEND,
+	    err);
+	if (rc == 0)
+		*out = sc.rec.ev;
+	scratch_destroy(&sc);
+	return rc;
+}
+
+int eval_baseline(struct pipeline *pl, enum baseline b,
+    struct eval_result *out, struct err *err)
+{
+	double t0 = util_now_ms();
+	int rc;
+	memset(out, 0, sizeof *out);
+	if ((unsigned)b >= BASE__COUNT)
+		return err_set(err, ERR_INVAL, "unknown baseline %d", (int)b);
+	if (need_fresh(pl, STAGE_RECOMMEND, err) < 0)
+		return -1;
+	if (b == BASE_POP || b == BASE_RANDOM)
+		rc = base_simple(pl, b, out, err);
+	else
+		rc = base_scratch(pl, b, out, err);
+	if (rc < 0)
+		return err_prefix(err, "baseline %s", baseline_name(b));
+	out->ms = util_now_ms() - t0;
+	return 0;
+}
+
+int eval_test(struct pipeline *pl, struct eval_result *out, struct err *err)
+{
+	struct params np = pl->params;
+	struct scratch sc;
+	double t0 = util_now_ms();
+	memset(out, 0, sizeof *out);
+	if (need_fresh(pl, STAGE_LOAD, err) < 0)
+		return -1;
+	params_set_id(&np, P_EVAL_TARGET, "test", NULL);
+	int rc = scratch_run(&sc, pl, &np, STAGE_RECOMMEND, STAGE_RECOMMEND,
+	    err);
+	if (rc == 0) {
+		*out = sc.rec.ev;
+		out->ms = util_now_ms() - t0;
+	}
+	scratch_destroy(&sc);
+	return rc < 0 ? err_prefix(err, "eval --test") : 0;
+}

@@ -1,0 +1,344 @@
+/*
+ * distill — export.c: `export STAGE FILE` writes the graph of a stage
+ * (graph: U–I, abstract: S, filter: B, distill: A as user→item) as
+ * GraphML with typed <key> attributes, Graphviz DOT, a CSV edge list with
+ * a header, or JSON. Also the temporary-file-then-rename helpers used by
+ * every file the engine writes, so a failed write never leaves a truncated
+ * file under the final name.
+ *
+ * Node ids: "u<index>" for users, "i<index>" for items in GraphML/JSON
+ * (always valid XML ids); the external id is the `label` attribute. DOT
+ * and CSV use the external ids ("u:ID"/"i:ID" in DOT, bare in CSV).
+ */
+#include <errno.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "explain.h"
+#include "topk.h"
+
+int outfile_open(struct outfile *o, const char *path, struct err *err)
+{
+	struct stat st;
+	memset(o, 0, sizeof *o);
+	o->path = path;
+	o->tmp = xasprintf("%s.tmpXXXXXX", path);
+	int fd = mkstemp(o->tmp);
+	if (fd < 0) {
+		int e = errno;
+		char *d = xstrdup(path), *dir = dirname(d);
+		if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+			err_set(err, ERR_IO, "cannot write '%s': directory "
+			    "'%s' does not exist", path, dir);
+		else
+			err_set(err, ERR_IO, "cannot write '%s': %s", path,
+			    strerror(e));
+		free(d);
+		free(o->tmp);
+		o->tmp = NULL;
+		return -1;
+	}
+	fchmod(fd, 0644);
+	o->f = fdopen(fd, "w");
+	return 0;
+}
+
+int outfile_commit(struct outfile *o, struct err *err)
+{
+	int bad = ferror(o->f);
+	int e = errno;
+	if (fclose(o->f) != 0 && !bad) {
+		bad = 1;
+		e = errno;
+	}
+	if (!bad && rename(o->tmp, o->path) != 0) {
+		bad = 1;
+		e = errno;
+	}
+	if (bad) {
+		unlink(o->tmp);
+		err_set(err, ERR_IO, "cannot write '%s': %s", o->path,
+		    strerror(e));
+	}
+	free(o->tmp);
+	memset(o, 0, sizeof *o);
+	return bad ? -1 : 0;
+}
+
+void put_csv(FILE *f, const char *s)
+{
+	if (!strpbrk(s, ",\"\n\r")) {
+		fputs(s, f);
+		return;
+	}
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"')
+			fputc('"', f);
+		fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+void put_json(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c < 0x20)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
+
+void put_xml(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		switch (*s) {
+		case '<': fputs("&lt;", f); break;
+		case '>': fputs("&gt;", f); break;
+		case '&': fputs("&amp;", f); break;
+		case '"': fputs("&quot;", f); break;
+		default:
+			if ((unsigned char)*s >= 0x20 || *s == '\t')
+				fputc(*s, f);
+		}
+	}
+}
+
+enum xfmt { X_GRAPHML, X_DOT, X_CSV, X_JSON };
+
+/* What to write: a matrix whose rows are users or items. */
+struct xgraph {
+	const struct pipeline *pl;
+	const struct csr *m;
+	bool rows_users;
+	const char *stage;
+	uint8_t *urow, *icol;   /* nodes present */
+};
+
+static const char *xname(const struct xgraph *g, bool user, uint32_t x)
+{
+	return idmap_name(user ? &g->pl->ds->users : &g->pl->ds->items, x);
+}
+
+static const char *xtitle(const struct xgraph *g, uint32_t j)
+{
+	char **t = g->pl->ds->title;
+	return t && t[j] ? t[j] : NULL;
+}
+
+static void xml_node(FILE *f, const struct xgraph *g, bool user, uint32_t x)
+{
+	const uint32_t *comm = g->pl->fresh[STAGE_ABSTRACT] ?
+	    g->pl->abs.community : NULL;
+	fprintf(f, "    <node id=\"%c%u\"><data key=\"type\">%s</data>"
+	    "<data key=\"label\">", user ? 'u' : 'i', x, user ? "user" : "item");
+	put_xml(f, xname(g, user, x));
+	fputs("</data>", f);
+	if (!user && xtitle(g, x)) {
+		fputs("<data key=\"title\">", f);
+		put_xml(f, xtitle(g, x));
+		fputs("</data>", f);
+	}
+	if (!user && comm)
+		fprintf(f, "<data key=\"community\">%u</data>", comm[x]);
+	fputs("</node>\n", f);
+}
+
+static void x_graphml(FILE *f, const struct xgraph *g)
+{
+	const struct csr *m = g->m;
+	fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<graphml xmlns="
+	    "\"http://graphml.graphdrawing.org/xmlns\">\n"
+	    "  <key id=\"type\" for=\"node\" attr.name=\"type\" "
+	    "attr.type=\"string\"/>\n"
+	    "  <key id=\"label\" for=\"node\" attr.name=\"label\" "
+	    "attr.type=\"string\"/>\n"
+	    "  <key id=\"title\" for=\"node\" attr.name=\"title\" "
+	    "attr.type=\"string\"/>\n"
+	    "  <key id=\"community\" for=\"node\" attr.name=\"community\" "
+	    "attr.type=\"long\"/>\n"
+	    "  <key id=\"weight\" for=\"edge\" attr.name=\"weight\" "
+	    "attr.type=\"double\"/>\n", f);
+	fprintf(f, "  <graph id=\"%s\" edgedefault=\"directed\">\n", g->stage);
+	if (g->rows_users)
+		for (uint32_t u = 0; u < m->nrows; u++)
+			if (g->urow[u])
+				xml_node(f, g, true, u);
+	for (uint32_t j = 0; j < m->ncols; j++)
+		if (g->icol[j])
+			xml_node(f, g, false, j);
+	for (uint32_t r = 0; r < m->nrows; r++)
+		for (uint64_t k = m->ptr[r]; k < m->ptr[r + 1]; k++)
+			fprintf(f, "    <edge source=\"%c%u\" target=\"i%u\">"
+			    "<data key=\"weight\">%.9g</data></edge>\n",
+			    g->rows_users ? 'u' : 'i', r, m->idx[k], m->val[k]);
+	fputs("  </graph>\n</graphml>\n", f);
+}
+
+static void dot_id(FILE *f, const struct xgraph *g, bool user, uint32_t x)
+{
+	const char *s = xname(g, user, x);
+	fprintf(f, "\"%s", user ? "u:" : "i:");
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fputc('\\', f);
+		fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+static void x_dot(FILE *f, const struct xgraph *g)
+{
+	const struct csr *m = g->m;
+	fprintf(f, "digraph \"%s\" {\n", g->stage);
+	for (uint32_t j = 0; j < m->ncols; j++) {
+		if (!g->icol[j] || !xtitle(g, j))
+			continue;
+		fputs("  ", f);
+		dot_id(f, g, false, j);
+		fputs(" [label=\"", f);
+		for (const char *s = xtitle(g, j); *s; s++) {
+			if (*s == '"' || *s == '\\')
+				fputc('\\', f);
+			fputc(*s == '\n' ? ' ' : *s, f);
+		}
+		fputs("\"];\n", f);
+	}
+	for (uint32_t r = 0; r < m->nrows; r++)
+		for (uint64_t k = m->ptr[r]; k < m->ptr[r + 1]; k++) {
+			fputs("  ", f);
+			dot_id(f, g, g->rows_users, r);
+			fputs(" -> ", f);
+			dot_id(f, g, false, m->idx[k]);
+			fprintf(f, " [weight=%.9g];\n", m->val[k]);
+		}
+	fputs("}\n", f);
+}
+
+static void x_csv(FILE *f, const struct xgraph *g)
+{
+	const struct csr *m = g->m;
+	fputs("source,target,weight\n", f);
+	for (uint32_t r = 0; r < m->nrows; r++)
+		for (uint64_t k = m->ptr[r]; k < m->ptr[r + 1]; k++) {
+			put_csv(f, xname(g, g->rows_users, r));
+			fputc(',', f);
+			put_csv(f, xname(g, false, m->idx[k]));
+			fprintf(f, ",%.9g\n", m->val[k]);
+		}
+}
+
+static void json_node(FILE *f, const struct xgraph *g, bool user, uint32_t x,
+    bool *first)
+{
+	fprintf(f, "%s\n  {\"id\":\"%c%u\",\"type\":\"%s\",\"label\":",
+	    *first ? "" : ",", user ? 'u' : 'i', x, user ? "user" : "item");
+	put_json(f, xname(g, user, x));
+	if (!user && xtitle(g, x)) {
+		fputs(",\"title\":", f);
+		put_json(f, xtitle(g, x));
+	}
+	fputc('}', f);
+	*first = false;
+}
+
+static void x_json(FILE *f, const struct xgraph *g)
+{
+	const struct csr *m = g->m;
+	bool first = true;
+	fprintf(f, "{\"stage\":\"%s\",\"directed\":true,\"nodes\":[", g->stage);
+	if (g->rows_users)
+		for (uint32_t u = 0; u < m->nrows; u++)
+			if (g->urow[u])
+				json_node(f, g, true, u, &first);
+	for (uint32_t j = 0; j < m->ncols; j++)
+		if (g->icol[j])
+			json_node(f, g, false, j, &first);
+	fputs("\n],\"edges\":[", f);
+	first = true;
+	for (uint32_t r = 0; r < m->nrows; r++)
+		for (uint64_t k = m->ptr[r]; k < m->ptr[r + 1]; k++) {
+			fprintf(f, "%s\n  {\"source\":\"%c%u\",\"target\":"
+			    "\"i%u\",\"weight\":%.9g}", first ? "" : ",",
+			    g->rows_users ? 'u' : 'i', r, m->idx[k], m->val[k]);
+			first = false;
+		}
+	fputs("\n]}\n", f);
+}
+
+static int x_format(const char *path, const char *format, enum xfmt *x,
+    struct err *err)
+{
+	static const char *const names[] = { "graphml", "dot", "csv", "json" };
+	const char *ext = strrchr(path, '.');
+	if (!format) {
+		format = ext ? ext + 1 : "";
+		if (strcmp(format, "gv") == 0)
+			format = "dot";
+	}
+	for (int k = 0; k < 4; k++)
+		if (strcmp(format, names[k]) == 0) {
+			*x = k;
+			return 0;
+		}
+	return err_set(err, ERR_INVAL, "export '%s': unknown format '%s', "
+	    "expected graphml, dot, csv or json", path, format);
+}
+
+/* The matrix of a stage, or an error naming the exportable stages. */
+static int x_matrix(const struct pipeline *pl, enum stage s, struct xgraph *g,
+    struct err *err)
+{
+	switch (s) {
+	case STAGE_GRAPH: g->m = &pl->graph.ui; g->rows_users = true; break;
+	case STAGE_ABSTRACT: g->m = &pl->abs.S; break;
+	case STAGE_FILTER: g->m = &pl->filt.B; break;
+	case STAGE_DISTILL: g->m = &pl->dist.A; g->rows_users = true; break;
+	default:
+		return err_set(err, ERR_INVAL, "export: stage '%s' has no graph,"
+		    " expected graph, abstract, filter or distill",
+		    stage_name(s));
+	}
+	g->stage = stage_name(s);
+	return need_fresh(pl, s, err);
+}
+
+int export_stage(struct pipeline *pl, enum stage s, const char *path,
+    const char *format, struct err *err)
+{
+	struct xgraph g = { .pl = pl };
+	struct outfile o;
+	enum xfmt x = X_GRAPHML;
+	if (x_format(path, format, &x, err) < 0 || x_matrix(pl, s, &g, err) < 0)
+		return -1;
+	const struct csr *m = g.m;
+	g.urow = xcalloc((size_t)m->nrows + 1, 1);
+	g.icol = xcalloc((size_t)m->ncols + 1, 1);
+	for (uint32_t r = 0; r < m->nrows; r++)
+		for (uint64_t k = m->ptr[r]; k < m->ptr[r + 1]; k++) {
+			g.urow[r] = 1;
+			g.icol[m->idx[k]] = 1;
+			if (!g.rows_users)
+				g.icol[r] = 1;
+		}
+	int rc = outfile_open(&o, path, err);
+	if (rc == 0) {
+		void (*fn[])(FILE *, const struct xgraph *) = { x_graphml,
+			x_dot, x_csv, x_json };
+		fn[x](o.f, &g);
+		rc = outfile_commit(&o, err);
+	}
+	free(g.urow);
+	free(g.icol);
+	return rc;
+}
