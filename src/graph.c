@@ -13,9 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* TEMPORARY until src/igraph-glue.c lands (helper ABSTRACT). */
-void engine_igraph_init(void) __attribute__((weak));
-
 /* Which parts are fitted on and which one is held out for evaluation. */
 static void graph_parts(const struct params *p, bool *fit, enum part *held)
 {
@@ -250,8 +247,7 @@ int graph_run(struct pipeline *pl, struct graph_out *out, struct err *err)
 	struct csr tmp_t;
 	int rc = -1;
 
-	if (engine_igraph_init)
-		engine_igraph_init();
+	engine_igraph_init();
 	graph_select(pl, fit_sel, held_sel, &out->st);
 	hooks_progress(&pl->hooks, "graph", 0.1);
 	graph_kcore(ds, fit_sel, params_int(p, P_GRAPH_MIN_USER_DEGREE),

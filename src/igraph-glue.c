@@ -17,7 +17,7 @@
 #include "pipeline.h"
 
 static _Thread_local char igraph_reason[512];
-static _Thread_local char igraph_warning[512];
+static _Thread_local char igraph_warn_buf[512];
 static volatile sig_atomic_t *igraph_cancel;
 static bool igraph_ready;
 
@@ -37,7 +37,7 @@ static void glue_warning_handler(const char *reason, const char *file,
 {
 	(void)file;
 	(void)line;
-	snprintf(igraph_warning, sizeof igraph_warning, "%s",
+	snprintf(igraph_warn_buf, sizeof igraph_warn_buf, "%s",
 	    reason ? reason : "");
 }
 
@@ -66,12 +66,12 @@ void engine_igraph_set_cancel(volatile sig_atomic_t *flag)
 void engine_igraph_clear(void)
 {
 	igraph_reason[0] = '\0';
-	igraph_warning[0] = '\0';
+	igraph_warn_buf[0] = '\0';
 }
 
 const char *engine_igraph_last_warning(void)
 {
-	return igraph_warning;
+	return igraph_warn_buf;
 }
 
 int engine_igraph_error(struct err *err, int rc, const char *what)
