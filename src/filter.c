@@ -1,10 +1,219 @@
-/* STUB */
+/*
+ * distill — filter.c: the filter stage (DESIGN §1.4), pruning the
+ * similarity graph S into the relation graph B.
+ *
+ *   none      B = S.
+ *   backbone  the disparity filter (Serrano, Boguñá, Vespignani 2009):
+ *             α_ij = (1 − s_ij/σ_i)^(k_i−1); keep iff α_ij < filter.alpha;
+ *             a row with a single edge keeps it.
+ *   learned   a classifier scores every edge (learn.c); keep iff
+ *             score ≥ filter.min_score.
+ *
+ * α is computed for every edge of S whatever the method (it is shown by
+ * why/whynot and is a feature of the learned filter). An empty B is not an
+ * error here; the stages after it report it.
+ */
+#include <math.h>
+#include <stdlib.h>
 #include <string.h>
-#include "pipeline.h"
+
+#include "abstract.h"
+
 const char *const filter_feature_names[FILTER_NFEATURES] = {
 	"s_ij", "log C_ij", "log deg i", "log deg j", "rank", "same community",
 	"-log alpha" };
-const char *cut_reason_name(enum cut_reason r) { return "?"; }
+
+const char *cut_reason_name(enum cut_reason r)
+{
+	switch (r) {
+	case CUT_NONE: return "kept";
+	case CUT_THRESHOLD: return "below abstract.threshold";
+	case CUT_TOPK: return "outside abstract.topk";
+	case CUT_BACKBONE: return "removed by the disparity filter "
+	    "(filter.alpha)";
+	case CUT_LEARNED: return "removed by the learned filter "
+	    "(filter.min_score)";
+	case CUT_SELF: return "same item";
+	}
+	return "?";
+}
+
+double disparity_neglog(double s, double sigma, uint64_t k)
+{
+	if (k <= 1 || !(sigma > 0))
+		return 0;
+	double q = 1 - s / sigma;
+	if (q < 1e-300)
+		q = 1e-300;
+	return -(double)(k - 1) * log(q);
+}
+
+void disparity_alpha(const struct csr *S, float *out)
+{
+	#pragma omp parallel for schedule(dynamic, 256)
+	for (int64_t i = 0; i < (int64_t)S->nrows; i++) {
+		uint64_t k = csr_row_len(S, i);
+		double sigma = 0;
+		for (uint64_t e = S->ptr[i]; e < S->ptr[i + 1]; e++)
+			sigma += S->val[e];
+		for (uint64_t e = S->ptr[i]; e < S->ptr[i + 1]; e++) {
+			double a = k <= 1 || !(sigma > 0) ? 1.0 :
+			    pow(1 - S->val[e] / sigma, (double)(k - 1));
+			out[e] = (float)a;
+		}
+	}
+}
+
+/* B = the kept edges of S, rows in S's order. */
+static void build_b(const struct csr *S, const uint8_t *kept, struct csr *B)
+{
+	uint64_t nnz = 0;
+	for (uint64_t e = 0; e < S->nnz; e++)
+		nnz += kept[e];
+	csr_alloc(B, S->nrows, S->ncols, nnz);
+	uint64_t at = 0;
+	for (uint32_t i = 0; i < S->nrows; i++) {
+		for (uint64_t e = S->ptr[i]; e < S->ptr[i + 1]; e++)
+			if (kept[e]) {
+				B->idx[at] = S->idx[e];
+				B->val[at] = S->val[e];
+				at++;
+			}
+		B->ptr[i + 1] = at;
+	}
+}
+
+enum { R_SEEN = 1, R_S = 2, R_B = 4 };
+
+/* Share of u's candidates (unseen items reachable through S from N(u))
+ * that B no longer reaches; -1 when u has no candidate. */
+static double user_reach_loss(const struct csr *ui, const struct csr *S,
+    const struct csr *B, uint32_t u, uint8_t *flag, uint32_t *list)
+{
+	uint32_t nl = 0;
+	for (uint64_t a = ui->ptr[u]; a < ui->ptr[u + 1]; a++) {
+		flag[ui->idx[a]] = R_SEEN;
+		list[nl++] = ui->idx[a];
+	}
+	for (int pass = 0; pass < 2; pass++) {
+		const struct csr *M = pass ? B : S;
+		uint8_t bit = pass ? R_B : R_S;
+		for (uint64_t a = ui->ptr[u]; a < ui->ptr[u + 1]; a++) {
+			uint32_t i = ui->idx[a];
+			for (uint64_t e = M->ptr[i]; e < M->ptr[i + 1]; e++) {
+				uint32_t j = M->idx[e];
+				if (flag[j] & R_SEEN)
+					continue;
+				if (!flag[j])
+					list[nl++] = j;
+				flag[j] |= bit;
+			}
+		}
+	}
+	uint64_t reach = 0, lost = 0;
+	for (uint32_t x = 0; x < nl; x++) {
+		uint8_t f = flag[list[x]];
+		reach += (f & R_S) != 0;
+		lost += (f & R_S) && !(f & R_B);
+		flag[list[x]] = 0;
+	}
+	return reach ? (double)lost / (double)reach : -1;
+}
+
+static int reach_loss(const struct pipeline *pl, const struct csr *B,
+    struct filter_stats *st, struct err *err)
+{
+	const struct csr *ui = &pl->graph.ui, *S = &pl->abs.S;
+	uint32_t nu = ui->nrows;
+	double *loss = xmalloc((nu ? nu : 1) * sizeof *loss);
+	int stop = 0;
+	#pragma omp parallel
+	{
+		uint8_t *flag = xcalloc(S->nrows ? S->nrows : 1, 1);
+		uint32_t *list = xmalloc((S->nrows ? S->nrows : 1) *
+		    sizeof *list);
+		#pragma omp for schedule(dynamic, 64)
+		for (int64_t u = 0; u < (int64_t)nu; u++) {
+			if ((u & 255) == 0 && hooks_cancelled(&pl->hooks))
+				__atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
+			loss[u] = __atomic_load_n(&stop, __ATOMIC_RELAXED) ?
+			    -1 : user_reach_loss(ui, S, B, u, flag, list);
+		}
+		free(flag);
+		free(list);
+	}
+	double sum = 0, mx = 0;
+	uint32_t n = 0;
+	for (uint32_t u = 0; u < nu; u++)
+		if (loss[u] >= 0) {
+			sum += loss[u];
+			mx = loss[u] > mx ? loss[u] : mx;
+			n++;
+		}
+	free(loss);
+	if (stop)
+		return err_set(err, ERR_INTERRUPTED, "reach loss: interrupted");
+	st->mean_reach_loss = n ? sum / n : 0;
+	st->max_reach_loss = mx;
+	return 0;
+}
+
+/* Decide kept[] by the configured method. */
+static int filter_decide(struct pipeline *pl, struct filter_out *out,
+    struct err *err)
+{
+	const struct csr *S = &pl->abs.S;
+	const struct params *p = &pl->params;
+	int method = params_enum(p, P_FILTER_METHOD);
+	if (method == FILTER_LEARNED && learn_filter(pl, out, err) < 0)
+		return -1;
+	double alpha = params_real(p, P_FILTER_ALPHA);
+	double min_score = params_real(p, P_FILTER_MIN_SCORE);
+	for (uint32_t i = 0; i < S->nrows; i++)
+		for (uint64_t e = S->ptr[i]; e < S->ptr[i + 1]; e++) {
+			bool keep = true;
+			if (method == FILTER_BACKBONE)
+				keep = csr_row_len(S, i) == 1 ||
+				    (double)out->alpha[e] < alpha;
+			else if (method == FILTER_LEARNED)
+				keep = (double)out->score[e] >= min_score;
+			out->kept[e] = keep;
+			out->st.kept += keep;
+			out->st.removed += !keep;
+		}
+	if (method == FILTER_BACKBONE)
+		out->st.removed_backbone = out->st.removed;
+	else if (method == FILTER_LEARNED)
+		out->st.removed_learned = out->st.removed;
+	return 0;
+}
+
 int filter_run(struct pipeline *pl, struct filter_out *out, struct err *err)
-{ return err_set(err, ERR_STATE, "filter: not implemented"); }
-void filter_out_destroy(struct filter_out *o) { memset(o, 0, sizeof *o); }
+{
+	const struct csr *S = &pl->abs.S;
+	if (!S->ptr || !pl->graph.ui.ptr)
+		return err_set(err, ERR_STATE, "the abstract stage has not run");
+	size_t m = S->nnz ? S->nnz : 1;
+	out->alpha = xmalloc(m * sizeof *out->alpha);
+	out->score = xmalloc(m * sizeof *out->score);
+	out->kept = xmalloc(m);
+	out->st.auc = NAN;
+	for (uint64_t e = 0; e < S->nnz; e++)
+		out->score[e] = NAN;
+	disparity_alpha(S, out->alpha);
+	if (filter_decide(pl, out, err) < 0)
+		return -1;
+	build_b(S, out->kept, &out->B);
+	if (out->st.removed == 0)
+		return 0;   /* B = S: nothing lost */
+	return reach_loss(pl, &out->B, &out->st, err);
+}
+
+void filter_out_destroy(struct filter_out *o)
+{
+	csr_destroy(&o->B);
+	free(o->alpha);
+	free(o->score);
+	free(o->kept);
+	memset(o, 0, sizeof *o);
+}

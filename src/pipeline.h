@@ -134,6 +134,9 @@ struct filter_out {
 	/* learned only: weights over the FILTER_NFEATURES standardised
 	 * features followed by the bias */
 	double weight[FILTER_NFEATURES + 1];
+	/* learned only: the standardisation x' = (x − mean)/sd applied
+	 * before the weights (sd = 1 for a constant feature) */
+	double feat_mean[FILTER_NFEATURES], feat_sd[FILTER_NFEATURES];
 	bool has_model;
 	struct filter_stats st;
 };

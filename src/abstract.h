@@ -1,0 +1,126 @@
+/*
+ * distill — abstract.h: the item–item similarity kernels of the abstract
+ * stage (DESIGN §1.3), exposed so that the learned filter can rebuild S on
+ * another user–item graph and why/whynot can recompute a single pair.
+ *
+ * A struct simk binds a user×item CSR `ui` (weights w_ui, columns
+ * ascending), its transpose `iu`, and the abstract.* parameters. The
+ * caller keeps ui/iu alive while the kernel is in use. simk_build() runs
+ * the co-occurrence row by row (OpenMP over item rows, a dense per-thread
+ * accumulator, no allocation in the inner loop) and returns S with rows
+ * sorted by descending s, ties by ascending j. Similarities are rounded to
+ * float before any comparison (threshold, top-k, rank), so the order seen
+ * in S is exactly the order the decisions were taken in.
+ */
+#ifndef DISTILL_ABSTRACT_H
+#define DISTILL_ABSTRACT_H
+
+#include <stdint.h>
+
+#include "pipeline.h"
+
+struct simk {
+	const struct csr *ui, *iu;
+	int metric;                /* enum metric */
+	double shrink, threshold;
+	long topk;                 /* 0 = all */
+	double *rowf;  /* per item, row factor: cosine ‖w_i‖, asym
+	                  (Σw²)^a, jaccard deg, p3/rp3 unused */
+	double *colf;  /* per item, column factor: cosine ‖w_j‖, asym
+	                  (Σw²)^(1−a), jaccard deg, rp3 deg^β, p3 1 */
+	double *piu;   /* p3/rp3, per iu entry: (w_ui/Σ_v w_vi)^α */
+	double *puj;   /* p3/rp3, per ui entry: (w_uj/Σ_k w_uk)^α */
+};
+
+/* Counts and histogram gathered while building S. */
+struct simk_tally {
+	uint64_t candidates, kept, cut_threshold, cut_topk;
+	double max_sim;
+	struct histogram hist;     /* candidates over [0, ~max], marker =
+	                              threshold */
+};
+
+/* Bind ui/iu and the abstract parameters of p; precompute the norms. */
+void simk_init(struct simk *k, const struct csr *ui, const struct csr *iu,
+    const struct params *p);
+void simk_destroy(struct simk *k);
+
+/*
+ * Build S (items x items). When cooc is not NULL, *cooc receives C_ij for
+ * every edge of S (S.nnz floats, caller frees). t may be NULL. Returns -1
+ * with ERR_INTERRUPTED when h's cancel flag is raised.
+ */
+int simk_build(const struct simk *k, struct csr *S, float **cooc,
+    struct simk_tally *t, const struct hooks *h, struct err *err);
+
+/* C_ij for every edge of an existing S built on the same ui/iu (the same
+ * row-wise kernel, used by the learned filter). Returns S.nnz floats. */
+int simk_cooc_of(const struct simk *k, const struct csr *S, float **cooc,
+    const struct hooks *h, struct err *err);
+
+/*
+ * One pair, for why/whynot: C_ij, s_ij (metric applied, before threshold
+ * and top-k), the 1-based rank of j among row i's candidates (descending
+ * s, ties by ascending j; 0 when j is not a candidate, i.e. C_ij = 0 or
+ * j = i) and the abstract decision: CUT_SELF for j = i, CUT_THRESHOLD when
+ * s_ij < abstract.threshold, CUT_TOPK when the rank exceeds abstract.topk,
+ * CUT_NONE when kept — and also CUT_NONE with cooc = 0 when the pair never
+ * co-occurs (no relation to cut). Recomputes row i; needs the graph stage.
+ * Any output pointer may be NULL.
+ */
+int abstract_pair(const struct pipeline *pl, uint32_t i, uint32_t j,
+    double *cooc, double *sim, int *row_rank, enum cut_reason *abstract_cut);
+
+/* Disparity significance of every edge of S: α_ij = (1 − s_ij/σ_i)^(k_i−1)
+ * (1 for a row with one edge). out has S.nnz entries. */
+void disparity_alpha(const struct csr *S, float *out);
+/* Same as −log α_ij in double precision (a learned feature), clamped so a
+ * vanishing α stays finite. */
+double disparity_neglog(double s, double sigma, uint64_t k);
+
+/* Communities and statistics of the abstract stage (community.c). */
+int community_detect(const struct pipeline *pl, const struct csr *S,
+    struct abstract_out *out, struct err *err);
+void community_user_entropy(const struct csr *ui, const uint32_t *comm,
+    uint32_t n_comm, float *out);
+
+/* The learned filter's second split of ui into fit and val (see learn.c;
+ * both outputs initialised by the caller, columns ascending). */
+void learn_refit_split(const struct csr *ui, double frac, uint64_t seed,
+    struct csr *fit, struct csr *val);
+/* Labels of the edges of S_fit: 1 iff some user has i in fit (fitT, items
+ * x users) and j in val. Returns Sf->nnz bytes (caller frees). */
+uint8_t *learn_labels(const struct csr *Sf, const struct csr *fitT,
+    const struct csr *val);
+
+/* Training data of the learned filter: n rows of FILTER_NFEATURES raw
+ * features (X, row-major) and 0/1 labels. */
+struct learn_set {
+	float *X;
+	uint8_t *y;
+	size_t n, cap;
+};
+void learn_set_push(struct learn_set *s, const double *x, uint8_t y);
+void learn_set_destroy(struct learn_set *s);
+
+/* A fitted model: score(x) = 1/(1+exp(−(w·z + w[NF]))) with
+ * z = (x − mean)/sd. */
+struct learn_model {
+	double w[FILTER_NFEATURES + 1];
+	double mean[FILTER_NFEATURES], sd[FILTER_NFEATURES];
+};
+/* Fit model (enum filter_model) on tr; ERR_EMPTY when one class is
+ * missing. Deterministic for a given seed (svm) and input. */
+int learn_fit(int model, const struct learn_set *tr, uint64_t seed,
+    struct learn_model *m, struct err *err);
+double learn_score(const struct learn_model *m, const double *x);
+/* Rank-based (Mann–Whitney) AUC with tied scores given average ranks;
+ * NAN when one class is absent. */
+double learn_auc(const double *score, const uint8_t *y, size_t n);
+
+/* Learned filter (learn.c): fills score[] for every edge of pl->abs.S,
+ * weight[], has_model and the learned statistics of out. */
+int learn_filter(struct pipeline *pl, struct filter_out *out,
+    struct err *err);
+
+#endif

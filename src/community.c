@@ -1,0 +1,278 @@
+/*
+ * distill — community.c: the structure of the similarity graph S.
+ *
+ * S is symmetrised (an undirected edge {i,j} weighs max(s_ij, s_ji)) and
+ * handed to igraph for communities (Leiden with the modularity objective,
+ * or Louvain), modularity and transitivity. Weakly connected components
+ * are counted with a union-find (items without any S edge excluded, as
+ * for the graph stage). abstract.cluster = none makes every item its own
+ * singleton community, so community profiles degenerate to item profiles.
+ * Community ids are renumbered by first appearance in item order.
+ */
+#include <igraph.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "abstract.h"
+
+/* The symmetrised S as igraph input. */
+struct sym {
+	igraph_vector_int_t edges;   /* 2 per undirected edge */
+	igraph_vector_t w;
+	double *strength;            /* per item */
+	double total;                /* Σ strength = 2m */
+};
+
+/* Union of row i of S and of its transpose, keeping j > i with the
+ * larger of the two weights. */
+static void sym_build(const struct csr *S, struct sym *y)
+{
+	uint32_t n = S->nrows;
+	struct csr T;
+	csr_init(&T);
+	csr_transpose(S, &T);
+	double *wmax = xcalloc(n ? n : 1, sizeof *wmax);
+	uint32_t *mark = xcalloc(n ? n : 1, sizeof *mark);
+	uint32_t *list = xmalloc((n ? n : 1) * sizeof *list);
+	igraph_vector_int_init(&y->edges, 0);
+	igraph_vector_init(&y->w, 0);
+	igraph_vector_int_reserve(&y->edges, 2 * (igraph_integer_t)S->nnz);
+	igraph_vector_reserve(&y->w, (igraph_integer_t)S->nnz);
+	y->strength = xcalloc(n ? n : 1, sizeof *y->strength);
+	y->total = 0;
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t nl = 0;
+		for (int pass = 0; pass < 2; pass++) {
+			const struct csr *M = pass ? &T : S;
+			for (uint64_t e = M->ptr[i]; e < M->ptr[i + 1]; e++) {
+				uint32_t j = M->idx[e];
+				if (j <= i || !(M->val[e] > 0))
+					continue;
+				if (mark[j] != i + 1) {
+					mark[j] = i + 1;
+					wmax[j] = 0;
+					list[nl++] = j;
+				}
+				if (M->val[e] > wmax[j])
+					wmax[j] = M->val[e];
+			}
+		}
+		for (uint32_t x = 0; x < nl; x++) {
+			uint32_t j = list[x];
+			igraph_vector_int_push_back(&y->edges, i);
+			igraph_vector_int_push_back(&y->edges, j);
+			igraph_vector_push_back(&y->w, wmax[j]);
+			y->strength[i] += wmax[j];
+			y->strength[j] += wmax[j];
+			y->total += 2 * wmax[j];
+		}
+	}
+	free(wmax);
+	free(mark);
+	free(list);
+	csr_destroy(&T);
+}
+
+static void sym_destroy(struct sym *y)
+{
+	igraph_vector_int_destroy(&y->edges);
+	igraph_vector_destroy(&y->w);
+	free(y->strength);
+}
+
+static uint32_t uf_find(uint32_t *p, uint32_t x)
+{
+	while (p[x] != x) {
+		p[x] = p[p[x]];
+		x = p[x];
+	}
+	return x;
+}
+
+/* Weakly connected components of S over items that have an edge. */
+static void components(const struct csr *S, struct abstract_stats *st)
+{
+	uint32_t n = S->nrows;
+	uint32_t *p = xmalloc((n ? n : 1) * sizeof *p);
+	uint32_t *size = xcalloc(n ? n : 1, sizeof *size);
+	uint8_t *has = xcalloc(n ? n : 1, 1);
+	for (uint32_t i = 0; i < n; i++)
+		p[i] = i;
+	for (uint32_t i = 0; i < n; i++)
+		for (uint64_t e = S->ptr[i]; e < S->ptr[i + 1]; e++) {
+			uint32_t a = uf_find(p, i), b = uf_find(p, S->idx[e]);
+			has[i] = has[S->idx[e]] = 1;
+			if (a != b)
+				p[a < b ? b : a] = a < b ? a : b;
+		}
+	st->n_components = st->largest_component = 0;
+	for (uint32_t i = 0; i < n; i++)
+		if (has[i])
+			size[uf_find(p, i)]++;
+	for (uint32_t i = 0; i < n; i++) {
+		st->n_components += size[i] > 0;
+		if (size[i] > st->largest_component)
+			st->largest_component = size[i];
+	}
+	free(p);
+	free(size);
+	free(has);
+}
+
+/* Renumber membership by first appearance; fill community arrays. */
+static void comm_publish(const igraph_vector_int_t *memb, uint32_t n,
+    struct abstract_out *out)
+{
+	uint32_t *map = xmalloc((n ? n : 1) * sizeof *map);
+	memset(map, 0xff, (n ? n : 1) * sizeof *map);
+	out->community = xmalloc((n ? n : 1) * sizeof *out->community);
+	out->n_comm = 0;
+	for (uint32_t i = 0; i < n; i++) {
+		igraph_integer_t c = memb ? VECTOR(*memb)[i] : (igraph_integer_t)i;
+		if (map[c] == UINT32_MAX)
+			map[c] = out->n_comm++;
+		out->community[i] = map[c];
+	}
+	free(map);
+	out->comm_size = xcalloc(out->n_comm ? out->n_comm : 1,
+	    sizeof *out->comm_size);
+	for (uint32_t i = 0; i < n; i++)
+		out->comm_size[out->community[i]]++;
+}
+
+static const uint32_t *order_sizes;
+
+static int cmp_comm_size(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	if (order_sizes[x] != order_sizes[y])
+		return order_sizes[x] > order_sizes[y] ? -1 : 1;
+	return (x > y) - (x < y);
+}
+
+/* comm_order (by descending size, ties by id) and the size summary. */
+static void comm_order_fill(struct abstract_out *out)
+{
+	uint32_t nc = out->n_comm;
+	out->comm_order = xmalloc((nc ? nc : 1) * sizeof *out->comm_order);
+	for (uint32_t c = 0; c < nc; c++)
+		out->comm_order[c] = c;
+	order_sizes = out->comm_size;   /* single-threaded, igraph side */
+	qsort(out->comm_order, nc, sizeof *out->comm_order, cmp_comm_size);
+	order_sizes = NULL;
+	out->st.n_communities = nc;
+	stats_summarize_u32(out->comm_size, nc, &out->st.comm_size);
+}
+
+/* Run the configured detection into memb (initialised, length n). */
+static int detect(const struct pipeline *pl, const igraph_t *g,
+    const struct sym *y, igraph_vector_int_t *memb, struct err *err)
+{
+	const struct params *p = &pl->params;
+	double gamma = params_real(p, P_ABSTRACT_RESOLUTION);
+	int how = params_enum(p, P_ABSTRACT_CLUSTER);
+	igraph_rng_seed(igraph_rng_default(),
+	    (igraph_uint_t)params_int(p, P_ABSTRACT_SEED));
+	int rc = IGRAPH_SUCCESS;
+	if (how == CLUSTER_LEIDEN && y->total > 0) {
+		igraph_vector_t nw;
+		igraph_vector_view(&nw, y->strength,
+		    igraph_vcount(g));
+		igraph_integer_t nc = 0;
+		igraph_real_t q = 0;
+		/* Modularity objective: node weights = strengths and
+		 * resolution γ/(2m) (igraph 0.10 documentation). */
+		rc = igraph_community_leiden(g, &y->w, &nw, gamma / y->total,
+		    0.01, false, -1, memb, &nc, &q);
+	} else if (how == CLUSTER_LOUVAIN && y->total > 0) {
+		rc = igraph_community_multilevel(g, &y->w, gamma, memb, NULL,
+		    NULL);
+	} else {
+		for (igraph_integer_t v = 0; v < igraph_vcount(g); v++)
+			VECTOR(*memb)[v] = v;
+	}
+	if (rc != IGRAPH_SUCCESS)
+		return engine_igraph_error(err, rc, how == CLUSTER_LEIDEN ?
+		    "abstract.cluster=leiden" : "abstract.cluster=louvain");
+	return 0;
+}
+
+int community_detect(const struct pipeline *pl, const struct csr *S,
+    struct abstract_out *out, struct err *err)
+{
+	uint32_t n = S->nrows;
+	struct sym y;
+	igraph_t g;
+	igraph_vector_int_t memb;
+	igraph_real_t q = NAN, tr = NAN;
+	int ret = -1;
+	engine_igraph_init();
+	engine_igraph_set_cancel(pl->hooks.cancel);
+	engine_igraph_clear();
+	components(S, &out->st);
+	sym_build(S, &y);
+	int rc = igraph_create(&g, &y.edges, n, IGRAPH_UNDIRECTED);
+	if (rc != IGRAPH_SUCCESS) {
+		sym_destroy(&y);
+		return engine_igraph_error(err, rc, "abstract: graph");
+	}
+	igraph_vector_int_init(&memb, n);
+	if (detect(pl, &g, &y, &memb, err) < 0)
+		goto out;
+	rc = igraph_transitivity_undirected(&g, &tr,
+	    IGRAPH_TRANSITIVITY_ZERO);
+	if (rc != IGRAPH_SUCCESS) {
+		engine_igraph_error(err, rc, "abstract: clustering");
+		goto out;
+	}
+	if (y.total > 0) {
+		rc = igraph_modularity(&g, &memb, &y.w,
+		    params_real(&pl->params, P_ABSTRACT_RESOLUTION), false, &q);
+		if (rc != IGRAPH_SUCCESS) {
+			engine_igraph_error(err, rc, "abstract: modularity");
+			goto out;
+		}
+	}
+	out->st.clustering = tr;
+	out->st.modularity = q;
+	comm_publish(&memb, n, out);
+	comm_order_fill(out);
+	ret = 0;
+out:
+	igraph_vector_int_destroy(&memb);
+	igraph_destroy(&g);
+	sym_destroy(&y);
+	return ret;
+}
+
+void community_user_entropy(const struct csr *ui, const uint32_t *comm,
+    uint32_t n_comm, float *out)
+{
+	#pragma omp parallel
+	{
+		double *acc = xcalloc(n_comm ? n_comm : 1, sizeof *acc);
+		uint32_t *list = xmalloc((n_comm ? n_comm : 1) * sizeof *list);
+		#pragma omp for schedule(dynamic, 256)
+		for (int64_t u = 0; u < (int64_t)ui->nrows; u++) {
+			uint32_t nl = 0;
+			double tot = 0, h = 0;
+			for (uint64_t e = ui->ptr[u]; e < ui->ptr[u + 1]; e++) {
+				uint32_t c = comm[ui->idx[e]];
+				if (acc[c] == 0)
+					list[nl++] = c;
+				acc[c] += ui->val[e];
+				tot += ui->val[e];
+			}
+			for (uint32_t x = 0; x < nl; x++) {
+				double pi = acc[list[x]] / tot;
+				if (pi > 0)
+					h -= pi * log2(pi);
+				acc[list[x]] = 0;
+			}
+			out[u] = (float)h;
+		}
+		free(acc);
+		free(list);
+	}
+}

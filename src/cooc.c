@@ -1,0 +1,571 @@
+/*
+ * distill — cooc.c: the co-occurrence kernel of the abstract stage.
+ *
+ * For item i: for u in N(i), for j in N(u): acc[j] += f(w_ui, w_uj), with
+ * f = w_ui·w_uj (cosine, asym: C_ij), 1 (jaccard: |N(i)∩N(j)|) or
+ * P_iu·P_uj (p3, rp3). The accumulator is dense and per thread, reset
+ * through a row stamp and a touched list, so the inner loop never
+ * allocates. Rows run in parallel (OpenMP, dynamic schedule); each thread
+ * appends its kept edges to its own buffer and the rows are stitched
+ * together at the end. Summation order within a row is fixed (ascending
+ * u, then ascending j), so results do not depend on the thread count.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "abstract.h"
+
+#define FINE_BINS 2560   /* fine histogram bins (a multiple of HIST_MAX) */
+
+struct cand {
+	float s;
+	uint32_t j;
+};
+
+/* A fine histogram over [0, range) whose range doubles (merging bin
+ * pairs) when a larger value arrives, so one pass gives exact counts for
+ * bins that are unions of fine bins over [0, ~max]. */
+struct fineh {
+	double range;
+	uint64_t bin[FINE_BINS];
+};
+
+/* Per-thread workspace. */
+struct ws {
+	double *acc, *acc2;        /* metric accumulator, C_ij (optional) */
+	uint32_t *mark;            /* row stamp (i + 1) of acc[j] */
+	uint32_t *touched;
+	uint32_t nt;
+	struct cand *cand;
+	/* kept edges of this thread's rows */
+	uint32_t *oj;
+	float *os, *oc;
+	size_t on, ocap;
+	bool want_oc;              /* also store C_ij of kept edges */
+	struct fineh fh;
+	uint64_t candidates, cut_thr, cut_topk;
+	double max;
+};
+
+enum acc_kind { ACC_C, ACC_COUNT, ACC_P3 };
+
+static int thread_count(void)
+{
+#ifdef _OPENMP
+	return omp_get_max_threads();
+#else
+	return 1;
+#endif
+}
+
+static int thread_id(void)
+{
+#ifdef _OPENMP
+	return omp_get_thread_num();
+#else
+	return 0;
+#endif
+}
+
+static enum acc_kind kind_of(int metric)
+{
+	switch (metric) {
+	case METRIC_JACCARD: return ACC_COUNT;
+	case METRIC_P3:
+	case METRIC_RP3: return ACC_P3;
+	default: return ACC_C;
+	}
+}
+
+/* Σ_u w_ui² and Σ_u w_ui, and the user sums Σ_k w_uk. */
+static void item_sums(const struct csr *iu, double *sq, double *sum)
+{
+	for (uint32_t i = 0; i < iu->nrows; i++) {
+		double a = 0, b = 0;
+		for (uint64_t e = iu->ptr[i]; e < iu->ptr[i + 1]; e++) {
+			a += (double)iu->val[e] * iu->val[e];
+			b += iu->val[e];
+		}
+		sq[i] = a;
+		sum[i] = b;
+	}
+}
+
+/* Random-walk transition probabilities raised to α (p3, rp3). */
+static void simk_init_p3(struct simk *k, const double *isum, double alpha)
+{
+	const struct csr *ui = k->ui, *iu = k->iu;
+	k->piu = xmalloc((iu->nnz ? iu->nnz : 1) * sizeof *k->piu);
+	k->puj = xmalloc((ui->nnz ? ui->nnz : 1) * sizeof *k->puj);
+	for (uint32_t i = 0; i < iu->nrows; i++)
+		for (uint64_t e = iu->ptr[i]; e < iu->ptr[i + 1]; e++)
+			k->piu[e] = pow(iu->val[e] / isum[i], alpha);
+	for (uint32_t u = 0; u < ui->nrows; u++) {
+		double s = 0;
+		for (uint64_t e = ui->ptr[u]; e < ui->ptr[u + 1]; e++)
+			s += ui->val[e];
+		for (uint64_t e = ui->ptr[u]; e < ui->ptr[u + 1]; e++)
+			k->puj[e] = pow(ui->val[e] / s, alpha);
+	}
+}
+
+void simk_init(struct simk *k, const struct csr *ui, const struct csr *iu,
+    const struct params *p)
+{
+	memset(k, 0, sizeof *k);
+	k->ui = ui;
+	k->iu = iu;
+	k->metric = params_enum(p, P_ABSTRACT_METRIC);
+	k->shrink = params_real(p, P_ABSTRACT_SHRINK);
+	k->threshold = params_real(p, P_ABSTRACT_THRESHOLD);
+	k->topk = params_int(p, P_ABSTRACT_TOPK);
+	uint32_t n = iu->nrows;
+	double a = params_real(p, P_ABSTRACT_ASYM_ALPHA);
+	double beta = params_real(p, P_ABSTRACT_BETA);
+	double *sq = xmalloc((n ? n : 1) * sizeof *sq);
+	double *sum = xmalloc((n ? n : 1) * sizeof *sum);
+	item_sums(iu, sq, sum);
+	k->rowf = xmalloc((n ? n : 1) * sizeof *k->rowf);
+	k->colf = xmalloc((n ? n : 1) * sizeof *k->colf);
+	for (uint32_t i = 0; i < n; i++) {
+		double deg = (double)csr_row_len(iu, i);
+		switch (k->metric) {
+		case METRIC_COSINE:
+			k->rowf[i] = k->colf[i] = sqrt(sq[i]);
+			break;
+		case METRIC_ASYM:
+			k->rowf[i] = pow(sq[i], a);
+			k->colf[i] = pow(sq[i], 1 - a);
+			break;
+		case METRIC_JACCARD:
+			k->rowf[i] = k->colf[i] = deg;
+			break;
+		default:
+			k->rowf[i] = 1;
+			k->colf[i] = k->metric == METRIC_RP3 ?
+			    pow(deg, beta) : 1;
+			break;
+		}
+	}
+	if (kind_of(k->metric) == ACC_P3)
+		simk_init_p3(k, sum, params_real(p, P_ABSTRACT_ALPHA));
+	free(sq);
+	free(sum);
+}
+
+void simk_destroy(struct simk *k)
+{
+	free(k->rowf);
+	free(k->colf);
+	free(k->piu);
+	free(k->puj);
+	memset(k, 0, sizeof *k);
+}
+
+static void ws_init(struct ws *w, uint32_t n, bool want_c)
+{
+	memset(w, 0, sizeof *w);
+	size_t m = n ? n : 1;
+	w->acc = xmalloc(m * sizeof *w->acc);
+	w->acc2 = want_c ? xmalloc(m * sizeof *w->acc2) : NULL;
+	w->mark = xcalloc(m, sizeof *w->mark);
+	w->touched = xmalloc(m * sizeof *w->touched);
+	w->cand = xmalloc(m * sizeof *w->cand);
+	w->want_oc = want_c;
+	w->fh.range = 0x1p-40;
+}
+
+static void ws_destroy(struct ws *w)
+{
+	free(w->acc);
+	free(w->acc2);
+	free(w->mark);
+	free(w->touched);
+	free(w->cand);
+	free(w->oj);
+	free(w->os);
+	free(w->oc);
+}
+
+/* Accumulate row i into w->acc (and C_ij into w->acc2 when present). */
+static void row_accumulate(const struct simk *k, uint32_t i, struct ws *w,
+    enum acc_kind kind)
+{
+	const struct csr *ui = k->ui, *iu = k->iu;
+	uint32_t stamp = i + 1;
+	double *acc = w->acc, *acc2 = w->acc2;
+	w->nt = 0;
+	for (uint64_t a = iu->ptr[i]; a < iu->ptr[i + 1]; a++) {
+		uint32_t u = iu->idx[a];
+		double wi = iu->val[a];
+		double pi = kind == ACC_P3 ? k->piu[a] : 0;
+		for (uint64_t b = ui->ptr[u]; b < ui->ptr[u + 1]; b++) {
+			uint32_t j = ui->idx[b];
+			if (w->mark[j] != stamp) {
+				w->mark[j] = stamp;
+				acc[j] = 0;
+				if (acc2)
+					acc2[j] = 0;
+				w->touched[w->nt++] = j;
+			}
+			double c = wi * ui->val[b];
+			acc[j] += kind == ACC_P3 ? pi * k->puj[b] :
+			    kind == ACC_COUNT ? 1.0 : c;
+			if (acc2)
+				acc2[j] += c;
+		}
+	}
+}
+
+/* s_ij from the accumulated value, rounded to float (see abstract.h). */
+static float sim_value(const struct simk *k, uint32_t i, uint32_t j,
+    double acc)
+{
+	switch (k->metric) {
+	case METRIC_COSINE:
+	case METRIC_ASYM:
+		return (float)(acc / (k->rowf[i] * k->colf[j] + k->shrink));
+	case METRIC_JACCARD:
+		return (float)(acc / (k->rowf[i] + k->colf[j] - acc));
+	case METRIC_RP3:
+		return (float)(acc / k->colf[j]);
+	default:
+		return (float)acc;
+	}
+}
+
+static void fine_double(struct fineh *f)
+{
+	for (int b = 0; b < FINE_BINS / 2; b++)
+		f->bin[b] = f->bin[2 * b] + f->bin[2 * b + 1];
+	memset(f->bin + FINE_BINS / 2, 0, FINE_BINS / 2 * sizeof f->bin[0]);
+	f->range *= 2;
+}
+
+static void fine_add(struct fineh *f, double v)
+{
+	if (!isfinite(v))
+		return;
+	if (v < 0)
+		v = 0;
+	while (v >= f->range)
+		fine_double(f);
+	size_t b = (size_t)(v / f->range * FINE_BINS);
+	f->bin[b < FINE_BINS ? b : FINE_BINS - 1]++;
+}
+
+/* Merge the threads' fine histograms and cut them into at most HIST_MAX
+ * bins over [0, ~max] (each output bin a union of fine bins). */
+static void fine_to_hist(struct ws *W, int nth, double max, double marker,
+    struct histogram *h)
+{
+	struct fineh *f = &W[0].fh;
+	for (int t = 1; t < nth; t++)
+		while (f->range < W[t].fh.range)
+			fine_double(f);
+	for (int t = 1; t < nth; t++) {
+		while (W[t].fh.range < f->range)
+			fine_double(&W[t].fh);
+		for (int b = 0; b < FINE_BINS; b++)
+			f->bin[b] += W[t].fh.bin[b];
+	}
+	memset(h, 0, sizeof *h);
+	h->marker = marker;
+	double w = f->range / FINE_BINS;
+	size_t m = (size_t)ceil(max / (HIST_MAX * w));
+	if (m < 1)
+		m = 1;
+	size_t top = (size_t)(max / w);
+	if (top >= FINE_BINS)
+		top = FINE_BINS - 1;
+	int nb = (int)(top / m + 1);
+	h->nbins = nb > HIST_MAX ? HIST_MAX : nb;
+	for (int b = 0; b <= h->nbins; b++)
+		h->edge[b] = (double)b * (double)m * w;
+	for (size_t b = 0; b < FINE_BINS; b++) {
+		size_t o = b / m;
+		h->count[o < (size_t)h->nbins ? o : (size_t)h->nbins - 1] +=
+		    f->bin[b];
+	}
+}
+
+/* a ranks before b: larger s, then smaller j. */
+static inline bool cand_better(struct cand a, struct cand b)
+{
+	return a.s > b.s || (a.s == b.s && a.j < b.j);
+}
+
+static int cand_cmp(const void *pa, const void *pb)
+{
+	struct cand a = *(const struct cand *)pa, b = *(const struct cand *)pb;
+	return cand_better(a, b) ? -1 : cand_better(b, a) ? 1 : 0;
+}
+
+static inline void cand_swap(struct cand *c, size_t a, size_t b)
+{
+	struct cand t = c[a];
+	c[a] = c[b];
+	c[b] = t;
+}
+
+/* Partial selection: afterwards c[0..k) are the k best (unordered). */
+static void cand_select(struct cand *c, size_t n, size_t k)
+{
+	size_t lo = 0, hi = n;
+	while (hi - lo > 16) {
+		size_t mid = lo + (hi - lo) / 2, last = hi - 1;
+		/* median of three into c[last] as the pivot */
+		if (cand_better(c[mid], c[lo]))
+			cand_swap(c, mid, lo);
+		if (cand_better(c[last], c[lo]))
+			cand_swap(c, last, lo);
+		if (cand_better(c[mid], c[last]))
+			cand_swap(c, mid, last);
+		struct cand pv = c[last];
+		size_t p = lo;
+		for (size_t x = lo; x < last; x++)
+			if (cand_better(c[x], pv))
+				cand_swap(c, x, p++);
+		cand_swap(c, p, last);
+		if (p == k || p + 1 == k)
+			return;
+		if (p < k)
+			lo = p + 1;
+		else
+			hi = p;
+	}
+	qsort(c + lo, hi - lo, sizeof *c, cand_cmp);
+}
+
+static void ws_reserve(struct ws *w, size_t more)
+{
+	if (w->on + more <= w->ocap)
+		return;
+	size_t cap = w->ocap ? w->ocap : 1024;
+	while (cap < w->on + more)
+		cap *= 2;
+	w->oj = xreallocarray(w->oj, cap, sizeof *w->oj);
+	w->os = xreallocarray(w->os, cap, sizeof *w->os);
+	if (w->want_oc)
+		w->oc = xreallocarray(w->oc, cap, sizeof *w->oc);
+	w->ocap = cap;
+}
+
+/* Turn the accumulated row i into its kept, ordered edges; returns the
+ * number appended to the thread buffer. */
+static uint32_t row_emit(const struct simk *k, uint32_t i, struct ws *w)
+{
+	size_t nc = 0, ncand = 0;
+	for (uint32_t t = 0; t < w->nt; t++) {
+		uint32_t j = w->touched[t];
+		if (j == i)
+			continue;
+		float s = sim_value(k, i, j, w->acc[j]);
+		ncand++;
+		fine_add(&w->fh, s);
+		if (s > w->max)
+			w->max = s;
+		if ((double)s >= k->threshold)
+			w->cand[nc++] = (struct cand){ s, j };
+	}
+	w->candidates += ncand;
+	w->cut_thr += ncand - nc;
+	if (k->topk > 0 && nc > (size_t)k->topk) {
+		cand_select(w->cand, nc, (size_t)k->topk);
+		w->cut_topk += nc - (size_t)k->topk;
+		nc = (size_t)k->topk;
+	}
+	qsort(w->cand, nc, sizeof *w->cand, cand_cmp);
+	ws_reserve(w, nc);
+	const double *c = w->acc2 ? w->acc2 : w->acc;
+	for (size_t x = 0; x < nc; x++) {
+		w->oj[w->on + x] = w->cand[x].j;
+		w->os[w->on + x] = w->cand[x].s;
+		if (w->want_oc)
+			w->oc[w->on + x] = (float)c[w->cand[x].j];
+	}
+	w->on += nc;
+	return (uint32_t)nc;
+}
+
+/* Concatenate the threads' row buffers into S (and cooc). */
+static void stitch(struct ws *W, uint32_t n, const uint16_t *rt,
+    const uint64_t *ro, const uint32_t *rl, struct csr *S, float **cooc)
+{
+	uint64_t nnz = 0;
+	for (uint32_t i = 0; i < n; i++)
+		nnz += rl[i];
+	csr_alloc(S, n, n, nnz);
+	for (uint32_t i = 0; i < n; i++)
+		S->ptr[i + 1] = S->ptr[i] + rl[i];
+	float *c = cooc ? xmalloc((nnz ? nnz : 1) * sizeof *c) : NULL;
+	#pragma omp parallel for schedule(dynamic, 256)
+	for (int64_t i = 0; i < (int64_t)n; i++) {
+		const struct ws *w = &W[rt[i]];
+		uint64_t at = S->ptr[i];
+		memcpy(S->idx + at, w->oj + ro[i], rl[i] * sizeof *S->idx);
+		memcpy(S->val + at, w->os + ro[i], rl[i] * sizeof *S->val);
+		if (c)
+			memcpy(c + at, w->oc + ro[i], rl[i] * sizeof *c);
+	}
+	if (cooc)
+		*cooc = c;
+}
+
+static void tally_fill(struct ws *W, int nth, double threshold,
+    uint64_t kept, struct simk_tally *t)
+{
+	memset(t, 0, sizeof *t);
+	for (int x = 0; x < nth; x++) {
+		t->candidates += W[x].candidates;
+		t->cut_threshold += W[x].cut_thr;
+		t->cut_topk += W[x].cut_topk;
+		if (W[x].max > t->max_sim)
+			t->max_sim = W[x].max;
+	}
+	t->kept = kept;
+	fine_to_hist(W, nth, t->max_sim, threshold, &t->hist);
+}
+
+int simk_build(const struct simk *k, struct csr *S, float **cooc,
+    struct simk_tally *t, const struct hooks *h, struct err *err)
+{
+	uint32_t n = k->iu->nrows;
+	enum acc_kind kind = kind_of(k->metric);
+	int nth = thread_count();
+	struct ws *W = xcalloc((size_t)nth, sizeof *W);
+	uint16_t *rt = xcalloc(n ? n : 1, sizeof *rt);
+	uint64_t *ro = xcalloc(n ? n : 1, sizeof *ro);
+	uint32_t *rl = xcalloc(n ? n : 1, sizeof *rl);
+	int stop = 0;
+	bool want_c = cooc && kind != ACC_C;
+	#pragma omp parallel num_threads(nth)
+	{
+		int me = thread_id();
+		struct ws *w = &W[me];
+		ws_init(w, n, want_c);
+		w->want_oc = cooc != NULL;   /* C = acc for cosine, asym */
+		#pragma omp for schedule(dynamic, 64)
+		for (int64_t i = 0; i < (int64_t)n; i++) {
+			if (__atomic_load_n(&stop, __ATOMIC_RELAXED))
+				continue;
+			if ((i & 255) == 0 && hooks_cancelled(h)) {
+				__atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
+				continue;
+			}
+			if (me == 0 && (i & 4095) == 0)
+				hooks_progress(h, "abstract", (double)i / n);
+			row_accumulate(k, (uint32_t)i, w, kind);
+			rt[i] = (uint16_t)me;
+			ro[i] = w->on;
+			rl[i] = row_emit(k, (uint32_t)i, w);
+		}
+	}
+	int rc = 0;
+	if (stop) {
+		rc = err_set(err, ERR_INTERRUPTED, "similarities: interrupted");
+	} else {
+		stitch(W, n, rt, ro, rl, S, cooc);
+		if (t)
+			tally_fill(W, nth, k->threshold, S->nnz, t);
+	}
+	for (int x = 0; x < nth; x++)
+		ws_destroy(&W[x]);
+	free(W);
+	free(rt);
+	free(ro);
+	free(rl);
+	return rc;
+}
+
+int simk_cooc_of(const struct simk *k, const struct csr *S, float **cooc,
+    const struct hooks *h, struct err *err)
+{
+	uint32_t n = k->iu->nrows;
+	float *c = xmalloc((S->nnz ? S->nnz : 1) * sizeof *c);
+	int stop = 0;
+	#pragma omp parallel
+	{
+		struct ws w;
+		ws_init(&w, n, false);
+		#pragma omp for schedule(dynamic, 64)
+		for (int64_t i = 0; i < (int64_t)S->nrows; i++) {
+			if (__atomic_load_n(&stop, __ATOMIC_RELAXED))
+				continue;
+			if ((i & 255) == 0 && hooks_cancelled(h)) {
+				__atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
+				continue;
+			}
+			row_accumulate(k, (uint32_t)i, &w, ACC_C);
+			for (uint64_t e = S->ptr[i]; e < S->ptr[i + 1]; e++) {
+				uint32_t j = S->idx[e];
+				c[e] = w.mark[j] == (uint32_t)i + 1 ?
+				    (float)w.acc[j] : 0.0f;
+			}
+		}
+		ws_destroy(&w);
+	}
+	if (stop) {
+		free(c);
+		return err_set(err, ERR_INTERRUPTED, "co-occurrence: "
+		    "interrupted");
+	}
+	*cooc = c;
+	return 0;
+}
+
+/* Rank (1-based) of j among row i's candidates; needs the row in w. */
+static int row_rank_of(const struct simk *k, uint32_t i, uint32_t j,
+    const struct ws *w)
+{
+	struct cand me = { sim_value(k, i, j, w->acc[j]), j };
+	int rank = 1;
+	for (uint32_t t = 0; t < w->nt; t++) {
+		uint32_t x = w->touched[t];
+		if (x == i || x == j)
+			continue;
+		struct cand o = { sim_value(k, i, x, w->acc[x]), x };
+		rank += cand_better(o, me);
+	}
+	return rank;
+}
+
+int abstract_pair(const struct pipeline *pl, uint32_t i, uint32_t j,
+    double *cooc, double *sim, int *row_rank, enum cut_reason *abstract_cut)
+{
+	const struct csr *ui = &pl->graph.ui, *iu = &pl->graph.iu;
+	if (!iu->ptr || i >= iu->nrows || j >= iu->nrows)
+		return -1;
+	struct simk k;
+	struct ws w;
+	simk_init(&k, ui, iu, &pl->params);
+	ws_init(&w, iu->nrows, true);
+	enum acc_kind kind = kind_of(k.metric);
+	row_accumulate(&k, i, &w, kind);
+	bool cand = i != j && w.mark[j] == i + 1;
+	double c = cand ? w.acc2[j] : 0;
+	float s = cand ? sim_value(&k, i, j, w.acc[j]) : 0.0f;
+	int rank = cand ? row_rank_of(&k, i, j, &w) : 0;
+	enum cut_reason r = CUT_NONE;
+	if (i == j)
+		r = CUT_SELF;
+	else if (cand && (double)s < k.threshold)
+		r = CUT_THRESHOLD;
+	else if (cand && k.topk > 0 && rank > k.topk)
+		r = CUT_TOPK;
+	if (cooc)
+		*cooc = c;
+	if (sim)
+		*sim = s;
+	if (row_rank)
+		*row_rank = rank;
+	if (abstract_cut)
+		*abstract_cut = r;
+	ws_destroy(&w);
+	simk_destroy(&k);
+	return 0;
+}

@@ -1,0 +1,314 @@
+/*
+ * distill — unit tests of the abstract stage: co-occurrence, the five
+ * metrics, threshold/top-k with ties, row order, statistics, communities,
+ * user entropy, abstract_pair, cancellation and empty results. Every
+ * expected number is computed by hand in the comments (graph in tiny.h).
+ */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <signal.h>
+#include <string.h>
+
+#include "tiny.h"
+
+#define EPS 1e-6
+
+static struct pipeline pl;
+
+static void teardown(void)
+{
+	pipeline_destroy(&pl);
+}
+
+static void tiny_with(const char *metric)
+{
+	tiny_graph(&pl, 4, 5, TINY, sizeof TINY / sizeof TINY[0]);
+	tiny_set(&pl, "abstract.metric", metric);
+	tiny_set(&pl, "abstract.topk", "0");
+}
+
+Test(abstract, cooccurrence_and_cosine, .fini = teardown)
+{
+	tiny_with("cosine");
+	tiny_abstract(&pl);
+	/* ‖w_0‖ = √(1+4) = √5, ‖w_1‖ = √3, ‖w_2‖ = ‖w_3‖ = √2, ‖w_4‖ = 2.
+	 * s01 = 3/√15 = 0.774597, s02 = 1/√10 = 0.316228,
+	 * s12 = 2/√6 = 0.816497, s13 = 1/√6 = 0.408248, s23 = 1/2,
+	 * s34 = 2/(√2·2) = 0.707107; symmetric. */
+	const struct csr *S = &pl.abs.S;
+	cr_assert_float_eq(tiny_s(S, 0, 1), 0.774597, EPS);
+	cr_assert_float_eq(tiny_s(S, 1, 0), 0.774597, EPS);
+	cr_assert_float_eq(tiny_s(S, 0, 2), 0.316228, EPS);
+	cr_assert_float_eq(tiny_s(S, 1, 2), 0.816497, EPS);
+	cr_assert_float_eq(tiny_s(S, 3, 1), 0.408248, EPS);
+	cr_assert_float_eq(tiny_s(S, 2, 3), 0.5, EPS);
+	cr_assert_float_eq(tiny_s(S, 4, 3), 0.707107, EPS);
+	cr_assert(isnan(tiny_s(S, 0, 3)), "C03 = 0: no edge");
+	cr_assert(isnan(tiny_s(S, 0, 0)), "no self edge");
+	cr_assert_eq(pl.abs.st.candidate_pairs, 12);
+	cr_assert_eq(pl.abs.st.kept_edges, 12);
+	/* row 1: s12 .816 > s10 .775 > s13 .408 */
+	cr_assert_eq(S->ptr[2] - S->ptr[1], 3);
+	cr_assert_eq(S->idx[S->ptr[1]], 2);
+	cr_assert_eq(S->idx[S->ptr[1] + 1], 0);
+	cr_assert_eq(S->idx[S->ptr[1] + 2], 3);
+	double c, s;
+	int rank;
+	enum cut_reason r;
+	cr_assert_eq(abstract_pair(&pl, 0, 1, &c, &s, &rank, &r), 0);
+	cr_assert_float_eq(c, 3, EPS);
+	cr_assert_float_eq(s, 0.774597, EPS);
+	abstract_pair(&pl, 4, 3, &c, NULL, NULL, NULL);
+	cr_assert_float_eq(c, 2, EPS);
+}
+
+Test(abstract, cosine_shrink, .fini = teardown)
+{
+	tiny_with("cosine");
+	tiny_set(&pl, "abstract.shrink", "1");
+	tiny_abstract(&pl);
+	/* s01 = 3/(√15 + 1) = 3/4.872983 = 0.615639 */
+	cr_assert_float_eq(tiny_s(&pl.abs.S, 0, 1), 0.615639, EPS);
+}
+
+Test(abstract, jaccard_counts_not_weights, .fini = teardown)
+{
+	tiny_with("jaccard");
+	tiny_abstract(&pl);
+	/* |N(0)∩N(1)| = 2, |N(0)∪N(1)| = 3 → 2/3 (u1's weight 2 ignored);
+	 * 0-2: 1/3; 1-2: 2/3; 1-3: 1/(3+2−1) = 1/4; 2-3: 1/3; 3-4: 1/2. */
+	const struct csr *S = &pl.abs.S;
+	cr_assert_float_eq(tiny_s(S, 0, 1), 2.0 / 3, EPS);
+	cr_assert_float_eq(tiny_s(S, 2, 0), 1.0 / 3, EPS);
+	cr_assert_float_eq(tiny_s(S, 1, 2), 2.0 / 3, EPS);
+	cr_assert_float_eq(tiny_s(S, 1, 3), 0.25, EPS);
+	cr_assert_float_eq(tiny_s(S, 3, 2), 1.0 / 3, EPS);
+	cr_assert_float_eq(tiny_s(S, 3, 4), 0.5, EPS);
+}
+
+Test(abstract, asym, .fini = teardown)
+{
+	tiny_with("asym");
+	tiny_set(&pl, "abstract.asym_alpha", "0.25");
+	tiny_abstract(&pl);
+	/* Σw² : 0→5, 1→3, 3→2, 4→4. s_ij = C/(Σw²_i^0.25 · Σw²_j^0.75):
+	 * s01 = 3/(5^.25·3^.75) = 3/(1.495349·2.279507) = 0.880112,
+	 * s10 = 3/(3^.25·5^.75) = 3/(1.316074·3.343702) = 0.681732,
+	 * s34 = 2/(2^.25·4^.75) = 2/(1.189207·2.828427) = 0.594604,
+	 * s43 = 2/(4^.25·2^.75) = 2/(1.414214·1.681793) = 0.840896. */
+	const struct csr *S = &pl.abs.S;
+	cr_assert_float_eq(tiny_s(S, 0, 1), 0.880112, EPS);
+	cr_assert_float_eq(tiny_s(S, 1, 0), 0.681732, EPS);
+	cr_assert_float_eq(tiny_s(S, 3, 4), 0.594604, EPS);
+	cr_assert_float_eq(tiny_s(S, 4, 3), 0.840896, EPS);
+}
+
+Test(abstract, p3_alpha_1_and_2, .fini = teardown)
+{
+	tiny_with("p3");
+	tiny_set(&pl, "abstract.alpha", "1");
+	tiny_abstract(&pl);
+	/* item sums: 3,3,2,2,2; user sums: 3,3,3,3.
+	 * p01 = P0,u0·Pu0,1 + P0,u1·Pu1,1 = (1/3)(1/3) + (2/3)(1/3) = 1/3
+	 * p12 = (1/3)(1/3) + (1/3)(1/3) = 2/9;  p21 = (1/2)(1/3)·2 = 1/3
+	 * p34 = P3,u3·Pu3,4 = (1/2)(2/3) = 1/3; p43 = 1·(1/3) = 1/3
+	 * p02 = (1/3)(1/3) = 1/9 */
+	const struct csr *S = &pl.abs.S;
+	cr_assert_float_eq(tiny_s(S, 0, 1), 1.0 / 3, EPS);
+	cr_assert_float_eq(tiny_s(S, 1, 2), 2.0 / 9, EPS);
+	cr_assert_float_eq(tiny_s(S, 2, 1), 1.0 / 3, EPS);
+	cr_assert_float_eq(tiny_s(S, 3, 4), 1.0 / 3, EPS);
+	cr_assert_float_eq(tiny_s(S, 4, 3), 1.0 / 3, EPS);
+	cr_assert_float_eq(tiny_s(S, 0, 2), 1.0 / 9, EPS);
+	abstract_out_destroy(&pl.abs);
+	tiny_set(&pl, "abstract.alpha", "2");
+	tiny_abstract(&pl);
+	/* p01 = (1/3)²(1/3)² + (2/3)²(1/3)² = 1/81 + 4/81 = 5/81 */
+	cr_assert_float_eq(tiny_s(&pl.abs.S, 0, 1), 5.0 / 81, EPS);
+}
+
+Test(abstract, rp3, .fini = teardown)
+{
+	tiny_with("rp3");
+	tiny_set(&pl, "abstract.beta", "0.5");
+	tiny_abstract(&pl);
+	/* deg: 2,3,2,2,1. rp01 = (1/3)/√3 = 0.192450,
+	 * rp10 = (1/3)/√2 = 0.235702, rp34 = (1/3)/1 = 1/3 */
+	const struct csr *S = &pl.abs.S;
+	cr_assert_float_eq(tiny_s(S, 0, 1), 0.192450, EPS);
+	cr_assert_float_eq(tiny_s(S, 1, 0), 0.235702, EPS);
+	cr_assert_float_eq(tiny_s(S, 3, 4), 1.0 / 3, EPS);
+}
+
+Test(abstract, topk_ties_by_item_index, .fini = teardown)
+{
+	tiny_with("p3");
+	tiny_set(&pl, "abstract.topk", "2");
+	tiny_abstract(&pl);
+	/* p3 rows: 0: {1:1/3, 2:1/9}; 1: {0:1/3, 2:2/9, 3:1/9};
+	 * 2: {1:1/3, 0:1/6, 3:1/6}; 3: {4:1/3, 1:1/6, 2:1/6}; 4: {3:1/3}.
+	 * top-2 cuts 1→3, 2→3 (tie with 2→0, larger index loses) and 3→2
+	 * (tie with 3→1): cut_topk = 3, kept = 12 − 3 = 9. */
+	const struct csr *S = &pl.abs.S;
+	cr_assert_eq(pl.abs.st.cut_topk, 3);
+	cr_assert_eq(pl.abs.st.cut_threshold, 0);
+	cr_assert_eq(pl.abs.st.kept_edges, 9);
+	cr_assert_eq(S->nnz, 9);
+	cr_assert_eq(S->idx[S->ptr[2]], 1);
+	cr_assert_eq(S->idx[S->ptr[2] + 1], 0);
+	cr_assert_eq(S->idx[S->ptr[3]], 4);
+	cr_assert_eq(S->idx[S->ptr[3] + 1], 1);
+	cr_assert(isnan(tiny_s(S, 2, 3)));
+	cr_assert(isnan(tiny_s(S, 3, 2)));
+	/* abstract_pair: 2→3 is third in row 2 (tie broken by index) */
+	double c, s;
+	int rank;
+	enum cut_reason r;
+	abstract_pair(&pl, 2, 3, &c, &s, &rank, &r);
+	cr_assert_float_eq(c, 1, EPS);
+	cr_assert_float_eq(s, 1.0 / 6, EPS);
+	cr_assert_eq(rank, 3);
+	cr_assert_eq(r, CUT_TOPK);
+	abstract_pair(&pl, 2, 0, NULL, NULL, &rank, &r);
+	cr_assert_eq(rank, 2);
+	cr_assert_eq(r, CUT_NONE);
+	abstract_pair(&pl, 0, 3, &c, &s, &rank, &r);
+	cr_assert_eq(c, 0);
+	cr_assert_eq(rank, 0, "never co-occur: not a candidate");
+	cr_assert_eq(r, CUT_NONE);
+	abstract_pair(&pl, 1, 1, NULL, NULL, &rank, &r);
+	cr_assert_eq(r, CUT_SELF);
+	cr_assert_eq(abstract_pair(&pl, 1, 5, NULL, NULL, NULL, NULL), -1);
+}
+
+Test(abstract, threshold_and_histogram, .fini = teardown)
+{
+	tiny_with("p3");
+	tiny_set(&pl, "abstract.threshold", "0.2");
+	tiny_abstract(&pl);
+	/* s ≥ 0.2: row0 {1}, row1 {0, 2 (2/9 = .222)}, row2 {1}, row3 {4},
+	 * row4 {3}: kept 6 of 12, cut_threshold = 6. */
+	const struct abstract_stats *st = &pl.abs.st;
+	cr_assert_eq(st->kept_edges, 6);
+	cr_assert_eq(st->cut_threshold, 6);
+	cr_assert_eq(st->cut_topk, 0);
+	cr_assert_float_eq(tiny_s(&pl.abs.S, 1, 2), 2.0 / 9, EPS);
+	enum cut_reason r;
+	abstract_pair(&pl, 1, 3, NULL, NULL, NULL, &r);
+	cr_assert_eq(r, CUT_THRESHOLD);
+	/* every candidate lands in a bin; range covers [0, max = 1/3] */
+	const struct histogram *h = &st->sim_hist;
+	uint64_t tot = 0;
+	for (int b = 0; b < h->nbins; b++)
+		tot += h->count[b];
+	cr_assert_eq(tot, 12);
+	cr_assert_float_eq(h->marker, 0.2, 1e-12);
+	cr_assert_geq(h->edge[h->nbins], 1.0 / 3);
+	cr_assert_leq(h->edge[h->nbins], 1.0 / 3 * 1.05);
+	/* the 6 values ≥ 0.2 are 2/9 and five 1/3: all in bins above 0.2 */
+	uint64_t above = 0;
+	for (int b = 0; b < h->nbins; b++)
+		if (h->edge[b] >= 0.2)
+			above += h->count[b];
+	cr_assert_eq(above, 6);
+}
+
+Test(abstract, degrees_components, .fini = teardown)
+{
+	tiny_with("cosine");
+	tiny_abstract(&pl);
+	/* out-degrees 2,3,3,3,1 (max 3, min 1); all 5 items connected */
+	const struct abstract_stats *st = &pl.abs.st;
+	cr_assert_eq(st->out_deg.max, 3);
+	cr_assert_eq(st->out_deg.min, 1);
+	cr_assert_eq(st->n_components, 1);
+	cr_assert_eq(st->largest_component, 5);
+	/* symmetrised edges 01 02 12 13 23 34: triangles {012},{123};
+	 * connected triples Σ C(d,2) with d = 2,3,3,3,1: 1+3+3+3+0 = 10;
+	 * transitivity = 3·2/10 = 0.6 */
+	cr_assert_float_eq(st->clustering, 0.6, EPS);
+}
+
+Test(abstract, communities_found_and_deterministic, .fini = teardown)
+{
+	cliques_graph(&pl);
+	tiny_set(&pl, "abstract.metric", "cosine");
+	tiny_set(&pl, "abstract.seed", "7");
+	tiny_abstract(&pl);
+	const struct abstract_out *a = &pl.abs;
+	cr_assert_eq(a->n_comm, 2);
+	for (int i = 1; i < 5; i++) {
+		cr_assert_eq(a->community[i], a->community[0]);
+		cr_assert_eq(a->community[5 + i], a->community[5]);
+	}
+	cr_assert_neq(a->community[0], a->community[5]);
+	cr_assert_eq(a->comm_size[0] + a->comm_size[1], 10);
+	cr_assert_gt(a->st.modularity, 0.3);
+	/* user 0 lives in one community: H = 0; user 12 splits 1/2–1/2:
+	 * H = −2·(1/2)log2(1/2) = 1 bit */
+	cr_assert_float_eq(a->user_entropy[0], 0, EPS);
+	cr_assert_float_eq(a->user_entropy[12], 1, EPS);
+	uint32_t first[10];
+	memcpy(first, a->community, sizeof first);
+	double q = a->st.modularity;
+	for (int run = 0; run < 3; run++) {
+		abstract_out_destroy(&pl.abs);
+		tiny_abstract(&pl);
+		cr_assert_arr_eq(pl.abs.community, first, sizeof first);
+		cr_assert_eq(pl.abs.st.modularity, q);
+	}
+}
+
+Test(abstract, louvain_and_none, .fini = teardown)
+{
+	cliques_graph(&pl);
+	tiny_set(&pl, "abstract.metric", "cosine");
+	tiny_set(&pl, "abstract.cluster", "louvain");
+	tiny_abstract(&pl);
+	cr_assert_eq(pl.abs.n_comm, 2);
+	cr_assert_neq(pl.abs.community[0], pl.abs.community[9]);
+	abstract_out_destroy(&pl.abs);
+	tiny_set(&pl, "abstract.cluster", "none");
+	tiny_abstract(&pl);
+	/* none: every item its own community; user 0 spreads over 5
+	 * singletons equally: H = log2 5 = 2.321928 */
+	cr_assert_eq(pl.abs.n_comm, 10);
+	cr_assert_float_eq(pl.abs.user_entropy[0], 2.321928, EPS);
+	cr_assert_eq(pl.abs.comm_size[pl.abs.comm_order[0]], 1);
+}
+
+Test(abstract, cancellation, .fini = teardown)
+{
+	tiny_with("rp3");
+	volatile sig_atomic_t flag = 1;
+	pl.hooks.cancel = &flag;
+	struct err e;
+	cr_assert_eq(abstract_run(&pl, &pl.abs, &e), -1);
+	cr_assert_eq(e.code, ERR_INTERRUPTED, "%s", e.msg);
+}
+
+Test(abstract, empty_results_name_the_parameter, .fini = teardown)
+{
+	struct err e;
+	tiny_with("cosine");
+	tiny_set(&pl, "abstract.threshold", "5");
+	cr_assert_eq(abstract_run(&pl, &pl.abs, &e), -1);
+	cr_assert_eq(e.code, ERR_EMPTY);
+	cr_assert(strstr(e.msg, "abstract.threshold"), "%s", e.msg);
+	abstract_out_destroy(&pl.abs);
+	pipeline_destroy(&pl);
+	/* every user has one item: no co-occurrence at all */
+	static const struct trip lone[] = { { 0, 0, 1 }, { 1, 1, 1 } };
+	tiny_graph(&pl, 2, 2, lone, 2);
+	cr_assert_eq(abstract_run(&pl, &pl.abs, &e), -1);
+	cr_assert_eq(e.code, ERR_EMPTY);
+	cr_assert(strstr(e.msg, "graph.min_rating"), "%s", e.msg);
+}
+
+Test(abstract, needs_graph, .fini = teardown)
+{
+	struct err e;
+	pipeline_init(&pl);
+	cr_assert_eq(abstract_run(&pl, &pl.abs, &e), -1);
+	cr_assert_eq(e.code, ERR_STATE);
+}
