@@ -1,16 +1,308 @@
-/* STUB — replaced by the loader implementation. */
-#include <stdlib.h>
+/*
+ * distill — dataset.c: dataset_load(), the loader's entry point. Opens the
+ * interaction file(s), detects their format, parses them into one set of
+ * arrays with shared ids, merges duplicate (user, item) pairs, shrinks the
+ * arrays, loads item metadata and names the dataset. Builds everything in
+ * a local struct and copies it into the caller's only on success.
+ */
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
+
 #include "dataset.h"
-#include "params.h"
-void idmap_init(struct idmap *m) { memset(m, 0, sizeof *m); }
-void idmap_destroy(struct idmap *m) { memset(m, 0, sizeof *m); }
-uint32_t idmap_intern(struct idmap *m, const char *s, size_t n) { abort(); }
-int64_t idmap_find(const struct idmap *m, const char *s, size_t n) { return -1; }
-const char *format_name(enum format f) { return "?"; }
-int format_lookup(const char *name) { return -1; }
-int dataset_load(struct dataset *ds, const char *path, const struct load_opts *o,
-    const struct hooks *h, struct err *err)
-{ return err_set(err, ERR_STATE, "load: not implemented"); }
-void dataset_destroy(struct dataset *ds) { }
-const char *dataset_item_title(const struct dataset *ds, uint32_t item) { return ""; }
+#include "load.h"
+
+static const char *const format_names[] = { "auto", "ml100k", "ml1m",
+	"csv", "tsv", "adj" };
+
+const char *format_name(enum format f)
+{
+	if ((unsigned)f >= sizeof format_names / sizeof *format_names)
+		return "?";
+	return format_names[f];
+}
+
+int format_lookup(const char *name)
+{
+	for (size_t f = 0; f < sizeof format_names / sizeof *format_names; f++)
+		if (strcmp(name, format_names[f]) == 0)
+			return (int)f;
+	return -1;
+}
+
+/* Parse one interaction file into st; *fmt is in/out (FMT_AUTO: detect). */
+static int dataset_read_file(struct loadstate *st, const char *path,
+    uint8_t origin, const struct load_opts *o, const struct hooks *hooks,
+    enum format *fmt, uint32_t *crc, struct err *err)
+{
+	struct reader r;
+	const char *s;
+	if (reader_open(&r, path, LOAD_ADJ_MAX, hooks, err) < 0)
+		return -1;
+	size_t n = reader_peek(&r, &s, 65536, err);
+	int rows = -1;
+	if (n == (size_t)-1)
+		goto out;
+	if (n == 0) {
+		load_error(err, ERR_PARSE, path, 0, 0, "empty file, expected "
+		    "interactions");
+		goto out;
+	}
+	if (*fmt == FMT_AUTO)
+		*fmt = load_detect(path, s, n);
+	r.max_line = *fmt == FMT_ADJ ? LOAD_ADJ_MAX : LOAD_LINE_MAX;
+	st->origin = origin;
+	rows = load_parse(st, &r, *fmt, o, err);
+	if (rows == 0) {
+		load_error(err, ERR_PARSE, path, r.next_line, 0, "expected "
+		    "interactions (%s format), got none", format_name(*fmt));
+		rows = -1;
+	}
+	st->ds->bytes += r.bytes;
+	*crc = r.crc;
+out:
+	reader_close(&r);
+	return rows < 0 ? -1 : 0;
+}
+
+/* Files without ratings among rated ones get the highest rating seen
+ * (they count as positives); timestamps are dropped unless all have them. */
+static void dataset_fill_missing(struct loadstate *st)
+{
+	struct dataset *ds = st->ds;
+	float max = 1;
+	bool any = false, all_time = true;
+	for (int f = 0; f < st->nfile; f++) {
+		size_t to = f + 1 < st->nfile ? st->file[f + 1].from : ds->n;
+		all_time &= st->file[f].time;
+		for (size_t k = st->file[f].from; st->file[f].rating && k < to;
+		    k++)
+			if (!any || ds->rating[k] > max)
+				max = ds->rating[k], any = true;
+	}
+	for (int f = 0; ds->rating && f < st->nfile; f++) {
+		size_t to = f + 1 < st->nfile ? st->file[f + 1].from : ds->n;
+		for (size_t k = st->file[f].from; !st->file[f].rating && k < to;
+		    k++)
+			ds->rating[k] = max;
+	}
+	if (!all_time) {
+		free(ds->time);
+		ds->time = NULL;
+	}
+}
+
+/* Merge k into keep: last rating and origin win, latest time, counts add. */
+static void dataset_merge_pair(struct dataset *ds, bool implicit,
+    size_t keep, size_t k)
+{
+	if (implicit)
+		ds->rating[keep] += ds->rating[k];
+	else if (ds->rating)
+		ds->rating[keep] = ds->rating[k];
+	if (ds->time && ds->time[k] > ds->time[keep])
+		ds->time[keep] = ds->time[k];
+	ds->origin[keep] = ds->origin[k];
+	ds->origin[k] = 0xff;
+}
+
+/* Drop the interactions marked origin 0xff, keeping the order. */
+static void dataset_compact(struct dataset *ds)
+{
+	size_t w = 0;
+	for (size_t k = 0; k < ds->n; k++) {
+		if (ds->origin[k] == 0xff)
+			continue;
+		ds->user[w] = ds->user[k];
+		ds->item[w] = ds->item[k];
+		ds->origin[w] = ds->origin[k];
+		if (ds->rating)
+			ds->rating[w] = ds->rating[k];
+		if (ds->time)
+			ds->time[w] = ds->time[k];
+		w++;
+	}
+	ds->n = w;
+}
+
+/*
+ * Find duplicate (user, item) pairs: group the interactions by user with
+ * a stable counting sort, then walk each user's interactions in file order
+ * remembering, per item, where this user last saw it.
+ */
+static void dataset_dedup(struct dataset *ds, uint32_t nu, uint32_t ni)
+{
+	uint64_t *off = xcalloc((size_t)nu + 1, sizeof *off);
+	uint32_t *perm = xmalloc((ds->n ? ds->n : 1) * sizeof *perm);
+	uint32_t *mark = xcalloc(ni ? ni : 1, sizeof *mark);
+	uint32_t *pos = xmalloc((ni ? ni : 1) * sizeof *pos);
+	bool implicit = ds->rating == NULL;
+	for (size_t k = 0; k < ds->n; k++)
+		off[ds->user[k] + 1]++;
+	for (uint32_t u = 0; u < nu; u++)
+		off[u + 1] += off[u];
+	for (size_t k = 0; k < ds->n; k++)
+		perm[off[ds->user[k]]++] = (uint32_t)k;
+	for (size_t k = 0, u = 0; k < ds->n; k++) {
+		while (k >= off[u])
+			u++;
+		uint32_t j = perm[k], i = ds->item[j];
+		if (mark[i] != u + 1) {
+			mark[i] = (uint32_t)u + 1;
+			pos[i] = j;
+			continue;
+		}
+		if (implicit && !ds->rating) {
+			ds->rating = xmalloc(ds->n * sizeof *ds->rating);
+			for (size_t x = 0; x < ds->n; x++)
+				ds->rating[x] = 1;
+		}
+		dataset_merge_pair(ds, implicit, pos[i], j);
+		ds->n_duplicates++;
+	}
+	free(off);
+	free(perm);
+	free(mark);
+	free(pos);
+	if (ds->n_duplicates)
+		dataset_compact(ds);
+}
+
+/* Give the arrays back their unused tail. */
+static void dataset_shrink(struct dataset *ds)
+{
+	size_t n = ds->n ? ds->n : 1;
+	ds->user = xreallocarray(ds->user, n, sizeof *ds->user);
+	ds->item = xreallocarray(ds->item, n, sizeof *ds->item);
+	ds->origin = xreallocarray(ds->origin, n, 1);
+	if (ds->rating)
+		ds->rating = xreallocarray(ds->rating, n, sizeof *ds->rating);
+	if (ds->time)
+		ds->time = xreallocarray(ds->time, n, sizeof *ds->time);
+}
+
+/* Stems that say nothing about the dataset: use the directory instead. */
+static bool generic_stem(const char *stem, size_t len)
+{
+	static const char *const g[] = { "u", "ua", "ub", "u1", "u2", "u3",
+		"u4", "u5", "train", "test", "valid", "train_fit", "data",
+		"interactions", NULL };
+	if (len >= 7 && strncmp(stem, "ratings", 7) == 0)
+		return true;
+	for (int k = 0; g[k]; k++)
+		if (strlen(g[k]) == len && strncmp(stem, g[k], len) == 0)
+			return true;
+	return false;
+}
+
+/* "ml-100k" for ml-100k/u.data, "gen" for /tmp/gen.tsv.gz. */
+char *dataset_make_name(const char *path)
+{
+	const char *base = strrchr(path, '/');
+	base = base ? base + 1 : path;
+	size_t len = strcspn(base, ".");
+	if (len == 0)
+		len = strlen(base);
+	if (generic_stem(base, len) && base != path) {
+		const char *end = base - 1, *d = end;
+		while (d > path && d[-1] != '/')
+			d--;
+		if (end > d && !(end - d == 1 && *d == '.') &&
+		    !(end - d == 2 && d[0] == '.' && d[1] == '.'))
+			return xstrndup(d, (size_t)(end - d));
+	}
+	return xstrndup(base, len);
+}
+
+/* Free everything a (possibly partial) dataset holds. */
+void dataset_destroy(struct dataset *ds)
+{
+	for (uint32_t i = 0; ds->title && i < ds->items.n; i++)
+		free(ds->title[i]);
+	for (uint32_t i = 0; ds->genres && i < ds->items.n; i++)
+		free(ds->genres[i]);
+	for (uint32_t i = 0; ds->label && i < ds->items.n; i++)
+		free(ds->label[i]);
+	free(ds->title);
+	free(ds->genres);
+	free(ds->label);
+	idmap_destroy(&ds->users);
+	idmap_destroy(&ds->items);
+	free(ds->user);
+	free(ds->item);
+	free(ds->rating);
+	free(ds->time);
+	free(ds->origin);
+	free(ds->path);
+	free(ds->name);
+	memset(ds, 0, sizeof *ds);
+}
+
+/* Parse the interaction files (main, test, valid) into ds. */
+static int dataset_read_all(struct dataset *ds, struct loadstate *st,
+    const char *path, const struct load_opts *o, const struct hooks *h,
+    struct err *err)
+{
+	const char *paths[3] = { path, o->test_path, o->valid_path };
+	static const uint8_t origin[3] = { PART_TRAIN, PART_TEST, PART_VALID };
+	for (int f = 0; f < 3; f++) {
+		enum format fmt = o->format;
+		uint32_t crc;
+		if (!paths[f])
+			continue;
+		if (dataset_read_file(st, paths[f], origin[f], o, h, &fmt, &crc,
+		    err) < 0)
+			return -1;
+		if (f == 0) {
+			ds->format = fmt;
+			ds->crc = crc;
+		}
+	}
+	ds->has_test = o->test_path != NULL;
+	ds->has_valid = o->valid_path != NULL;
+	return 0;
+}
+
+int dataset_load(struct dataset *out, const char *path,
+    const struct load_opts *opts, const struct hooks *hooks, struct err *err)
+{
+	static const struct load_opts none;
+	const struct load_opts *o = opts ? opts : &none;
+	struct dataset ds;
+	struct loadstate st;
+	memset(&ds, 0, sizeof ds);
+	memset(&st, 0, sizeof st);
+	st.ds = &ds;
+	idtab_init(&st.users);
+	idtab_init(&st.items);
+	int rc = dataset_read_all(&ds, &st, path, o, hooks, err);
+	idtab_free_table(&st.users);
+	idtab_free_table(&st.items);
+	ds.users = st.users.map;
+	ds.items = st.items.map;
+	if (rc < 0)
+		goto fail;
+	dataset_fill_missing(&st);
+	dataset_dedup(&ds, ds.users.n, ds.items.n);
+	dataset_shrink(&ds);
+	ds.path = xstrdup(path);
+	ds.name = dataset_make_name(path);
+	char *meta = o->items_path ? xstrdup(o->items_path) :
+	    meta_discover(path);
+	rc = meta ? meta_load(&ds, meta, hooks, err) : 0;
+	free(meta);
+	if (rc < 0)
+		goto fail;
+	*out = ds;
+	return 0;
+fail:
+	dataset_destroy(&ds);
+	return -1;
+}
+
+const char *dataset_item_title(const struct dataset *ds, uint32_t item)
+{
+	if (ds->label && ds->label[item])
+		return ds->label[item];
+	return idmap_name(&ds->items, item);
+}

@@ -86,6 +86,8 @@ struct dataset {
 	size_t n_duplicates;   /* (user, item) pairs merged */
 	char **title;          /* items.n entries, NULL when unknown (UTF-8) */
 	char **genres;         /* items.n entries, NULL when unknown */
+	char **label;          /* items.n entries: "id Title", NULL when
+	                          there is no title (dataset_item_title) */
 	size_t bytes;          /* bytes read from the interaction files */
 };
 
@@ -95,6 +97,21 @@ struct dataset {
  * order) wins and the pair keeps the latest timestamp; for implicit data
  * counts add (rating holds the count). Each merge is counted in
  * n_duplicates. Errors name file, line, column and what was expected.
+ * The merged interaction keeps the position of its first occurrence and
+ * the origin of its last (main file, then test, then valid), so a pair
+ * listed in both train.txt and valid.txt becomes a validation pair.
+ * Files are read in that order and share one id space. When some files
+ * have ratings and others do not, the unrated ones get the highest rating
+ * seen (they count as positives); time is kept only if every file has it.
+ * Implicit data without duplicates has rating == NULL.
+ *
+ * Metadata: opts->items_path, or when NULL a conventional sibling of path
+ * (u.item next to u.data/u1.base, movies.dat or movies.csv next to
+ * ratings*, STEM-items.csv next to STEM.*). Formats: ML-100K u.item and
+ * ML-1M movies.dat (ISO-8859-1 converted to UTF-8; lines that already are
+ * UTF-8 are kept), and csv with a header (item id column by convention,
+ * title/name, genres), UTF-8 only. Titles of items absent from the
+ * interactions are ignored.
  */
 int dataset_load(struct dataset *ds, const char *path,
     const struct load_opts *opts, const struct hooks *hooks, struct err *err);

@@ -1,0 +1,402 @@
+/*
+ * distill — unit tests of the loader: every format against the small
+ * hand-written fixtures in tests/fixtures/load (expected values worked
+ * out from the fixture text in the comments), every bad-input case, gzip,
+ * Latin-1 metadata, the duplicate rule, and the real datasets when
+ * ../shared/data is present.
+ */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "dataset.h"
+#include "load.h"
+#include "testutil.h"
+
+#define FX FIXTURES "/load/"
+
+static struct dataset ds;
+static struct err err;
+
+/* Load with options; assert success. */
+static void load_ok(const char *path, const struct load_opts *o)
+{
+	memset(&ds, 0, sizeof ds);
+	int rc = dataset_load(&ds, path, o, NULL, &err);
+	cr_assert_eq(rc, 0, "%s: %s", path, err.msg);
+}
+
+/* Load must fail with code and a message containing want; ds untouched. */
+static void load_bad(const char *path, const struct load_opts *o,
+    enum err_code code, const char *want)
+{
+	struct dataset d;
+	memset(&d, 0xab, sizeof d);
+	struct dataset copy = d;
+	int rc = dataset_load(&d, path, o, NULL, &err);
+	cr_assert_eq(rc, -1, "%s loaded but should fail", path);
+	cr_assert_eq(err.code, code, "%s: code %s: %s", path,
+	    err_code_name(err.code), err.msg);
+	cr_assert(strstr(err.msg, want), "message '%s' lacks '%s'", err.msg,
+	    want);
+	cr_assert(memcmp(&d, &copy, sizeof d) == 0, "ds was modified");
+}
+
+static void fini(void)
+{
+	dataset_destroy(&ds);
+}
+
+TestSuite(load, .fini = fini);
+
+Test(load, format_names)
+{
+	cr_assert_eq(format_lookup("adj"), FMT_ADJ);
+	cr_assert_eq(format_lookup("auto"), FMT_AUTO);
+	cr_assert_eq(format_lookup("xml"), -1);
+	cr_assert_str_eq(format_name(FMT_ML1M), "ml1m");
+}
+
+Test(load, idmap_interns_and_finds)
+{
+	struct idmap m;
+	idmap_init(&m);
+	char buf[16];
+	for (int k = 0; k < 5000; k++) {
+		int len = snprintf(buf, sizeof buf, "id%d", k);
+		cr_assert_eq(idmap_intern(&m, buf, (size_t)len), (uint32_t)k);
+	}
+	cr_assert_eq(idmap_intern(&m, "id42", 4), 42);
+	cr_assert_eq(idmap_find(&m, "id4999", 6), 4999);
+	cr_assert_eq(idmap_find(&m, "id5000", 6), -1);
+	cr_assert_eq(idmap_find(&m, "id4", 3), 4);
+	cr_assert_str_eq(idmap_name(&m, 7), "id7");
+	idmap_destroy(&m);
+}
+
+Test(load, ml100k_with_latin1_uitem)
+{
+	load_ok(FX "ml-100k/u.data", NULL);
+	/* users 1 2 3, items 10 20 30 40 in order of first appearance */
+	cr_assert_eq(ds.format, FMT_ML100K);
+	cr_assert_str_eq(ds.name, "ml-100k");
+	cr_assert_eq(ds.users.n, 3);
+	cr_assert_eq(ds.items.n, 4);
+	cr_assert_eq(ds.n, 6);
+	cr_assert_str_eq(idmap_name(&ds.items, 3), "40");
+	cr_assert_eq(ds.rating[3], 1.0f);   /* line 4: 2 30 1 50 */
+	cr_assert_eq(ds.time[5], 10);       /* line 6: 3 10 5 10 */
+	cr_assert_eq(ds.n_duplicates, 0);
+	/* u.item found next to u.data; 0xe9 (Latin-1 é) became c3 a9 */
+	cr_assert_str_eq(ds.title[1], "Cit\xc3\xa9 des enfants perdus, La "
+	    "(1995)");
+	cr_assert_str_eq(ds.genres[0], "Animation|Children's|Comedy");
+	cr_assert_str_eq(ds.title[2], "\"Quoted\" Title (1996)");
+	cr_assert_str_eq(ds.genres[2], "unknown");
+	cr_assert_null(ds.title[3]);        /* 40 has no line in u.item */
+	cr_assert_str_eq(dataset_item_title(&ds, 0), "10 Toy Story (1995)");
+	cr_assert_str_eq(dataset_item_title(&ds, 3), "40");
+	cr_assert_eq(idmap_find(&ds.items, "99", 2), -1); /* ignored */
+}
+
+Test(load, gzip_same_content_same_crc)
+{
+	load_ok(FX "ml-100k/u.data", NULL);
+	uint32_t crc = ds.crc;
+	size_t bytes = ds.bytes;
+	dataset_destroy(&ds);
+	load_ok(FX "udata.gz", NULL);
+	cr_assert_eq(ds.format, FMT_TSV);   /* not named like ml100k */
+	cr_assert_eq(ds.n, 6);
+	cr_assert_eq(ds.crc, crc);          /* crc of the decompressed bytes */
+	cr_assert_eq(ds.bytes, bytes);
+	cr_assert_str_eq(ds.name, "udata");
+	dataset_destroy(&ds);
+	load_ok(FX "ratings-latest.csv.gz", NULL);
+	cr_assert_eq(ds.format, FMT_CSV);
+	cr_assert_eq(ds.n, 3);
+}
+
+Test(load, ml1m_and_movies_dat)
+{
+	load_ok(FX "ml-1m/ratings.dat", NULL);
+	cr_assert_eq(ds.format, FMT_ML1M);
+	cr_assert_str_eq(ds.name, "ml-1m");
+	cr_assert_eq(ds.users.n, 2);
+	cr_assert_eq(ds.items.n, 2);
+	cr_assert_eq(ds.n, 3);
+	cr_assert_eq(ds.time[2], 978298413);
+	cr_assert_str_eq(ds.title[0], "One Flew Over the Cuckoo's Nest "
+	    "(1975)");
+	cr_assert_str_eq(ds.genres[1], "Animation|Children's|Musical");
+}
+
+Test(load, ml_latest_csv_quoted_titles)
+{
+	load_ok(FX "ml-latest/ratings.csv", NULL);
+	cr_assert_eq(ds.format, FMT_CSV);
+	cr_assert_eq(ds.n, 3);
+	cr_assert_float_eq(ds.rating[1], 4.5f, 1e-6);
+	cr_assert_float_eq(ds.rating[2], 0.5f, 1e-6);
+	cr_assert_eq(ds.time[0], 964982703);
+	/* items 1 and 3; 7 is in movies.csv only */
+	cr_assert_eq(ds.items.n, 2);
+	cr_assert_str_eq(ds.title[1], "American President, The (1995)");
+	cr_assert_str_eq(ds.genres[1], "Comedy|Drama|Romance");
+}
+
+Test(load, csv_semicolon_quoted_ids_no_time)
+{
+	load_ok(FX "books.csv", NULL);
+	cr_assert_eq(ds.users.n, 2);
+	cr_assert_str_eq(idmap_name(&ds.users, 0), "u 1");
+	cr_assert_str_eq(idmap_name(&ds.items, 0), "b;1");
+	cr_assert_eq(ds.items.n, 2);
+	cr_assert_eq(ds.rating[2], 4.0f);
+	cr_assert_null(ds.time);
+}
+
+Test(load, csv_named_columns)
+{
+	struct load_opts o = { .user_col = "who", .item_col = "what",
+		.rating_col = "score", .time_col = "when" };
+	load_ok(FX "custom.csv", &o);
+	cr_assert_eq(ds.users.n, 2);
+	cr_assert_eq(ds.items.n, 1);
+	cr_assert_float_eq(ds.rating[0], 2.5f, 1e-6);
+	cr_assert_eq(ds.time[1], 20);
+	dataset_destroy(&ds);
+	memset(&ds, 0, sizeof ds);
+	load_bad(FX "custom.csv", NULL, ERR_PARSE,
+	    "custom.csv:1:1: expected a user column named userId");
+	o.rating_col = "stars";
+	load_bad(FX "custom.csv", &o, ERR_PARSE, "rating column named stars");
+}
+
+Test(load, csv_without_header_is_positional)
+{
+	load_ok(FX "noheader.csv", NULL);
+	cr_assert_eq(ds.n, 2);
+	cr_assert_eq(ds.rating[1], 4.0f);
+	cr_assert_eq(ds.time[1], 200);
+}
+
+Test(load, tsv_pairs_and_ratings)
+{
+	load_ok(FX "pairs.tsv", NULL);
+	cr_assert_eq(ds.format, FMT_TSV);
+	cr_assert_null(ds.rating);
+	cr_assert_null(ds.time);
+	cr_assert_eq(ds.n, 3);
+	dataset_destroy(&ds);
+	load_ok(FX "rated.tsv", NULL);
+	cr_assert_float_eq(ds.rating[0], 4.5f, 1e-6);
+	cr_assert_float_eq(ds.rating[2], -10.0f, 1e-6); /* "-1e1" */
+	dataset_destroy(&ds);
+	load_ok(FX "utf8ids.tsv", NULL);
+	cr_assert_str_eq(idmap_name(&ds.users, 0), "\xc3\xa9mile");
+	cr_assert_eq(ds.items.n, 1);
+}
+
+Test(load, adj_with_given_test_and_valid)
+{
+	struct load_opts o = { .test_path = FX "adj/test.txt" };
+	load_ok(FX "adj/train.txt", &o);
+	/* train 3+2+3 = 8 pairs, test 1+2+1 = 4, items 0..5 */
+	cr_assert_eq(ds.format, FMT_ADJ);
+	cr_assert_str_eq(ds.name, "adj");
+	cr_assert(ds.has_test && !ds.has_valid);
+	cr_assert_eq(ds.users.n, 3);
+	cr_assert_eq(ds.items.n, 6);
+	cr_assert_eq(ds.n, 12);
+	size_t ntest = 0;
+	for (size_t k = 0; k < ds.n; k++)
+		ntest += ds.origin[k] == PART_TEST;
+	cr_assert_eq(ntest, 4);
+	dataset_destroy(&ds);
+	/* valid.txt repeats train pair (0, 2): merged, becomes validation */
+	o.valid_path = FX "adj/valid.txt";
+	load_ok(FX "adj/train.txt", &o);
+	cr_assert_eq(ds.n, 12);
+	cr_assert_eq(ds.n_duplicates, 1);
+	cr_assert_eq(ds.origin[2], PART_VALID);
+	cr_assert(ds.has_valid);
+}
+
+Test(load, duplicates_last_rating_wins_latest_time)
+{
+	load_ok(FX "dups.tsv", NULL);
+	/* (1,10): ratings 3@100, 5@50, 2@40 -> rating 2, time 100 */
+	cr_assert_eq(ds.n, 3);
+	cr_assert_eq(ds.n_duplicates, 2);
+	cr_assert_str_eq(idmap_name(&ds.items, ds.item[0]), "10");
+	cr_assert_eq(ds.rating[0], 2.0f);
+	cr_assert_eq(ds.time[0], 100);
+	cr_assert_eq(ds.rating[1], 4.0f);
+	cr_assert_eq(ds.rating[2], 1.0f);
+}
+
+Test(load, duplicates_implicit_counts_add)
+{
+	load_ok(FX "dups.adj", NULL);
+	/* (1,10) three times, (1,20) once, (2,10) once */
+	cr_assert_eq(ds.n, 3);
+	cr_assert_eq(ds.n_duplicates, 2);
+	cr_assert_eq(ds.rating[0], 3.0f);
+	cr_assert_eq(ds.rating[1], 1.0f);
+	cr_assert_eq(ds.rating[2], 1.0f);
+}
+
+Test(load, stem_items_csv_discovered)
+{
+	load_ok(FX "items-plain.tsv", NULL);
+	cr_assert_str_eq(ds.name, "items-plain");
+	cr_assert_str_eq(ds.title[0], "Ex");
+	cr_assert_str_eq(dataset_item_title(&ds, 1), "y Why");
+}
+
+Test(load, explicit_items_path)
+{
+	struct load_opts o = { .items_path = FX "ml-latest/movies.csv" };
+	load_ok(FX "noheader.csv", &o);
+	/* items "2" and "3": only 3 has a title */
+	cr_assert_null(ds.title[0]);
+	cr_assert_str_eq(ds.title[1], "American President, The (1995)");
+}
+
+Test(load, bad_column_count)
+{
+	load_bad(FX "bad/cols.tsv", NULL, ERR_PARSE,
+	    "bad/cols.tsv:2:7: expected 4 fields separated by tab, got 3");
+	struct load_opts o = { .format = FMT_ML100K };
+	load_bad(FX "bad/ml100k-3col.data", &o, ERR_PARSE,
+	    "ml100k-3col.data:1:1: expected 4 fields");
+}
+
+Test(load, bad_numbers)
+{
+	load_bad(FX "bad/rating.tsv", NULL, ERR_PARSE,
+	    "rating.tsv:2:6: expected a rating (a number), got \"good\"");
+	load_bad(FX "bad/time.tsv", NULL, ERR_PARSE,
+	    "time.tsv:2:8: expected a timestamp (an integer), got "
+	    "\"yesterday\"");
+}
+
+Test(load, bad_quoting)
+{
+	/* line 3 `1,"5,3`: the quote at column 3 is never closed */
+	load_bad(FX "bad/quote.csv", NULL, ERR_PARSE,
+	    "quote.csv:3:3: expected a properly quoted field");
+	/* line 3 `1,5"x,3`: a quote inside an unquoted field, column 4 */
+	load_bad(FX "bad/stray.csv", NULL, ERR_PARSE,
+	    "stray.csv:3:4: expected a properly quoted field");
+}
+
+Test(load, bad_empty_and_header_only)
+{
+	load_bad(FX "bad/empty.tsv", NULL, ERR_PARSE,
+	    "empty.tsv: empty file, expected interactions");
+	load_bad(FX "bad/header-only.csv", NULL, ERR_PARSE,
+	    "header-only.csv:2: expected interactions (csv format), got none");
+	load_bad(FX "bad/nocol.csv", NULL, ERR_PARSE,
+	    "nocol.csv:1:1: expected a user column");
+	load_bad(FX "bad/missing.tsv", NULL, ERR_IO, "cannot open");
+	load_bad(FX "bad", NULL, ERR_IO, "is a directory");
+}
+
+Test(load, bad_binary)
+{
+	/* "1\t2\0..." : the NUL is byte 4 of line 2 */
+	load_bad(FX "bad/nul.tsv", NULL, ERR_PARSE,
+	    "nul.tsv:2:4: expected text, got a NUL byte");
+	/* an ELF header: NUL at byte 8 of line 1 */
+	load_bad(FX "bad/garbage.bin", NULL, ERR_PARSE,
+	    "garbage.bin:1:8: expected text, got a NUL byte");
+}
+
+Test(load, bad_limits)
+{
+	load_bad(FX "bad/longid.tsv", NULL, ERR_LIMIT,
+	    "longid.tsv:1:3: expected an item id of at most 256 bytes");
+	/* a 3 MiB line after a good one: ERR_LIMIT naming line 2 */
+	char path[] = "/tmp/distill-longline-XXXXXX";
+	int fd = mkstemp(path);
+	cr_assert(fd >= 0);
+	FILE *f = fdopen(fd, "w");
+	fputs("1\t2\n1\t", f);
+	for (int k = 0; k < 3 << 20; k++)
+		fputc('9', f);
+	fputs("\n", f);
+	fclose(f);
+	load_bad(path, NULL, ERR_LIMIT, ":2:1048577: expected a line of at "
+	    "most 1048576 bytes");
+	unlink(path);
+}
+
+Test(load, bad_metadata_utf8)
+{
+	/* line 3 `3,"Caf\xe9, The (1995)"`: 0xe9 is byte 7 */
+	struct load_opts o = { .items_path = FX "movies-badutf8.csv" };
+	load_bad(FX "ml-latest/ratings.csv", &o, ERR_PARSE,
+	    "movies-badutf8.csv:3:7: expected UTF-8 text, got byte 0xe9");
+	o.items_path = FX "bad/empty.tsv";
+	load_bad(FX "ml-latest/ratings.csv", &o, ERR_PARSE,
+	    "empty file, expected item metadata");
+}
+
+Test(load, real_ml100k)
+{
+	char buf[4096];
+	const char *p = shared_data("ml-100k/u.data", buf, sizeof buf);
+	if (!p)
+		cr_skip_test("no shared data");
+	load_ok(p, NULL);
+	cr_assert_eq(ds.users.n, 943);
+	cr_assert_eq(ds.items.n, 1682);
+	cr_assert_eq(ds.n, 100000);
+	cr_assert_eq(ds.n_duplicates, 0);
+	int64_t i = idmap_find(&ds.items, "543", 3);
+	cr_assert(i >= 0);
+	cr_assert_str_eq(ds.title[i], "Mis\xc3\xa9rables, Les (1995)");
+	for (uint32_t k = 0; k < ds.items.n; k++)
+		cr_assert(ds.title[k] && utf8_check(ds.title[k],
+		    strlen(ds.title[k])) == strlen(ds.title[k]));
+}
+
+Test(load, real_gowalla_given)
+{
+	char a[4096], b[4096];
+	const char *tr = shared_data("gowalla/train.txt", a, sizeof a);
+	const char *te = shared_data("gowalla/test.txt", b, sizeof b);
+	if (!tr || !te)
+		cr_skip_test("no shared data");
+	struct load_opts o = { .test_path = te };
+	load_ok(tr, &o);
+	cr_assert_eq(ds.format, FMT_ADJ);
+	cr_assert_eq(ds.users.n, 29858);
+	cr_assert_eq(ds.items.n, 40981);
+	size_t ntr = 0, nte = 0;
+	for (size_t k = 0; k < ds.n; k++) {
+		ntr += ds.origin[k] == PART_TRAIN;
+		nte += ds.origin[k] == PART_TEST;
+	}
+	cr_assert_eq(ntr, 810128);
+	cr_assert_eq(nte, 217242);
+	cr_assert_str_eq(ds.name, "gowalla");
+}
+
+Test(load, real_ml_latest_titles)
+{
+	char a[4096];
+	const char *p = shared_data("ml-latest-small/ratings.csv", a,
+	    sizeof a);
+	if (!p)
+		cr_skip_test("no shared data");
+	load_ok(p, NULL);
+	cr_assert_eq(ds.users.n, 610);
+	cr_assert_eq(ds.n, 100836);
+	int64_t i = idmap_find(&ds.items, "11", 2);
+	cr_assert(i >= 0);
+	cr_assert_str_eq(ds.title[i], "American President, The (1995)");
+	cr_assert_str_eq(ds.name, "ml-latest-small");
+}
