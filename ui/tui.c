@@ -1,4 +1,698 @@
-/* STUB */
+/*
+ * distill — tui.c: the full-screen interface's event loop.
+ *
+ * One loop: tick the background run (tui-run.c), draw once if anything
+ * changed, wait at most 50 ms for a key (timeout(50)), dispatch it —
+ * overlays and prompts first, then the focused pane's view, then the
+ * global key binding table. Keys never draw; they return KH_* bits.
+ * ncurses turns SIGWINCH into KEY_RESIZE; SIGTERM/SIGHUP only set a flag
+ * that the loop checks. The terminal is restored on every way out: normal
+ * return, exit() (atexit), allocation failure (util fatal hook) and a
+ * second termination signal (raw escape sequences, async-signal-safe).
+ */
+#include <curses.h>
+#include <langinfo.h>
+#include <limits.h>
+#include <locale.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <wchar.h>
+
+#include "cmd.h"
+#include "tui-int.h"
 #include "tui.h"
-int tui_run(struct session *s) { fprintf(stderr, "distill: TUI not implemented yet\n"); return 1; }
+
+/*
+ * The command table lives in ui/cmd.c; declared weak so the TUI still
+ * links (and says so on ':') in a build without it.
+ */
+#pragma weak cmd_run_line
+#pragma weak cmd_table
+#pragma weak cmd_count
+
+static volatile sig_atomic_t tui_term_sig;
+static volatile sig_atomic_t tui_active;
+
+/* Leave curses; safe to call twice (atexit and the fatal hook). */
+static void tui_restore(void)
+{
+	if (!tui_active)
+		return;
+	tui_active = 0;
+	endwin();
+}
+
+/* First signal: ask the loop to leave. Second: restore raw and die. */
+static void tui_on_term(int sig)
+{
+	static const char seq[] = "\033[?1049l\033[?25h\033[0m\r\n";
+	if (tui_term_sig) {
+		if (tui_active) {
+			ssize_t rc = write(STDOUT_FILENO, seq, sizeof seq - 1);
+			(void)rc;
+		}
+		_exit(128 + sig);
+	}
+	tui_term_sig = sig;
+}
+
+static void tui_signals(bool install)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = install ? tui_on_term : SIG_DFL;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGQUIT, &sa, NULL);
+}
+
+/* ------------------------------------------------------ key bindings */
+
+enum tui_action {
+	ACT_PANE, ACT_QUIT, ACT_HELP, ACT_CMD, ACT_NEXT, ACT_PREV, ACT_TAB,
+	ACT_BTAB, ACT_UNDO, ACT_REDRAW, ACT_INC, ACT_DEC, ACT_EDIT, ACT_SEARCH,
+	ACT_UNEXT, ACT_UPREV, ACT_WHYNOT, ACT_CANCEL, ACT_RERUN
+};
+
+struct binding {
+	int key;
+	const char *name;
+	enum tui_action act;
+	const char *help;
+};
+
+static const struct binding bindings[] = {
+	{ 'n', "n", ACT_NEXT, "next stage" },
+	{ 'p', "p", ACT_PREV, "previous stage" },
+	{ '\t', "Tab", ACT_TAB, "next pane (stage, user, why)" },
+	{ KEY_BTAB, "S-Tab", ACT_BTAB, "previous pane" },
+	{ KEY_RIGHT, "Right +", ACT_INC, "step the parameter up" },
+	{ '+', NULL, ACT_INC, NULL },
+	{ KEY_LEFT, "Left -", ACT_DEC, "step the parameter down" },
+	{ '-', NULL, ACT_DEC, NULL },
+	{ 0, "Up Down", ACT_PANE, "stage: pick parameter; user: item" },
+	{ 0, "PgUp PgDn", ACT_PANE, "user pane: move by 5" },
+	{ 0, "Enter", ACT_PANE, "stage: type value; user: why item" },
+	{ '=', "=", ACT_EDIT, "type an exact parameter value" },
+	{ 'u', "u", ACT_UNDO, "undo the last parameter change" },
+	{ 'r', "r", ACT_RERUN, "run stale stages now" },
+	{ 3, "^C", ACT_CANCEL, "cancel the running computation" },
+	{ '/', "/", ACT_SEARCH, "pick a user by id" },
+	{ '>', "> <", ACT_UNEXT, "next / previous user" },
+	{ '<', NULL, ACT_UPREV, NULL },
+	{ 'w', "w", ACT_WHYNOT, "whynot: explain any item by id" },
+	{ ':', ":", ACT_CMD, "command line (Tab completes)" },
+	{ 12, "^L", ACT_REDRAW, "redraw the screen" },
+	{ '?', "?", ACT_HELP, "this help (any key closes)" },
+	{ 'q', "q", ACT_QUIT, "quit" },
+};
+#define NBINDINGS (sizeof bindings / sizeof *bindings)
+
+static const struct tui_view *const views[PANE__COUNT] = {
+	&tui_view_stage, &tui_view_user, &tui_view_explain,
+};
+
+/* ------------------------------------------------------------ prompt */
+
+enum prompt_kind { PR_NONE, PR_CMD, PR_PARAM, PR_SEARCH, PR_WHYNOT };
+
+struct prompt {
+	enum prompt_kind kind;
+	char label[96];
+	char buf[512];
+	size_t len;
+	int hpos;
+	int param;
+};
+
+static void prompt_open(struct prompt *p, enum prompt_kind k,
+    const char *label, const char *init)
+{
+	p->kind = k;
+	snprintf(p->label, sizeof p->label, "%s", label);
+	snprintf(p->buf, sizeof p->buf, "%s", init ? init : "");
+	p->len = strlen(p->buf);
+	p->hpos = -1;
+}
+
+/* Longest common prefix of the candidates matching `word`. */
+static void complete_word(struct tui *t, struct prompt *p)
+{
+	char *start = strrchr(p->buf, ' ');
+	start = start ? start + 1 : p->buf;
+	bool first = start == p->buf;
+	size_t wl = strlen(start), nmatch = 0;
+	char common[128] = "", list[256] = "";
+	const char *cand[P__COUNT + 64];
+	size_t nc = 0;
+	if (first && &cmd_count != NULL && cmd_table != NULL)
+		for (size_t k = 0; k < cmd_count && nc < 64; k++)
+			cand[nc++] = cmd_table[k].name;
+	if (!first) {
+		for (int k = 0; k < P__COUNT; k++)
+			cand[nc++] = params_def(k)->name;
+		for (int k = 0; k < STAGE__COUNT && nc < P__COUNT + 64; k++)
+			cand[nc++] = stage_name(k);
+	}
+	for (size_t k = 0; k < nc; k++) {
+		if (strncmp(cand[k], start, wl) != 0)
+			continue;
+		if (nmatch++ == 0)
+			snprintf(common, sizeof common, "%s", cand[k]);
+		else
+			for (size_t i = 0; common[i]; i++)
+				if (common[i] != cand[k][i]) {
+					common[i] = '\0';
+					break;
+				}
+		size_t ll = strlen(list);
+		snprintf(list + ll, sizeof list - ll, "%s ", cand[k]);
+	}
+	if (nmatch == 0)
+		return;
+	snprintf(start, sizeof p->buf - (size_t)(start - p->buf), "%s%s",
+	    common, nmatch == 1 ? " " : "");
+	p->len = strlen(p->buf);
+	if (nmatch > 1)
+		tui_set_status(t, false, "%s", list);
+}
+
+static void history_add(struct tui *t, const char *line)
+{
+	if (!*line || (t->nhist && strcmp(t->hist[t->nhist - 1], line) == 0))
+		return;
+	if (t->nhist == TUI_HIST_MAX) {
+		free(t->hist[0]);
+		memmove(t->hist, t->hist + 1, (TUI_HIST_MAX - 1) *
+		    sizeof *t->hist);
+		t->nhist--;
+	}
+	t->hist[t->nhist++] = xstrdup(line);
+}
+
+static void history_move(struct tui *t, struct prompt *p, int dir)
+{
+	if (p->kind != PR_CMD || t->nhist == 0)
+		return;
+	int h = p->hpos < 0 ? t->nhist : p->hpos;
+	h += dir;
+	if (h < 0)
+		h = 0;
+	if (h >= t->nhist) {
+		p->hpos = -1;
+		p->buf[0] = '\0';
+	} else {
+		p->hpos = h;
+		snprintf(p->buf, sizeof p->buf, "%s", t->hist[h]);
+	}
+	p->len = strlen(p->buf);
+}
+
+/* Edit the prompt line. Returns 1 on Enter, -1 on Esc, 0 otherwise. */
+static int prompt_key(struct tui *t, struct prompt *p, int ch, bool is_key)
+{
+	if (is_key) {
+		if (ch == KEY_BACKSPACE)
+			goto backspace;
+		if (ch == KEY_ENTER)
+			return 1;
+		if (ch == KEY_UP || ch == KEY_DOWN)
+			history_move(t, p, ch == KEY_UP ? -1 : 1);
+		return 0;
+	}
+	switch (ch) {
+	case '\n': case '\r': return 1;
+	case 27: case 3: case 7: return -1;
+	case '\t':
+		if (p->kind == PR_CMD)
+			complete_word(t, p);
+		return 0;
+	case 21: p->len = 0; p->buf[0] = '\0'; return 0;
+	case 127: case 8:
+	backspace:
+		while (p->len > 0 && ((unsigned char)p->buf[--p->len] & 0xC0)
+		    == 0x80)
+			;
+		p->buf[p->len] = '\0';
+		return 0;
+	}
+	if (ch < 32)
+		return 0;
+	char mb[MB_LEN_MAX];
+	mbstate_t st;
+	memset(&st, 0, sizeof st);
+	size_t n = wcrtomb(mb, (wchar_t)ch, &st);
+	if (n != (size_t)-1 && p->len + n < sizeof p->buf) {
+		memcpy(p->buf + p->len, mb, n);
+		p->len += n;
+		p->buf[p->len] = '\0';
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------ commands */
+
+/* Split captured output into overlay lines (tabs to spaces). */
+static void output_set(struct tui *t, const char *a, const char *b)
+{
+	for (size_t k = 0; k < t->nout; k++)
+		free(t->out_lines[k]);
+	free(t->out_lines);
+	t->out_lines = NULL;
+	t->nout = 0;
+	t->out_top = 0;
+	const char *parts[2] = { a, b };
+	for (int i = 0; i < 2; i++) {
+		const char *s = parts[i];
+		while (s && *s) {
+			const char *e = strchr(s, '\n');
+			size_t n = e ? (size_t)(e - s) : strlen(s);
+			char *line = xstrndup(s, n);
+			for (char *c = line; *c; c++)
+				if (*c == '\t' || *c == '\033')
+					*c = ' ';
+			t->out_lines = xreallocarray(t->out_lines, t->nout + 1,
+			    sizeof *t->out_lines);
+			t->out_lines[t->nout++] = line;
+			s = e ? e + 1 : s + n;
+		}
+	}
+}
+
+/* Run a ':' line through the command table with output captured. */
+static int run_command(struct tui *t, const char *line)
+{
+	struct session *s = t->s;
+	if (strcmp(line, "q") == 0 || strcmp(line, "quit") == 0 ||
+	    strcmp(line, "exit") == 0)
+		return KH_QUIT;
+	if (!cmd_run_line) {
+		tui_set_status(t, true, "the command table is not built in");
+		return KH_REDRAW;
+	}
+	tui_run_stop(t);
+	char *ob = NULL, *eb = NULL;
+	size_t on = 0, en = 0;
+	FILE *of = open_memstream(&ob, &on), *ef = open_memstream(&eb, &en);
+	FILE *oo = s->out, *oe = s->err;
+	bool oc = s->color;
+	const struct dataset *ods = s->pl.ds;
+	struct params before = t->want;
+	s->out = of;
+	s->err = ef;
+	s->color = false;
+	int rc = cmd_run_line(s, line);
+	fclose(of);
+	fclose(ef);
+	s->out = oo;
+	s->err = oe;
+	s->color = oc;
+	t->want = s->pl.params;
+	tui_param_changed(t, &before);
+	t->deadline = 0;
+	t->autorun = true;
+	tui_snap_take(t);
+	tui_user_select(t, s->pl.ds != ods ? (s->pl.ds ? 0 : -1) : t->u.user);
+	output_set(t, ob, eb);
+	if (t->nout == 1) {
+		tui_set_status(t, rc < 0, "%s", t->out_lines[0]);
+	} else if (t->nout > 1) {
+		t->out_shown = true;
+		tui_set_status(t, rc < 0, "%s", rc < 0 ? "command failed" :
+		    "");
+	} else {
+		tui_set_status(t, rc < 0, "%s", rc < 0 ? "command failed" :
+		    "ok");
+	}
+	free(ob);
+	free(eb);
+	return KH_REDRAW;
+}
+
+/* Apply a finished prompt. */
+static int prompt_done(struct tui *t, struct prompt *p)
+{
+	struct err e;
+	err_clear(&e);
+	switch (p->kind) {
+	case PR_CMD:
+		history_add(t, p->buf);
+		return run_command(t, p->buf);
+	case PR_PARAM: {
+		struct params before = t->want;
+		if (params_set_id(&t->want, p->param, p->buf, &e) < 0)
+			tui_set_status(t, true, "%s", e.msg);
+		else {
+			tui_param_changed(t, &before);
+			tui_set_status(t, false, "%s = %s",
+			    params_def(p->param)->name, p->buf);
+		}
+		break;
+	}
+	case PR_SEARCH: {
+		int64_t u = pipeline_user(&t->s->pl, p->buf, &e);
+		if (u < 0)
+			tui_set_status(t, true, "%s", e.msg);
+		else
+			tui_user_select(t, u);
+		break;
+	}
+	case PR_WHYNOT: {
+		int64_t i = pipeline_item(&t->s->pl, p->buf, &e);
+		if (i < 0)
+			tui_set_status(t, true, "%s", e.msg);
+		else {
+			tui_why_item(t, (uint32_t)i, true);
+			t->focus = PANE_EXPLAIN;
+		}
+		break;
+	}
+	default:
+		break;
+	}
+	return KH_REDRAW;
+}
+
+/* ------------------------------------------------------------ drawing */
+
+static void draw_status(struct tui *t, const struct prompt *p,
+    const struct rect *r)
+{
+	attrset(A_NORMAL);
+	mvhline(r->y, r->x, ' ', r->w);
+	if (p->kind != PR_NONE) {
+		int x = tui_put(r, 0, 0, -1, ROLE_KEY, p->label);
+		int bw = tui_strwidth(p->buf), room = r->w - x - 1;
+		const char *s = p->buf;
+		while (bw > room && *s) {	/* keep the end visible */
+			s++;
+			bw = tui_strwidth(s);
+		}
+		x += tui_put(r, 0, x, -1, ROLE_NORMAL, s);
+		move(r->y, r->x + (x < r->w ? x : r->w - 1));
+		return;
+	}
+	if (t->status[0])
+		tui_put(r, 0, 0, -1, t->status_err ? ROLE_ERROR : ROLE_OK,
+		    t->status);
+	else
+		tui_put(r, 0, 0, -1, ROLE_DIM, "n/p stage  Tab pane  "
+		    "Left/Right change  u undo  : command  ? help  q quit");
+}
+
+static void draw_box(const struct rect *r, const char *title)
+{
+	tui_clear(r);
+	attrset(tui_attr(ROLE_RULE));
+	for (int y = 0; y < r->h; y++) {
+		bool edge = y == 0 || y == r->h - 1;
+		for (int x = 0; x < r->w; x++) {
+			bool side = x == 0 || x == r->w - 1;
+			const char *c = edge && side ? "+" : edge ? "-" :
+			    side ? "|" : NULL;
+			if (c)
+				mvaddstr(r->y + y, r->x + x, c);
+		}
+	}
+	attrset(A_NORMAL);
+	tui_putf(r, 0, 2, r->w - 4, ROLE_TITLE, " %s ", title);
+}
+
+static void draw_help(const struct rect *body)
+{
+	size_t n = 0;
+	for (size_t k = 0; k < NBINDINGS; k++)
+		n += bindings[k].name != NULL;
+	int cols = (int)n + 2 > body->h ? 2 : 1;
+	int per = ((int)n + cols - 1) / cols, cw = 38;
+	struct rect box = { body->y, body->x, per + 2, cw * cols + 3 };
+	if (box.w > body->w)
+		box.w = body->w;
+	box.x = body->x + (body->w - box.w) / 2;
+	draw_box(&box, "keys");
+	struct rect in = { box.y + 1, box.x + 2, box.h - 2, box.w - 3 };
+	int i = 0;
+	for (size_t k = 0; k < NBINDINGS; k++) {
+		if (!bindings[k].name)
+			continue;
+		int y = i % per, x = (i / per) * cw;
+		tui_put(&in, y, x, 10, ROLE_KEY, bindings[k].name);
+		tui_put(&in, y, x + 10, cw - 11, ROLE_OVERLAY, bindings[k].help);
+		i++;
+	}
+}
+
+static void draw_output(struct tui *t, const struct rect *body)
+{
+	struct rect box = *body;
+	draw_box(&box, "output (Up/Down scroll, Esc/q closes)");
+	struct rect in = { box.y + 1, box.x + 1, box.h - 2, box.w - 2 };
+	if (t->out_top > (int)t->nout - in.h)
+		t->out_top = (int)t->nout - in.h;
+	if (t->out_top < 0)
+		t->out_top = 0;
+	for (int y = 0; y < in.h && t->out_top + y < (int)t->nout; y++)
+		tui_put(&in, y, 0, -1, ROLE_OVERLAY,
+		    t->out_lines[t->out_top + y]);
+}
+
+static void draw_small(struct tui *t)
+{
+	char msg[96];
+	erase();
+	snprintf(msg, sizeof msg, "terminal too small: %dx%d, need 80x24",
+	    t->cols, t->rows);
+	struct rect all = { 0, 0, t->rows, t->cols };
+	int y = t->rows / 2, w = tui_strwidth(msg);
+	tui_put(&all, y, w < t->cols ? (t->cols - w) / 2 : 0, -1, ROLE_ERROR,
+	    msg);
+	tui_put(&all, y + 1, 0, -1, ROLE_DIM, "(q quits)");
+}
+
+/* Lay out and draw every part once. */
+static void draw_all(struct tui *t, const struct prompt *p)
+{
+	getmaxyx(stdscr, t->rows, t->cols);
+	t->too_small = t->rows < 24 || t->cols < 80;
+	curs_set(p->kind != PR_NONE);
+	if (t->too_small) {
+		draw_small(t);
+		refresh();
+		return;
+	}
+	erase();
+	struct rect head = { 0, 0, 2, t->cols };
+	struct rect met = { 2, 0, 1, t->cols };
+	struct rect body = { 3, 0, t->rows - 5, t->cols };
+	struct rect par = { t->rows - 2, 0, 1, t->cols };
+	struct rect st = { t->rows - 1, 0, 1, t->cols };
+	int lw = t->cols >= 120 ? t->cols * 45 / 100 : 40;
+	int uh = body.h * 55 / 100;
+	struct rect pane[PANE__COUNT] = {
+		{ body.y, 0, body.h, lw },
+		{ body.y, lw + 1, uh, t->cols - lw - 1 },
+		{ body.y + uh, lw + 1, body.h - uh, t->cols - lw - 1 },
+	};
+	tui_draw_header(t, &head);
+	tui_draw_metrics(t, &met);
+	for (int k = 0; k < PANE__COUNT; k++)
+		views[k]->draw(t, &pane[k], t->focus == (enum tui_pane)k);
+	attrset(tui_attr(ROLE_RULE));
+	for (int y = body.y; y < body.y + body.h; y++)
+		mvaddstr(y, lw, y == body.y ? (tui_utf8 ? "┬" : "+") :
+		    (tui_utf8 ? "│" : "|"));
+	attrset(A_NORMAL);
+	if (t->help)
+		draw_help(&body);
+	else if (t->out_shown)
+		draw_output(t, &body);
+	tui_draw_params(t, &par);
+	draw_status(t, p, &st);
+	refresh();
+}
+
+/* ------------------------------------------------------------ keys */
+
+static int do_action(struct tui *t, struct prompt *p, enum tui_action a)
+{
+	int ids[P__COUNT], n;
+	char v[64], label[96];
+	switch (a) {
+	case ACT_QUIT: return KH_QUIT;
+	case ACT_HELP: t->help = true; break;
+	case ACT_CMD: prompt_open(p, PR_CMD, ":", NULL); break;
+	case ACT_NEXT: case ACT_PREV:
+		t->stage = (t->stage + (a == ACT_NEXT ? 1 : STAGE__COUNT - 1)) %
+		    STAGE__COUNT;
+		t->psel = 0;
+		break;
+	case ACT_TAB: t->focus = (t->focus + 1) % PANE__COUNT; break;
+	case ACT_BTAB:
+		t->focus = (t->focus + PANE__COUNT - 1) % PANE__COUNT;
+		break;
+	case ACT_UNDO:
+		if (t->nundo == 0) {
+			tui_set_status(t, false, "nothing to undo");
+			break;
+		}
+		t->want = t->undo[--t->nundo];
+		t->autorun = true;
+		t->deadline = util_now_ms() + 150;
+		if (t->running)
+			t->s->cancel = 1;
+		tui_set_status(t, false, "undone (%d left)", t->nundo);
+		break;
+	case ACT_REDRAW: clearok(curscr, TRUE); break;
+	case ACT_INC: case ACT_DEC:
+		tui_param_step(t, a == ACT_INC ? 1 : -1);
+		break;
+	case ACT_EDIT:
+		n = tui_stage_params(t->stage, ids, P__COUNT);
+		if (n == 0)
+			break;
+		p->param = ids[t->psel % n];
+		params_format(&t->want, p->param, v, sizeof v);
+		snprintf(label, sizeof label, "%s = ",
+		    params_def(p->param)->name);
+		prompt_open(p, PR_PARAM, label, v);
+		break;
+	case ACT_SEARCH: prompt_open(p, PR_SEARCH, "user id: ", NULL); break;
+	case ACT_WHYNOT: prompt_open(p, PR_WHYNOT, "whynot item: ", NULL); break;
+	case ACT_UNEXT: case ACT_UPREV:
+		if (t->snap.n_users)
+			tui_user_select(t, (t->u.user + (a == ACT_UNEXT ? 1 :
+			    (int64_t)t->snap.n_users - 1)) % t->snap.n_users);
+		break;
+	case ACT_CANCEL:
+		if (t->running) {
+			t->s->cancel = 1;
+			tui_set_status(t, false, "cancelling…");
+		}
+		break;
+	case ACT_RERUN:
+		t->autorun = true;
+		t->deadline = 0;
+		break;
+	default: break;
+	}
+	return KH_HANDLED | KH_REDRAW;
+}
+
+/* Overlays take keys first: help closes on any key, output scrolls. */
+static int overlay_key(struct tui *t, int ch)
+{
+	if (t->help) {
+		t->help = false;
+		return KH_HANDLED | KH_REDRAW;
+	}
+	if (!t->out_shown)
+		return 0;
+	switch (ch) {
+	case KEY_DOWN: case 'j': t->out_top++; break;
+	case KEY_UP: case 'k': t->out_top--; break;
+	case KEY_NPAGE: case ' ': t->out_top += 10; break;
+	case KEY_PPAGE: t->out_top -= 10; break;
+	case 27: case 'q': case '\n': t->out_shown = false; break;
+	default: return 0;
+	}
+	return KH_HANDLED | KH_REDRAW;
+}
+
+static int handle_key(struct tui *t, struct prompt *p, int ch, bool is_key)
+{
+	if (p->kind != PR_NONE) {
+		int r = prompt_key(t, p, ch, is_key);
+		if (r == 0)
+			return KH_REDRAW;
+		int res = r > 0 ? prompt_done(t, p) : KH_REDRAW;
+		p->kind = PR_NONE;
+		return res;
+	}
+	if (t->too_small)
+		return ch == 'q' ? KH_QUIT : 0;
+	int r = overlay_key(t, ch);
+	if (r)
+		return r;
+	if ((r = views[t->focus]->key(t, ch)) != 0)
+		return r;
+	if (ch == '\n' || ch == KEY_ENTER)
+		return do_action(t, p, ACT_EDIT);
+	for (size_t k = 0; k < NBINDINGS; k++)
+		if (bindings[k].key == ch && bindings[k].act != ACT_PANE)
+			return do_action(t, p, bindings[k].act);
+	return 0;
+}
+
+/* ------------------------------------------------------------ main */
+
+static void tui_start(struct tui *t)
+{
+	tui_utf8 = t->s->utf8 || strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
+	initscr();
+	tui_active = 1;
+	raw();
+	noecho();
+	nonl();
+	keypad(stdscr, TRUE);
+	set_escdelay(25);
+	timeout(50);
+	tui_colors_init(t->s->color && getenv("NO_COLOR") == NULL);
+}
+
+static void tui_free(struct tui *t)
+{
+	tui_run_destroy(t);
+	output_set(t, NULL, NULL);
+	for (int k = 0; k < t->nhist; k++)
+		free(t->hist[k]);
+}
+
+int tui_run(struct session *s)
+{
+	static struct tui tui;
+	struct tui *t = &tui;
+	struct prompt p = { .kind = PR_NONE };
+	int rc = 0;
+	memset(t, 0, sizeof *t);
+	t->s = s;
+	atexit(tui_restore);
+	util_set_fatal_hook(tui_restore);
+	tui_signals(true);
+	tui_start(t);
+	tui_run_init(t);
+	tui_snap_take(t);
+	if (s->pl.ds)
+		tui_user_select(t, 0);
+	bool dirty = true;
+	for (;;) {
+		if (tui_term_sig) {
+			rc = 128 + tui_term_sig;
+			break;
+		}
+		if (tui_run_tick(t) || t->running)
+			dirty = true;
+		if (dirty)
+			draw_all(t, &p);
+		dirty = false;
+		wint_t wc;
+		int kr = get_wch(&wc);
+		if (kr == ERR)
+			continue;
+		dirty = true;
+		if (kr == KEY_CODE_YES && wc == KEY_RESIZE)
+			continue;
+		int ch = (int)wc;
+		if (kr == OK && ch == '\r')
+			ch = '\n';
+		if (handle_key(t, &p, ch, kr == KEY_CODE_YES) & KH_QUIT)
+			break;
+	}
+	tui_free(t);
+	tui_restore();
+	tui_signals(false);
+	return rc;
+}

@@ -1,0 +1,271 @@
+/*
+ * distill — tui-int.h: state and helpers shared by the TUI files.
+ *
+ * The TUI is one event loop (tui.c) over a few views behind a small vtable
+ * (tui-views.c: stage, user, explanation panes) plus fixed widgets (header,
+ * metrics line, parameter bar, status line) and overlays (help, command
+ * output). The pipeline runs in one worker thread (tui-run.c); the screen
+ * is drawn only from TUI-owned copies (struct tui_snap, struct tui_user)
+ * that the main thread refreshes while the worker is idle, so drawing never
+ * reads an engine result the worker is replacing. Curses is only called
+ * from the main thread.
+ */
+#ifndef DISTILL_TUI_INT_H
+#define DISTILL_TUI_INT_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "explain.h"
+#include "pipeline.h"
+#include "session.h"
+
+/* ------------------------------------------------------------- colours */
+
+/* Semantic colour roles: name, foreground, background (-1 = terminal
+ * default), attribute with colours, attribute without colours. */
+#define TUI_ROLES(X)                                                      \
+	X(NORMAL,  -1,            -1, A_NORMAL, A_NORMAL)                 \
+	X(TITLE,   COLOR_CYAN,    -1, A_BOLD,   A_BOLD)                   \
+	X(HEADER,  COLOR_WHITE,   COLOR_BLUE, A_BOLD, A_REVERSE)          \
+	X(STAGE,   COLOR_WHITE,   COLOR_BLUE, A_NORMAL, A_REVERSE)        \
+	X(CURSTAGE, COLOR_BLACK,  COLOR_YELLOW, A_BOLD, A_BOLD | A_UNDERLINE) \
+	X(STALE,   COLOR_RED,     COLOR_BLUE, A_BOLD, A_REVERSE | A_DIM)  \
+	X(RULE,    COLOR_CYAN,    -1, A_NORMAL, A_NORMAL)                 \
+	X(FOCUS,   COLOR_YELLOW,  -1, A_BOLD,   A_BOLD | A_UNDERLINE)     \
+	X(SEL,     COLOR_BLACK,   COLOR_CYAN, A_NORMAL, A_REVERSE)        \
+	X(DIM,     COLOR_BLUE,    -1, A_BOLD,   A_DIM)                    \
+	X(LABEL,   COLOR_CYAN,    -1, A_NORMAL, A_NORMAL)                 \
+	X(VALUE,   -1,            -1, A_BOLD,   A_BOLD)                   \
+	X(BAR,     COLOR_GREEN,   -1, A_NORMAL, A_NORMAL)                 \
+	X(BAR2,    COLOR_MAGENTA, -1, A_NORMAL, A_NORMAL)                 \
+	X(MARKER,  COLOR_RED,     -1, A_BOLD,   A_BOLD)                   \
+	X(SCORE,   COLOR_YELLOW,  -1, A_NORMAL, A_NORMAL)                 \
+	X(HIT,     COLOR_GREEN,   -1, A_BOLD,   A_BOLD)                   \
+	X(UP,      COLOR_GREEN,   -1, A_BOLD,   A_BOLD)                   \
+	X(DOWN,    COLOR_RED,     -1, A_BOLD,   A_BOLD)                   \
+	X(CUT,     COLOR_RED,     -1, A_NORMAL, A_DIM)                    \
+	X(ERROR,   COLOR_WHITE,   COLOR_RED, A_BOLD, A_REVERSE | A_BOLD)  \
+	X(OK,      COLOR_GREEN,   -1, A_NORMAL, A_NORMAL)                 \
+	X(PARAM,   -1,            -1, A_NORMAL, A_NORMAL)                 \
+	X(PARAMSEL, COLOR_BLACK,  COLOR_YELLOW, A_BOLD, A_REVERSE)        \
+	X(OVERLAY, -1,            -1, A_NORMAL, A_NORMAL)                 \
+	X(KEY,     COLOR_YELLOW,  -1, A_BOLD,   A_BOLD)                   \
+	X(C1,      COLOR_GREEN,   -1, A_NORMAL, A_NORMAL)                 \
+	X(C2,      COLOR_MAGENTA, -1, A_NORMAL, A_NORMAL)                 \
+	X(C3,      COLOR_CYAN,    -1, A_NORMAL, A_NORMAL)                 \
+	X(C4,      COLOR_YELLOW,  -1, A_NORMAL, A_NORMAL)                 \
+	X(C5,      COLOR_BLUE,    -1, A_NORMAL, A_NORMAL)                 \
+	X(C6,      COLOR_RED,     -1, A_NORMAL, A_NORMAL)
+
+enum tui_role {
+#define TUI_ROLE_ENUM(name, fg, bg, ca, ma) ROLE_##name,
+	TUI_ROLES(TUI_ROLE_ENUM)
+#undef TUI_ROLE_ENUM
+	ROLE__COUNT
+};
+
+void tui_colors_init(bool color);
+/* The curses attribute of a role (colour pair or monochrome fallback). */
+int tui_attr(enum tui_role r);
+
+/* ------------------------------------------------------------- drawing */
+
+struct rect {
+	int y, x, h, w;
+};
+
+/* Display width of a UTF-8 string (wcwidth; invalid bytes count 1). */
+int tui_strwidth(const char *s);
+/* Draw s at (y, x) within the rect, clipped to `maxw` columns (and to the
+ * rect). Returns the columns used. Cut text ends in "…" (or "~"). */
+int tui_put(const struct rect *r, int y, int x, int maxw, enum tui_role role,
+    const char *s);
+int tui_putf(const struct rect *r, int y, int x, int maxw,
+    enum tui_role role, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
+/* Same, right-aligned so that the text ends at column x + maxw. */
+int tui_put_right(const struct rect *r, int y, int x, int maxw,
+    enum tui_role role, const char *s);
+/* Clear a rect to blanks. */
+void tui_clear(const struct rect *r);
+/* A horizontal bar of `frac` (0..1) of `w` cells, eighth-blocks in UTF-8. */
+void tui_bar(const struct rect *r, int y, int x, int w, double frac,
+    enum tui_role role);
+/* A pane title rule: "─ title ───" with focus highlighting. */
+void tui_rule(const struct rect *r, int y, const char *title, bool focus);
+/* A vertical histogram in `area`: one column group per bin, height by
+ * count (log scale when `logc`), axis labels beneath and the marker. */
+void tui_vhist(const struct rect *area, const struct histogram *h,
+    bool logc, const char *fmt);
+/* Compact numbers: 1234 → "1234", 12345 → "12.3k", 1.2e6 → "1.2M". */
+void tui_fmt_count(char *buf, size_t n, double v);
+/* A duration in at most 5 columns: "12ms", "1.2s", "42s". */
+void tui_fmt_ms(char *buf, size_t n, double ms);
+/* A metric value in at most 5 columns: ".1234" / "1.234" / "12.3". */
+void tui_fmt_metric(char *buf, size_t n, double v);
+
+extern bool tui_utf8;
+
+/* ------------------------------------------------------------- state */
+
+enum tui_pane { PANE_STAGE, PANE_USER, PANE_EXPLAIN, PANE__COUNT };
+
+/* Key handler result bits. */
+enum {
+	KH_HANDLED = 1 << 0,
+	KH_REDRAW = 1 << 1,
+	KH_RELAYOUT = 1 << 2,
+	KH_RECOMPUTE = 1 << 3,
+	KH_QUIT = 1 << 4
+};
+
+struct tui;
+
+/* A pane: draws itself into a rect, handles the keys routed to it. */
+struct tui_view {
+	const char *name;
+	void (*draw)(struct tui *t, const struct rect *r, bool focus);
+	int (*key)(struct tui *t, int ch);
+};
+
+extern const struct tui_view tui_view_stage, tui_view_user,
+    tui_view_explain;
+
+#define TUI_COMM_TOP 12
+
+/* TUI-owned copy of what the panes show of the pipeline (no pointers into
+ * engine memory). Refreshed by the main thread while the worker is idle. */
+struct tui_snap {
+	bool have_ds;
+	char dsname[128], dspath[256], format[16];
+	uint32_t n_users, n_items;
+	size_t n_inter, n_dup;
+	bool rated, has_titles;
+	bool fresh[STAGE__COUNT], have[STAGE__COUNT];
+	double ms[STAGE__COUNT];
+	uint64_t n_train, n_valid, n_test;
+	uint32_t users_with_test;
+	struct graph_stats gs;
+	struct abstract_stats as;
+	uint32_t comm_top[TUI_COMM_TOP], n_comm_top;
+	struct filter_stats fs;
+	struct histogram info_hist;
+	struct dist_summary iw_sum;
+	struct eval_result ev;
+	bool have_ev;
+	struct eval_result base[BASE__COUNT];
+	bool have_base[BASE__COUNT];
+	struct eval_result prev_ev;  /* before the last parameter change */
+	bool have_prev_ev;
+};
+
+struct tui_rec {
+	uint32_t item;
+	double score;
+	bool hit;
+	int delta;       /* previous rank - rank; 0 same */
+	bool is_new;     /* absent from the previous list */
+};
+
+/* The selected user and the explanation, copied out of the engine. */
+struct tui_user {
+	int64_t user;           /* -1 none */
+	uint32_t *train;        /* training item ids */
+	size_t ntrain;
+	struct profile_entry *prof;
+	size_t nprof;
+	double entropy;
+	struct tui_rec *rec;
+	size_t nrec;
+	int sel, top;           /* selected rec row, first shown row */
+	char err[ERR_MSG_MAX];
+	bool valid;             /* computed from a fresh pipeline */
+	uint32_t *prev;         /* ranks before the last change, by item */
+	size_t nprev;
+	bool have_prev;
+	/* explanation pane */
+	bool have_why, whynot;
+	uint32_t why_item;
+	struct why_out why;
+	struct whynot_out wn;
+	char why_err[ERR_MSG_MAX];
+	int why_scroll;
+};
+
+#define TUI_UNDO_MAX 64
+#define TUI_HIST_MAX 100
+
+struct tui {
+	struct session *s;
+	int rows, cols;
+	bool too_small;
+	enum stage stage;        /* shown in the stage pane */
+	enum tui_pane focus;
+	int psel;                /* selected parameter of the stage */
+	bool help, out_shown;
+	char **out_lines;        /* command output overlay */
+	size_t nout;
+	int out_top;
+	char status[512];
+	bool status_err;
+	struct tui_snap snap;
+	struct tui_user u;
+	/* parameters wanted by the user; applied to the pipeline when the
+	 * worker is idle */
+	struct params want;
+	struct params undo[TUI_UNDO_MAX];
+	int nundo;
+	bool autorun;
+	double deadline;         /* debounce: start not before this */
+	bool before_locked;      /* "before" copies taken for this change */
+	/* worker */
+	pthread_t thread;
+	pthread_mutex_t mu;
+	bool running, done;      /* done guarded by mu */
+	int rc;
+	struct err werr;
+	char progress[64];       /* guarded by mu */
+	double run_t0;
+	struct params base_params;
+	bool base_valid;
+	struct eval_result wbase[BASE__COUNT];
+	bool wbase_ok[BASE__COUNT];
+	bool want_base;
+	/* command line history */
+	char *hist[TUI_HIST_MAX];
+	int nhist;
+};
+
+/* tui-run.c */
+void tui_run_init(struct tui *t);
+void tui_run_destroy(struct tui *t);
+/* Called every loop tick: joins a finished worker, applies wanted
+ * parameters and starts a run when debounced. Returns true when the
+ * screen needs a redraw. */
+bool tui_run_tick(struct tui *t);
+/* Stop the worker (cancel and join). */
+void tui_run_stop(struct tui *t);
+void tui_snap_take(struct tui *t);
+void tui_user_select(struct tui *t, int64_t user);
+void tui_user_refresh(struct tui *t);
+void tui_user_free(struct tui_user *u);
+void tui_why_item(struct tui *t, uint32_t item, bool whynot);
+/* Record a parameter change (undo + debounce + cancel). */
+void tui_param_changed(struct tui *t, const struct params *before);
+void tui_set_status(struct tui *t, bool error, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* tui-views.c / tui-user.c */
+void tui_draw_header(struct tui *t, const struct rect *r);
+void tui_draw_metrics(struct tui *t, const struct rect *r);
+void tui_draw_params(struct tui *t, const struct rect *r);
+/* Parameters of stage s: ids into `ids`, returns the count. */
+int tui_stage_params(enum stage s, int *ids, int max);
+/* Step the selected parameter by +1/-1 increments. */
+void tui_param_step(struct tui *t, int dir);
+const char *tui_item_label(struct tui *t, uint32_t item);
+const char *tui_user_label(struct tui *t, uint32_t user);
+
+#endif

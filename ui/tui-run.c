@@ -1,0 +1,446 @@
+/*
+ * distill — tui-run.c: the TUI's background runs and its copies of the
+ * engine state.
+ *
+ * One worker thread runs pipeline_run() (and the baselines when the split
+ * or graph changed). While it runs, the main thread touches neither the
+ * pipeline nor its outputs: parameter changes go to t->want and are applied
+ * when the worker is idle, and a change during a run sets the cancel flag
+ * so the run stops early and restarts after the debounce delay. After a
+ * run the main thread copies what it shows into struct tui_snap and struct
+ * tui_user; drawing reads only those copies.
+ */
+#include <math.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tui-int.h"
+
+#define DEBOUNCE_MS 150
+
+void tui_set_status(struct tui *t, bool error, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(t->status, sizeof t->status, fmt, ap);
+	va_end(ap);
+	t->status_err = error;
+}
+
+/* Progress hook: called on the worker thread, only stores text. */
+static void run_progress(void *ud, const char *what, double fraction)
+{
+	struct tui *t = ud;
+	pthread_mutex_lock(&t->mu);
+	snprintf(t->progress, sizeof t->progress, "%s %.0f%%", what ? what :
+	    "", fraction * 100);
+	pthread_mutex_unlock(&t->mu);
+}
+
+void tui_run_init(struct tui *t)
+{
+	pthread_mutex_init(&t->mu, NULL);
+	t->want = t->s->pl.params;
+	t->s->pl.hooks.cancel = &t->s->cancel;
+	t->s->pl.hooks.progress = run_progress;
+	t->s->pl.hooks.ud = t;
+	t->u.user = -1;
+	t->autorun = true;
+}
+
+void tui_run_destroy(struct tui *t)
+{
+	tui_run_stop(t);
+	tui_user_free(&t->u);
+	t->s->pl.hooks.progress = NULL;
+	t->s->pl.hooks.ud = NULL;
+	pthread_mutex_destroy(&t->mu);
+}
+
+/* Baselines depend on the split, the graph and the evaluation settings. */
+static bool base_needed(struct tui *t)
+{
+	const struct params *p = &t->s->pl.params;
+	if (!t->base_valid)
+		return true;
+	for (int s = STAGE_LOAD; s <= STAGE_GRAPH; s++)
+		if (params_stage_differs(&t->base_params, p, s))
+			return true;
+	return params_stage_differs(&t->base_params, p, STAGE_RECOMMEND);
+}
+
+static void *run_worker(void *arg)
+{
+	struct tui *t = arg;
+	struct pipeline *pl = &t->s->pl;
+	int rc = pipeline_run(pl, STAGE_RECOMMEND, &t->werr);
+	if (rc == 0 && t->want_base) {
+		for (int b = 0; b < BASE__COUNT && !hooks_cancelled(&pl->hooks);
+		    b++) {
+			struct err e;
+			err_clear(&e);
+			memset(&t->wbase[b], 0, sizeof t->wbase[b]);
+			t->wbase_ok[b] = eval_baseline(pl, b, &t->wbase[b],
+			    &e) == 0;
+		}
+	}
+	pthread_mutex_lock(&t->mu);
+	t->rc = rc;
+	t->done = true;
+	pthread_mutex_unlock(&t->mu);
+	return NULL;
+}
+
+/* Start the worker with every signal blocked in it, so SIGWINCH and
+ * SIGTERM reach the main thread's getch(). */
+static void run_start(struct tui *t)
+{
+	sigset_t all, old;
+	err_clear(&t->werr);
+	t->s->cancel = 0;
+	t->done = false;
+	t->want_base = base_needed(t);
+	t->progress[0] = '\0';
+	t->run_t0 = util_now_ms();
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	if (pthread_create(&t->thread, NULL, run_worker, t) != 0) {
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+		tui_set_status(t, true, "cannot start the worker thread");
+		t->autorun = false;
+		return;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	t->running = true;
+	t->autorun = false;
+}
+
+/* Join a finished worker and take the copies. */
+static void run_finish(struct tui *t)
+{
+	pthread_join(t->thread, NULL);
+	t->running = false;
+	bool cancelled = t->werr.code == ERR_INTERRUPTED || t->s->cancel;
+	t->s->cancel = 0;
+	if (t->rc == 0 && t->want_base) {
+		bool all = true;
+		for (int b = 0; b < BASE__COUNT; b++) {
+			t->snap.base[b] = t->wbase[b];
+			t->snap.have_base[b] = t->wbase_ok[b];
+			all = all && t->wbase_ok[b];
+		}
+		if (all || !cancelled) {
+			t->base_params = t->s->pl.params;
+			t->base_valid = true;
+		}
+	}
+	if (t->rc < 0 && !cancelled)
+		tui_set_status(t, true, "%s", t->werr.msg);
+	else if (t->rc == 0) {
+		tui_set_status(t, false, "ran in %.0f ms",
+		    util_now_ms() - t->run_t0);
+		t->before_locked = false;
+	}
+	tui_snap_take(t);
+	tui_user_refresh(t);
+}
+
+void tui_run_stop(struct tui *t)
+{
+	if (!t->running)
+		return;
+	t->s->cancel = 1;
+	pthread_join(t->thread, NULL);
+	t->running = false;
+	t->s->cancel = 0;
+	tui_snap_take(t);
+}
+
+/* Keep the "before" copies: metrics and the user's ranks. */
+static void lock_before(struct tui *t)
+{
+	if (t->before_locked)
+		return;
+	t->before_locked = true;
+	t->snap.have_prev_ev = t->snap.have_ev;
+	t->snap.prev_ev = t->snap.ev;
+	struct tui_user *u = &t->u;
+	if (u->valid && u->nrec) {
+		free(u->prev);
+		u->prev = xmalloc(u->nrec * sizeof *u->prev);
+		for (size_t k = 0; k < u->nrec; k++)
+			u->prev[k] = u->rec[k].item;
+		u->nprev = u->nrec;
+		u->have_prev = true;
+	}
+}
+
+bool tui_run_tick(struct tui *t)
+{
+	struct pipeline *pl = &t->s->pl;
+	if (t->running) {
+		bool done;
+		pthread_mutex_lock(&t->mu);
+		done = t->done;
+		pthread_mutex_unlock(&t->mu);
+		if (!done)
+			return false;
+		run_finish(t);
+		return true;
+	}
+	bool redraw = false;
+	if (memcmp(&t->want, &pl->params, sizeof t->want) != 0) {
+		lock_before(t);
+		pipeline_set_all(pl, &t->want);
+		tui_snap_take(t);
+		redraw = true;
+	}
+	if (t->autorun && pl->ds && pipeline_first_stale(pl) < STAGE__COUNT &&
+	    util_now_ms() >= t->deadline) {
+		run_start(t);
+		redraw = true;
+	}
+	return redraw;
+}
+
+void tui_param_changed(struct tui *t, const struct params *before)
+{
+	if (memcmp(before, &t->want, sizeof *before) == 0)
+		return;
+	if (t->nundo == TUI_UNDO_MAX) {
+		memmove(t->undo, t->undo + 1, (TUI_UNDO_MAX - 1) *
+		    sizeof *t->undo);
+		t->nundo--;
+	}
+	t->undo[t->nundo++] = *before;
+	t->autorun = true;
+	t->deadline = util_now_ms() + DEBOUNCE_MS;
+	if (t->running)
+		t->s->cancel = 1;
+}
+
+/* ------------------------------------------------------------ snapshot */
+
+static void snap_comm(struct tui_snap *sn, const struct abstract_out *a)
+{
+	sn->n_comm_top = 0;
+	if (!a->comm_size || !a->comm_order)
+		return;
+	for (uint32_t k = 0; k < a->n_comm && k < TUI_COMM_TOP; k++)
+		sn->comm_top[sn->n_comm_top++] = a->comm_size[a->comm_order[k]];
+}
+
+static void snap_dataset(struct tui_snap *sn, const struct dataset *ds)
+{
+	sn->have_ds = ds != NULL;
+	if (!ds)
+		return;
+	snprintf(sn->dsname, sizeof sn->dsname, "%s", ds->name ? ds->name :
+	    ds->path ? ds->path : "?");
+	snprintf(sn->dspath, sizeof sn->dspath, "%s", ds->path ? ds->path :
+	    "");
+	snprintf(sn->format, sizeof sn->format, "%s", format_name(ds->format));
+	sn->n_users = ds->users.n;
+	sn->n_items = ds->items.n;
+	sn->n_inter = ds->n;
+	sn->n_dup = ds->n_duplicates;
+	sn->rated = ds->rating != NULL;
+	sn->has_titles = ds->title != NULL;
+}
+
+/* Copy everything the panes show; the worker must be idle. */
+void tui_snap_take(struct tui *t)
+{
+	const struct pipeline *pl = &t->s->pl;
+	struct tui_snap *sn = &t->snap;
+	snap_dataset(sn, pl->ds);
+	memcpy(sn->fresh, pl->fresh, sizeof sn->fresh);
+	memcpy(sn->have, pl->have, sizeof sn->have);
+	memcpy(sn->ms, pl->ms, sizeof sn->ms);
+	if (pl->have[STAGE_LOAD]) {
+		sn->n_train = pl->split.n_train;
+		sn->n_valid = pl->split.n_valid;
+		sn->n_test = pl->split.n_test;
+		sn->users_with_test = pl->split.users_with_test;
+	}
+	if (pl->have[STAGE_GRAPH])
+		sn->gs = pl->graph.st;
+	if (pl->have[STAGE_ABSTRACT]) {
+		sn->as = pl->abs.st;
+		snap_comm(sn, &pl->abs);
+	}
+	if (pl->have[STAGE_FILTER])
+		sn->fs = pl->filt.st;
+	if (pl->have[STAGE_DISTILL]) {
+		sn->info_hist = pl->dist.info_hist;
+		sn->iw_sum = pl->dist.iw_sum;
+	}
+	sn->have_ev = pl->have[STAGE_RECOMMEND];
+	if (sn->have_ev)
+		sn->ev = pl->rec.ev;
+}
+
+/* ------------------------------------------------------------ the user */
+
+void tui_user_free(struct tui_user *u)
+{
+	free(u->train);
+	free(u->prof);
+	free(u->rec);
+	free(u->prev);
+	if (u->have_why) {
+		if (u->whynot)
+			whynot_out_destroy(&u->wn);
+		else
+			why_out_destroy(&u->why);
+	}
+	int64_t user = u->user;
+	memset(u, 0, sizeof *u);
+	u->user = user;
+}
+
+/* Drop the explanation (keeps everything else). */
+static void why_clear(struct tui_user *u)
+{
+	if (u->have_why) {
+		if (u->whynot)
+			whynot_out_destroy(&u->wn);
+		else
+			why_out_destroy(&u->why);
+	}
+	u->have_why = false;
+	u->why_err[0] = '\0';
+	u->why_scroll = 0;
+}
+
+void tui_why_item(struct tui *t, uint32_t item, bool whynot)
+{
+	struct tui_user *u = &t->u;
+	struct err e;
+	why_clear(u);
+	u->why_item = item;
+	u->whynot = whynot;
+	if (t->running || u->user < 0) {
+		snprintf(u->why_err, sizeof u->why_err, "%s", t->running ?
+		    "waiting for the run…" : "no user selected");
+		return;
+	}
+	err_clear(&e);
+	int rc = whynot ? explain_whynot(&t->s->pl, (uint32_t)u->user, item,
+	    &u->wn, &e) : explain_why(&t->s->pl, (uint32_t)u->user, item,
+	    &u->why, &e);
+	if (rc < 0) {
+		snprintf(u->why_err, sizeof u->why_err, "%s", e.msg);
+		memset(&u->why, 0, sizeof u->why);
+		memset(&u->wn, 0, sizeof u->wn);
+		return;
+	}
+	u->have_why = true;
+}
+
+/* Training items of the user from the graph stage. */
+static void user_train(struct tui *t, struct tui_user *u)
+{
+	const struct csr *ui = &t->s->pl.graph.ui;
+	if (!t->s->pl.have[STAGE_GRAPH] || (uint64_t)u->user >= ui->nrows)
+		return;
+	uint64_t a = ui->ptr[u->user], b = ui->ptr[u->user + 1];
+	u->train = xmalloc((b - a + 1) * sizeof *u->train);
+	for (uint64_t k = a; k < b; k++)
+		u->train[u->ntrain++] = ui->idx[k];
+}
+
+/* Rank change of each entry against the list before the last change. */
+static void user_deltas(struct tui_user *u)
+{
+	for (size_t k = 0; k < u->nrec; k++) {
+		u->rec[k].delta = 0;
+		u->rec[k].is_new = false;
+		if (!u->have_prev)
+			continue;
+		u->rec[k].is_new = true;
+		for (size_t j = 0; j < u->nprev; j++)
+			if (u->prev[j] == u->rec[k].item) {
+				u->rec[k].delta = (int)j - (int)k;
+				u->rec[k].is_new = false;
+			}
+	}
+}
+
+static void user_recs(struct tui *t, struct tui_user *u)
+{
+	struct rec_list l;
+	struct user_profile p;
+	struct err e;
+	int n = (int)params_int(&t->s->pl.params, P_REC_N);
+	err_clear(&e);
+	memset(&l, 0, sizeof l);
+	if (rec_user(&t->s->pl, (uint32_t)u->user, n, &l, &e) < 0) {
+		snprintf(u->err, sizeof u->err, "%s", e.msg);
+	} else {
+		u->rec = xcalloc(l.n + 1, sizeof *u->rec);
+		for (size_t k = 0; k < l.n; k++) {
+			u->rec[k].item = l.e[k].item;
+			u->rec[k].score = l.e[k].score;
+			u->rec[k].hit = l.e[k].hit;
+		}
+		u->nrec = l.n;
+		rec_list_destroy(&l);
+		user_deltas(u);
+	}
+	memset(&p, 0, sizeof p);
+	if (user_profile(&t->s->pl, (uint32_t)u->user, &p, &e) == 0) {
+		u->prof = xcalloc(p.n + 1, sizeof *u->prof);
+		memcpy(u->prof, p.e, p.n * sizeof *p.e);
+		u->nprof = p.n;
+		u->entropy = p.entropy;
+		user_profile_destroy(&p);
+	}
+}
+
+/* Recompute the user's copies (worker idle). Keeps the selection and the
+ * "before" ranks; re-runs the explanation of the selected item. */
+void tui_user_refresh(struct tui *t)
+{
+	struct tui_user *u = &t->u;
+	uint32_t *prev = u->prev;
+	size_t nprev = u->nprev;
+	bool have_prev = u->have_prev, had_why = u->have_why || u->why_err[0];
+	bool whynot = u->whynot;
+	uint32_t item = u->why_item;
+	int sel = u->sel, top = u->top;
+	u->prev = NULL;
+	tui_user_free(u);
+	u->prev = prev;
+	u->nprev = nprev;
+	u->have_prev = have_prev;
+	u->sel = sel;
+	u->top = top;
+	if (u->user < 0 || t->running || !t->s->pl.ds)
+		return;
+	user_train(t, u);
+	if (t->s->pl.fresh[STAGE_RECOMMEND])
+		user_recs(t, u);
+	else
+		snprintf(u->err, sizeof u->err, "recommendations are stale");
+	u->valid = t->s->pl.fresh[STAGE_RECOMMEND];
+	if (u->sel >= (int)u->nrec)
+		u->sel = u->nrec ? (int)u->nrec - 1 : 0;
+	if (had_why && u->valid)
+		tui_why_item(t, item, whynot);
+}
+
+void tui_user_select(struct tui *t, int64_t user)
+{
+	struct tui_user *u = &t->u;
+	if (user != u->user) {
+		tui_user_free(u);
+		u->user = user;
+	}
+	tui_user_refresh(t);
+	if (u->nrec && !t->running)
+		tui_why_item(t, u->rec[u->sel].item, false);
+}

@@ -1,0 +1,299 @@
+/*
+ * distill — tui-user.c: the user pane (training items, community profile,
+ * top-N with rank changes and held-out hits) and the explanation pane (the
+ * paths u → i → j of `why` as contribution bars that add up to the score,
+ * the relations that were cut, and `whynot` for any item).
+ *
+ * Both draw from struct tui_user, which tui-run.c fills while the worker
+ * is idle. Item titles come from the dataset, which the worker never
+ * changes (only a `load` command does, on the main thread).
+ */
+#include <curses.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tui-int.h"
+
+const char *tui_item_label(struct tui *t, uint32_t item)
+{
+	const struct dataset *ds = t->s->pl.ds;
+	if (!ds || item >= ds->items.n)
+		return "?";
+	const char *l = dataset_item_title(ds, item);
+	return l && *l ? l : idmap_name(&ds->items, item);
+}
+
+const char *tui_user_label(struct tui *t, uint32_t user)
+{
+	const struct dataset *ds = t->s->pl.ds;
+	if (!ds || user >= ds->users.n)
+		return "?";
+	return idmap_name(&ds->users, user);
+}
+
+/* The community profile as one segmented bar plus a legend. */
+static void draw_profile(struct tui *t, const struct rect *r, int y)
+{
+	const struct tui_user *u = &t->u;
+	static const char *glyph_u[] = { "█", "▓", "▒", "░" };
+	static const char *glyph_a[] = { "#", "=", "+", "-" };
+	int w = r->w / 2 < 12 ? 12 : r->w / 2;
+	int x = tui_put(r, y, 0, -1, ROLE_LABEL, "profile ");
+	double cum = 0;
+	int drawn = 0;
+	for (size_t k = 0; k < u->nprof && drawn < w; k++) {
+		cum += u->prof[k].share;
+		int end = (int)lround(cum * w);
+		if (k + 1 == u->nprof || end > w)
+			end = w;
+		attrset(tui_attr(ROLE_C1 + (int)(k % 6)));
+		for (; drawn < end; drawn++)
+			mvaddstr(r->y + y, r->x + x + drawn, tui_utf8 ?
+			    glyph_u[k % 4] : glyph_a[k % 4]);
+	}
+	attrset(A_NORMAL);
+	x += w + 1;
+	for (size_t k = 0; k < u->nprof && k < 3 && x < r->w; k++)
+		x += tui_putf(r, y, x, -1, ROLE_C1 + (int)(k % 6),
+		    "c%u %.0f%% ", u->prof[k].comm, u->prof[k].share * 100);
+}
+
+/* Training items as a comma list over `rows` rows. */
+static int draw_train(struct tui *t, const struct rect *r, int y, int rows)
+{
+	const struct tui_user *u = &t->u;
+	int x = tui_putf(r, y, 0, -1, ROLE_LABEL, "train %zu: ", u->ntrain);
+	int row = 0;
+	for (size_t k = 0; k < u->ntrain; k++) {
+		const char *l = tui_item_label(t, u->train[k]);
+		int lw = tui_strwidth(l) + 2;
+		if (x + lw > r->w && x > 0) {
+			if (++row >= rows) {
+				tui_putf(r, y + row - 1, r->w - 8, 8, ROLE_DIM,
+				    " +%zu", u->ntrain - k);
+				break;
+			}
+			x = 2;
+		}
+		x += tui_putf(r, y + row, x, -1, ROLE_NORMAL, "%s%s", l,
+		    k + 1 < u->ntrain ? ", " : "");
+	}
+	return row + 1;
+}
+
+/* One row of the top-N: rank, change, title, score, hit mark. */
+static void draw_rec_row(struct tui *t, const struct rect *r, int y, int k,
+    bool sel)
+{
+	const struct tui_rec *e = &t->u.rec[k];
+	char d[16], sc[16];
+	enum tui_role dr = ROLE_DIM;
+	if (!t->u.have_prev)
+		snprintf(d, sizeof d, " ");
+	else if (e->is_new)
+		snprintf(d, sizeof d, "new"), dr = ROLE_UP;
+	else if (e->delta > 0)
+		snprintf(d, sizeof d, "%s%d", tui_utf8 ? "▲" : "+", e->delta),
+		    dr = ROLE_UP;
+	else if (e->delta < 0)
+		snprintf(d, sizeof d, "%s%d", tui_utf8 ? "▼" : "-", -e->delta),
+		    dr = ROLE_DOWN;
+	else
+		snprintf(d, sizeof d, "=");
+	snprintf(sc, sizeof sc, "%.4f", e->score);
+	if (sel) {
+		attrset(tui_attr(ROLE_SEL));
+		mvhline(r->y + y, r->x, ' ', r->w);
+	}
+	enum tui_role base = sel ? ROLE_SEL : ROLE_NORMAL;
+	tui_putf(r, y, 0, 3, base, "%2d", k + 1);
+	tui_put(r, y, 3, 4, sel ? ROLE_SEL : dr, d);
+	int tw = r->w - 7 - 10;
+	tui_put(r, y, 7, tw, base, tui_item_label(t, e->item));
+	tui_put_right(r, y, r->w - 10, 8, sel ? ROLE_SEL : ROLE_SCORE, sc);
+	if (e->hit)
+		tui_put(r, y, r->w - 1, 1, sel ? ROLE_SEL : ROLE_HIT,
+		    tui_utf8 ? "✓" : "*");
+}
+
+static void user_draw(struct tui *t, const struct rect *r, bool focus)
+{
+	struct tui_user *u = &t->u;
+	char title[128];
+	snprintf(title, sizeof title, "user %s", u->user >= 0 ?
+	    tui_user_label(t, (uint32_t)u->user) : "-");
+	tui_rule(r, 0, title, focus);
+	struct rect c = { r->y + 1, r->x + 1, r->h - 1, r->w - 1 };
+	if (u->user < 0) {
+		tui_put(&c, 0, 0, -1, ROLE_DIM, "no user: press / to pick one");
+		return;
+	}
+	int y = draw_train(t, &c, 0, c.h > 12 ? 3 : c.h > 8 ? 2 : 1);
+	if (u->nprof)
+		draw_profile(t, &c, y++);
+	if (u->err[0] && !u->nrec) {
+		tui_put(&c, y, 0, -1, t->running ? ROLE_DIM : ROLE_CUT,
+		    t->running ? "updating…" : u->err);
+		return;
+	}
+	tui_putf(&c, y++, 0, -1, ROLE_LABEL, " #  %-*s score%s", c.w - 16,
+	    "recommended", t->running ? "…" : "");
+	int rows = c.h - y;
+	if (rows < 1)
+		return;
+	if (u->sel < u->top)
+		u->top = u->sel;
+	if (u->sel >= u->top + rows)
+		u->top = u->sel - rows + 1;
+	for (int k = u->top; k < (int)u->nrec && k < u->top + rows; k++)
+		draw_rec_row(t, &c, y + k - u->top, k, k == u->sel);
+}
+
+static int user_key(struct tui *t, int ch)
+{
+	struct tui_user *u = &t->u;
+	int n = (int)u->nrec, old = u->sel;
+	switch (ch) {
+	case KEY_DOWN: case 'j': u->sel++; break;
+	case KEY_UP: case 'k': u->sel--; break;
+	case KEY_NPAGE: u->sel += 5; break;
+	case KEY_PPAGE: u->sel -= 5; break;
+	case KEY_HOME: u->sel = 0; break;
+	case KEY_END: u->sel = n - 1; break;
+	case '\n': case KEY_ENTER:
+		if (n) {
+			tui_why_item(t, u->rec[u->sel].item, false);
+			t->focus = PANE_EXPLAIN;
+		}
+		return KH_HANDLED | KH_REDRAW;
+	default: return 0;
+	}
+	if (u->sel >= n)
+		u->sel = n - 1;
+	if (u->sel < 0)
+		u->sel = 0;
+	if (n && u->sel != old)
+		tui_why_item(t, u->rec[u->sel].item, false);
+	return KH_HANDLED | KH_REDRAW;
+}
+
+const struct tui_view tui_view_user = { "user", user_draw, user_key };
+
+/* ------------------------------------------------------- explanation */
+
+/* Paths as a waterfall: each bar starts where the previous one ended, so
+ * together they span the score. */
+static int draw_paths(struct tui *t, const struct rect *r, int y,
+    const struct why_out *w, int skip)
+{
+	int bw = r->w / 3, lw = r->w - bw - 14;
+	double cum = 0;
+	int row = 0;
+	for (size_t k = 0; k < w->npaths; k++) {
+		const struct why_path *p = &w->paths[k];
+		double share = w->score > 0 ? p->contrib / w->score : p->share;
+		if ((int)k >= skip && y + row < r->h) {
+			tui_put(r, y + row, 0, lw, ROLE_NORMAL,
+			    tui_item_label(t, p->via));
+			int x0 = lw + 1 + (int)lround(cum * bw);
+			int x1 = lw + 1 + (int)lround((cum + share) * bw);
+			tui_bar(r, y + row, x0, x1 - x0 > 0 ? x1 - x0 : 1,
+			    1.0, ROLE_C1 + (int)(k % 6));
+			tui_putf(r, y + row, lw + bw + 2, -1, ROLE_SCORE,
+			    "%.4f %3.0f%%", p->contrib, share * 100);
+			row++;
+		}
+		cum += share;
+	}
+	return row;
+}
+
+static int draw_cuts(struct tui *t, const struct rect *r, int y,
+    const struct why_out *w)
+{
+	int row = 0;
+	if (w->ncuts && y < r->h)
+		tui_putf(r, y + row++, 0, -1, ROLE_LABEL, "cut relations (%zu):",
+		    w->ncuts);
+	for (size_t k = 0; k < w->ncuts && y + row < r->h; k++) {
+		const struct why_cut *c = &w->cuts[k];
+		char extra[48] = "";
+		if (c->reason == CUT_TOPK)
+			snprintf(extra, sizeof extra, " rank %d", c->row_rank);
+		else if (c->reason == CUT_BACKBONE && !isnan(c->alpha))
+			snprintf(extra, sizeof extra, " a=%.3g", c->alpha);
+		else if (c->reason == CUT_LEARNED && !isnan(c->score))
+			snprintf(extra, sizeof extra, " p=%.2f", c->score);
+		int x = tui_put(r, y + row, 0, r->w - 30, ROLE_CUT,
+		    tui_item_label(t, c->via));
+		tui_putf(r, y + row, x + 1, -1, ROLE_DIM, "%s s=%.3g%s +%.4f",
+		    cut_reason_name(c->reason), c->sim, extra, c->would_add);
+		row++;
+	}
+	return row;
+}
+
+static void draw_whynot_head(struct tui *t, const struct rect *r,
+    const struct whynot_out *wn)
+{
+	tui_putf(r, 0, 0, -1, ROLE_VALUE, "whynot: %s",
+	    whynot_reason_name(wn->reason));
+	tui_putf(r, 1, 0, -1, ROLE_NORMAL, "score %.4f  rank %d  gap %.4f",
+	    wn->why.score, wn->rank_full, wn->gap);
+	if (wn->has_fix)
+		tui_putf(r, 2, 0, -1, ROLE_OK, "fix: set %s %s → rank %d",
+		    wn->fix_param, wn->fix_value, wn->fix_rank);
+	else
+		tui_put(r, 2, 0, -1, ROLE_DIM, "no single-parameter fix found");
+}
+
+static void explain_draw(struct tui *t, const struct rect *r, bool focus)
+{
+	struct tui_user *u = &t->u;
+	char title[160];
+	snprintf(title, sizeof title, "%s %s", u->whynot ? "whynot" : "why",
+	    u->have_why || u->why_err[0] ? tui_item_label(t, u->why_item) :
+	    "");
+	tui_rule(r, 0, title, focus);
+	struct rect c = { r->y + 1, r->x + 1, r->h - 1, r->w - 1 };
+	if (!u->have_why) {
+		tui_put(&c, 0, 0, -1, u->why_err[0] ? ROLE_CUT : ROLE_DIM,
+		    u->why_err[0] ? u->why_err : "select a recommended item "
+		    "(Enter) or press w for whynot");
+		return;
+	}
+	const struct why_out *w = u->whynot ? &u->wn.why : &u->why;
+	int y = 0;
+	if (u->whynot) {
+		draw_whynot_head(t, &c, &u->wn);
+		y = 3;
+	} else {
+		tui_putf(&c, y++, 0, -1, ROLE_NORMAL, "score %.4f  rank %d  "
+		    "iw %.3g", w->score, w->rank, w->iw);
+	}
+	tui_putf(&c, y++, 0, -1, ROLE_LABEL, "%zu paths u%si%sj (sum = score)",
+	    w->npaths, tui_utf8 ? "→" : ">", tui_utf8 ? "→" : ">");
+	if (u->why_scroll > (int)w->npaths)
+		u->why_scroll = (int)w->npaths;
+	y += draw_paths(t, &c, y, w, u->why_scroll);
+	draw_cuts(t, &c, y, w);
+}
+
+static int explain_key(struct tui *t, int ch)
+{
+	struct tui_user *u = &t->u;
+	switch (ch) {
+	case KEY_DOWN: case 'j': u->why_scroll++; break;
+	case KEY_UP: case 'k':
+		if (u->why_scroll > 0)
+			u->why_scroll--;
+		break;
+	default: return 0;
+	}
+	return KH_HANDLED | KH_REDRAW;
+}
+
+const struct tui_view tui_view_explain = { "explain", explain_draw,
+	explain_key };

@@ -1,0 +1,545 @@
+/*
+ * distill — tui-views.c: the header (dataset and the pipeline row), the
+ * metrics line, the parameter bar and the stage pane with each stage's
+ * statistics and plots. Everything here draws from t->snap and t->want.
+ */
+#include <curses.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tui-int.h"
+
+/* ------------------------------------------------------------- header */
+
+static void header_title(struct tui *t, const struct rect *r)
+{
+	const struct tui_snap *sn = &t->snap;
+	char u[16], i[16], n[16], right[96];
+	attrset(tui_attr(ROLE_HEADER));
+	mvhline(r->y, r->x, ' ', r->w);
+	int x = tui_put(r, 0, 0, -1, ROLE_HEADER, " distill ");
+	if (!sn->have_ds) {
+		tui_put(r, 0, x, -1, ROLE_HEADER, " no dataset: type :load FILE");
+	} else {
+		tui_fmt_count(u, sizeof u, sn->n_users);
+		tui_fmt_count(i, sizeof i, sn->n_items);
+		tui_fmt_count(n, sizeof n, (double)sn->n_inter);
+		x += tui_putf(r, 0, x, r->w - x - 12, ROLE_HEADER,
+		    " %s  %s users · %s items · %s interactions · seed %ld",
+		    sn->dsname, u, i, n,
+		    params_int(&t->want, P_SPLIT_SEED));
+	}
+	if (t->running) {
+		pthread_mutex_lock(&t->mu);
+		snprintf(right, sizeof right, " running %s ", t->progress);
+		pthread_mutex_unlock(&t->mu);
+	} else {
+		snprintf(right, sizeof right, " ? help ");
+	}
+	int rw = tui_strwidth(right);
+	if (x + rw < r->w)
+		tui_put(r, 0, r->w - rw, rw, ROLE_HEADER, right);
+}
+
+/* One stage of the pipeline row: "graph 12ms", stale "graph*", running
+ * "graph…". Returns its width (draws only when `draw`). */
+static int stage_seg(struct tui *t, const struct rect *r, int x, int s,
+    bool draw)
+{
+	const struct tui_snap *sn = &t->snap;
+	char buf[48], tm[16];
+	tui_fmt_ms(tm, sizeof tm, sn->ms[s]);
+	if (sn->fresh[s])
+		snprintf(buf, sizeof buf, "%s %s", stage_name(s), tm);
+	else if (sn->have[s])
+		snprintf(buf, sizeof buf, "%s* %s", stage_name(s), tm);
+	else
+		snprintf(buf, sizeof buf, "%s*", stage_name(s));
+	if (!draw)
+		return tui_strwidth(buf);
+	enum tui_role role = s == (int)t->stage ? ROLE_CURSTAGE :
+	    sn->fresh[s] ? ROLE_STAGE : ROLE_STALE;
+	return tui_put(r, 0, x, -1, role, buf);
+}
+
+static void header_pipeline(struct tui *t, const struct rect *r)
+{
+	const char *arrow = tui_utf8 ? "→" : ">";
+	int total = 0;
+	for (int s = 0; s < STAGE__COUNT; s++)
+		total += stage_seg(t, r, 0, s, false);
+	int sep = total + 5 * 3 + 2 <= r->w ? 3 : 1;
+	attrset(tui_attr(ROLE_STAGE));
+	mvhline(r->y, r->x, ' ', r->w);
+	int x = r->w - total - 5 * sep >= 2 ? 1 : 0;
+	for (int s = 0; s < STAGE__COUNT; s++) {
+		if (s)
+			x += tui_putf(r, 0, x, sep, ROLE_STAGE, sep == 3 ?
+			    " %s " : "%s", arrow);
+		x += stage_seg(t, r, x, s, true);
+	}
+}
+
+void tui_draw_header(struct tui *t, const struct rect *r)
+{
+	struct rect a = { r->y, r->x, 1, r->w };
+	struct rect b = { r->y + 1, r->x, 1, r->w };
+	header_title(t, &a);
+	header_pipeline(t, &b);
+}
+
+/* ------------------------------------------------------------- metrics */
+
+static void fmt3(char *buf, size_t n, double v)
+{
+	if (isnan(v))
+		snprintf(buf, n, "-");
+	else if (v >= 0 && v < 0.9995)
+		snprintf(buf, n, ".%03.0f", v * 1000);
+	else
+		snprintf(buf, n, "%.2f", v);
+}
+
+/* "nDCG .211" or "nDCG .211→.245"; returns the width used. */
+static int metric_item(const struct rect *r, int x, const char *name,
+    double now, double before, bool have_before, bool higher_better)
+{
+	char a[16], b[16];
+	int w = tui_putf(r, 0, x, -1, ROLE_LABEL, "%s ", name);
+	fmt3(b, sizeof b, now);
+	if (have_before && fabs(now - before) >= 5e-4) {
+		fmt3(a, sizeof a, before);
+		bool better = (now > before) == higher_better;
+		w += tui_putf(r, 0, x + w, -1, ROLE_DIM, "%s%s", a,
+		    tui_utf8 ? "→" : ">");
+		w += tui_put(r, 0, x + w, -1, better ? ROLE_UP : ROLE_DOWN, b);
+	} else {
+		w += tui_put(r, 0, x + w, -1, ROLE_VALUE, b);
+	}
+	return w + 2;
+}
+
+void tui_draw_metrics(struct tui *t, const struct rect *r)
+{
+	const struct tui_snap *sn = &t->snap;
+	attrset(A_NORMAL);
+	mvhline(r->y, r->x, ' ', r->w);
+	if (!sn->have_ev || sn->ev.nk < 1) {
+		tui_put(r, 0, 1, -1, ROLE_DIM, "no metrics yet (the recommend "
+		    "stage has not run)");
+		return;
+	}
+	const struct eval_row *e = &sn->ev.row[0], *p = &sn->prev_ev.row[0];
+	bool hp = sn->have_prev_ev && sn->prev_ev.nk >= 1;
+	int x = 1;
+	x += tui_putf(r, 0, x, -1, ROLE_TITLE, "%s@%d%s ",
+	    sn->ev.target == TARGET_TEST ? "test" : "valid", e->k,
+	    sn->fresh[STAGE_RECOMMEND] ? "" : "*");
+	x += metric_item(r, x, "P", e->precision, p->precision, hp, true);
+	x += metric_item(r, x, "R", e->recall, p->recall, hp, true);
+	x += metric_item(r, x, "nDCG", e->ndcg, p->ndcg, hp, true);
+	x += metric_item(r, x, "cov", e->coverage, p->coverage, hp, true);
+	if (x + 16 < r->w)
+		x += metric_item(r, x, "MAP", e->map, p->map, hp, true);
+	if (x + 16 < r->w)
+		x += metric_item(r, x, "HR", e->hitrate, p->hitrate, hp, true);
+	if (x + 16 < r->w)
+		x += metric_item(r, x, "gini", e->gini, p->gini, hp, false);
+}
+
+/* ------------------------------------------------------------- params */
+
+int tui_stage_params(enum stage s, int *ids, int max)
+{
+	int n = 0;
+	for (int i = 0; i < P__COUNT && n < max; i++)
+		if (params_def(i)->stage == s)
+			ids[n++] = i;
+	return n;
+}
+
+/* Step a real value on the grid of `step`, clamped to the range. */
+static void step_real(const struct param_def *d, double v, int dir,
+    char *buf, size_t n)
+{
+	double st = atof(d->step);
+	double x = (round(v / st) + dir) * st;
+	if (fabs(x - v) < st * 1e-9)
+		x += dir * st;
+	if (x < d->min)
+		x = d->min;
+	if (x > d->max)
+		x = d->max;
+	snprintf(buf, n, "%.10g", round(x / (st * 1e-6)) * (st * 1e-6));
+}
+
+void tui_param_step(struct tui *t, int dir)
+{
+	int ids[P__COUNT];
+	int n = tui_stage_params(t->stage, ids, P__COUNT);
+	if (n == 0) {
+		tui_set_status(t, false, "the %s stage has no parameters",
+		    stage_name(t->stage));
+		return;
+	}
+	int id = ids[t->psel % n];
+	const struct param_def *d = params_def(id);
+	const struct param_value *v = &t->want.v[id];
+	char buf[64];
+	struct err e;
+	struct params before = t->want;
+	switch (d->type) {
+	case PT_ENUM: {
+		int nc = 0;
+		while (d->choices[nc])
+			nc++;
+		snprintf(buf, sizeof buf, "%s",
+		    d->choices[(v->choice + dir + nc) % nc]);
+		break;
+	}
+	case PT_INT:
+		snprintf(buf, sizeof buf, "%ld", v->integer + dir *
+		    atol(d->step ? d->step : "1"));
+		if (v->integer + dir * atol(d->step ? d->step : "1") < d->min)
+			snprintf(buf, sizeof buf, "%.0f", d->min);
+		break;
+	case PT_REAL:
+	case PT_FRACGIVEN:
+		if (v->real < 0 && d->type == PT_FRACGIVEN) {
+			tui_set_status(t, false, "%s is 'given'; press Enter "
+			    "to type a value", d->name);
+			return;
+		}
+		step_real(d, v->real, dir, buf, sizeof buf);
+		break;
+	default:
+		tui_set_status(t, false, "%s is a list: press Enter to type "
+		    "it", d->name);
+		return;
+	}
+	err_clear(&e);
+	if (params_set_id(&t->want, id, buf, &e) < 0) {
+		tui_set_status(t, true, "%s", e.msg);
+		return;
+	}
+	tui_param_changed(t, &before);
+	params_format(&t->want, id, buf, sizeof buf);
+	tui_set_status(t, false, "%s = %s", d->name, buf);
+}
+
+void tui_draw_params(struct tui *t, const struct rect *r)
+{
+	int ids[P__COUNT];
+	int n = tui_stage_params(t->stage, ids, P__COUNT);
+	attrset(A_NORMAL);
+	mvhline(r->y, r->x, ' ', r->w);
+	int x = tui_putf(r, 0, 0, -1, ROLE_TITLE, "%s:", stage_name(t->stage));
+	if (n == 0) {
+		tui_put(r, 0, x + 1, -1, ROLE_DIM, "(no parameters)");
+		return;
+	}
+	int sel = t->psel % n, first = 0, widths[P__COUNT];
+	char text[P__COUNT][96];
+	for (int k = 0; k < n; k++) {
+		char v[64];
+		const char *name = params_def(ids[k])->name;
+		const char *dot = strchr(name, '.');
+		params_format(&t->want, ids[k], v, sizeof v);
+		bool pending = params_stage_differs(&t->want, &t->s->pl.params,
+		    t->stage) && memcmp(&t->want.v[ids[k]],
+		    &t->s->pl.params.v[ids[k]], sizeof(struct param_value));
+		snprintf(text[k], sizeof text[k], "%s=%s%s", dot ? dot + 1 :
+		    name, v, pending ? "*" : "");
+		widths[k] = tui_strwidth(text[k]) + 2;
+	}
+	/* scroll so that the selected parameter is visible */
+	for (;;) {
+		int w = x + 2;
+		for (int k = first; k <= sel; k++)
+			w += widths[k];
+		if (w <= r->w || first == sel)
+			break;
+		first++;
+	}
+	if (first > 0)
+		x += tui_put(r, 0, x, -1, ROLE_DIM, tui_utf8 ? "‹" : "<");
+	x++;
+	for (int k = first; k < n && x < r->w; k++) {
+		bool last_fits = x + widths[k] <= r->w - (k + 1 < n ? 1 : 0);
+		if (!last_fits && k != sel) {
+			tui_put(r, 0, r->w - 1, 1, ROLE_DIM, tui_utf8 ? "›" :
+			    ">");
+			break;
+		}
+		x += tui_putf(r, 0, x, -1, k == sel ? ROLE_PARAMSEL :
+		    ROLE_PARAM, " %s ", text[k]);
+	}
+}
+
+/* ---------------------------------------------------------- stage pane */
+
+static int g_stats(const struct tui_snap *sn, const struct rect *r)
+{
+	const struct graph_stats *g = &sn->gs;
+	char e[16], n[16], t[16], u[16], i[16], um[16], im[16], lc[16];
+	tui_fmt_count(e, sizeof e, (double)g->n_edges);
+	tui_fmt_count(n, sizeof n, (double)g->n_negative);
+	tui_fmt_count(t, sizeof t, (double)g->n_truth);
+	tui_fmt_count(u, sizeof u, g->n_users);
+	tui_fmt_count(i, sizeof i, g->n_items);
+	tui_fmt_count(um, sizeof um, g->user_deg.max);
+	tui_fmt_count(im, sizeof im, g->item_deg.max);
+	tui_fmt_count(lc, sizeof lc, g->largest_component);
+	tui_putf(r, 0, 0, -1, ROLE_NORMAL, "users %s  items %s  edges %s", u,
+	    i, e);
+	tui_putf(r, 1, 0, -1, ROLE_NORMAL, "density %.4f  comps %u (max %s)",
+	    g->density, g->n_components, lc);
+	tui_putf(r, 2, 0, -1, ROLE_NORMAL, "user deg med %.0f mean %.1f max %s",
+	    g->user_deg.median, g->user_deg.mean, um);
+	tui_putf(r, 3, 0, -1, ROLE_NORMAL, "item deg med %.0f mean %.1f max %s",
+	    g->item_deg.median, g->item_deg.mean, im);
+	tui_putf(r, 4, 0, -1, ROLE_NORMAL, "gini users %.2f  items %.2f",
+	    g->user_deg.gini, g->item_deg.gini);
+	tui_putf(r, 5, 0, -1, ROLE_NORMAL, "negatives %s  k-core -%u/-%u", n,
+	    g->kcore_users_removed, g->kcore_items_removed);
+	tui_putf(r, 6, 0, -1, ROLE_NORMAL, "held-out %s of %u users", t,
+	    g->n_truth_users);
+	return 7;
+}
+
+/* Draw a titled histogram in rows [y, y+h) of r. */
+static void hist_block(const struct rect *r, int y, int h, const char *title,
+    const struct histogram *hist, bool logc, const char *fmt)
+{
+	if (h < 4)
+		return;
+	tui_put(r, y, 0, -1, ROLE_LABEL, title);
+	struct rect a = { r->y + y + 1, r->x, h - 1, r->w };
+	tui_vhist(&a, hist, logc, fmt);
+}
+
+static void draw_graph(struct tui *t, const struct rect *r)
+{
+	int y = g_stats(&t->snap, r) + 1;
+	int left = r->h - y, h = left / 2;
+	if (h < 5) {
+		hist_block(r, y, left, "item degree (log2 bins, log count)",
+		    &t->snap.gs.item_hist, true, "%.0f");
+		return;
+	}
+	hist_block(r, y, h, "item degree (log2 bins, log count)",
+	    &t->snap.gs.item_hist, true, "%.0f");
+	hist_block(r, y + h, left - h, "user degree (log2 bins, log count)",
+	    &t->snap.gs.user_hist, true, "%.0f");
+}
+
+/* Horizontal bar list "label ████ 123" of values relative to `total`. */
+static void bar_row(const struct rect *r, int y, const char *label,
+    double v, double total, enum tui_role role)
+{
+	char n[16];
+	tui_fmt_count(n, sizeof n, v);
+	tui_put(r, y, 0, 10, ROLE_LABEL, label);
+	int bw = r->w - 10 - 7;
+	tui_bar(r, y, 10, bw, total > 0 ? v / total : 0, role);
+	tui_put_right(r, y, r->w - 6, 6, ROLE_VALUE, n);
+}
+
+static void draw_abstract(struct tui *t, const struct rect *r)
+{
+	const struct abstract_stats *a = &t->snap.as;
+	char c[16], k[16], th[16], tk[16];
+	tui_fmt_count(c, sizeof c, (double)a->candidate_pairs);
+	tui_fmt_count(k, sizeof k, (double)a->kept_edges);
+	tui_fmt_count(th, sizeof th, (double)a->cut_threshold);
+	tui_fmt_count(tk, sizeof tk, (double)a->cut_topk);
+	tui_putf(r, 0, 0, -1, ROLE_NORMAL, "candidates %s  kept %s", c, k);
+	tui_putf(r, 1, 0, -1, ROLE_NORMAL, "cut: threshold %s  top-k %s", th,
+	    tk);
+	tui_putf(r, 2, 0, -1, ROLE_NORMAL, "out-deg med %.0f max %.0f  "
+	    "clustering %.2f", a->out_deg.median, a->out_deg.max,
+	    a->clustering);
+	tui_putf(r, 3, 0, -1, ROLE_NORMAL, "communities %u  modularity %.3f",
+	    a->n_communities, a->modularity);
+	int left = r->h - 5;
+	int nc = (int)t->snap.n_comm_top, ch = nc + 1;
+	if (ch > left / 2)
+		ch = left / 2;
+	hist_block(r, 5, left - ch, "similarity (log count), ^ threshold",
+	    &a->sim_hist, true, "%.3g");
+	if (ch < 2)
+		return;
+	int y = 5 + left - ch;
+	tui_put(r, y, 0, -1, ROLE_LABEL, "community sizes (largest first)");
+	uint32_t mx = nc ? t->snap.comm_top[0] : 0;
+	for (int i = 0; i < nc && i < ch - 1; i++) {
+		char l[16];
+		snprintf(l, sizeof l, "#%d", i + 1);
+		bar_row(r, y + 1 + i, l, t->snap.comm_top[i], mx,
+		    ROLE_C1 + i % 6);
+	}
+}
+
+static void draw_filter(struct tui *t, const struct rect *r)
+{
+	const struct filter_stats *f = &t->snap.fs;
+	const struct abstract_stats *a = &t->snap.as;
+	char m[64];
+	params_format(&t->s->pl.params, P_FILTER_METHOD, m, sizeof m);
+	tui_putf(r, 0, 0, -1, ROLE_NORMAL, "method %s  kept %llu  removed "
+	    "%llu", m, (unsigned long long)f->kept,
+	    (unsigned long long)f->removed);
+	tui_putf(r, 1, 0, -1, ROLE_NORMAL, "reach loss mean %.1f%% max "
+	    "%.1f%%", f->mean_reach_loss * 100, f->max_reach_loss * 100);
+	if (!isnan(f->auc) && f->n_train_edges)
+		tui_putf(r, 2, 0, -1, ROLE_NORMAL, "classifier AUC %.3f on "
+		    "%llu edges", f->auc, (unsigned long long)f->n_train_edges);
+	tui_put(r, 4, 0, -1, ROLE_LABEL, "relations by fate (of candidates)");
+	double tot = (double)a->candidate_pairs;
+	bar_row(r, 5, "kept", (double)f->kept, tot, ROLE_HIT);
+	bar_row(r, 6, "threshold", (double)a->cut_threshold, tot, ROLE_CUT);
+	bar_row(r, 7, "top-k", (double)a->cut_topk, tot, ROLE_CUT);
+	bar_row(r, 8, "backbone", (double)f->removed_backbone, tot, ROLE_CUT);
+	bar_row(r, 9, "learned", (double)f->removed_learned, tot, ROLE_CUT);
+}
+
+static void draw_distill(struct tui *t, const struct rect *r)
+{
+	const struct dist_summary *s = &t->snap.iw_sum;
+	char a[32], b[32], c[32];
+	params_format(&t->s->pl.params, P_DISTILL_ALPHA, a, sizeof a);
+	params_format(&t->s->pl.params, P_DISTILL_BETA, b, sizeof b);
+	params_format(&t->s->pl.params, P_DISTILL_CALIBRATE, c, sizeof c);
+	tui_putf(r, 0, 0, -1, ROLE_NORMAL, "alpha %s  beta %s  calibrate %s",
+	    a, b, c);
+	tui_putf(r, 1, 0, -1, ROLE_NORMAL, "weight 2^(beta·I): min %.3g med "
+	    "%.3g", s->min, s->median);
+	tui_putf(r, 2, 0, -1, ROLE_NORMAL, "  mean %.3g max %.3g gini %.2f",
+	    s->mean, s->max, s->gini);
+	hist_block(r, 4, r->h - 4, "information I(j) in bits (items)",
+	    &t->snap.info_hist, false, "%.1f");
+}
+
+static const char *const metric_names[] = {
+	"P", "R", "nDCG", "MAP", "MRR", "HR", "cov", "novelty", "ARP",
+	"gini", "ILE",
+};
+
+static double metric_get(const struct eval_row *e, int m)
+{
+	const double v[] = { e->precision, e->recall, e->ndcg, e->map, e->mrr,
+		e->hitrate, e->coverage, e->novelty, e->arp, e->gini, e->ile };
+	return v[m];
+}
+
+static void draw_recommend(struct tui *t, const struct rect *r)
+{
+	const struct tui_snap *sn = &t->snap;
+	static const char *const col[] = { "ours", "pop", "rand", "knn",
+		"rp3" };
+	if (!sn->have_ev) {
+		tui_put(r, 0, 0, -1, ROLE_DIM, "(not run yet)");
+		return;
+	}
+	const struct eval_result *ev[5] = { &sn->ev, &sn->base[BASE_POP],
+		&sn->base[BASE_RANDOM], &sn->base[BASE_ITEMKNN],
+		&sn->base[BASE_RP3] };
+	bool ok[5] = { true, sn->have_base[BASE_POP],
+		sn->have_base[BASE_RANDOM], sn->have_base[BASE_ITEMKNN],
+		sn->have_base[BASE_RP3] };
+	tui_putf(r, 0, 0, -1, ROLE_NORMAL, "%s: %u users  k=%d", sn->ev.target
+	    == TARGET_TEST ? "test" : "validation", sn->ev.n_users,
+	    sn->ev.row[0].k);
+	int cw = (r->w - 8) / 5 > 6 ? 6 : (r->w - 8) / 5;
+	tui_put(r, 1, 0, -1, ROLE_LABEL, "metric");
+	for (int c = 0; c < 5; c++)
+		tui_put_right(r, 1, 8 + c * cw, cw, c ? ROLE_LABEL : ROLE_TITLE,
+		    col[c]);
+	int nm = (int)(sizeof metric_names / sizeof *metric_names);
+	for (int m = 0; m < nm && m + 2 < r->h; m++) {
+		tui_put(r, m + 2, 0, 8, ROLE_LABEL, metric_names[m]);
+		for (int c = 0; c < 5; c++) {
+			char v[16] = "-";
+			if (ok[c] && ev[c]->nk >= 1)
+				tui_fmt_metric(v, sizeof v,
+				    metric_get(&ev[c]->row[0], m));
+			tui_put_right(r, m + 2, 8 + c * cw, cw, c ? ROLE_NORMAL :
+			    ROLE_VALUE, v);
+		}
+	}
+}
+
+static void draw_load(struct tui *t, const struct rect *r)
+{
+	const struct tui_snap *sn = &t->snap;
+	char m[32];
+	if (!sn->have_ds) {
+		tui_put(r, 0, 0, -1, ROLE_DIM, "no dataset: type :load FILE");
+		return;
+	}
+	params_format(&t->s->pl.params, P_SPLIT_METHOD, m, sizeof m);
+	tui_putf(r, 0, 0, -1, ROLE_NORMAL, "file %s (%s)", sn->dspath,
+	    sn->format);
+	tui_putf(r, 1, 0, -1, ROLE_NORMAL, "users %u  items %u", sn->n_users,
+	    sn->n_items);
+	tui_putf(r, 2, 0, -1, ROLE_NORMAL, "interactions %zu  (%zu merged)",
+	    sn->n_inter, sn->n_dup);
+	tui_putf(r, 3, 0, -1, ROLE_NORMAL, "%s  titles %s", sn->rated ?
+	    "ratings" : "implicit", sn->has_titles ? "yes" : "no");
+	if (!sn->have[STAGE_LOAD])
+		return;
+	tui_putf(r, 5, 0, -1, ROLE_LABEL, "split %s", m);
+	double tot = (double)(sn->n_train + sn->n_valid + sn->n_test);
+	bar_row(r, 6, "train", (double)sn->n_train, tot, ROLE_BAR);
+	bar_row(r, 7, "valid", (double)sn->n_valid, tot, ROLE_BAR2);
+	bar_row(r, 8, "test", (double)sn->n_test, tot, ROLE_SCORE);
+	tui_putf(r, 9, 0, -1, ROLE_NORMAL, "users with test items %u",
+	    sn->users_with_test);
+}
+
+static void stage_draw(struct tui *t, const struct rect *r, bool focus)
+{
+	char title[64], tm[16];
+	enum stage s = t->stage;
+	tui_fmt_ms(tm, sizeof tm, t->snap.ms[s]);
+	snprintf(title, sizeof title, "%d/%d %s%s%s", s + 1, STAGE__COUNT,
+	    stage_name(s), t->snap.fresh[s] ? "" : " (stale)",
+	    t->snap.have[s] ? "" : "");
+	tui_rule(r, 0, title, focus);
+	struct rect c = { r->y + 1, r->x + 1, r->h - 1, r->w - 1 };
+	if (!t->snap.have[s] && s != STAGE_LOAD) {
+		tui_put(&c, 0, 0, -1, ROLE_DIM, t->running ? "running…" :
+		    "not computed yet");
+		return;
+	}
+	switch (s) {
+	case STAGE_LOAD: draw_load(t, &c); break;
+	case STAGE_GRAPH: draw_graph(t, &c); break;
+	case STAGE_ABSTRACT: draw_abstract(t, &c); break;
+	case STAGE_FILTER: draw_filter(t, &c); break;
+	case STAGE_DISTILL: draw_distill(t, &c); break;
+	default: draw_recommend(t, &c); break;
+	}
+}
+
+/* ↑/↓ choose the parameter of the bar. */
+static int stage_key(struct tui *t, int ch)
+{
+	int ids[P__COUNT];
+	int n = tui_stage_params(t->stage, ids, P__COUNT);
+	if (n == 0)
+		return 0;
+	if (ch == KEY_DOWN || ch == 'j') {
+		t->psel = (t->psel % n + 1) % n;
+		return KH_HANDLED | KH_REDRAW;
+	}
+	if (ch == KEY_UP || ch == 'k') {
+		t->psel = (t->psel % n + n - 1) % n;
+		return KH_HANDLED | KH_REDRAW;
+	}
+	return 0;
+}
+
+const struct tui_view tui_view_stage = { "stage", stage_draw, stage_key };
