@@ -1,0 +1,288 @@
+/*
+ * distill — unit tests of the filter stage: none, the disparity filter
+ * (α by hand, k = 1 rows, kept edges, reach loss), the learned filter's
+ * relabelling, the classifiers and AUC, and empty results.
+ */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <string.h>
+
+#include "tiny.h"
+
+#define EPS 1e-6
+
+static struct pipeline pl;
+
+static void teardown(void)
+{
+	pipeline_destroy(&pl);
+}
+
+/* TINY with p3 (α = 1), all candidates kept. Rows (see test-abstract):
+ * 0: {1:1/3, 2:1/9}; 1: {0:1/3, 2:2/9, 3:1/9}; 2: {1:1/3, 0:1/6, 3:1/6};
+ * 3: {4:1/3, 1:1/6, 2:1/6}; 4: {3:1/3}. */
+static void tiny_p3(const char *method)
+{
+	tiny_graph(&pl, 4, 5, TINY, sizeof TINY / sizeof TINY[0]);
+	tiny_set(&pl, "abstract.metric", "p3");
+	tiny_set(&pl, "abstract.topk", "0");
+	tiny_set(&pl, "filter.method", method);
+	tiny_abstract(&pl);
+}
+
+static float alpha_of(uint32_t i, uint32_t j)
+{
+	const struct csr *S = &pl.abs.S;
+	for (uint64_t e = S->ptr[i]; e < S->ptr[i + 1]; e++)
+		if (S->idx[e] == j)
+			return pl.filt.alpha[e];
+	return NAN;
+}
+
+Test(filter, none_keeps_everything, .fini = teardown)
+{
+	struct err e;
+	tiny_p3("none");
+	cr_assert_eq(filter_run(&pl, &pl.filt, &e), 0, "%s", e.msg);
+	cr_assert_eq(pl.filt.B.nnz, 12);
+	cr_assert_eq(pl.filt.st.kept, 12);
+	cr_assert_eq(pl.filt.st.removed, 0);
+	cr_assert_eq(pl.filt.st.mean_reach_loss, 0);
+	cr_assert(isnan(pl.filt.score[0]));
+	cr_assert(isnan(pl.filt.st.auc));
+	cr_assert_not(pl.filt.has_model);
+	cr_assert_arr_eq(pl.filt.B.idx, pl.abs.S.idx, 12 * sizeof(uint32_t));
+	/* α is computed even without the backbone: row 4 has k = 1 → 1 */
+	cr_assert_float_eq(alpha_of(4, 3), 1, EPS);
+}
+
+Test(filter, backbone_alpha_and_kept_edges, .fini = teardown)
+{
+	struct err e;
+	tiny_p3("backbone");
+	tiny_set(&pl, "filter.alpha", "0.3");
+	cr_assert_eq(filter_run(&pl, &pl.filt, &e), 0, "%s", e.msg);
+	/* row 0: σ = 4/9, p = 3/4, 1/4, k = 2: α = 1/4, 3/4
+	 * row 1: σ = 2/3, p = 1/2, 1/3, 1/6, k = 3: α = 1/4, 4/9, 25/36
+	 * row 2: σ = 2/3, p = 1/2, 1/4, 1/4: α = 1/4, 9/16, 9/16
+	 * row 3: same as row 2; row 4: k = 1, α = 1 but kept. */
+	cr_assert_float_eq(alpha_of(0, 1), 0.25, EPS);
+	cr_assert_float_eq(alpha_of(0, 2), 0.75, EPS);
+	cr_assert_float_eq(alpha_of(1, 0), 0.25, EPS);
+	cr_assert_float_eq(alpha_of(1, 2), 4.0 / 9, EPS);
+	cr_assert_float_eq(alpha_of(1, 3), 25.0 / 36, EPS);
+	cr_assert_float_eq(alpha_of(2, 0), 9.0 / 16, EPS);
+	/* α < 0.3 keeps 0→1, 1→0, 2→1, 3→4, and 4→3 (k = 1): 5 of 12 */
+	const struct csr *B = &pl.filt.B;
+	cr_assert_eq(B->nnz, 5);
+	cr_assert_eq(pl.filt.st.kept, 5);
+	cr_assert_eq(pl.filt.st.removed, 7);
+	cr_assert_eq(pl.filt.st.removed_backbone, 7);
+	cr_assert_float_eq(tiny_s(B, 4, 3), 1.0 / 3, EPS);
+	cr_assert_float_eq(tiny_s(B, 2, 1), 1.0 / 3, EPS);
+	cr_assert(isnan(tiny_s(B, 2, 0)));
+	/* reach loss (unseen items reachable from N(u)):
+	 * u0 {0,1,2}: S → {3}, B → {}: 1;  u1 {0,1}: S → {2,3}, B → {}: 1
+	 * u2 {1,2,3}: S → {0,4}, B → {0,4}: 0;  u3 {3,4}: S → {1,2}, B → {}: 1
+	 * mean 3/4, max 1 */
+	cr_assert_float_eq(pl.filt.st.mean_reach_loss, 0.75, EPS);
+	cr_assert_float_eq(pl.filt.st.max_reach_loss, 1, EPS);
+}
+
+Test(filter, backbone_can_empty_b_without_failing, .fini = teardown)
+{
+	struct err e;
+	cliques_graph(&pl);
+	tiny_set(&pl, "abstract.metric", "cosine");
+	tiny_set(&pl, "filter.method", "backbone");
+	tiny_set(&pl, "filter.alpha", "1e-9");
+	tiny_abstract(&pl);
+	/* every row has k ≥ 4 near-equal edges: α ≈ (1 − 1/k)^(k−1) ≫ 1e-9 */
+	cr_assert_eq(filter_run(&pl, &pl.filt, &e), 0, "%s", e.msg);
+	cr_assert_eq(pl.filt.B.nnz, 0);
+	cr_assert_eq(pl.filt.st.kept, 0);
+	cr_assert_float_eq(pl.filt.st.mean_reach_loss, 1, EPS);
+}
+
+Test(filter, refit_split_and_labels)
+{
+	/* 3 users: u0 has 5 items, u1 has 2, u2 has 1.
+	 * fraction 0.2: u0 → round(1.0) = 1 in val, u1 → round(0.4) = 0
+	 * clamped to 1, u2 keeps its only item in fit. */
+	struct pipeline p;
+	static const struct trip t[] = {
+		{ 0, 0, 1 }, { 0, 1, 1 }, { 0, 2, 1 }, { 0, 3, 1 }, { 0, 4, 1 },
+		{ 1, 0, 1 }, { 1, 1, 1 }, { 2, 2, 1 } };
+	tiny_graph(&p, 3, 5, t, 8);
+	struct csr fit, val;
+	csr_init(&fit);
+	csr_init(&val);
+	learn_refit_split(&p.graph.ui, 0.2, 42, &fit, &val);
+	cr_assert_eq(csr_row_len(&val, 0), 1);
+	cr_assert_eq(csr_row_len(&fit, 0), 4);
+	cr_assert_eq(csr_row_len(&val, 1), 1);
+	cr_assert_eq(csr_row_len(&val, 2), 0);
+	cr_assert_eq(csr_row_len(&fit, 2), 1);
+	for (uint64_t e = fit.ptr[0] + 1; e < fit.ptr[1]; e++)
+		cr_assert_lt(fit.idx[e - 1], fit.idx[e], "columns ascending");
+	csr_destroy(&fit);
+	csr_destroy(&val);
+	pipeline_destroy(&p);
+
+	/* labels: fit u0 {0,1}, val u0 {2}; fit u1 {1,2}, val u1 {0}.
+	 * S_fit edges 0→1, 1→0, 1→2, 2→1:
+	 * 0→1: users with 0 in fit = {u0}, their val {2}: 1 ∉ → 0
+	 * 1→0: {u0,u1}, val {2,0}: 0 ∈ → 1;  1→2: 2 ∈ → 1
+	 * 2→1: {u1}, val {0}: → 0 */
+	static const struct trip ft[] = {
+		{ 0, 0, 1 }, { 0, 1, 1 }, { 1, 1, 1 }, { 1, 2, 1 } };
+	static const struct trip vt[] = { { 0, 2, 1 }, { 1, 0, 1 } };
+	static const struct trip st[] = {
+		{ 0, 1, 1 }, { 1, 0, 1 }, { 1, 2, 1 }, { 2, 1, 1 } };
+	struct pipeline a, b, c;
+	tiny_graph(&a, 2, 3, ft, 4);
+	tiny_graph(&b, 2, 3, vt, 2);
+	tiny_graph(&c, 3, 3, st, 4);   /* rows = items i, cols = j */
+	uint8_t *lab = learn_labels(&c.graph.ui, &a.graph.iu, &b.graph.ui);
+	uint8_t want[4] = { 0, 1, 1, 0 };
+	cr_assert_arr_eq(lab, want, 4);
+	free(lab);
+	pipeline_destroy(&a);
+	pipeline_destroy(&b);
+	pipeline_destroy(&c);
+}
+
+/* x0 separates the classes (≥ +1 vs ≤ −1); the rest is noise. */
+static void toy_set(struct learn_set *s, size_t n, uint64_t seed)
+{
+	struct rng g;
+	rng_seed(&g, seed);
+	for (size_t r = 0; r < n; r++) {
+		double x[FILTER_NFEATURES];
+		uint8_t y = r % 3 == 0;
+		for (int f = 0; f < FILTER_NFEATURES; f++)
+			x[f] = rng_double(&g) * 10;
+		x[0] = y ? 1 + rng_double(&g) : -1 - rng_double(&g);
+		learn_set_push(s, x, y);
+	}
+}
+
+static double toy_auc(int model)
+{
+	struct learn_set tr = { 0 }, te = { 0 };
+	struct learn_model m;
+	struct err e;
+	toy_set(&tr, 300, 1);
+	toy_set(&te, 200, 2);
+	cr_assert_eq(learn_fit(model, &tr, 42, &m, &e), 0, "%s", e.msg);
+	double sc[200], x[FILTER_NFEATURES];
+	for (size_t r = 0; r < te.n; r++) {
+		for (int f = 0; f < FILTER_NFEATURES; f++)
+			x[f] = te.X[r * FILTER_NFEATURES + f];
+		sc[r] = learn_score(&m, x);
+		cr_assert(sc[r] >= 0 && sc[r] <= 1);
+	}
+	double auc = learn_auc(sc, te.y, te.n);
+	cr_assert_gt(m.w[0], 0, "the separating feature gets a positive "
+	    "weight");
+	learn_set_destroy(&tr);
+	learn_set_destroy(&te);
+	return auc;
+}
+
+Test(filter, classifiers_separate_a_separable_set)
+{
+	cr_assert_eq(toy_auc(MODEL_LOGISTIC), 1.0);
+	cr_assert_eq(toy_auc(MODEL_SVM), 1.0);
+}
+
+Test(filter, auc_ties_averaged)
+{
+	/* scores .1 .4 .4 .8, labels 0 1 0 1: ranks 1, 2.5, 2.5, 4;
+	 * positives' rank sum 6.5; AUC = (6.5 − 2·3/2)/(2·2) = 0.875 */
+	double s[4] = { 0.1, 0.4, 0.4, 0.8 };
+	uint8_t y[4] = { 0, 1, 0, 1 };
+	cr_assert_float_eq(learn_auc(s, y, 4), 0.875, 1e-12);
+	uint8_t none[4] = { 0 };
+	cr_assert(isnan(learn_auc(s, none, 4)));
+}
+
+Test(filter, one_class_is_an_error)
+{
+	struct learn_set tr = { 0 };
+	struct learn_model m;
+	struct err e;
+	double x[FILTER_NFEATURES] = { 0 };
+	learn_set_push(&tr, x, 0);
+	learn_set_push(&tr, x, 0);
+	cr_assert_eq(learn_fit(MODEL_LOGISTIC, &tr, 1, &m, &e), -1);
+	cr_assert_eq(e.code, ERR_EMPTY);
+	cr_assert(strstr(e.msg, "filter.val_fraction"), "%s", e.msg);
+	learn_set_destroy(&tr);
+}
+
+/* A denser random graph so that the relabelling finds both classes. */
+static void random_graph(void)
+{
+	struct trip t[600];
+	size_t n = 0;
+	struct rng g;
+	rng_seed(&g, 5);
+	for (uint32_t u = 0; u < 60; u++) {
+		uint32_t base = u % 2 ? 0 : 10;
+		for (uint32_t i = 0; i < 20; i++)
+			if (rng_double(&g) < ((i >= base && i < base + 10) ?
+			    0.6 : 0.1))
+				t[n++] = (struct trip){ u, i, 1 };
+	}
+	tiny_graph(&pl, 60, 20, t, n);
+}
+
+Test(filter, learned_end_to_end_deterministic, .fini = teardown)
+{
+	struct err e;
+	random_graph();
+	tiny_set(&pl, "abstract.metric", "cosine");
+	tiny_set(&pl, "filter.method", "learned");
+	tiny_abstract(&pl);
+	cr_assert_eq(filter_run(&pl, &pl.filt, &e), 0, "%s", e.msg);
+	const struct filter_out *f = &pl.filt;
+	cr_assert(f->has_model);
+	cr_assert_gt(f->st.n_train_edges, 0);
+	cr_assert_gt(f->st.n_train_pos, 0);
+	cr_assert_lt(f->st.n_train_pos, f->st.n_train_edges);
+	cr_assert(f->st.auc >= 0 && f->st.auc <= 1, "auc %g", f->st.auc);
+	cr_assert_eq(f->st.kept + f->st.removed, pl.abs.S.nnz);
+	cr_assert_eq(f->st.removed_learned, f->st.removed);
+	double min_score = params_real(&pl.params, P_FILTER_MIN_SCORE);
+	for (uint64_t k = 0; k < pl.abs.S.nnz; k++) {
+		cr_assert(f->score[k] >= 0 && f->score[k] <= 1);
+		cr_assert_eq(f->kept[k], f->score[k] >= min_score);
+	}
+	double w[FILTER_NFEATURES + 1];
+	memcpy(w, f->weight, sizeof w);
+	filter_out_destroy(&pl.filt);
+	cr_assert_eq(filter_run(&pl, &pl.filt, &e), 0, "%s", e.msg);
+	cr_assert_arr_eq(pl.filt.weight, w, sizeof w);
+	filter_out_destroy(&pl.filt);
+	tiny_set(&pl, "filter.model", "svm");
+	cr_assert_eq(filter_run(&pl, &pl.filt, &e), 0, "%s", e.msg);
+	cr_assert(pl.filt.has_model);
+}
+
+Test(filter, reason_names)
+{
+	for (int r = CUT_NONE; r <= CUT_SELF; r++)
+		cr_assert_str_neq(cut_reason_name(r), "?");
+	cr_assert(strstr(cut_reason_name(CUT_BACKBONE), "filter.alpha"));
+}
+
+Test(filter, needs_abstract)
+{
+	struct pipeline p;
+	struct err e;
+	pipeline_init(&p);
+	cr_assert_eq(filter_run(&p, &p.filt, &e), -1);
+	cr_assert_eq(e.code, ERR_STATE);
+	pipeline_destroy(&p);
+}
