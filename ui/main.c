@@ -1,3 +1,324 @@
-/* STUB */
-#include "pipeline.h"
-int main(void) { struct pipeline pl; pipeline_init(&pl); pipeline_destroy(&pl); return 0; }
+/*
+ * distill — main.c: command-line options and the choice of front end.
+ *
+ *   distill [DATASET]            full-screen TUI on a terminal (the bundled
+ *                                sample when no DATASET is given)
+ *   distill --repl [DATASET]     the readline prompt
+ *   distill -c 'cmd; cmd' | -f SCRIPT | < SCRIPT
+ *                                batch mode: no prompts, results on stdout,
+ *                                errors on stderr, stop at the first error
+ *                                (exit status 1) unless -k
+ *
+ * Exit statuses are enum exit_status (session.h), documented in distill(1).
+ */
+#include "config.h"
+
+#include <getopt.h>
+#include <langinfo.h>
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "params.h"
+#include "repl.h"
+#include "session.h"
+#include "tui.h"
+
+#ifndef PKGDATADIR
+#define PKGDATADIR "/usr/local/share/distill"
+#endif
+#ifndef SRCDIR
+#define SRCDIR "."
+#endif
+
+/* The REPL is linked when ui/repl.c is part of the build. */
+int repl_run(struct session *s, const char *dataset) __attribute__((weak));
+int repl_source_init(struct session *s) __attribute__((weak));
+
+struct options {
+	const char **cmds;      /* -c, in order */
+	int ncmds;
+	const char *script;     /* -f */
+	const char *dataset;
+	bool repl, no_init, no_color, keep_going;
+	int fmt;                /* -1: default */
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: distill [options] [DATASET]\n"
+	    "  --repl             line prompt instead of the full-screen UI\n"
+	    "  -c 'CMD; CMD'      run commands (batch mode)\n"
+	    "  -f SCRIPT          run a script ('-' for stdin)\n"
+	    "  -k                 batch: keep going after an error\n"
+	    "  --format FORMAT    table, csv or json\n"
+	    "  --no-color         no ANSI colour (also NO_COLOR)\n"
+	    "  --no-init          do not read the init file\n"
+	    "  --version, --help\n"
+	    "Commands are documented by 'help' and in distill(1).\n");
+}
+
+/* Hidden options for tests/man-check.sh: the names the man page must
+ * document, derived from the command table and the parameter registry. */
+static void list_commands(void)
+{
+	for (size_t k = 0; k < cmd_count; k++)
+		printf("%s\n", cmd_table[k].name);
+}
+
+static void list_params(void)
+{
+	for (int k = 0; k < P__COUNT; k++)
+		printf("%s\n", params_def(k)->name);
+}
+
+static int parse_format(const char *f)
+{
+	if (strcmp(f, "table") == 0)
+		return OUT_TABLE;
+	if (strcmp(f, "csv") == 0)
+		return OUT_CSV;
+	if (strcmp(f, "json") == 0)
+		return OUT_JSON;
+	return -1;
+}
+
+/* Parse argv; returns -1 to exit with *status. */
+static int parse_args(int argc, char **argv, struct options *o, int *status)
+{
+	enum { O_REPL = 256, O_FORMAT, O_NOCOLOR, O_NOINIT, O_VERSION,
+	    O_LISTCMD, O_LISTPARAM };
+	static const struct option lopts[] = {
+		{ "repl", no_argument, NULL, O_REPL },
+		{ "format", required_argument, NULL, O_FORMAT },
+		{ "no-color", no_argument, NULL, O_NOCOLOR },
+		{ "no-init", no_argument, NULL, O_NOINIT },
+		{ "version", no_argument, NULL, O_VERSION },
+		{ "help", no_argument, NULL, 'h' },
+		{ "list-commands", no_argument, NULL, O_LISTCMD },
+		{ "list-params", no_argument, NULL, O_LISTPARAM },
+		{ NULL, 0, NULL, 0 }
+	};
+	int ch;
+
+	o->cmds = xcalloc(argc + 1, sizeof *o->cmds);
+	o->fmt = -1;
+	*status = EXIT_STATUS_OK;
+	while ((ch = getopt_long(argc, argv, "c:f:khV", lopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c': o->cmds[o->ncmds++] = optarg; break;
+		case 'f': o->script = optarg; break;
+		case 'k': o->keep_going = true; break;
+		case O_REPL: o->repl = true; break;
+		case O_NOCOLOR: o->no_color = true; break;
+		case O_NOINIT: o->no_init = true; break;
+		case O_FORMAT:
+			if ((o->fmt = parse_format(optarg)) < 0) {
+				fprintf(stderr, "distill: --format: '%s' is not "
+				    "table, csv or json\n", optarg);
+				*status = EXIT_STATUS_USAGE;
+				return -1;
+			}
+			break;
+		case 'h': usage(stdout); return -1;
+		case 'V': case O_VERSION:
+			printf("distill %s\n", PACKAGE_VERSION);
+			return -1;
+		case O_LISTCMD: list_commands(); return -1;
+		case O_LISTPARAM: list_params(); return -1;
+		default:
+			usage(stderr);
+			*status = EXIT_STATUS_USAGE;
+			return -1;
+		}
+	}
+	if (argc - optind > 1) {
+		fprintf(stderr, "distill: more than one DATASET given\n");
+		usage(stderr);
+		*status = EXIT_STATUS_USAGE;
+		return -1;
+	}
+	o->dataset = optind < argc ? argv[optind] : NULL;
+	return 0;
+}
+
+/* ------------------------------------------------------------ batch */
+
+/* Run every line of f; lines are numbered for error messages. */
+static int batch_stream(struct session *s, FILE *f, const char *name)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	int status = 0;
+
+	s->source_file = name;
+	s->source_line = 0;
+	while (!s->quit && getline(&line, &cap, f) >= 0) {
+		s->source_line++;
+		if (cmd_run_line(s, line) < 0) {
+			status = -1;
+			if (!s->keep_going)
+				break;
+		}
+	}
+	free(line);
+	s->source_file = NULL;
+	return status;
+}
+
+/* Load DATASET given on the command line as `load DATASET` would. */
+static int load_dataset(struct session *s, const char *path)
+{
+	char *argv[] = { (char *)"load", (char *)path, NULL };
+	const struct cmd_entry *c = cmd_find("load", NULL, 0);
+	return c->exec(s, 2, argv);
+}
+
+static int batch_run(struct session *s, const struct options *o)
+{
+	int status = 0;
+
+	if (o->dataset && load_dataset(s, o->dataset) < 0)
+		return EXIT_STATUS_INPUT;
+	for (int k = 0; k < o->ncmds && !s->quit; k++)
+		if (cmd_run_line(s, o->cmds[k]) < 0) {
+			status = -1;
+			if (!s->keep_going)
+				return EXIT_STATUS_COMMAND;
+		}
+	if (o->script && !s->quit) {
+		FILE *f = strcmp(o->script, "-") ? fopen(o->script, "r") :
+		    stdin;
+		if (!f) {
+			fprintf(stderr, "distill: %s: cannot open: %m\n",
+			    o->script);
+			return EXIT_STATUS_INPUT;
+		}
+		if (batch_stream(s, f, o->script) < 0)
+			status = -1;
+		if (f != stdin)
+			fclose(f);
+	} else if (o->ncmds == 0 && !s->quit) {
+		if (batch_stream(s, stdin, "stdin") < 0)
+			status = -1;
+	}
+	return status < 0 ? EXIT_STATUS_COMMAND : EXIT_STATUS_OK;
+}
+
+/* ------------------------------------------------------------ TUI */
+
+static bool file_exists(const char *path)
+{
+	return access(path, R_OK) == 0;
+}
+
+/* The bundled sample: $DISTILL_SAMPLES, the installed data directory,
+ * then the source tree. Returns a malloc'd directory or NULL. */
+char *main_samples_dir(void)
+{
+	const char *env = getenv("DISTILL_SAMPLES");
+	const char *dirs[] = { env, PKGDATADIR, SRCDIR "/samples" };
+	for (size_t k = 0; k < sizeof dirs / sizeof dirs[0]; k++) {
+		if (!dirs[k] || !dirs[k][0])
+			continue;
+		char *p = xasprintf("%s/sample.csv", dirs[k]);
+		bool ok = file_exists(p);
+		free(p);
+		if (ok)
+			return xstrdup(dirs[k]);
+	}
+	return NULL;
+}
+
+/* Load the dataset for the TUI (the bundled sample with its metadata
+ * when none is given). */
+static int tui_load(struct session *s, const char *dataset)
+{
+	struct load_opts lo = { 0 };
+	struct err e;
+	char *dir = NULL, *path = NULL, *items = NULL;
+	int rc;
+
+	if (!dataset) {
+		if (!(dir = main_samples_dir())) {
+			fprintf(stderr, "distill: the bundled sample was not "
+			    "found (set DISTILL_SAMPLES or give a DATASET)\n");
+			return -1;
+		}
+		path = xasprintf("%s/sample.csv", dir);
+		items = xasprintf("%s/sample-items.csv", dir);
+		if (file_exists(items))
+			lo.items_path = items;
+		dataset = path;
+	}
+	err_clear(&e);
+	rc = pipeline_load(&s->pl, dataset, &lo, &e);
+	if (rc < 0)
+		fprintf(stderr, "distill: %s\n", e.msg);
+	free(dir);
+	free(path);
+	free(items);
+	return rc;
+}
+
+/* ------------------------------------------------------------ main */
+
+static void fatal_hook(void)
+{
+	fputs("distill: out of memory\n", stderr);
+}
+
+static void session_setup(struct session *s, const struct options *o,
+    bool interactive)
+{
+	const char *nc = getenv("NO_COLOR");
+	const char *term = getenv("TERM");
+	s->interactive = interactive;
+	s->keep_going = o->keep_going;
+	s->utf8 = strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
+	s->color = isatty(STDOUT_FILENO) && !o->no_color &&
+	    !(nc && nc[0]) && !(term && strcmp(term, "dumb") == 0);
+	if (o->fmt >= 0)
+		s->fmt = o->fmt;
+	engine_igraph_set_cancel(&s->cancel);
+}
+
+int main(int argc, char **argv)
+{
+	struct options o = { 0 };
+	struct session s;
+	int status;
+
+	setlocale(LC_ALL, "");
+	util_set_fatal_hook(fatal_hook);
+	engine_igraph_init();
+	if (parse_args(argc, argv, &o, &status) < 0) {
+		free(o.cmds);
+		return status;
+	}
+	bool batch = o.ncmds > 0 || o.script || !isatty(STDIN_FILENO);
+	session_init(&s);
+	session_setup(&s, &o, !batch);
+	if (batch)
+		status = batch_run(&s, &o);
+	else if (o.repl || !isatty(STDOUT_FILENO)) {
+		if (!repl_run) {
+			fprintf(stderr, "distill: this build has no REPL\n");
+			status = EXIT_STATUS_USAGE;
+		} else {
+			if (!o.no_init && repl_source_init)
+				repl_source_init(&s);
+			status = repl_run(&s, o.dataset);
+		}
+	} else if (tui_load(&s, o.dataset) < 0)
+		status = EXIT_STATUS_INPUT;
+	else
+		status = tui_run(&s);
+	session_destroy(&s);
+	free(o.cmds);
+	return status;
+}

@@ -31,9 +31,44 @@ struct session {
 	long source_line;
 	void *priv;          /* ui-private state (undo stacks etc.), owned by
 	                        session.c */
+	bool quit;           /* set by quit/exit: the front end should stop */
+};
+
+/* Process exit statuses of distill(1) (documented in the man page). */
+enum exit_status {
+	EXIT_STATUS_OK = 0,          /* every command succeeded */
+	EXIT_STATUS_COMMAND = 1,     /* a command failed (batch mode) */
+	EXIT_STATUS_USAGE = 2,       /* bad command-line option */
+	EXIT_STATUS_INPUT = 3,       /* a script or dataset could not be read */
+	EXIT_STATUS_INTERRUPTED = 130 /* stopped by SIGINT */
 };
 
 void session_init(struct session *s);
 void session_destroy(struct session *s);
+
+/* Print "error: msg" on s->err, prefixed by "FILE:LINE: " while a script
+ * is being replayed. Always returns -1. */
+int session_error(struct session *s, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Same for an engine error. */
+int session_err(struct session *s, const struct err *e);
+/* Print "warning: msg" on s->err. */
+void session_warn(struct session *s, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Run the pipeline up to `upto`, reporting a failure on s->err. */
+int session_ensure(struct session *s, enum stage upto);
+
+/* Resolve a user id / an item id or exact title; -1 after reporting. */
+int64_t session_user(struct session *s, const char *arg);
+int64_t session_item(struct session *s, const char *arg);
+
+/* Set a parameter, recording the previous values for undo. */
+int session_set(struct session *s, const char *name, const char *value);
+/* Restore the parameters before the last set / undo; -1 when none. */
+int session_undo(struct session *s);
+int session_redo(struct session *s);
+/* Drop the undo/redo history (a new dataset was loaded). */
+void session_history_clear(struct session *s);
 
 #endif

@@ -1,0 +1,328 @@
+/*
+ * distill — cmd-data.c: commands about the data and the session as a
+ * whole: load, users, items, save, source, format, quit.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "cmds.h"
+#include "out.h"
+
+#define SOURCE_DEPTH_MAX 16
+
+/* ------------------------------------------------------------ load */
+
+/* --delim: one character, or "tab" / "\t". */
+static int parse_delim(struct session *s, const char *text, char *out)
+{
+	if (strcmp(text, "tab") == 0 || strcmp(text, "\\t") == 0)
+		*out = '\t';
+	else if (strlen(text) == 1)
+		*out = text[0];
+	else
+		return session_error(s, "load: --delim: '%s' is not a single "
+		    "character (or 'tab')", text);
+	return 0;
+}
+
+static void load_summary(struct session *s, const struct dataset *ds,
+    double ms)
+{
+	struct out o;
+	const struct split_out *sp = &s->pl.split;
+	size_t titles = 0;
+	char crc[16];
+
+	for (uint32_t i = 0; ds->title && i < ds->items.n; i++)
+		titles += ds->title[i] != NULL;
+	snprintf(crc, sizeof crc, "%08x", ds->crc);
+	out_begin(&o, s, "load");
+	out_record(&o, "dataset");
+	out_kv_str(&o, "name", ds->name);
+	out_kv_str(&o, "path", ds->path);
+	out_kv_str(&o, "format", format_name(ds->format));
+	out_kv_int(&o, "users", ds->users.n);
+	out_kv_int(&o, "items", ds->items.n);
+	out_kv_int(&o, "interactions", (int64_t)ds->n);
+	out_kv_int(&o, "duplicates_merged", (int64_t)ds->n_duplicates);
+	out_kv_bool(&o, "ratings", ds->rating != NULL);
+	out_kv_bool(&o, "timestamps", ds->time != NULL);
+	out_kv_int(&o, "titles", (int64_t)titles);
+	out_kv_int(&o, "train", (int64_t)sp->n_train);
+	out_kv_int(&o, "validation", (int64_t)sp->n_valid);
+	out_kv_int(&o, "test", (int64_t)sp->n_test);
+	out_kv_str(&o, "crc32", crc);
+	out_kv_real(&o, "ms", ms);
+	out_end(&o);
+}
+
+int cmd_load(struct session *s, int argc, char **argv)
+{
+	const char *fmt = NULL, *delim = NULL, *crc = NULL, *pos[1];
+	struct load_opts lo = { 0 };
+	struct err e;
+	int npos;
+	const struct cmd_opt opts[] = {
+		{ "--format", &fmt, NULL }, { "--items", &lo.items_path, NULL },
+		{ "--test", &lo.test_path, NULL },
+		{ "--valid", &lo.valid_path, NULL },
+		{ "--user", &lo.user_col, NULL }, { "--item", &lo.item_col, NULL },
+		{ "--rating", &lo.rating_col, NULL },
+		{ "--time", &lo.time_col, NULL }, { "--delim", &delim, NULL },
+		{ "--crc", &crc, NULL }, { NULL, NULL, NULL }
+	};
+
+	if (cmd_parse_opts(s, argc, argv, opts, pos, 1, &npos) < 0)
+		return -1;
+	if (npos != 1)
+		return cmd_usage(s, "load");
+	if (fmt && (int)(lo.format = format_lookup(fmt)) < 0)
+		return session_error(s, "load: unknown format '%s' (expected "
+		    "auto, ml100k, ml1m, csv, tsv or adj)", fmt);
+	if (delim && parse_delim(s, delim, &lo.delim) < 0)
+		return -1;
+	double t0 = util_now_ms();
+	err_clear(&e);
+	if (pipeline_load(&s->pl, pos[0], &lo, &e) < 0)
+		return session_err(s, &e);
+	double ms = util_now_ms() - t0;
+	session_history_clear(s);
+	if (crc && strtoul(crc, NULL, 16) != s->pl.ds->crc)
+		session_warn(s, "%s: CRC-32 %08x differs from %s recorded "
+		    "when the session was saved: the data changed, results "
+		    "may differ", pos[0], s->pl.ds->crc, crc);
+	if (session_ensure(s, STAGE_LOAD) < 0)
+		return -1;
+	load_summary(s, s->pl.ds, ms);
+	return 0;
+}
+
+/* ------------------------------------------------------------ listings */
+
+static int need_data(struct session *s)
+{
+	if (!s->pl.ds)
+		return session_error(s, "no dataset loaded: use load FILE "
+		    "first");
+	return 0;
+}
+
+/* Interactions per user (side 0) or item (side 1) over every part. */
+static uint32_t *count_degrees(const struct dataset *ds, int side)
+{
+	uint32_t n = side ? ds->items.n : ds->users.n;
+	uint32_t *deg = xcalloc(n ? n : 1, sizeof *deg);
+	const uint32_t *x = side ? ds->item : ds->user;
+	for (size_t k = 0; k < ds->n; k++)
+		deg[x[k]]++;
+	return deg;
+}
+
+int cmd_users(struct session *s, int argc, char **argv)
+{
+	static const char *const cols[] = { "user", "interactions", NULL };
+	const char *pat = argc > 1 ? argv[1] : NULL;
+	struct out o;
+
+	if (need_data(s) < 0)
+		return -1;
+	const struct dataset *ds = s->pl.ds;
+	uint32_t *deg = count_degrees(ds, 0);
+	out_begin(&o, s, "users");
+	out_table(&o, "users", cols);
+	for (uint32_t u = 0; u < ds->users.n; u++) {
+		const char *id = idmap_name(&ds->users, u);
+		if (pat && !strcasestr(id, pat))
+			continue;
+		out_str(&o, id);
+		out_int(&o, deg[u]);
+	}
+	out_end(&o);
+	free(deg);
+	return 0;
+}
+
+int cmd_items(struct session *s, int argc, char **argv)
+{
+	static const char *const cols[] = { "item", "interactions", "title",
+	    "genres", NULL };
+	const char *pat = argc > 1 ? argv[1] : NULL;
+	struct out o;
+
+	if (need_data(s) < 0)
+		return -1;
+	const struct dataset *ds = s->pl.ds;
+	uint32_t *deg = count_degrees(ds, 1);
+	out_begin(&o, s, "items");
+	out_table(&o, "items", cols);
+	for (uint32_t i = 0; i < ds->items.n; i++) {
+		const char *id = idmap_name(&ds->items, i);
+		const char *t = ds->title ? ds->title[i] : NULL;
+		if (pat && !strcasestr(id, pat) && !(t && strcasestr(t, pat)))
+			continue;
+		out_str(&o, id);
+		out_int(&o, deg[i]);
+		out_str(&o, t);
+		out_str(&o, ds->genres ? ds->genres[i] : NULL);
+	}
+	out_end(&o);
+	free(deg);
+	return 0;
+}
+
+/* ------------------------------------------------------------ save */
+
+/* Write a word so that cmd_split() reads it back unchanged. */
+static void put_word(FILE *f, const char *w)
+{
+	if (w[0] && strpbrk(w, " \t'\"\\;#") == NULL) {
+		fputs(w, f);
+		return;
+	}
+	fputc('\'', f);
+	for (; *w; w++)
+		if (*w == '\'')
+			fputs("'\\''", f);
+		else
+			fputc(*w, f);
+	fputc('\'', f);
+}
+
+static void put_opt(FILE *f, const char *name, const char *v)
+{
+	if (!v)
+		return;
+	fprintf(f, " %s ", name);
+	put_word(f, v);
+}
+
+static void save_load_line(FILE *f, const struct pipeline *pl)
+{
+	const struct load_opts *lo = &pl->lopts;
+	char d[2] = { lo->delim, 0 };
+	fputs("load ", f);
+	put_word(f, pl->ds->path);
+	if (lo->format != FMT_AUTO)
+		put_opt(f, "--format", format_name(lo->format));
+	put_opt(f, "--items", lo->items_path);
+	put_opt(f, "--test", lo->test_path);
+	put_opt(f, "--valid", lo->valid_path);
+	put_opt(f, "--user", lo->user_col);
+	put_opt(f, "--item", lo->item_col);
+	put_opt(f, "--rating", lo->rating_col);
+	put_opt(f, "--time", lo->time_col);
+	put_opt(f, "--delim", lo->delim == '\t' ? "tab" : lo->delim ? d :
+	    NULL);
+	fprintf(f, " --crc %08x\n", pl->ds->crc);
+}
+
+/* True for parameters that `load` itself sets from its --test/--valid. */
+static bool set_by_load(const struct pipeline *pl, int id)
+{
+	return (id == P_SPLIT_METHOD && pl->ds && pl->ds->has_test) ||
+	    (id == P_SPLIT_VALIDATION && pl->ds && pl->ds->has_valid);
+}
+
+static void save_script(FILE *f, const struct pipeline *pl)
+{
+	char v[256];
+	fprintf(f, "# distill session: replay with 'source FILE' or "
+	    "'distill -f FILE'\n");
+	if (pl->ds)
+		save_load_line(f, pl);
+	for (int id = 0; id < P__COUNT; id++) {
+		const char *name = params_def(id)->name;
+		bool seed = strstr(name, ".seed") != NULL;
+		if ((!seed && params_is_default(&pl->params, id)) ||
+		    set_by_load(pl, id))
+			continue;
+		params_format(&pl->params, id, v, sizeof v);
+		fprintf(f, "set %s ", name);
+		put_word(f, v);
+		fputc('\n', f);
+	}
+}
+
+int cmd_save(struct session *s, int argc, char **argv)
+{
+	char *tmp = xasprintf("%s.tmp.%ld", argv[1], (long)getpid());
+	FILE *f = fopen(tmp, "w");
+	int rc = 0;
+
+	if (!f) {
+		rc = session_error(s, "save: %s: %s", argv[1], strerror(errno));
+		free(tmp);
+		return rc;
+	}
+	save_script(f, &s->pl);
+	if (ferror(f) | (fclose(f) != 0) || rename(tmp, argv[1]) < 0) {
+		rc = session_error(s, "save: %s: %s", argv[1], strerror(errno));
+		unlink(tmp);
+	}
+	free(tmp);
+	if (rc == 0 && s->fmt == OUT_TABLE && s->interactive)
+		fprintf(s->out, "saved %s\n", argv[1]);
+	return rc;
+}
+
+/* ------------------------------------------------------------ source */
+
+int cmd_source(struct session *s, int argc, char **argv)
+{
+	static int depth;
+	const char *prev_file = s->source_file;
+	long prev_line = s->source_line;
+	char *line = NULL;
+	size_t cap = 0;
+	int rc = 0;
+
+	if (depth >= SOURCE_DEPTH_MAX)
+		return session_error(s, "source: nested more than %d deep",
+		    SOURCE_DEPTH_MAX);
+	FILE *f = fopen(argv[1], "r");
+	if (!f)
+		return session_error(s, "source: %s: %s", argv[1],
+		    strerror(errno));
+	char *name = xstrdup(argv[1]);
+	depth++;
+	s->source_file = name;
+	s->source_line = 0;
+	while (!s->quit && getline(&line, &cap, f) >= 0) {
+		s->source_line++;
+		if (cmd_run_line(s, line) < 0) {
+			rc = -1;
+			break;
+		}
+	}
+	depth--;
+	s->source_file = prev_file;
+	s->source_line = prev_line;
+	free(line);
+	free(name);
+	fclose(f);
+	return rc;
+}
+
+/* ------------------------------------------------------------ misc */
+
+int cmd_format(struct session *s, int argc, char **argv)
+{
+	static const char *const names[] = { "table", "csv", "json" };
+	for (int k = 0; k < 3; k++)
+		if (strcmp(argv[1], names[k]) == 0) {
+			s->fmt = k;
+			return 0;
+		}
+	return session_error(s, "format: '%s' is not table, csv or json",
+	    argv[1]);
+}
+
+int cmd_quit(struct session *s, int argc, char **argv)
+{
+	s->quit = true;
+	return 0;
+}

@@ -1,0 +1,189 @@
+/*
+ * distill — cmd-param.c: set, get, params, undo, redo. A parameter change
+ * prints what changed; when the pipeline had results it re-runs the stages
+ * that went stale and prints the headline statistics before → after.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cmds.h"
+#include "out.h"
+
+/* The last stage with a fresh result, or -1. */
+static int furthest_fresh(const struct pipeline *pl)
+{
+	int had = -1;
+	for (int st = 0; st < STAGE__COUNT; st++)
+		if (pl->fresh[st])
+			had = st;
+		else
+			break;
+	return had;
+}
+
+static void print_changes(struct out *o, const struct params *a,
+    const struct params *b)
+{
+	static const char *const cols[] = { "parameter", "before", "after",
+	    "stage", NULL };
+	char x[256], y[256];
+	out_table(o, "changed", cols);
+	for (int id = 0; id < P__COUNT; id++) {
+		params_format(a, id, x, sizeof x);
+		params_format(b, id, y, sizeof y);
+		if (strcmp(x, y) == 0)
+			continue;
+		out_str(o, params_def(id)->name);
+		out_str(o, x);
+		out_str(o, y);
+		out_str(o, stage_name(params_def(id)->stage));
+	}
+}
+
+static void print_deltas(struct out *o, const struct headline *a,
+    const struct headline *b, enum stage from)
+{
+	static const char *const cols[] = { "stage", "statistic", "before",
+	    "after", "delta", NULL };
+	out_table(o, "effect", cols);
+	for (int k = 0; k < a->n && k < b->n; k++) {
+		if (a->stage[k] < from || strcmp(a->name[k], b->name[k]) != 0)
+			continue;
+		out_str(o, stage_name(a->stage[k]));
+		out_str(o, a->name[k]);
+		out_real(o, a->value[k]);
+		out_real(o, b->value[k]);
+		out_real(o, b->value[k] - a->value[k]);
+	}
+}
+
+/*
+ * Apply a parameter change (`apply` returns -1 after reporting) and show
+ * its effect: the changed parameters and, when there were results, the
+ * headline deltas of the stages that were re-run.
+ */
+static int param_change(struct session *s, const char *cmd,
+    int (*apply)(struct session *, char **), char **argv)
+{
+	struct params before = s->pl.params;
+	struct headline h0, h1;
+	int had = furthest_fresh(&s->pl);
+	struct out o;
+
+	headline_collect(&s->pl, &h0);
+	if (apply(s, argv) < 0)
+		return -1;
+	enum stage from = pipeline_first_stale(&s->pl);
+	if (had >= 0 && (int)from <= had &&
+	    session_ensure(s, (enum stage)had) < 0)
+		return -1;
+	out_begin(&o, s, cmd);
+	print_changes(&o, &before, &s->pl.params);
+	if (had >= 0 && (int)from <= had) {
+		headline_collect(&s->pl, &h1);
+		print_deltas(&o, &h0, &h1, from);
+	}
+	out_end(&o);
+	return 0;
+}
+
+static int apply_set(struct session *s, char **argv)
+{
+	return session_set(s, argv[1], argv[2]);
+}
+
+static int apply_undo(struct session *s, char **argv)
+{
+	if (session_undo(s) < 0)
+		return session_error(s, "undo: nothing to undo");
+	return 0;
+}
+
+static int apply_redo(struct session *s, char **argv)
+{
+	if (session_redo(s) < 0)
+		return session_error(s, "redo: nothing to redo");
+	return 0;
+}
+
+int cmd_set(struct session *s, int argc, char **argv)
+{
+	return param_change(s, "set", apply_set, argv);
+}
+
+int cmd_undo(struct session *s, int argc, char **argv)
+{
+	return param_change(s, "undo", apply_undo, argv);
+}
+
+int cmd_redo(struct session *s, int argc, char **argv)
+{
+	return param_change(s, "redo", apply_redo, argv);
+}
+
+int cmd_get(struct session *s, int argc, char **argv)
+{
+	char v[256];
+	struct out o;
+	int id = params_lookup(argv[1]);
+	if (id < 0)
+		return session_error(s, "unknown parameter '%s' (see params)",
+		    argv[1]);
+	params_format(&s->pl.params, id, v, sizeof v);
+	if (s->fmt == OUT_TABLE) {
+		fprintf(s->out, "%s\n", v);
+		return 0;
+	}
+	out_begin(&o, s, "get");
+	out_record(&o, "parameter");
+	out_kv_str(&o, "name", params_def(id)->name);
+	out_kv_str(&o, "value", v);
+	out_end(&o);
+	return 0;
+}
+
+/* "[lo, hi]" or "a|b|c" for a parameter. */
+void param_range_text(const struct param_def *d, char *buf, size_t size)
+{
+	size_t n = 0;
+	buf[0] = '\0';
+	if (d->type == PT_ENUM) {
+		for (int c = 0; d->choices[c] && n < size; c++)
+			n += snprintf(buf + n, size - n, "%s%s", c ? "|" : "",
+			    d->choices[c]);
+		return;
+	}
+	snprintf(buf, size, "[%g, %g]%s%s", d->min, d->max,
+	    d->type == PT_FRACGIVEN ? " or given" : "",
+	    d->type == PT_INTLIST ? " list" : "");
+}
+
+int cmd_params(struct session *s, int argc, char **argv)
+{
+	static const char *const cols[] = { "name", "value", "default",
+	    "range", "stage", "doc", NULL };
+	int only = -1;
+	char v[256], r[256];
+	struct out o;
+
+	if (argc > 1 && (only = cmd_parse_stage(s, argv[1])) < 0)
+		return -1;
+	out_begin(&o, s, "params");
+	out_table(&o, "params", cols);
+	for (int id = 0; id < P__COUNT; id++) {
+		const struct param_def *d = params_def(id);
+		if (only >= 0 && (int)d->stage != only)
+			continue;
+		params_format(&s->pl.params, id, v, sizeof v);
+		param_range_text(d, r, sizeof r);
+		out_str(&o, d->name);
+		out_str(&o, v);
+		out_str(&o, d->def);
+		out_str(&o, r);
+		out_str(&o, stage_name(d->stage));
+		out_str(&o, d->doc);
+	}
+	out_end(&o);
+	return 0;
+}

@@ -1,0 +1,252 @@
+/*
+ * distill — cmd-rec.c: per-user queries: rec, why, whynot, profile. They
+ * resolve USER/ITEM from external ids (items also by exact title), make
+ * the pipeline fresh, and render the engine's explain structs.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cmds.h"
+#include "explain.h"
+#include "out.h"
+
+static const char *title_of(const struct pipeline *pl, uint32_t i)
+{
+	return pl->ds->title ? pl->ds->title[i] : NULL;
+}
+
+static const char *item_id(const struct pipeline *pl, uint32_t i)
+{
+	return idmap_name(&pl->ds->items, i);
+}
+
+/* "id (Title)" labels of the top contributing items, "; "-separated. */
+static void via_text(const struct pipeline *pl, const struct rec_entry *e,
+    char *buf, size_t size)
+{
+	buf[0] = '\0';
+	for (int k = 0; k < REC_TOP_VIA && e->via[k] != NO_ITEM; k++) {
+		size_t n = strlen(buf);
+		snprintf(buf + n, size - n, "%s%s", k ? "; " : "",
+		    dataset_item_title(pl->ds, e->via[k]));
+	}
+}
+
+static int rec_all(struct session *s, int argc, char **argv)
+{
+	const char *file = NULL, *pos[1];
+	bool all = false;
+	int npos;
+	struct err e;
+	const struct cmd_opt opts[] = { { "--all", NULL, &all },
+	    { "--out", &file, NULL }, { NULL, NULL, NULL } };
+
+	if (cmd_parse_opts(s, argc, argv, opts, pos, 0, &npos) < 0)
+		return -1;
+	if (!file)
+		return cmd_usage(s, "rec");
+	if (session_ensure(s, STAGE_RECOMMEND) < 0)
+		return -1;
+	err_clear(&e);
+	if (rec_write_all(&s->pl, file, &e) < 0)
+		return session_err(s, &e);
+	if (s->fmt == OUT_TABLE && s->interactive)
+		fprintf(s->out, "wrote %u users' lists to %s\n",
+		    s->pl.rec.n_users, file);
+	return 0;
+}
+
+int cmd_rec(struct session *s, int argc, char **argv)
+{
+	static const char *const cols[] = { "rank", "item", "score", "hit",
+	    "title", "because", NULL };
+	struct rec_list l = { 0 };
+	struct err e;
+	struct out o;
+	long n;
+	char via[512];
+
+	if (strcmp(argv[1], "--all") == 0 || strcmp(argv[1], "--out") == 0)
+		return rec_all(s, argc, argv);
+	if (argc > 3)
+		return cmd_usage(s, "rec");
+	n = params_int(&s->pl.params, P_REC_N);
+	if (argc == 3 && cmd_parse_int(s, "rec: N", argv[2], 1, 1000, &n) < 0)
+		return -1;
+	if (session_ensure(s, STAGE_RECOMMEND) < 0)
+		return -1;
+	int64_t u = session_user(s, argv[1]);
+	if (u < 0)
+		return -1;
+	err_clear(&e);
+	if (rec_user(&s->pl, (uint32_t)u, (int)n, &l, &e) < 0)
+		return session_err(s, &e);
+	out_begin(&o, s, "rec");
+	out_table(&o, argv[1], cols);
+	for (size_t k = 0; k < l.n; k++) {
+		const struct rec_entry *r = &l.e[k];
+		via_text(&s->pl, r, via, sizeof via);
+		out_int(&o, r->rank);
+		out_str(&o, item_id(&s->pl, r->item));
+		out_real(&o, r->score);
+		out_bool(&o, r->hit);
+		out_str(&o, title_of(&s->pl, r->item));
+		out_str(&o, via);
+	}
+	out_end(&o);
+	rec_list_destroy(&l);
+	return 0;
+}
+
+/* Resolve USER and ITEM and make the pipeline fresh. */
+static int user_item(struct session *s, char **argv, uint32_t *u,
+    uint32_t *i)
+{
+	if (session_ensure(s, STAGE_RECOMMEND) < 0)
+		return -1;
+	int64_t x = session_user(s, argv[1]);
+	if (x < 0)
+		return -1;
+	int64_t y = session_item(s, argv[2]);
+	if (y < 0)
+		return -1;
+	*u = (uint32_t)x;
+	*i = (uint32_t)y;
+	return 0;
+}
+
+static void why_tables(struct out *o, const struct pipeline *pl,
+    const struct why_out *w)
+{
+	static const char *const pcols[] = { "via", "A_ui", "B_ij",
+	    "contribution", "share", "via_title", NULL };
+	static const char *const ccols[] = { "via", "cut_by", "cooc",
+	    "similarity", "row_rank", "alpha", "score", "would_add",
+	    "via_title", NULL };
+	out_table(o, "paths", pcols);
+	for (size_t k = 0; k < w->npaths; k++) {
+		const struct why_path *p = &w->paths[k];
+		out_str(o, item_id(pl, p->via));
+		out_real(o, p->a);
+		out_real(o, p->b);
+		out_real(o, p->contrib);
+		out_real(o, p->share);
+		out_str(o, title_of(pl, p->via));
+	}
+	if (w->ncuts == 0)
+		return;
+	out_table(o, "cut_relations", ccols);
+	for (size_t k = 0; k < w->ncuts; k++) {
+		const struct why_cut *c = &w->cuts[k];
+		out_str(o, item_id(pl, c->via));
+		out_str(o, cut_reason_name(c->reason));
+		out_real(o, c->cooc);
+		out_real(o, c->sim);
+		out_int(o, c->row_rank);
+		out_real(o, c->alpha);
+		out_real(o, c->score);
+		out_real(o, c->would_add);
+		out_str(o, title_of(pl, c->via));
+	}
+}
+
+static void why_record(struct out *o, const struct pipeline *pl,
+    const struct why_out *w, const char *user)
+{
+	out_kv_str(o, "user", user);
+	out_kv_str(o, "item", item_id(pl, w->item));
+	out_kv_str(o, "title", title_of(pl, w->item));
+	out_kv_bool(o, "seen", w->seen);
+	out_kv_real(o, "raw_score", w->raw);
+	out_kv_real(o, "information_bits", w->info);
+	out_kv_real(o, "information_weight", w->iw);
+	out_kv_real(o, "score", w->score);
+	out_kv_int(o, "rank", w->rank);
+	out_kv_int(o, "rank_uncalibrated", w->rank_uncalibrated);
+	out_kv_real(o, "calibration_effect", w->calib_effect);
+}
+
+int cmd_why(struct session *s, int argc, char **argv)
+{
+	struct why_out w = { 0 };
+	struct err e;
+	struct out o;
+	uint32_t u, i;
+
+	if (user_item(s, argv, &u, &i) < 0)
+		return -1;
+	err_clear(&e);
+	if (explain_why(&s->pl, u, i, &w, &e) < 0)
+		return session_err(s, &e);
+	out_begin(&o, s, "why");
+	out_record(&o, "why");
+	why_record(&o, &s->pl, &w, argv[1]);
+	why_tables(&o, &s->pl, &w);
+	out_end(&o);
+	why_out_destroy(&w);
+	return 0;
+}
+
+int cmd_whynot(struct session *s, int argc, char **argv)
+{
+	struct whynot_out w;
+	struct err e;
+	struct out o;
+	uint32_t u, i;
+	char fix[192] = "";
+
+	memset(&w, 0, sizeof w);
+	if (user_item(s, argv, &u, &i) < 0)
+		return -1;
+	err_clear(&e);
+	if (explain_whynot(&s->pl, u, i, &w, &e) < 0)
+		return session_err(s, &e);
+	if (w.has_fix)
+		snprintf(fix, sizeof fix, "set %s %s", w.fix_param,
+		    w.fix_value);
+	out_begin(&o, s, "whynot");
+	out_record(&o, "whynot");
+	out_kv_str(&o, "reason", whynot_reason_name(w.reason));
+	out_kv_int(&o, "list_length", w.n);
+	out_kv_int(&o, "rank_among_all", w.rank_full);
+	out_kv_real(&o, "nth_score", w.nth_score);
+	out_kv_real(&o, "gap", w.gap);
+	out_kv_str(&o, "smallest_fix", w.has_fix ? fix : NULL);
+	if (w.has_fix)
+		out_kv_int(&o, "rank_after_fix", w.fix_rank);
+	why_record(&o, &s->pl, &w.why, argv[1]);
+	why_tables(&o, &s->pl, &w.why);
+	out_end(&o);
+	whynot_out_destroy(&w);
+	return 0;
+}
+
+int cmd_profile(struct session *s, int argc, char **argv)
+{
+	static const char *const cols[] = { "community", "share", NULL };
+	struct user_profile p = { 0 };
+	struct err e;
+	struct out o;
+
+	if (session_ensure(s, STAGE_ABSTRACT) < 0)
+		return -1;
+	int64_t u = session_user(s, argv[1]);
+	if (u < 0)
+		return -1;
+	err_clear(&e);
+	if (user_profile(&s->pl, (uint32_t)u, &p, &e) < 0)
+		return session_err(s, &e);
+	out_begin(&o, s, "profile");
+	out_record(&o, "profile");
+	out_kv_str(&o, "user", argv[1]);
+	out_kv_real(&o, "entropy_bits", p.entropy);
+	out_table(&o, "communities", cols);
+	for (size_t k = 0; k < p.n; k++) {
+		out_int(&o, p.e[k].comm);
+		out_real(&o, p.e[k].share);
+	}
+	out_end(&o);
+	user_profile_destroy(&p);
+	return 0;
+}

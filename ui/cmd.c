@@ -1,0 +1,405 @@
+/*
+ * distill — cmd.c: the one command table and the machinery around it:
+ * lookup (exact, alias, unique prefix, nearest-name suggestion), the
+ * shell-like tokenizer, arity checks and cmd_run_line() which the REPL,
+ * batch mode and the TUI's ':' line all call. Command bodies live in
+ * cmd-*.c, one exec function per command.
+ */
+#include "cmd.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmds.h"
+
+/* ------------------------------------------------------------ the table */
+
+const struct cmd_entry cmd_table[] = {
+	{ "load", NULL, "FILE [--format auto|ml100k|ml1m|csv|tsv|adj] "
+	  "[--items FILE] [--test FILE] [--valid FILE] [--user COL] "
+	  "[--item COL] [--rating COL] [--time COL] [--delim C] [--crc HEX]",
+	  "load an interaction log (and metadata, given splits)",
+	  "Reads FILE (format detected unless --format), optional item "
+	  "metadata (--items), a given test split (--test) and validation "
+	  "split (--valid). CSV columns are found by name or given with "
+	  "--user/--item/--rating/--time; --delim forces the delimiter. "
+	  "--crc (written by save) warns when the file's CRC-32 differs. A "
+	  "failed load keeps the previous dataset.",
+	  1, -1, cmd_load },
+	{ "set", NULL, "PARAM VALUE", "change a parameter",
+	  "Invalidates the parameter's stage and every later one. When the "
+	  "pipeline had results, the stale stages are re-run and the headline "
+	  "statistics and metrics are printed before -> after.",
+	  2, 2, cmd_set },
+	{ "get", NULL, "PARAM", "show a parameter's value", NULL,
+	  1, 1, cmd_get },
+	{ "params", NULL, "[STAGE]",
+	  "list parameters: value, default, range, stage, doc", NULL,
+	  0, 1, cmd_params },
+	{ "undo", NULL, "", "undo the last parameter change", NULL,
+	  0, 0, cmd_undo },
+	{ "redo", NULL, "", "redo an undone parameter change", NULL,
+	  0, 0, cmd_redo },
+	{ "run", NULL, "[STAGE]", "run the stale stages (up to STAGE)",
+	  NULL, 0, 1, cmd_run },
+	{ "step", NULL, "", "run the next stale stage and show its statistics",
+	  NULL, 0, 0, cmd_step },
+	{ "stats", NULL, "[STAGE]",
+	  "statistics of a stage (all stages' headlines without STAGE)",
+	  "graph: counts, density, degree distributions, components. "
+	  "abstract: candidate and kept pairs, similarity histogram with the "
+	  "threshold marked, communities and their most central items. "
+	  "filter: kept/removed by reason, reach loss, model. distill: "
+	  "information weights. recommend: evaluation metrics.",
+	  0, 1, cmd_stats },
+	{ "rec", NULL, "USER [N] | --all --out FILE",
+	  "top-N recommendations of a user (or every user into a file)",
+	  "Shows rank, item, title, score D_uj, whether the item is held out "
+	  "for the user (hit) and the items that contributed most.",
+	  1, 3, cmd_rec },
+	{ "why", NULL, "USER ITEM",
+	  "every path user -> item -> ITEM and the relations that were cut",
+	  NULL, 2, 2, cmd_why },
+	{ "whynot", NULL, "USER ITEM",
+	  "why ITEM is not in USER's top-N, and what would bring it in",
+	  NULL, 2, 2, cmd_whynot },
+	{ "profile", NULL, "USER",
+	  "a user's community profile and its entropy", NULL,
+	  1, 1, cmd_profile },
+	{ "eval", NULL, "[--test]",
+	  "evaluate on the validation split (--test: refit, test split)",
+	  NULL, 0, 1, cmd_eval },
+	{ "compare", NULL, "",
+	  "the pipeline beside the pop, random, itemknn and rp3 baselines",
+	  NULL, 0, 0, cmd_compare },
+	{ "sweep", NULL, "PARAM FROM TO STEP [METRIC]",
+	  "re-run from PARAM's stage for each value; table and plot",
+	  NULL, 4, 5, cmd_sweep },
+	{ "export", NULL, "STAGE FILE [--format graphml|dot|csv|json]",
+	  "write a stage's graph to a file", NULL, 2, 4, cmd_export },
+	{ "save", NULL, "FILE",
+	  "write a replayable script: load, seeds, every non-default set",
+	  NULL, 1, 1, cmd_save },
+	{ "source", NULL, "FILE", "run the commands of a script", NULL,
+	  1, 1, cmd_source },
+	{ "format", NULL, "FORMAT", "output format: table, csv or json", NULL,
+	  1, 1, cmd_format },
+	{ "users", NULL, "[PATTERN]",
+	  "list users (id containing PATTERN) with their interactions", NULL,
+	  0, 1, cmd_users },
+	{ "items", NULL, "[PATTERN]",
+	  "list items (id or title containing PATTERN) with degrees", NULL,
+	  0, 1, cmd_items },
+	{ "help", "?", "[COMMAND | param PARAM | metric METRIC]",
+	  "list commands, or explain a command, parameter or metric", NULL,
+	  0, 2, cmd_help },
+	{ "quit", "exit", "", "leave distill", NULL, 0, 0, cmd_quit },
+};
+const size_t cmd_count = sizeof cmd_table / sizeof cmd_table[0];
+
+/* ------------------------------------------------------------ lookup */
+
+/* Levenshtein distance, for "did you mean". */
+static int edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	if (la > 64 || lb > 64)
+		return 99;
+	int row[65];
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = (int)j;
+	for (size_t i = 1; i <= la; i++) {
+		int diag = row[0];
+		row[0] = (int)i;
+		for (size_t j = 1; j <= lb; j++) {
+			int up = row[j];
+			int best = diag + (a[i - 1] != b[j - 1]);
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			diag = up;
+		}
+	}
+	return row[lb];
+}
+
+/* The command whose name or alias is nearest to `name`, or NULL. */
+static const struct cmd_entry *cmd_nearest(const char *name)
+{
+	const struct cmd_entry *best = NULL;
+	int bd = 3;
+	for (size_t k = 0; k < cmd_count; k++) {
+		int d = edit_distance(name, cmd_table[k].name);
+		if (cmd_table[k].alias) {
+			int da = edit_distance(name, cmd_table[k].alias);
+			d = da < d ? da : d;
+		}
+		if (d < bd && d <= (int)strlen(name) / 2 + 1) {
+			bd = d;
+			best = &cmd_table[k];
+		}
+	}
+	return best;
+}
+
+const struct cmd_entry *cmd_find(const char *name, char *why, size_t size)
+{
+	const struct cmd_entry *hit = NULL;
+	char list[256] = "";
+	int nhit = 0;
+
+	for (size_t k = 0; k < cmd_count; k++)
+		if (strcmp(cmd_table[k].name, name) == 0)
+			return &cmd_table[k];
+	for (size_t k = 0; k < cmd_count; k++)
+		if (cmd_table[k].alias && strcmp(cmd_table[k].alias, name) == 0)
+			return &cmd_table[k];
+	for (size_t k = 0; k < cmd_count && name[0]; k++) {
+		if (strncmp(cmd_table[k].name, name, strlen(name)) != 0)
+			continue;
+		hit = &cmd_table[k];
+		size_t len = strlen(list);
+		snprintf(list + len, sizeof list - len, "%s%s",
+		    nhit++ ? ", " : "", hit->name);
+	}
+	if (nhit == 1)
+		return hit;
+	if (why && nhit > 1)
+		snprintf(why, size, "ambiguous command '%s': could be %s",
+		    name, list);
+	else if (why) {
+		const struct cmd_entry *near = cmd_nearest(name);
+		if (near)
+			snprintf(why, size, "unknown command '%s' (did you "
+			    "mean '%s'?)", name, near->name);
+		else
+			snprintf(why, size, "unknown command '%s' (type 'help' "
+			    "for the list)", name);
+	}
+	return NULL;
+}
+
+/* ------------------------------------------------------------ tokenizer */
+
+static void word_add(int *argc, char ***argv, int *cap, char *w)
+{
+	if (*argc + 2 > *cap) {
+		*cap = *cap ? *cap * 2 : 8;
+		*argv = xreallocarray(*argv, *cap, sizeof **argv);
+	}
+	(*argv)[(*argc)++] = w;
+	(*argv)[*argc] = NULL;
+}
+
+int cmd_split(const char *line, int *argc, char ***argv, char *why,
+    size_t size)
+{
+	size_t len = strlen(line);
+	char *buf = xmalloc(len + 1);
+	int cap = 0;
+	const char *p = line;
+
+	*argc = 0;
+	*argv = NULL;
+	word_add(argc, argv, &cap, NULL);
+	*argc = 0;
+	for (;;) {
+		while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
+			p++;
+		if (*p == '\0' || *p == '#')
+			break;
+		size_t n = 0;
+		while (*p && *p != ' ' && *p != '\t' && *p != '\r' &&
+		    *p != '\n') {
+			char q = *p;
+			if (q == '\'' || q == '"') {
+				for (p++; *p && *p != q; p++) {
+					if (q == '"' && *p == '\\' && p[1])
+						p++;
+					buf[n++] = *p;
+				}
+				if (*p != q) {
+					snprintf(why, size, "unterminated %s "
+					    "quote", q == '"' ? "double" :
+					    "single");
+					free(buf);
+					cmd_free_words(*argc, *argv);
+					*argv = NULL;
+					*argc = 0;
+					return -1;
+				}
+				p++;
+			} else if (q == '\\' && p[1]) {
+				buf[n++] = p[1];
+				p += 2;
+			} else
+				buf[n++] = *p++;
+		}
+		word_add(argc, argv, &cap, xstrndup(buf, n));
+	}
+	free(buf);
+	return 0;
+}
+
+void cmd_free_words(int argc, char **argv)
+{
+	for (int k = 0; k < argc; k++)
+		free(argv[k]);
+	free(argv);
+}
+
+/* Length of the next command in `line`: up to an unquoted ';' or the
+ * end (a '#' comment swallows the rest). */
+static size_t segment_len(const char *line)
+{
+	char q = 0;
+	const char *p = line;
+	for (; *p; p++) {
+		if (q) {
+			if (*p == '\\' && q == '"' && p[1])
+				p++;
+			else if (*p == q)
+				q = 0;
+		} else if (*p == '\'' || *p == '"')
+			q = *p;
+		else if (*p == '\\' && p[1])
+			p++;
+		else if (*p == ';')
+			break;
+		else if (*p == '#' && (p == line || p[-1] == ' ' ||
+		    p[-1] == '\t'))
+			return strlen(line);
+	}
+	return (size_t)(p - line);
+}
+
+/* ------------------------------------------------------------ running */
+
+int cmd_usage(struct session *s, const char *name)
+{
+	char why[256];
+	const struct cmd_entry *c = cmd_find(name, why, sizeof why);
+	if (!c)
+		return session_error(s, "%s", why);
+	return session_error(s, "usage: %s%s%s", c->name,
+	    c->args[0] ? " " : "", c->args);
+}
+
+/* Run one command given as words. */
+static int run_words(struct session *s, int argc, char **argv)
+{
+	char why[256];
+	const struct cmd_entry *c = cmd_find(argv[0], why, sizeof why);
+	if (!c)
+		return session_error(s, "%s", why);
+	int nargs = argc - 1;
+	if (nargs < c->min_args || (c->max_args >= 0 && nargs > c->max_args))
+		return cmd_usage(s, c->name);
+	free(argv[0]);
+	argv[0] = xstrdup(c->name);
+	int rc = c->exec(s, argc, argv);
+	fflush(s->out);
+	return rc < 0 ? -1 : 0;
+}
+
+int cmd_run_line(struct session *s, const char *line)
+{
+	int status = 0;
+	char why[256];
+
+	while (*line && !s->quit) {
+		size_t n = segment_len(line);
+		char *seg = xstrndup(line, n);
+		int argc;
+		char **argv;
+		line += n + (line[n] == ';');
+		if (cmd_split(seg, &argc, &argv, why, sizeof why) < 0)
+			status = session_error(s, "%s", why);
+		else if (argc > 0 && run_words(s, argc, argv) < 0)
+			status = -1;
+		cmd_free_words(argc, argv);
+		free(seg);
+		if (status < 0 && !s->keep_going)
+			break;
+	}
+	return status;
+}
+
+/* ------------------------------------------------------------ helpers */
+
+int cmd_parse_opts(struct session *s, int argc, char **argv,
+    const struct cmd_opt *opts, const char **pos, int maxpos, int *npos)
+{
+	*npos = 0;
+	for (int k = 1; k < argc; k++) {
+		const struct cmd_opt *o = NULL;
+		if (argv[k][0] == '-' && argv[k][1] == '-') {
+			for (o = opts; o && o->name; o++)
+				if (strcmp(o->name, argv[k]) == 0)
+					break;
+			if (!o || !o->name) {
+				session_error(s, "%s: unknown option '%s'",
+				    argv[0], argv[k]);
+				return cmd_usage(s, argv[0]);
+			}
+			if (o->flag) {
+				*o->flag = true;
+				continue;
+			}
+			if (k + 1 >= argc) {
+				session_error(s, "%s: option %s needs a value",
+				    argv[0], o->name);
+				return cmd_usage(s, argv[0]);
+			}
+			*o->value = argv[++k];
+			continue;
+		}
+		if (*npos == maxpos)
+			return cmd_usage(s, argv[0]);
+		pos[(*npos)++] = argv[k];
+	}
+	return 0;
+}
+
+int cmd_parse_int(struct session *s, const char *what, const char *text,
+    long lo, long hi, long *out)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(text, &end, 10);
+	if (end == text || *end || errno)
+		return session_error(s, "%s: '%s' is not an integer", what,
+		    text);
+	if (v < lo || v > hi)
+		return session_error(s, "%s: %ld is out of range [%ld, %ld]",
+		    what, v, lo, hi);
+	*out = v;
+	return 0;
+}
+
+int cmd_parse_real(struct session *s, const char *what, const char *text,
+    double *out)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(text, &end);
+	if (end == text || *end || errno || !isfinite(v))
+		return session_error(s, "%s: '%s' is not a number", what,
+		    text);
+	*out = v;
+	return 0;
+}
+
+int cmd_parse_stage(struct session *s, const char *text)
+{
+	int st = stage_lookup(text);
+	if (st < 0)
+		return session_error(s, "unknown stage '%s' (expected load, "
+		    "graph, abstract, filter, distill or recommend)", text);
+	return st;
+}

@@ -1,0 +1,93 @@
+/*
+ * distill — cmds.h: what the cmd-*.c files share: their exec functions
+ * (listed in the table in cmd.c) and small argument helpers. Private to
+ * ui/; front ends use cmd.h.
+ */
+#ifndef DISTILL_CMDS_H
+#define DISTILL_CMDS_H
+
+#include <stdbool.h>
+
+#include "cmd.h"
+#include "session.h"
+
+/* An --option of a command: with an argument (value) or a flag. */
+struct cmd_opt {
+	const char *name;       /* "--items" */
+	const char **value;     /* set to the following word, or NULL */
+	bool *flag;             /* set to true, or NULL */
+};
+
+/*
+ * Split argv[1..] into options (from opts, NULL-name terminated) and
+ * positional words (at most maxpos, stored in pos[]). An unknown option, a
+ * missing option value or too many words is reported (with the command's
+ * usage) and gives -1.
+ */
+int cmd_parse_opts(struct session *s, int argc, char **argv,
+    const struct cmd_opt *opts, const char **pos, int maxpos, int *npos);
+/* Report "usage: NAME ARGS" for argv[0]'s command; returns -1. */
+int cmd_usage(struct session *s, const char *name);
+/* Parse an integer argument in [lo, hi]; reports and returns -1. */
+int cmd_parse_int(struct session *s, const char *what, const char *text,
+    long lo, long hi, long *out);
+int cmd_parse_real(struct session *s, const char *what, const char *text,
+    double *out);
+/* A stage name, reported when unknown (with the list). */
+int cmd_parse_stage(struct session *s, const char *text);
+
+/* "[lo, hi]" or "a|b|c" for a parameter (cmd-param.c). */
+void param_range_text(const struct param_def *d, char *buf, size_t size);
+
+/* Evaluation rows (one per k), prefixed by a method column when method
+ * is not NULL (cmd-stats.c). */
+struct out;
+void eval_rows(struct out *o, const char *method,
+    const struct eval_result *ev);
+
+/* cmd-data.c */
+int cmd_load(struct session *, int, char **);
+int cmd_users(struct session *, int, char **);
+int cmd_items(struct session *, int, char **);
+int cmd_save(struct session *, int, char **);
+int cmd_source(struct session *, int, char **);
+int cmd_format(struct session *, int, char **);
+int cmd_quit(struct session *, int, char **);
+/* cmd-param.c */
+int cmd_set(struct session *, int, char **);
+int cmd_get(struct session *, int, char **);
+int cmd_params(struct session *, int, char **);
+int cmd_undo(struct session *, int, char **);
+int cmd_redo(struct session *, int, char **);
+/* cmd-stats.c */
+int cmd_run(struct session *, int, char **);
+int cmd_step(struct session *, int, char **);
+int cmd_stats(struct session *, int, char **);
+/* cmd-rec.c */
+int cmd_rec(struct session *, int, char **);
+int cmd_why(struct session *, int, char **);
+int cmd_whynot(struct session *, int, char **);
+int cmd_profile(struct session *, int, char **);
+/* cmd-eval.c */
+int cmd_eval(struct session *, int, char **);
+int cmd_compare(struct session *, int, char **);
+int cmd_sweep(struct session *, int, char **);
+int cmd_export(struct session *, int, char **);
+/* cmd-help.c */
+int cmd_help(struct session *, int, char **);
+
+/* Headline statistics of the stages with results (cmd-stats.c), for the
+ * before → after deltas printed by set/undo/redo. */
+#define HEADLINE_MAX 48
+struct headline {
+	int n;
+	enum stage stage[HEADLINE_MAX];
+	char name[HEADLINE_MAX][32];
+	double value[HEADLINE_MAX];
+};
+void headline_collect(const struct pipeline *pl, struct headline *h);
+
+/* Metric formulas for help metric NAME (cmd-help.c). */
+const char *help_metric_text(const char *name);
+
+#endif

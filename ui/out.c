@@ -1,0 +1,553 @@
+/*
+ * distill — out.c: typed result documents rendered as aligned terminal
+ * tables, RFC 4180 CSV, or one-line JSON (see out.h for the model).
+ *
+ * Cells are kept until their section ends because a table's column widths
+ * depend on every row; JSON is accumulated for the whole document so that
+ * one command prints exactly one line.
+ */
+#include "out.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <wchar.h>
+
+#define CELL_MAX_WIDTH 48   /* table format: longer strings are cut */
+
+/* ------------------------------------------------------------ helpers */
+
+/* Decode one UTF-8 sequence at s; returns its length (1 on bad bytes). */
+static int utf8_decode(const unsigned char *s, unsigned *cp)
+{
+	int n = s[0] < 0x80 ? 1 : (s[0] >> 5) == 6 ? 2 : (s[0] >> 4) == 14 ?
+	    3 : (s[0] >> 3) == 30 ? 4 : 1;
+	unsigned c = n == 1 ? s[0] : s[0] & (0x7f >> n);
+	for (int k = 1; k < n; k++) {
+		if ((s[k] & 0xc0) != 0x80) {
+			*cp = '?';
+			return 1;
+		}
+		c = c << 6 | (s[k] & 0x3f);
+	}
+	*cp = c;
+	return n;
+}
+
+int out_width(const char *s)
+{
+	int w = 0;
+	const unsigned char *p = (const unsigned char *)s;
+	while (*p) {
+		unsigned cp;
+		p += utf8_decode(p, &cp);
+		int cw = cp < 0x80 ? (cp >= 0x20) : wcwidth((wchar_t)cp);
+		w += cw < 0 ? 1 : cw;
+	}
+	return w;
+}
+
+/* Copy at most `maxw` display columns of s, ending with an ellipsis when
+ * it had to cut. Returns a new string. */
+static char *truncate_width(const char *s, int maxw, bool utf8)
+{
+	if (out_width(s) <= maxw)
+		return xstrdup(s);
+	const char *ell = utf8 ? "\u2026" : "...";
+	int ellw = utf8 ? 1 : 3, w = 0;
+	const unsigned char *p = (const unsigned char *)s;
+	while (*p) {
+		unsigned cp;
+		int n = utf8_decode(p, &cp);
+		int cw = cp < 0x80 ? 1 : wcwidth((wchar_t)cp);
+		if (w + (cw < 0 ? 1 : cw) > maxw - ellw)
+			break;
+		w += cw < 0 ? 1 : cw;
+		p += n;
+	}
+	return xasprintf("%.*s%s", (int)((const char *)p - s), s, ell);
+}
+
+void out_format_real(char *buf, size_t size, double v, int prec)
+{
+	if (isnan(v))
+		snprintf(buf, size, "-");
+	else if (isinf(v))
+		snprintf(buf, size, v > 0 ? "inf" : "-inf");
+	else if (prec >= 0)
+		snprintf(buf, size, "%.*f", prec, v);
+	else if (v == 0)
+		snprintf(buf, size, "0");
+	else if (fabs(v) >= 1e-3 && fabs(v) < 1e7)
+		snprintf(buf, size, "%.4f", v);
+	else
+		snprintf(buf, size, "%.3e", v);
+}
+
+/* Text of a cell for table (table = true) or CSV output. */
+static void cell_text(const struct cell *c, bool table, char *buf,
+    size_t size)
+{
+	switch (c->type) {
+	case CELL_NULL:
+		snprintf(buf, size, "%s", table ? "-" : "");
+		break;
+	case CELL_INT:
+		snprintf(buf, size, "%lld", (long long)c->i);
+		break;
+	case CELL_BOOL:
+		snprintf(buf, size, "%s", c->i ? "yes" : "no");
+		if (!table)
+			snprintf(buf, size, "%s", c->i ? "true" : "false");
+		break;
+	case CELL_REAL:
+		if (table)
+			out_format_real(buf, size, c->r, c->prec);
+		else if (isfinite(c->r))
+			snprintf(buf, size, "%.10g", c->r);
+		else
+			buf[0] = '\0';
+		break;
+	case CELL_STR:
+		snprintf(buf, size, "%s", c->s ? c->s : "");
+		break;
+	}
+}
+
+/* ------------------------------------------------------------ JSON */
+
+static void json_putn(struct out *o, const char *s, size_t n)
+{
+	if (o->jlen + n + 1 > o->jcap) {
+		o->jcap = (o->jlen + n + 1) * 2;
+		o->json = xrealloc(o->json, o->jcap);
+	}
+	memcpy(o->json + o->jlen, s, n);
+	o->jlen += n;
+	o->json[o->jlen] = '\0';
+}
+
+static void json_puts(struct out *o, const char *s)
+{
+	json_putn(o, s, strlen(s));
+}
+
+static void json_string(struct out *o, const char *s)
+{
+	char esc[8];
+	json_puts(o, "\"");
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p == '"' || *p == '\\') {
+			esc[0] = '\\';
+			esc[1] = (char)*p;
+			json_putn(o, esc, 2);
+		} else if (*p < 0x20) {
+			snprintf(esc, sizeof esc, "\\u%04x", *p);
+			json_puts(o, esc);
+		} else
+			json_putn(o, (const char *)p, 1);
+	}
+	json_puts(o, "\"");
+}
+
+static void json_cell(struct out *o, const struct cell *c)
+{
+	char buf[64];
+	switch (c->type) {
+	case CELL_STR:
+		json_string(o, c->s ? c->s : "");
+		return;
+	case CELL_BOOL:
+		json_puts(o, c->i ? "true" : "false");
+		return;
+	case CELL_REAL:
+		if (!isfinite(c->r)) {
+			json_puts(o, "null");
+			return;
+		}
+		/* FALLTHROUGH */
+	case CELL_INT:
+		cell_text(c, false, buf, sizeof buf);
+		json_puts(o, buf);
+		return;
+	case CELL_NULL:
+		json_puts(o, "null");
+		return;
+	}
+}
+
+/* Append the finished section to the JSON document. */
+static void json_section(struct out *o)
+{
+	json_puts(o, ",");
+	json_string(o, o->title);
+	json_puts(o, ":");
+	if (o->kind == SEC_RECORD) {
+		json_puts(o, "{");
+		for (size_t k = 0; k < o->ncells; k++) {
+			json_puts(o, k ? "," : "");
+			json_string(o, o->cols[k]);
+			json_puts(o, ":");
+			json_cell(o, &o->cells[k]);
+		}
+		json_puts(o, "}");
+		return;
+	}
+	json_puts(o, "[");
+	size_t nrows = o->ncols ? o->ncells / o->ncols : 0;
+	for (size_t r = 0; r < nrows; r++) {
+		json_puts(o, r ? ",{" : "{");
+		for (int c = 0; c < o->ncols; c++) {
+			json_puts(o, c ? "," : "");
+			json_string(o, o->cols[c]);
+			json_puts(o, ":");
+			json_cell(o, &o->cells[r * o->ncols + c]);
+		}
+		json_puts(o, "}");
+	}
+	json_puts(o, "]");
+}
+
+/* ------------------------------------------------------------ CSV */
+
+static void csv_field(FILE *f, const char *s)
+{
+	if (strpbrk(s, ",\"\r\n") == NULL) {
+		fputs(s, f);
+		return;
+	}
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"')
+			fputc('"', f);
+		fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+static void csv_section(struct out *o)
+{
+	FILE *f = o->s->out;
+	char buf[512];
+	int ncols = o->kind == SEC_RECORD ? (int)o->ncells : o->ncols;
+	size_t nrows = o->kind == SEC_RECORD ? 1 :
+	    (o->ncols ? o->ncells / o->ncols : 0);
+
+	if (o->any_text)
+		fputc('\n', f);
+	o->any_text = true;
+	for (int c = 0; c < ncols; c++) {
+		fputs(c ? "," : "", f);
+		csv_field(f, o->cols[c]);
+	}
+	fputc('\n', f);
+	for (size_t r = 0; r < nrows; r++) {
+		for (int c = 0; c < ncols; c++) {
+			cell_text(&o->cells[r * ncols + c], false, buf,
+			    sizeof buf);
+			fputs(c ? "," : "", f);
+			csv_field(f, buf);
+		}
+		fputc('\n', f);
+	}
+}
+
+/* ------------------------------------------------------------ tables */
+
+static void put_padded(FILE *f, const char *s, int width, bool right)
+{
+	int pad = width - out_width(s);
+	if (right)
+		fprintf(f, "%*s%s", pad > 0 ? pad : 0, "", s);
+	else
+		fprintf(f, "%s%*s", s, pad > 0 ? pad : 0, "");
+}
+
+static void table_caption(struct out *o)
+{
+	FILE *f = o->s->out;
+	if (o->any_text)
+		fputc('\n', f);
+	o->any_text = true;
+	if (o->title[0] == '\0')
+		return;
+	if (o->s->color)
+		fprintf(f, "\033[1m%s\033[0m\n", o->title);
+	else
+		fprintf(f, "%s\n", o->title);
+}
+
+static void record_render(struct out *o)
+{
+	char buf[512];
+	int kw = 0;
+	table_caption(o);
+	for (size_t k = 0; k < o->ncells; k++)
+		if (out_width(o->cols[k]) > kw)
+			kw = out_width(o->cols[k]);
+	for (size_t k = 0; k < o->ncells; k++) {
+		cell_text(&o->cells[k], true, buf, sizeof buf);
+		fprintf(o->s->out, "  ");
+		put_padded(o->s->out, o->cols[k], kw, false);
+		fprintf(o->s->out, "  %s\n", buf);
+	}
+}
+
+/* Render the rows of a table section with aligned columns; numeric
+ * columns (every non-null cell a number) are right-aligned. */
+static void table_render(struct out *o)
+{
+	FILE *f = o->s->out;
+	int nc = o->ncols;
+	size_t nrows = nc ? o->ncells / nc : 0;
+	char **text = xcalloc(o->ncells ? o->ncells : 1, sizeof *text);
+	int *w = xcalloc(nc, sizeof *w);
+	bool *right = xcalloc(nc, sizeof *right);
+	char buf[512];
+
+	for (int c = 0; c < nc; c++) {
+		w[c] = out_width(o->cols[c]);
+		right[c] = true;
+	}
+	for (size_t k = 0; k < o->ncells; k++) {
+		const struct cell *cl = &o->cells[k];
+		int c = (int)(k % nc);
+		cell_text(cl, true, buf, sizeof buf);
+		text[k] = c == nc - 1 ? xstrdup(buf) :
+		    truncate_width(buf, CELL_MAX_WIDTH, o->s->utf8);
+		if (out_width(text[k]) > w[c])
+			w[c] = out_width(text[k]);
+		if (cl->type == CELL_STR || cl->type == CELL_BOOL)
+			right[c] = false;
+	}
+	table_caption(o);
+	for (int c = 0; c < nc; c++) {
+		fputs(c ? "  " : "", f);
+		put_padded(f, o->cols[c], c == nc - 1 && !right[c] ? 0 : w[c],
+		    right[c]);
+	}
+	fputc('\n', f);
+	for (int c = 0; c < nc; c++) {
+		fputs(c ? "  " : "", f);
+		for (int x = 0; x < w[c]; x++)
+			fputs(o->s->utf8 ? "\u2500" : "-", f);
+	}
+	fputc('\n', f);
+	if (nrows == 0)
+		fputs("(none)\n", f);
+	for (size_t r = 0; r < nrows; r++) {
+		for (int c = 0; c < nc; c++) {
+			fputs(c ? "  " : "", f);
+			put_padded(f, text[r * nc + c], c == nc - 1 &&
+			    !right[c] ? 0 : w[c], right[c]);
+		}
+		fputc('\n', f);
+	}
+	for (size_t k = 0; k < o->ncells; k++)
+		free(text[k]);
+	free(text);
+	free(w);
+	free(right);
+}
+
+/* ------------------------------------------------------------ sections */
+
+static void section_clear(struct out *o)
+{
+	for (size_t k = 0; k < o->ncells; k++)
+		free(o->cells[k].s);
+	for (int c = 0; c < o->ncols; c++)
+		free(o->cols[c]);
+	if (o->kind == SEC_RECORD)
+		for (size_t k = 0; k < o->ncells; k++)
+			free(o->cols[k]);
+	free(o->cols);
+	free(o->cells);
+	free(o->title);
+	o->cols = NULL;
+	o->cells = NULL;
+	o->title = NULL;
+	o->ncols = 0;
+	o->ncells = o->cap = 0;
+}
+
+void out_flush(struct out *o)
+{
+	if (!o->title)
+		return;
+	if (o->fmt == OUT_JSON)
+		json_section(o);
+	else if (o->fmt == OUT_CSV)
+		csv_section(o);
+	else if (o->kind == SEC_RECORD)
+		record_render(o);
+	else
+		table_render(o);
+	o->nsections++;
+	section_clear(o);
+}
+
+void out_begin(struct out *o, struct session *s, const char *cmd)
+{
+	memset(o, 0, sizeof *o);
+	o->s = s;
+	o->fmt = s->fmt;
+	if (o->fmt == OUT_JSON) {
+		json_puts(o, "{\"command\":");
+		json_string(o, cmd);
+	}
+}
+
+void out_end(struct out *o)
+{
+	out_flush(o);
+	if (o->fmt == OUT_JSON) {
+		json_puts(o, "}\n");
+		fputs(o->json, o->s->out);
+	}
+	free(o->json);
+	fflush(o->s->out);
+	memset(o, 0, sizeof *o);
+}
+
+static void section_start(struct out *o, enum section_kind kind,
+    const char *title)
+{
+	out_flush(o);
+	o->kind = kind;
+	o->title = xstrdup(title ? title : "");
+}
+
+static struct cell *cell_add(struct out *o)
+{
+	if (o->ncells == o->cap) {
+		o->cap = o->cap ? o->cap * 2 : 16;
+		o->cells = xreallocarray(o->cells, o->cap, sizeof *o->cells);
+	}
+	struct cell *c = &o->cells[o->ncells++];
+	memset(c, 0, sizeof *c);
+	c->prec = -1;
+	return c;
+}
+
+void out_record(struct out *o, const char *title)
+{
+	section_start(o, SEC_RECORD, title);
+}
+
+/* Records keep one key per cell in cols[] (grown with the cells). */
+static struct cell *kv_add(struct out *o, const char *key)
+{
+	struct cell *c = cell_add(o);
+	o->cols = xreallocarray(o->cols, o->cap, sizeof *o->cols);
+	o->cols[o->ncells - 1] = xstrdup(key);
+	return c;
+}
+
+void out_kv_int(struct out *o, const char *key, int64_t v)
+{
+	struct cell *c = kv_add(o, key);
+	c->type = CELL_INT;
+	c->i = v;
+}
+
+void out_kv_real(struct out *o, const char *key, double v)
+{
+	struct cell *c = kv_add(o, key);
+	c->type = CELL_REAL;
+	c->r = v;
+}
+
+void out_kv_str(struct out *o, const char *key, const char *v)
+{
+	struct cell *c = kv_add(o, key);
+	c->type = v ? CELL_STR : CELL_NULL;
+	c->s = v ? xstrdup(v) : NULL;
+}
+
+void out_kv_bool(struct out *o, const char *key, bool v)
+{
+	struct cell *c = kv_add(o, key);
+	c->type = CELL_BOOL;
+	c->i = v;
+}
+
+void out_table(struct out *o, const char *title, const char *const *cols)
+{
+	section_start(o, SEC_TABLE, title);
+	while (cols[o->ncols])
+		o->ncols++;
+	o->cols = xcalloc(o->ncols, sizeof *o->cols);
+	for (int c = 0; c < o->ncols; c++)
+		o->cols[c] = xstrdup(cols[c]);
+}
+
+void out_int(struct out *o, int64_t v)
+{
+	struct cell *c = cell_add(o);
+	c->type = CELL_INT;
+	c->i = v;
+}
+
+void out_real(struct out *o, double v)
+{
+	out_realp(o, v, -1);
+}
+
+void out_realp(struct out *o, double v, int decimals)
+{
+	struct cell *c = cell_add(o);
+	c->type = CELL_REAL;
+	c->r = v;
+	c->prec = decimals;
+}
+
+void out_str(struct out *o, const char *v)
+{
+	struct cell *c = cell_add(o);
+	c->type = v ? CELL_STR : CELL_NULL;
+	c->s = v ? xstrdup(v) : NULL;
+}
+
+void out_null(struct out *o)
+{
+	cell_add(o)->type = CELL_NULL;
+}
+
+void out_bool(struct out *o, bool v)
+{
+	struct cell *c = cell_add(o);
+	c->type = CELL_BOOL;
+	c->i = v;
+}
+
+void out_text(struct out *o, const char *title, char **lines, size_t n)
+{
+	out_flush(o);
+	if (o->fmt != OUT_TABLE)
+		return;
+	FILE *f = o->s->out;
+	o->title = xstrdup(title ? title : "");
+	table_caption(o);
+	free(o->title);
+	o->title = NULL;
+	for (size_t k = 0; k < n; k++)
+		fprintf(f, "%s\n", lines[k]);
+}
+
+void out_note(struct out *o, const char *fmt, ...)
+{
+	va_list ap;
+	out_flush(o);
+	if (o->fmt != OUT_TABLE)
+		return;
+	if (o->any_text)
+		fputc('\n', o->s->out);
+	o->any_text = true;
+	va_start(ap, fmt);
+	vfprintf(o->s->out, fmt, ap);
+	va_end(ap);
+	fputc('\n', o->s->out);
+}

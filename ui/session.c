@@ -1,0 +1,184 @@
+/*
+ * distill — session.c: the state one front end works on: the pipeline,
+ * the undo/redo history of parameter changes, error reporting with the
+ * script position, and id/title resolution shared by every command.
+ */
+#include "session.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+/* Undo/redo: stacks of whole parameter sets (small, fixed-size structs). */
+struct history {
+	struct params *undo, *redo;
+	size_t nundo, nredo, capundo, capredo;
+};
+
+void session_init(struct session *s)
+{
+	memset(s, 0, sizeof *s);
+	pipeline_init(&s->pl);
+	s->pl.hooks.cancel = &s->cancel;
+	s->fmt = OUT_TABLE;
+	s->out = stdout;
+	s->err = stderr;
+	s->priv = xcalloc(1, sizeof(struct history));
+}
+
+void session_destroy(struct session *s)
+{
+	struct history *h = s->priv;
+	pipeline_destroy(&s->pl);
+	if (h) {
+		free(h->undo);
+		free(h->redo);
+		free(h);
+	}
+	s->priv = NULL;
+}
+
+/* ------------------------------------------------------------ messages */
+
+static void report(struct session *s, const char *kind, const char *fmt,
+    va_list ap)
+{
+	fflush(s->out);
+	if (s->source_file)
+		fprintf(s->err, "%s:%ld: ", s->source_file, s->source_line);
+	fprintf(s->err, "%s: ", kind);
+	vfprintf(s->err, fmt, ap);
+	fputc('\n', s->err);
+	fflush(s->err);
+}
+
+int session_error(struct session *s, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	report(s, "error", fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+int session_err(struct session *s, const struct err *e)
+{
+	return session_error(s, "%s", e->msg[0] ? e->msg :
+	    err_code_name(e->code));
+}
+
+void session_warn(struct session *s, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	report(s, "warning", fmt, ap);
+	va_end(ap);
+}
+
+int session_ensure(struct session *s, enum stage upto)
+{
+	struct err e;
+	err_clear(&e);
+	s->cancel = 0;
+	if (pipeline_run(&s->pl, upto, &e) < 0)
+		return session_err(s, &e);
+	return 0;
+}
+
+/* ------------------------------------------------------------ lookups */
+
+int64_t session_user(struct session *s, const char *arg)
+{
+	struct err e;
+	int64_t u = pipeline_user(&s->pl, arg, &e);
+	if (u < 0)
+		return session_err(s, &e);
+	return u;
+}
+
+/* An item by external id, else by exact title (then case-insensitive);
+ * several items with that title is an error listing their ids. */
+int64_t session_item(struct session *s, const char *arg)
+{
+	struct err e;
+	const struct dataset *ds = s->pl.ds;
+	int64_t found = -1;
+	int nfound = 0;
+	char ids[256] = "";
+
+	int64_t i = pipeline_item(&s->pl, arg, &e);
+	if (i >= 0 || e.code != ERR_NOTFOUND)
+		return i >= 0 ? i : session_err(s, &e);
+	for (int pass = 0; pass < 2 && nfound == 0; pass++)
+		for (uint32_t k = 0; ds->title && k < ds->items.n; k++) {
+			const char *t = ds->title[k];
+			if (!t || (pass ? strcasecmp(t, arg) : strcmp(t, arg)))
+				continue;
+			if (nfound++ == 0)
+				found = k;
+			size_t len = strlen(ids);
+			snprintf(ids + len, sizeof ids - len, "%s%s",
+			    len ? ", " : "", idmap_name(&ds->items, k));
+		}
+	if (nfound == 1)
+		return found;
+	if (nfound > 1)
+		return session_error(s, "ambiguous title '%s': items %s; give "
+		    "the item id", arg, ids);
+	return session_error(s, "unknown item '%s' (neither an item id nor "
+	    "an exact title; try: items %s)", arg, arg);
+}
+
+/* ------------------------------------------------------------ undo */
+
+static void push(struct params **stk, size_t *n, size_t *cap,
+    const struct params *p)
+{
+	if (*n == *cap) {
+		*cap = *cap ? *cap * 2 : 8;
+		*stk = xreallocarray(*stk, *cap, sizeof **stk);
+	}
+	(*stk)[(*n)++] = *p;
+}
+
+int session_set(struct session *s, const char *name, const char *value)
+{
+	struct history *h = s->priv;
+	struct params before = s->pl.params;
+	struct err e;
+	if (pipeline_set(&s->pl, name, value, &e) < 0)
+		return session_err(s, &e);
+	if (memcmp(&before, &s->pl.params, sizeof before) != 0) {
+		push(&h->undo, &h->nundo, &h->capundo, &before);
+		h->nredo = 0;
+	}
+	return 0;
+}
+
+int session_undo(struct session *s)
+{
+	struct history *h = s->priv;
+	if (h->nundo == 0)
+		return -1;
+	push(&h->redo, &h->nredo, &h->capredo, &s->pl.params);
+	pipeline_set_all(&s->pl, &h->undo[--h->nundo]);
+	return 0;
+}
+
+int session_redo(struct session *s)
+{
+	struct history *h = s->priv;
+	if (h->nredo == 0)
+		return -1;
+	push(&h->undo, &h->nundo, &h->capundo, &s->pl.params);
+	pipeline_set_all(&s->pl, &h->redo[--h->nredo]);
+	return 0;
+}
+
+void session_history_clear(struct session *s)
+{
+	struct history *h = s->priv;
+	h->nundo = h->nredo = 0;
+}
