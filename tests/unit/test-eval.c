@@ -1,0 +1,152 @@
+/*
+ * distill — unit tests of the evaluation metrics and the pop/random
+ * baselines, on lists written by hand.
+ *
+ * Fit graph (degrees for novelty and popularity): 3 users, 6 items
+ *   u0: {0}   u1: {1,2,3}   u2: {0,4,5}    |E| = 7
+ *   deg: item0 2, items 1-5 1;  I = log2(7/2) = 1.807355 or log2 7 =
+ *   2.807355. Communities: items 0,1 → 0; items 2-5 → 1.
+ * Lists and held-out items:
+ *   u0: [5, 1, 3, 2]   T = {1, 2, 4}   hits at ranks 2 and 4
+ *   u1: [0]            T = {3}         no hit
+ *   u2: [4]            T = {}          not evaluated
+ * k = 4 (u0): P = 2/4, R = 2/3, DCG = 1/log2 3 + 1/log2 5 = .6309298 +
+ *   .4306766 = 1.0616063, IDCG (min(4,3) = 3 positions) = 1 + .6309298 +
+ *   .5 = 2.1309298, NDCG = .4981893; AP = (1/2 + 2/4)/3 = 1/3; RR = 1/2.
+ * k = 2 (u0): P = 1/2, R = 1/3, NDCG = .6309298/1.6309298 = .3868528
+ *   (ideal=all: .6309298/2.1309298 = .2960819), AP = (1/2)/2 = .25.
+ * Averages over the 2 evaluated users halve u0's numbers.
+ */
+#include <criterion/criterion.h>
+#include <math.h>
+
+#include "explain.h"
+#include "hand.h"
+#include "topk.h"
+
+static const float W[3 * 6] = {
+	1, 0, 0, 0, 0, 0,
+	0, 1, 1, 1, 0, 0,
+	1, 0, 0, 0, 1, 1,
+};
+static const float T[3 * 6] = {
+	0, 1, 1, 0, 1, 0,
+	0, 0, 0, 1, 0, 0,
+	0, 0, 0, 0, 0, 0,
+};
+static const float B0[6 * 6] = { 0 };
+static const uint32_t C[6] = { 0, 0, 1, 1, 1, 1 };
+
+static const uint32_t LISTS[3 * 4] = {
+	5, 1, 3, 2,
+	0, NO_ITEM, NO_ITEM, NO_ITEM,
+	4, NO_ITEM, NO_ITEM, NO_ITEM,
+};
+static const uint32_t LEN[3] = { 4, 1, 1 };
+
+static void eval_hand(const char *ideal, struct eval_result *ev)
+{
+	struct pipeline pl;
+	hand_pipeline(&pl, 3, 6, W, T, B0, C, 2);
+	params_set(&pl.params, "eval.k", "4,2", NULL);
+	params_set(&pl.params, "eval.ndcg_ideal", ideal, NULL);
+	struct rec_lists rl = { 3, 4, LISTS, LEN };
+	eval_lists(&pl, &rl, ev);
+}
+
+Test(eval, accuracy_at_two_cutoffs)
+{
+	struct eval_result ev;
+	eval_hand("min", &ev);
+	cr_assert_eq(ev.n_users, 2);
+	cr_assert_eq(ev.nk, 2);
+	const struct eval_row *a = &ev.row[0], *b = &ev.row[1];
+	cr_assert_eq(a->k, 4);
+	cr_assert_float_eq(a->precision, .25, 1e-12);
+	cr_assert_float_eq(a->recall, 1.0 / 3, 1e-12);
+	cr_assert_float_eq(a->ndcg, .4981893 / 2, 1e-7);
+	cr_assert_float_eq(a->map, 1.0 / 6, 1e-12);
+	cr_assert_float_eq(a->mrr, .25, 1e-12);
+	cr_assert_float_eq(a->hitrate, .5, 1e-12);
+	cr_assert_eq(b->k, 2);
+	cr_assert_float_eq(b->precision, .25, 1e-12);
+	cr_assert_float_eq(b->recall, 1.0 / 6, 1e-12);
+	cr_assert_float_eq(b->ndcg, .3868528 / 2, 1e-7);
+	cr_assert_float_eq(b->map, .125, 1e-12);
+	cr_assert_float_eq(b->mrr, .25, 1e-12);
+}
+
+Test(eval, ndcg_ideal_all)
+{
+	struct eval_result ev;
+	eval_hand("all", &ev);
+	/* k = 4: |T| = 3 < 4, same IDCG; k = 2: IDCG over all 3 */
+	cr_assert_float_eq(ev.row[0].ndcg, .4981893 / 2, 1e-7);
+	cr_assert_float_eq(ev.row[1].ndcg, .2960819 / 2, 1e-7);
+}
+
+/*
+ * Beyond accuracy at k = 2 (lists of the evaluated users u0, u1):
+ *   u0 [5, 1], u1 [0]. Coverage {5,1,0} = 3 of 6 items = .5.
+ *   Novelty: u0 mean(2.807355, 2.807355), u1 1.807355 → 2.307355.
+ *   ARP: u0 (1+1)/2 = 1, u1 2 → 1.5.
+ *   Exposure over 6 items (0,0,0,1,1,1): Gini = 2·15/(6·3) − 7/6 = .5.
+ *   ILE: u0 communities {1, 0} → 1 bit; u1 one item → 0; mean .5.
+ * k = 4: coverage {5,1,3,2,0} = 5/6.
+ */
+Test(eval, beyond_accuracy)
+{
+	struct eval_result ev;
+	eval_hand("min", &ev);
+	const struct eval_row *b = &ev.row[1];
+	cr_assert_float_eq(b->coverage, .5, 1e-12);
+	cr_assert_float_eq(b->novelty, 2.307355, 1e-6);
+	cr_assert_float_eq(b->arp, 1.5, 1e-12);
+	cr_assert_float_eq(b->gini, .5, 1e-12);
+	cr_assert_float_eq(b->ile, .5, 1e-12);
+	cr_assert_float_eq(ev.row[0].coverage, 5.0 / 6, 1e-12);
+}
+
+/*
+ * Baselines on the 3-user graph of test-distill: u0 {0,1}, u1 {1,2},
+ * u2 {0,2,3}; deg 2,2,2,1. Popularity order 0,1,2,3 (ties by index):
+ * u0 → [2,3], u1 → [0,3], u2 → [1]. Held out: u0 {3}, u1 {0}.
+ * k = 1: u0 [2] misses, u1 [0] hits: HitRate = P = .5, NDCG = .5.
+ */
+static const float W3[3 * 4] = { 1, 1, 0, 0, 0, 1, 1, 0, 1, 0, 1, 1 };
+static const float T3[3 * 4] = { 0, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 0 };
+static const float B3[4 * 4] = { 0 };
+
+Test(eval, pop_and_random_baselines)
+{
+	struct pipeline pl;
+	struct err e;
+	struct eval_result ev, r1, r2;
+	hand_pipeline(&pl, 3, 4, W3, T3, B3, NULL, 0);
+	params_set(&pl.params, "eval.k", "1,2", NULL);
+	cr_assert_eq(hand_run(&pl, &e), 0, "%s", e.msg);
+	cr_assert_eq(eval_baseline(&pl, BASE_POP, &ev, &e), 0, "%s", e.msg);
+	cr_assert_eq(ev.n_users, 2);
+	cr_assert_float_eq(ev.row[0].hitrate, .5, 1e-12);
+	cr_assert_float_eq(ev.row[0].precision, .5, 1e-12);
+	cr_assert_float_eq(ev.row[0].ndcg, .5, 1e-12);
+	/* k = 2: both hit (u0 at rank 2, u1 at rank 1) */
+	cr_assert_float_eq(ev.row[1].hitrate, 1, 1e-12);
+	cr_assert_float_eq(ev.row[1].mrr, .75, 1e-12);
+	cr_assert_eq(eval_baseline(&pl, BASE_RANDOM, &r1, &e), 0);
+	cr_assert_eq(eval_baseline(&pl, BASE_RANDOM, &r2, &e), 0);
+	cr_assert_float_eq(r1.row[1].ndcg, r2.row[1].ndcg, 1e-15);
+	/* u0 and u1 have exactly two unseen items: k = 2 always hits */
+	cr_assert_float_eq(r1.row[1].hitrate, 1, 1e-12);
+	cr_assert_str_eq(baseline_name(BASE_ITEMKNN), "itemknn");
+}
+
+Test(eval, baseline_needs_fresh_pipeline)
+{
+	struct pipeline pl;
+	struct err e;
+	struct eval_result ev;
+	pipeline_init(&pl);
+	cr_assert_eq(eval_baseline(&pl, BASE_POP, &ev, &e), -1);
+	cr_assert_eq(e.code, ERR_STATE);
+}

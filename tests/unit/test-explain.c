@@ -1,0 +1,315 @@
+/*
+ * distill — unit tests of rec/why/whynot, profiles, output files and the
+ * sum rule "why's contributions add up to rec's score", on hand-made
+ * pipelines and on the teaching set (samples/teach.tsv).
+ *
+ * Hand pipeline (as in test-distill): u0 {0,1}, u1 {1,2}, u2 {0,2,3},
+ * B: 0→1 .5, 0→2 .25 | 1→2 .4, 1→3 .2 | 2→3 .6, 2→0 .1 | 3→0 .3.
+ * With β = 1 (iw = 3.5 for items 0-2, 7 for item 3):
+ *   u1: item3 R = .5·.2 + .5·.6 = .4, D = 2.8; paths via 2 (.5·.6·7 =
+ *   2.1, share .75) and via 1 (.5·.2·7 = .7, share .25);
+ *   item0 R = .5·.1 = .05, D = .175 (via 2).
+ */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include "explain.h"
+#include "hand.h"
+
+static const float W3[3 * 4] = { 1, 1, 0, 0, 0, 1, 1, 0, 1, 0, 1, 1 };
+static const float T3[3 * 4] = { 0, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 0 };
+static const float B3[4 * 4] = {
+	0, .5f, .25f, 0,
+	0, 0, .4f, .2f,
+	.1f, 0, 0, .6f,
+	.3f, 0, 0, 0,
+};
+
+static void setup3(struct pipeline *pl, const char *n)
+{
+	struct err e;
+	hand_pipeline(pl, 3, 4, W3, T3, B3, NULL, 0);
+	params_set(&pl->params, "distill.beta", "1", NULL);
+	params_set(&pl->params, "rec.n", n, NULL);
+	cr_assert_eq(hand_run(pl, &e), 0, "%s", e.msg);
+}
+
+Test(explain, rec_user_with_contributors)
+{
+	struct pipeline pl;
+	struct rec_list l;
+	struct err e;
+	setup3(&pl, "10");
+	cr_assert_eq(rec_user(&pl, 1, 5, &l, &e), 0, "%s", e.msg);
+	cr_assert_eq(l.n, 2);
+	cr_assert_eq(l.e[0].item, 3);
+	cr_assert_float_eq(l.e[0].score, 2.8, 1e-5);
+	cr_assert_not(l.e[0].hit);
+	cr_assert_eq(l.e[0].via[0], 2);
+	cr_assert_float_eq(l.e[0].via_contrib[0], 2.1, 1e-6);
+	cr_assert_eq(l.e[0].via[1], 1);
+	cr_assert_float_eq(l.e[0].via_contrib[1], .7, 1e-6);
+	cr_assert_eq(l.e[0].via[2], NO_ITEM);
+	cr_assert_eq(l.e[1].item, 0);
+	cr_assert(l.e[1].hit);           /* u1's held-out item */
+	cr_assert_eq(l.e[1].rank, 2);
+	rec_list_destroy(&l);
+	cr_assert_eq(rec_user(&pl, 1, 11, &l, &e), -1);
+	cr_assert_eq(e.code, ERR_INVAL);
+	cr_assert_eq(rec_user(&pl, 7, 1, &l, &e), -1);
+	cr_assert_eq(e.code, ERR_NOTFOUND);
+}
+
+Test(explain, why_paths_sum_to_score)
+{
+	struct pipeline pl;
+	struct why_out w;
+	struct err e;
+	setup3(&pl, "10");
+	cr_assert_eq(explain_why(&pl, 1, 3, &w, &e), 0, "%s", e.msg);
+	cr_assert_not(w.seen);
+	cr_assert_float_eq(w.raw, .4, 1e-7);
+	cr_assert_float_eq(w.iw, 7, 1e-5);
+	cr_assert_float_eq(w.info, 2.807355, 1e-6);
+	cr_assert_float_eq(w.score, 2.8, 1e-5);
+	cr_assert_eq(w.npaths, 2);
+	cr_assert_eq(w.paths[0].via, 2);
+	cr_assert_float_eq(w.paths[0].a, .5, 1e-7);
+	cr_assert_float_eq(w.paths[0].b, .6, 1e-7);
+	cr_assert_float_eq(w.paths[0].contrib, 2.1, 1e-5);
+	cr_assert_float_eq(w.paths[0].share, .75, 1e-6);
+	cr_assert_float_eq(w.paths[1].share, .25, 1e-6);
+	cr_assert_eq(w.ncuts, 0);
+	cr_assert_eq(w.rank, 1);
+	cr_assert_eq(w.rank_uncalibrated, 1);
+	why_out_destroy(&w);
+	cr_assert_eq(explain_why(&pl, 1, 1, &w, &e), 0);
+	cr_assert(w.seen);
+	why_out_destroy(&w);
+}
+
+Test(explain, whynot_seen_and_outranked)
+{
+	struct pipeline pl;
+	struct whynot_out w;
+	struct err e;
+	setup3(&pl, "1");
+	cr_assert_eq(explain_whynot(&pl, 1, 1, &w, &e), 0, "%s", e.msg);
+	cr_assert_eq(w.reason, WHYNOT_SEEN);
+	whynot_out_destroy(&w);
+	cr_assert_eq(explain_whynot(&pl, 1, 3, &w, &e), 0);
+	cr_assert_eq(w.reason, WHYNOT_IN_LIST);
+	whynot_out_destroy(&w);
+	/* item 0 for u1: D = .175, the 1st item scores 2.8 */
+	cr_assert_eq(explain_whynot(&pl, 1, 0, &w, &e), 0);
+	cr_assert_eq(w.reason, WHYNOT_OUTRANKED);
+	cr_assert_eq(w.rank_full, 2);
+	cr_assert_float_eq(w.gap, 2.8 - .175, 1e-5);
+	cr_assert_str_eq(whynot_reason_name(w.reason), "outranked");
+	whynot_out_destroy(&w);
+}
+
+/* One user {0 (c0), 1 (c1)}: D = 1.0 item2 (c0), .9 item3 (c0), .5 item4
+ * (c1); item 5 has no user at all. λ = .5 gives [2, 4] (test-distill). */
+static const float WC[1 * 6] = { 1, 1, 0, 0, 0, 0 };
+static const float TC[1 * 6] = { 0, 0, 0, 0, 1, 0 };
+static const float BC[6 * 6] = {
+	0, 0, 2.0f, 1.8f, 0, 0,
+	0, 0, 0, 0, 1.0f, 0,
+};
+static const uint32_t CC[6] = { 0, 1, 0, 0, 1, 1 };
+
+Test(explain, whynot_calibrated_and_no_path)
+{
+	struct pipeline pl;
+	struct whynot_out w;
+	struct err e;
+	hand_pipeline(&pl, 1, 6, WC, TC, BC, CC, 2);
+	params_set(&pl.params, "rec.n", "2", NULL);
+	params_set(&pl.params, "eval.k", "2", NULL);
+	params_set(&pl.params, "distill.calibrate", "0.5", NULL);
+	cr_assert_eq(hand_run(&pl, &e), 0, "%s", e.msg);
+	cr_assert_eq(explain_whynot(&pl, 0, 3, &w, &e), 0, "%s", e.msg);
+	cr_assert_eq(w.reason, WHYNOT_CALIBRATED);
+	cr_assert_eq(w.rank_full, 2);
+	whynot_out_destroy(&w);
+	struct why_out y;
+	cr_assert_eq(explain_why(&pl, 0, 4, &y, &e), 0);
+	cr_assert_eq(y.rank, 2);
+	cr_assert_eq(y.rank_uncalibrated, 3);
+	cr_assert_eq(y.calib_effect, 1);
+	why_out_destroy(&y);
+	cr_assert_eq(explain_whynot(&pl, 0, 5, &w, &e), 0);
+	cr_assert_eq(w.reason, WHYNOT_NO_PATH);
+	whynot_out_destroy(&w);
+	/* profile: π = (.5, .5), 1 bit */
+	struct user_profile p;
+	cr_assert_eq(user_profile(&pl, 0, &p, &e), 0, "%s", e.msg);
+	cr_assert_eq(p.n, 2);
+	cr_assert_float_eq(p.e[0].share, .5, 1e-12);
+	cr_assert_float_eq(p.entropy, 1, 1e-12);
+	user_profile_destroy(&p);
+}
+
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	cr_assert(f, "%s", path);
+	char *buf = calloc(1, 1 << 16);
+	fread(buf, 1, (1 << 16) - 1, f);
+	fclose(f);
+	return buf;
+}
+
+Test(explain, files_written_atomically)
+{
+	struct pipeline pl;
+	struct err e;
+	char dir[] = "/tmp/distill-test-XXXXXX", path[256];
+	setup3(&pl, "10");
+	cr_assert(mkdtemp(dir));
+	snprintf(path, sizeof path, "%s/recs.csv", dir);
+	cr_assert_eq(rec_write_all(&pl, path, &e), 0, "%s", e.msg);
+	char *s = slurp(path);
+	cr_assert(strstr(s, "user,rank,item,score,title\n"), "%s", s);
+	cr_assert(strstr(s, "u1,1,i3,2.8"), "%s", s);
+	free(s);
+	snprintf(path, sizeof path, "%s/g.graphml", dir);
+	cr_assert_eq(export_stage(&pl, STAGE_FILTER, path, NULL, &e), 0,
+	    "%s", e.msg);
+	s = slurp(path);
+	cr_assert(strstr(s, "attr.name=\"weight\" attr.type=\"double\""));
+	cr_assert(strstr(s, "<edge source=\"i2\" target=\"i3\"><data "
+	    "key=\"weight\">0.600000024</data>"), "%s", s);
+	free(s);
+	snprintf(path, sizeof path, "%s/ui.csv", dir);
+	cr_assert_eq(export_stage(&pl, STAGE_GRAPH, path, NULL, &e), 0);
+	s = slurp(path);
+	cr_assert(strncmp(s, "source,target,weight\nu0,i0,1\nu0,i1,1\n",
+	    37) == 0, "%s", s);
+	free(s);
+	snprintf(path, sizeof path, "%s/a.json", dir);
+	cr_assert_eq(export_stage(&pl, STAGE_DISTILL, path, NULL, &e), 0);
+	s = slurp(path);
+	cr_assert(strstr(s, "{\"source\":\"u2\",\"target\":\"i3\","
+	    "\"weight\":0.333333343}"), "%s", s);
+	free(s);
+	snprintf(path, sizeof path, "%s/s.dot", dir);
+	cr_assert_eq(export_stage(&pl, STAGE_ABSTRACT, path, NULL, &e), 0);
+	s = slurp(path);
+	cr_assert(strstr(s, "\"i:i3\" -> \"i:i0\" [weight=0.300000012];"));
+	free(s);
+	cr_assert_eq(export_stage(&pl, STAGE_RECOMMEND, path, NULL, &e), -1);
+	cr_assert_eq(export_stage(&pl, STAGE_GRAPH, "/nonexistent/x.csv", NULL,
+	    &e), -1);
+	cr_assert(strstr(e.msg, "/nonexistent/x.csv") &&
+	    strstr(e.msg, "does not exist"), "%s", e.msg);
+	cr_assert_eq(export_stage(&pl, STAGE_GRAPH, "x.xyz", NULL, &e), -1);
+	cr_assert(strstr(e.msg, "graphml"), "%s", e.msg);
+	char cmd[300];
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	cr_assert_eq(system(cmd), 0);
+}
+
+/* ------------------------------------------------------- teaching set */
+
+static bool load_teach(struct pipeline *pl, const char *const *set)
+{
+	struct err e;
+	pipeline_init(pl);
+	if (pipeline_load(pl, SAMPLES "/teach.tsv", NULL, &e) < 0)
+		cr_assert_fail("load: %s", e.msg);
+	for (; set && *set; set += 2)
+		cr_assert_eq(pipeline_set(pl, set[0], set[1], &e), 0, "%s",
+		    e.msg);
+	cr_assert_eq(pipeline_run(pl, STAGE_RECOMMEND, &e), 0, "%s", e.msg);
+	return true;
+}
+
+/* For every user and every listed item: Σ contributions = rec score. */
+static void check_sums(struct pipeline *pl)
+{
+	struct err e;
+	int checked = 0;
+	for (uint32_t u = 0; u < pl->rec.n_users; u++) {
+		for (uint32_t k = 0; k < pl->rec.len[u]; k++) {
+			struct why_out w;
+			uint32_t j = LIST(pl, u, k);
+			cr_assert_eq(explain_why(pl, u, j, &w, &e), 0, "%s",
+			    e.msg);
+			double sum = 0;
+			for (size_t p = 0; p < w.npaths; p++)
+				sum += w.paths[p].contrib;
+			cr_assert_float_eq(sum, SCORE(pl, u, k),
+			    1e-6 * SCORE(pl, u, k), "user %u item %u", u, j);
+			cr_assert_eq(w.rank, (int)k + 1);
+			for (size_t c = 0; c < w.ncuts; c++) {
+				cr_assert_neq(w.cuts[c].reason, CUT_NONE);
+				cr_assert_gt(w.cuts[c].cooc, 0);
+			}
+			why_out_destroy(&w);
+			checked++;
+		}
+	}
+	cr_assert_gt(checked, 10);
+}
+
+Test(teach, why_sums_to_rec_default)
+{
+	struct pipeline pl;
+	static const char *const set[] = { "split.validation", "0", NULL };
+	load_teach(&pl, set);
+	check_sums(&pl);
+}
+
+Test(teach, why_sums_to_rec_filtered_weighted_calibrated)
+{
+	struct pipeline pl;
+	static const char *const set[] = { "split.validation", "0",
+		"filter.method", "backbone", "filter.alpha", "0.5",
+		"distill.alpha", "0.5", "distill.beta", "0.7",
+		"distill.calibrate", "0.4", "abstract.topk", "3", NULL };
+	load_teach(&pl, set);
+	check_sums(&pl);
+}
+
+/* Every fix whynot proposes really brings the item into the top-N. */
+Test(teach, whynot_fix_is_real)
+{
+	struct pipeline pl;
+	struct err e;
+	static const char *const set[] = { "split.validation", "0",
+		"abstract.topk", "2", "rec.n", "3", "eval.k", "3", NULL };
+	load_teach(&pl, set);
+	int fixes = 0;
+	for (uint32_t u = 0; u < pl.rec.n_users && fixes < 6; u++)
+		for (uint32_t j = 0; j < pl.graph.ui.ncols && fixes < 6; j++) {
+			struct whynot_out w;
+			cr_assert_eq(explain_whynot(&pl, u, j, &w, &e), 0,
+			    "%s", e.msg);
+			if (!w.has_fix) {
+				whynot_out_destroy(&w);
+				continue;
+			}
+			struct pipeline *q = &pl;
+			char old[64];
+			int id = params_lookup(w.fix_param);
+			params_format(&q->params, id, old, sizeof old);
+			cr_assert_eq(pipeline_set(q, w.fix_param, w.fix_value,
+			    &e), 0, "%s", e.msg);
+			cr_assert_eq(pipeline_run(q, STAGE_RECOMMEND, &e), 0);
+			struct why_out y;
+			cr_assert_eq(explain_why(q, u, j, &y, &e), 0);
+			cr_assert_eq(y.rank, w.fix_rank, "%s=%s", w.fix_param,
+			    w.fix_value);
+			cr_assert(y.rank >= 1 && y.rank <= 3);
+			why_out_destroy(&y);
+			pipeline_set(q, w.fix_param, old, &e);
+			cr_assert_eq(pipeline_run(q, STAGE_RECOMMEND, &e), 0);
+			whynot_out_destroy(&w);
+			fixes++;
+		}
+	cr_assert_gt(fixes, 0, "no whynot fix found on the teaching set");
+}
