@@ -125,30 +125,54 @@ static void dataset_compact(struct dataset *ds)
 	ds->n = w;
 }
 
-/*
- * Find duplicate (user, item) pairs: group the interactions by user with
- * a stable counting sort, then walk each user's interactions in file order
- * remembering, per item, where this user last saw it.
- */
-static void dataset_dedup(struct dataset *ds, uint32_t nu, uint32_t ni)
+/* True when each user's interactions are contiguous (sorted logs). */
+static bool dataset_grouped(const struct dataset *ds, uint32_t nu)
+{
+	uint8_t *seen = xcalloc(nu ? nu : 1, 1);
+	bool ok = true;
+	for (size_t k = 0; k < ds->n && ok; k++) {
+		if (k > 0 && ds->user[k] == ds->user[k - 1])
+			continue;
+		ok = !seen[ds->user[k]];
+		seen[ds->user[k]] = 1;
+	}
+	free(seen);
+	return ok;
+}
+
+/* Indices grouped by user, stable (counting sort). */
+static uint32_t *dataset_by_user(const struct dataset *ds, uint32_t nu)
 {
 	uint64_t *off = xcalloc((size_t)nu + 1, sizeof *off);
 	uint32_t *perm = xmalloc((ds->n ? ds->n : 1) * sizeof *perm);
-	uint32_t *mark = xcalloc(ni ? ni : 1, sizeof *mark);
-	uint32_t *pos = xmalloc((ni ? ni : 1) * sizeof *pos);
-	bool implicit = ds->rating == NULL;
 	for (size_t k = 0; k < ds->n; k++)
 		off[ds->user[k] + 1]++;
 	for (uint32_t u = 0; u < nu; u++)
 		off[u + 1] += off[u];
 	for (size_t k = 0; k < ds->n; k++)
 		perm[off[ds->user[k]]++] = (uint32_t)k;
-	for (size_t k = 0, u = 0; k < ds->n; k++) {
-		while (k >= off[u])
-			u++;
-		uint32_t j = perm[k], i = ds->item[j];
+	free(off);
+	return perm;
+}
+
+/*
+ * Find duplicate (user, item) pairs: visit each user's interactions in
+ * file order (directly when the file is grouped by user, else through a
+ * stable counting sort) remembering, per item, where this user last saw
+ * it (mark = user + 1, pos = index).
+ */
+static void dataset_dedup(struct dataset *ds, uint32_t nu, uint32_t ni)
+{
+	uint32_t *perm = dataset_grouped(ds, nu) ? NULL :
+	    dataset_by_user(ds, nu);
+	uint32_t *mark = xcalloc(ni ? ni : 1, sizeof *mark);
+	uint32_t *pos = xmalloc((ni ? ni : 1) * sizeof *pos);
+	bool implicit = ds->rating == NULL;
+	for (size_t k = 0; k < ds->n; k++) {
+		uint32_t j = perm ? perm[k] : (uint32_t)k, i = ds->item[j];
+		uint32_t u = ds->user[j];
 		if (mark[i] != u + 1) {
-			mark[i] = (uint32_t)u + 1;
+			mark[i] = u + 1;
 			pos[i] = j;
 			continue;
 		}
@@ -160,7 +184,6 @@ static void dataset_dedup(struct dataset *ds, uint32_t nu, uint32_t ni)
 		dataset_merge_pair(ds, implicit, pos[i], j);
 		ds->n_duplicates++;
 	}
-	free(off);
 	free(perm);
 	free(mark);
 	free(pos);
