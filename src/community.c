@@ -5,7 +5,7 @@
  * handed to igraph for communities (Leiden with the modularity objective,
  * or Louvain), modularity and transitivity. Weakly connected components
  * are counted with a union-find (items without any S edge excluded, as
- * for the graph stage). abstract.cluster = none makes every item its own
+ * for the graph stage) and transitivity with a parallel triangle count. abstract.cluster = none makes every item its own
  * singleton community, so community profiles degenerate to item profiles.
  * Community ids are renumbered by first appearance in item order.
  */
@@ -15,6 +15,10 @@
 #include <string.h>
 
 #include "abstract.h"
+
+/* Leiden passes (igraph's usual default; iterating to convergence was
+ * the largest single cost of the stage on Gowalla). */
+#define LEIDEN_ITERATIONS 2
 
 /* The symmetrised S as igraph input. */
 struct sym {
@@ -35,10 +39,11 @@ static void sym_build(const struct csr *S, struct sym *y)
 	double *wmax = xcalloc(n ? n : 1, sizeof *wmax);
 	uint32_t *mark = xcalloc(n ? n : 1, sizeof *mark);
 	uint32_t *list = xmalloc((n ? n : 1) * sizeof *list);
-	igraph_vector_int_init(&y->edges, 0);
-	igraph_vector_init(&y->w, 0);
-	igraph_vector_int_reserve(&y->edges, 2 * (igraph_integer_t)S->nnz);
-	igraph_vector_reserve(&y->w, (igraph_integer_t)S->nnz);
+	igraph_vector_int_init(&y->edges, 2 * (igraph_integer_t)S->nnz);
+	igraph_vector_init(&y->w, (igraph_integer_t)S->nnz);
+	igraph_integer_t *E = VECTOR(y->edges);
+	igraph_real_t *W = VECTOR(y->w);
+	uint64_t m = 0;
 	y->strength = xcalloc(n ? n : 1, sizeof *y->strength);
 	y->total = 0;
 	for (uint32_t i = 0; i < n; i++) {
@@ -60,14 +65,16 @@ static void sym_build(const struct csr *S, struct sym *y)
 		}
 		for (uint32_t x = 0; x < nl; x++) {
 			uint32_t j = list[x];
-			igraph_vector_int_push_back(&y->edges, i);
-			igraph_vector_int_push_back(&y->edges, j);
-			igraph_vector_push_back(&y->w, wmax[j]);
+			E[2 * m] = i;
+			E[2 * m + 1] = j;
+			W[m++] = wmax[j];
 			y->strength[i] += wmax[j];
 			y->strength[j] += wmax[j];
 			y->total += 2 * wmax[j];
 		}
 	}
+	igraph_vector_int_resize(&y->edges, 2 * (igraph_integer_t)m);
+	igraph_vector_resize(&y->w, (igraph_integer_t)m);
 	free(wmax);
 	free(mark);
 	free(list);
@@ -79,6 +86,65 @@ static void sym_destroy(struct sym *y)
 	igraph_vector_int_destroy(&y->edges);
 	igraph_vector_destroy(&y->w);
 	free(y->strength);
+}
+
+/* v ranks above u in the degree order (ties by index). */
+static inline bool deg_above(const uint32_t *deg, uint32_t u, uint32_t v)
+{
+	return deg[v] > deg[u] || (deg[v] == deg[u] && v > u);
+}
+
+/* Global transitivity 3·triangles / connected triples of the symmetrised
+ * S, counting each triangle once by orienting edges up the degree order
+ * (the forward algorithm, O(m^1.5)); parallel, integer counts. */
+static double transitivity(const struct sym *y, uint32_t n)
+{
+	uint64_t m = (uint64_t)igraph_vector_int_size(&y->edges) / 2;
+	const igraph_integer_t *E = VECTOR(y->edges);
+	uint32_t *deg = xcalloc(n ? n : 1, sizeof *deg);
+	uint64_t *ptr = xcalloc((size_t)n + 1, sizeof *ptr);
+	uint32_t *adj = xmalloc((m ? m : 1) * sizeof *adj);
+	for (uint64_t e = 0; e < m; e++)
+		deg[E[2 * e]]++, deg[E[2 * e + 1]]++;
+	for (uint64_t e = 0; e < m; e++) {
+		uint32_t a = (uint32_t)E[2 * e], b = (uint32_t)E[2 * e + 1];
+		ptr[(deg_above(deg, a, b) ? a : b) + 1]++;
+	}
+	for (uint32_t i = 0; i < n; i++)
+		ptr[i + 1] += ptr[i];
+	uint64_t *fill = xmalloc(((size_t)n + 1) * sizeof *fill);
+	memcpy(fill, ptr, ((size_t)n + 1) * sizeof *fill);
+	for (uint64_t e = 0; e < m; e++) {
+		uint32_t a = (uint32_t)E[2 * e], b = (uint32_t)E[2 * e + 1];
+		if (deg_above(deg, a, b))
+			adj[fill[a]++] = b;
+		else
+			adj[fill[b]++] = a;
+	}
+	free(fill);
+	double triples = 0;
+	for (uint32_t i = 0; i < n; i++)
+		triples += (double)deg[i] * (deg[i] - 1.0) / 2;
+	uint64_t tri = 0;
+	#pragma omp parallel reduction(+ : tri)
+	{
+		uint32_t *mark = xcalloc(n ? n : 1, sizeof *mark);
+		#pragma omp for schedule(dynamic, 256)
+		for (int64_t u = 0; u < (int64_t)n; u++) {
+			for (uint64_t a = ptr[u]; a < ptr[u + 1]; a++)
+				mark[adj[a]] = (uint32_t)u + 1;
+			for (uint64_t a = ptr[u]; a < ptr[u + 1]; a++) {
+				uint32_t v = adj[a];
+				for (uint64_t b = ptr[v]; b < ptr[v + 1]; b++)
+					tri += mark[adj[b]] == (uint32_t)u + 1;
+			}
+		}
+		free(mark);
+	}
+	free(deg);
+	free(ptr);
+	free(adj);
+	return triples > 0 ? 3.0 * (double)tri / triples : 0;
 }
 
 static uint32_t uf_find(uint32_t *p, uint32_t x)
@@ -184,7 +250,7 @@ static int detect(const struct pipeline *pl, const igraph_t *g,
 		/* Modularity objective: node weights = strengths and
 		 * resolution γ/(2m) (igraph 0.10 documentation). */
 		rc = igraph_community_leiden(g, &y->w, &nw, gamma / y->total,
-		    0.01, false, -1, memb, &nc, &q);
+		    0.01, false, LEIDEN_ITERATIONS, memb, &nc, &q);
 	} else if (how == CLUSTER_LOUVAIN && y->total > 0) {
 		rc = igraph_community_multilevel(g, &y->w, gamma, memb, NULL,
 		    NULL);
@@ -220,12 +286,7 @@ int community_detect(const struct pipeline *pl, const struct csr *S,
 	igraph_vector_int_init(&memb, n);
 	if (detect(pl, &g, &y, &memb, err) < 0)
 		goto out;
-	rc = igraph_transitivity_undirected(&g, &tr,
-	    IGRAPH_TRANSITIVITY_ZERO);
-	if (rc != IGRAPH_SUCCESS) {
-		engine_igraph_error(err, rc, "abstract: clustering");
-		goto out;
-	}
+	tr = transitivity(&y, n);
 	if (y.total > 0) {
 		rc = igraph_modularity(&g, &memb, &y.w,
 		    params_real(&pl->params, P_ABSTRACT_RESOLUTION), false, &q);
