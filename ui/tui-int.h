@@ -227,7 +227,7 @@ struct tui {
 	int rc;
 	struct err werr;
 	char progress[64];       /* guarded by mu */
-	double run_t0;
+	double run_t0;           /* worker: duration of the last run */
 	struct params base_params;
 	bool base_valid;
 	struct eval_result wbase[BASE__COUNT];

@@ -76,6 +76,7 @@ static void *run_worker(void *arg)
 {
 	struct tui *t = arg;
 	struct pipeline *pl = &t->s->pl;
+	double t0 = util_now_ms();
 	int rc = pipeline_run(pl, STAGE_RECOMMEND, &t->werr);
 	if (rc == 0 && t->want_base) {
 		for (int b = 0; b < BASE__COUNT && !hooks_cancelled(&pl->hooks);
@@ -88,6 +89,7 @@ static void *run_worker(void *arg)
 		}
 	}
 	pthread_mutex_lock(&t->mu);
+	t->run_t0 = util_now_ms() - t0;
 	t->rc = rc;
 	t->done = true;
 	pthread_mutex_unlock(&t->mu);
@@ -104,7 +106,6 @@ static void run_start(struct tui *t)
 	t->done = false;
 	t->want_base = base_needed(t);
 	t->progress[0] = '\0';
-	t->run_t0 = util_now_ms();
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);
 	if (pthread_create(&t->thread, NULL, run_worker, t) != 0) {
@@ -140,8 +141,7 @@ static void run_finish(struct tui *t)
 	if (t->rc < 0 && !cancelled)
 		tui_set_status(t, true, "%s", t->werr.msg);
 	else if (t->rc == 0) {
-		tui_set_status(t, false, "ran in %.0f ms",
-		    util_now_ms() - t->run_t0);
+		tui_set_status(t, false, "ran in %.0f ms", t->run_t0);
 		t->before_locked = false;
 	}
 	tui_snap_take(t);
@@ -431,6 +431,8 @@ void tui_user_refresh(struct tui *t)
 		u->sel = u->nrec ? (int)u->nrec - 1 : 0;
 	if (had_why && u->valid)
 		tui_why_item(t, item, whynot);
+	else if (u->valid && u->nrec)
+		tui_why_item(t, u->rec[u->sel].item, false);
 }
 
 void tui_user_select(struct tui *t, int64_t user)

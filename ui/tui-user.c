@@ -138,8 +138,9 @@ static void user_draw(struct tui *t, const struct rect *r, bool focus)
 		    t->running ? "updating…" : u->err);
 		return;
 	}
-	tui_putf(&c, y++, 0, -1, ROLE_LABEL, " #  %-*s score%s", c.w - 16,
-	    "recommended", t->running ? "…" : "");
+	tui_put(&c, y, 0, -1, ROLE_LABEL, " #     recommended");
+	tui_put_right(&c, y++, c.w - 10, 8, ROLE_LABEL, t->running ?
+	    "score…" : "score");
 	int rows = c.h - y;
 	if (rows < 1)
 		return;
@@ -240,8 +241,11 @@ static void draw_whynot_head(struct tui *t, const struct rect *r,
 {
 	tui_putf(r, 0, 0, -1, ROLE_VALUE, "whynot: %s",
 	    whynot_reason_name(wn->reason));
-	tui_putf(r, 1, 0, -1, ROLE_NORMAL, "score %.4f  rank %d  gap %.4f",
-	    wn->why.score, wn->rank_full, wn->gap);
+	char rk[16] = "-";
+	if (wn->rank_full > 0)
+		snprintf(rk, sizeof rk, "%d", wn->rank_full);
+	tui_putf(r, 1, 0, -1, ROLE_NORMAL, "score %.4f  rank %s  gap %.4f",
+	    wn->why.score, rk, wn->gap);
 	if (wn->has_fix)
 		tui_putf(r, 2, 0, -1, ROLE_OK, "fix: set %s %s → rank %d",
 		    wn->fix_param, wn->fix_value, wn->fix_rank);

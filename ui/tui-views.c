@@ -263,9 +263,9 @@ void tui_draw_params(struct tui *t, const struct rect *r)
 			break;
 		first++;
 	}
+	x++;
 	if (first > 0)
 		x += tui_put(r, 0, x, -1, ROLE_DIM, tui_utf8 ? "‹" : "<");
-	x++;
 	for (int k = first; k < n && x < r->w; k++) {
 		bool last_fits = x + widths[k] <= r->w - (k + 1 < n ? 1 : 0);
 		if (!last_fits && k != sel) {
@@ -274,7 +274,7 @@ void tui_draw_params(struct tui *t, const struct rect *r)
 			break;
 		}
 		x += tui_putf(r, 0, x, -1, k == sel ? ROLE_PARAMSEL :
-		    ROLE_PARAM, " %s ", text[k]);
+		    ROLE_PARAM, k == sel ? "[%s]" : " %s ", text[k]);
 	}
 }
 
@@ -486,8 +486,8 @@ static void draw_load(struct tui *t, const struct rect *r)
 	    sn->n_items);
 	tui_putf(r, 2, 0, -1, ROLE_NORMAL, "interactions %zu  (%zu merged)",
 	    sn->n_inter, sn->n_dup);
-	tui_putf(r, 3, 0, -1, ROLE_NORMAL, "%s  titles %s", sn->rated ?
-	    "ratings" : "implicit", sn->has_titles ? "yes" : "no");
+	tui_putf(r, 3, 0, -1, ROLE_NORMAL, "ratings %s  titles %s", sn->rated ?
+	    "yes" : "no (implicit)", sn->has_titles ? "yes" : "no");
 	if (!sn->have[STAGE_LOAD])
 		return;
 	tui_putf(r, 5, 0, -1, ROLE_LABEL, "split %s", m);

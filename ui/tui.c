@@ -88,26 +88,26 @@ struct binding {
 static const struct binding bindings[] = {
 	{ 'n', "n", ACT_NEXT, "next stage" },
 	{ 'p', "p", ACT_PREV, "previous stage" },
-	{ '\t', "Tab", ACT_TAB, "next pane (stage, user, why)" },
+	{ '\t', "Tab", ACT_TAB, "next pane: stage, user, why" },
 	{ KEY_BTAB, "S-Tab", ACT_BTAB, "previous pane" },
 	{ KEY_RIGHT, "Right +", ACT_INC, "step the parameter up" },
 	{ '+', NULL, ACT_INC, NULL },
 	{ KEY_LEFT, "Left -", ACT_DEC, "step the parameter down" },
 	{ '-', NULL, ACT_DEC, NULL },
-	{ 0, "Up Down", ACT_PANE, "stage: pick parameter; user: item" },
-	{ 0, "PgUp PgDn", ACT_PANE, "user pane: move by 5" },
-	{ 0, "Enter", ACT_PANE, "stage: type value; user: why item" },
-	{ '=', "=", ACT_EDIT, "type an exact parameter value" },
-	{ 'u', "u", ACT_UNDO, "undo the last parameter change" },
+	{ 0, "Up Down", ACT_PANE, "pick parameter / item" },
+	{ 0, "PgUp PgDn", ACT_PANE, "move by 5 items" },
+	{ 0, "Enter", ACT_PANE, "type value / explain item" },
+	{ '=', "=", ACT_EDIT, "type a parameter value" },
+	{ 'u', "u", ACT_UNDO, "undo parameter change" },
 	{ 'r', "r", ACT_RERUN, "run stale stages now" },
-	{ 3, "^C", ACT_CANCEL, "cancel the running computation" },
+	{ 3, "^C", ACT_CANCEL, "cancel the running work" },
 	{ '/', "/", ACT_SEARCH, "pick a user by id" },
 	{ '>', "> <", ACT_UNEXT, "next / previous user" },
 	{ '<', NULL, ACT_UPREV, NULL },
-	{ 'w', "w", ACT_WHYNOT, "whynot: explain any item by id" },
-	{ ':', ":", ACT_CMD, "command line (Tab completes)" },
+	{ 'w', "w", ACT_WHYNOT, "whynot for any item id" },
+	{ ':', ":", ACT_CMD, "command line, Tab completes" },
 	{ 12, "^L", ACT_REDRAW, "redraw the screen" },
-	{ '?', "?", ACT_HELP, "this help (any key closes)" },
+	{ '?', "?", ACT_HELP, "help; any key closes it" },
 	{ 'q', "q", ACT_QUIT, "quit" },
 };
 #define NBINDINGS (sizeof bindings / sizeof *bindings)
@@ -430,7 +430,7 @@ static void draw_help(const struct rect *body)
 	int cols = (int)n + 2 > body->h ? 2 : 1;
 	int per = ((int)n + cols - 1) / cols, cw = 38;
 	struct rect box = { body->y, body->x, per + 2, cw * cols + 3 };
-	if (box.w > body->w)
+	if (box.w > body->w || cols == 2)
 		box.w = body->w;
 	box.x = body->x + (body->w - box.w) / 2;
 	draw_box(&box, "keys");
@@ -470,7 +470,8 @@ static void draw_small(struct tui *t)
 	int y = t->rows / 2, w = tui_strwidth(msg);
 	tui_put(&all, y, w < t->cols ? (t->cols - w) / 2 : 0, -1, ROLE_ERROR,
 	    msg);
-	tui_put(&all, y + 1, 0, -1, ROLE_DIM, "(q quits)");
+	tui_put(&all, y + 1, t->cols > 9 ? (t->cols - 9) / 2 : 0, -1,
+	    ROLE_DIM, "(q quits)");
 }
 
 /* Lay out and draw every part once. */
@@ -504,6 +505,7 @@ static void draw_all(struct tui *t, const struct prompt *p)
 	attrset(tui_attr(ROLE_RULE));
 	for (int y = body.y; y < body.y + body.h; y++)
 		mvaddstr(y, lw, y == body.y ? (tui_utf8 ? "┬" : "+") :
+		    y == body.y + uh ? (tui_utf8 ? "├" : "+") :
 		    (tui_utf8 ? "│" : "|"));
 	attrset(A_NORMAL);
 	if (t->help)
