@@ -736,11 +736,12 @@ int main(int argc, char **argv)
 	uint32_t cap, *cnt;
 
 	opts_parse(&o, argc, argv);
-	if (o.genres > o.items)
-		die("--genres must not exceed --items%s", "");
+	if (o.genres > o.items || o.min_per_user >= o.items) {
+		fprintf(stderr, "%s: --genres must not exceed --items and "
+		    "--min-per-user must be below it\n", progname);
+		return 2;
+	}
 	cap = o.items / 2 > o.min_per_user ? o.items / 2 : o.min_per_user;
-	if (o.min_per_user >= o.items)
-		die("--min-per-user must be below --items%s", "");
 	if (o.interactions < (uint64_t)o.users * o.min_per_user ||
 	    o.interactions > (uint64_t)o.users * cap) {
 		fprintf(stderr, "%s: --interactions must be between users * "
