@@ -57,30 +57,40 @@ void rec_ws_destroy(struct rec_ws *ws)
 void rec_ws_score(struct rec_ws *ws, const struct csr *A, const struct csr *B,
     uint32_t u)
 {
+	/* locals with restrict: the stores into acc/mark/touched cannot
+	 * alias the matrices, so nothing is reloaded in the inner loop */
+	double *restrict acc = ws->acc;
+	uint8_t *restrict mark = ws->mark;
+	uint32_t *restrict touched = ws->touched;
+	const uint32_t *restrict bidx = B->idx;
+	const float *restrict bval = B->val;
+	uint32_t nt = 0;
+
 	ws->ntouched = ws->nseen = 0;
 	if (u >= A->nrows)
 		return;
 	for (uint64_t k = A->ptr[u]; k < A->ptr[u + 1]; k++) {
-		uint32_t i = A->idx[k];
-		ws->seen[ws->nseen++] = i;
-		ws->mark[i] = 2;
+		ws->seen[ws->nseen++] = A->idx[k];
+		mark[A->idx[k]] = 2;
 	}
 	for (uint64_t k = A->ptr[u]; k < A->ptr[u + 1]; k++) {
 		uint32_t i = A->idx[k];
 		double a = A->val[k];
 		if (i >= B->nrows)
 			continue;
-		for (uint64_t e = B->ptr[i]; e < B->ptr[i + 1]; e++) {
-			uint32_t j = B->idx[e];
-			if (ws->mark[j] == 2)
-				continue;
-			if (ws->mark[j] == 0) {
-				ws->mark[j] = 1;
-				ws->touched[ws->ntouched++] = j;
+		uint64_t end = B->ptr[i + 1];
+		/* seen items accumulate too (mark 2, never in touched,
+		 * cleared by rec_ws_reset): one branch less */
+		for (uint64_t e = B->ptr[i]; e < end; e++) {
+			uint32_t j = bidx[e];
+			if (mark[j] == 0) {
+				mark[j] = 1;
+				touched[nt++] = j;
 			}
-			ws->acc[j] += a * B->val[e];
+			acc[j] += a * bval[e];
 		}
 	}
+	ws->ntouched = nt;
 }
 
 void rec_ws_reset(struct rec_ws *ws)
@@ -89,8 +99,10 @@ void rec_ws_reset(struct rec_ws *ws)
 		ws->acc[ws->touched[t]] = 0;
 		ws->mark[ws->touched[t]] = 0;
 	}
-	for (uint32_t t = 0; t < ws->nseen; t++)
+	for (uint32_t t = 0; t < ws->nseen; t++) {
+		ws->acc[ws->seen[t]] = 0;
 		ws->mark[ws->seen[t]] = 0;
+	}
 	ws->ntouched = ws->nseen = 0;
 }
 
