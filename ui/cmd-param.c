@@ -41,20 +41,30 @@ static void print_changes(struct out *o, const struct params *a,
 	}
 }
 
+/* The headline statistics that the re-run changed (same stage order in
+ * both collections), or a note that none did. */
 static void print_deltas(struct out *o, const struct headline *a,
     const struct headline *b, enum stage from)
 {
 	static const char *const cols[] = { "stage", "statistic", "before",
 	    "after", "delta", NULL };
+	int shown = 0;
 	out_table(o, "effect", cols);
 	for (int k = 0; k < a->n && k < b->n; k++) {
-		if (a->stage[k] < from || strcmp(a->name[k], b->name[k]) != 0)
+		if (a->stage[k] < from || strcmp(a->name[k], b->name[k]) != 0 ||
+		    a->value[k] == b->value[k])
 			continue;
 		out_str(o, stage_name(a->stage[k]));
 		out_str(o, a->name[k]);
-		out_real(o, a->value[k]);
-		out_real(o, b->value[k]);
-		out_real(o, b->value[k] - a->value[k]);
+		out_number(o, a->value[k]);
+		out_number(o, b->value[k]);
+		out_number(o, b->value[k] - a->value[k]);
+		shown++;
+	}
+	if (shown == 0 && o->fmt == OUT_TABLE) {
+		out_drop(o);
+		out_note(o, "re-ran from %s: no headline statistic changed",
+		    stage_name(from));
 	}
 }
 
@@ -79,6 +89,11 @@ static int param_change(struct session *s, const char *cmd,
 	    session_ensure(s, (enum stage)had) < 0)
 		return -1;
 	out_begin(&o, s, cmd);
+	if (memcmp(&before, &s->pl.params, sizeof before) == 0) {
+		out_note(&o, "no change");
+		out_end(&o);
+		return 0;
+	}
 	print_changes(&o, &before, &s->pl.params);
 	if (had >= 0 && (int)from <= had) {
 		headline_collect(&s->pl, &h1);
@@ -154,7 +169,7 @@ void param_range_text(const struct param_def *d, char *buf, size_t size)
 			    d->choices[c]);
 		return;
 	}
-	snprintf(buf, size, "[%g, %g]%s%s", d->min, d->max,
+	snprintf(buf, size, "[%.10g, %.10g]%s%s", d->min, d->max,
 	    d->type == PT_FRACGIVEN ? " or given" : "",
 	    d->type == PT_INTLIST ? " list" : "");
 }

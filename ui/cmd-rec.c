@@ -83,7 +83,12 @@ int cmd_rec(struct session *s, int argc, char **argv)
 	if (rec_user(&s->pl, (uint32_t)u, (int)n, &l, &e) < 0)
 		return session_err(s, &e);
 	out_begin(&o, s, "rec");
-	out_table(&o, argv[1], cols);
+	if (o.fmt == OUT_JSON) {
+		out_record(&o, "rec");
+		out_kv_str(&o, "user", argv[1]);
+		out_kv_int(&o, "n", n);
+	}
+	out_table(&o, o.fmt == OUT_JSON ? "items" : argv[1], cols);
 	for (size_t k = 0; k < l.n; k++) {
 		const struct rec_entry *r = &l.e[k];
 		via_text(&s->pl, r, via, sizeof via);

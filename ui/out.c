@@ -80,8 +80,10 @@ void out_format_real(char *buf, size_t size, double v, int prec)
 		snprintf(buf, size, "%.*f", prec, v);
 	else if (v == 0)
 		snprintf(buf, size, "0");
-	else if (fabs(v) >= 1e-3 && fabs(v) < 1e7)
+	else if (fabs(v) >= 1e-2 && fabs(v) < 1e7)
 		snprintf(buf, size, "%.4f", v);
+	else if (fabs(v) >= 1e-6 && fabs(v) < 1e-2)
+		snprintf(buf, size, "%.6f", v);
 	else
 		snprintf(buf, size, "%.3e", v);
 }
@@ -389,6 +391,11 @@ void out_flush(struct out *o)
 	section_clear(o);
 }
 
+void out_drop(struct out *o)
+{
+	section_clear(o);
+}
+
 void out_begin(struct out *o, struct session *s, const char *cmd)
 {
 	memset(o, 0, sizeof *o);
@@ -406,7 +413,8 @@ void out_end(struct out *o)
 	if (o->fmt == OUT_JSON) {
 		json_puts(o, "}\n");
 		fputs(o->json, o->s->out);
-	}
+	} else if (o->any_text)
+		fputc('\n', o->s->out);  /* a blank line ends a result */
 	free(o->json);
 	fflush(o->s->out);
 	memset(o, 0, sizeof *o);
@@ -502,6 +510,14 @@ void out_realp(struct out *o, double v, int decimals)
 	c->type = CELL_REAL;
 	c->r = v;
 	c->prec = decimals;
+}
+
+void out_number(struct out *o, double v)
+{
+	if (isfinite(v) && v == floor(v) && fabs(v) < 1e15)
+		out_int(o, (int64_t)v);
+	else
+		out_real(o, v);
 }
 
 void out_str(struct out *o, const char *v)

@@ -72,6 +72,8 @@ void out_table(struct out *o, const char *title, const char *const *cols);
 void out_int(struct out *o, int64_t v);
 void out_real(struct out *o, double v);
 void out_realp(struct out *o, double v, int decimals);
+/* An integer when v is integral (counts), a real otherwise. */
+void out_number(struct out *o, double v);
 void out_str(struct out *o, const char *v);
 void out_null(struct out *o);
 void out_bool(struct out *o, bool v);
@@ -84,6 +86,8 @@ void out_note(struct out *o, const char *fmt, ...)
 
 /* End the current section (also done by the next section or out_end). */
 void out_flush(struct out *o);
+/* Discard the current section unprinted (e.g. an empty table). */
+void out_drop(struct out *o);
 
 /* Display width of a UTF-8 string on a terminal. */
 int out_width(const char *s);

@@ -13,6 +13,8 @@
 
 #include "util.h"
 
+#define PLOT_MAX_BINS 20    /* more bins are merged for display */
+
 void plot_lines_init(struct plot_lines *p)
 {
 	memset(p, 0, sizeof *p);
@@ -88,9 +90,29 @@ static int marker_bin(const struct histogram *h)
 	return h->marker == h->edge[h->nbins] ? h->nbins - 1 : h->nbins;
 }
 
-void plot_histogram(const struct histogram *h, int width, bool utf8,
+/* Merge groups of adjacent bins so that at most PLOT_MAX_BINS remain. */
+static void hist_merge(const struct histogram *h, struct histogram *m)
+{
+	int g = (h->nbins + PLOT_MAX_BINS - 1) / PLOT_MAX_BINS;
+	*m = *h;
+	if (g <= 1)
+		return;
+	m->nbins = (h->nbins + g - 1) / g;
+	for (int b = 0; b < m->nbins; b++) {
+		int last = (b + 1) * g < h->nbins ? (b + 1) * g : h->nbins;
+		m->edge[b] = h->edge[b * g];
+		m->count[b] = 0;
+		for (int k = b * g; k < last; k++)
+			m->count[b] += h->count[k];
+		m->edge[b + 1] = h->edge[last];
+	}
+}
+
+void plot_histogram(const struct histogram *hist, int width, bool utf8,
     const char *marker_name, struct plot_lines *out)
 {
+	struct histogram merged, *h = &merged;
+	hist_merge(hist, &merged);
 	char lab[HIST_MAX][48], cnt[32], bar[512];
 	const char *sep = utf8 ? "\u2502" : "|";
 	const char *arrow = utf8 ? "\u25c0" : "<-";

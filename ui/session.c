@@ -128,7 +128,7 @@ int64_t session_item(struct session *s, const char *arg)
 		return session_error(s, "ambiguous title '%s': items %s; give "
 		    "the item id", arg, ids);
 	return session_error(s, "unknown item '%s' (neither an item id nor "
-	    "an exact title; try: items %s)", arg, arg);
+	    "an exact title; search titles with: items PATTERN)", arg);
 }
 
 /* ------------------------------------------------------------ undo */

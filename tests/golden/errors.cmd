@@ -1,0 +1,32 @@
+# Every line fails (or is checked after a failure): the messages are exact
+# and the session survives them (-k keeps going).
+stats graph
+rec alice
+load samples/no-such-file.tsv
+lod samples/teach.tsv
+s
+load samples/teach.tsv --items samples/teach-items.csv --bogus 1
+load samples/teach.tsv --items samples/teach-items.csv
+set
+set abstract.topk -3
+set abstract.metric euclid
+set no.such 1
+get no.such
+stats nowhere
+rec nobody
+rec alice many
+why alice i99
+why alice "No Such Title"
+whynot alice
+help nothing
+help metric nothing
+help param nothing
+format xml
+load samples/teach-items.csv --format ml1m
+say "unterminated
+sweep abstract.topk 10 1 1
+sweep abstract.topk 1 10 0
+sweep abstract.topk 1 3 1 loss
+export recommend out.csv
+source golden/no-such.script
+stats load

@@ -1,0 +1,15 @@
+# Recommendations, explanations and evaluation on the teaching set.
+load samples/teach.tsv --items samples/teach-items.csv
+rec alice
+rec bob 3
+why bob i04
+why bob "Notting Hill (1999)"
+whynot alice i09
+whynot alice i01
+profile alice
+eval
+compare
+stats abstract
+stats filter
+stats distill
+stats recommend

@@ -1,0 +1,12 @@
+#! --format json -k -f FILE
+# JSON: one document per command, one per line; then CSV and table.
+load samples/teach.tsv --items samples/teach-items.csv
+stats graph
+rec alice 2
+set rec.n 3
+params recommend
+format csv
+rec "bob" 3
+items "the"
+format table
+get rec.n
