@@ -369,7 +369,7 @@ static void headline_table(struct out *o, const struct pipeline *pl)
 	for (int k = 0; k < h.n; k++) {
 		out_str(o, stage_name(h.stage[k]));
 		out_str(o, h.name[k]);
-		out_real(o, h.value[k]);
+		out_number(o, h.value[k]);
 	}
 }
 

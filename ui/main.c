@@ -300,7 +300,8 @@ int main(int argc, char **argv)
 		free(o.cmds);
 		return status;
 	}
-	bool batch = o.ncmds > 0 || o.script || !isatty(STDIN_FILENO);
+	bool batch = o.ncmds > 0 || o.script ||
+	    (!isatty(STDIN_FILENO) && !o.repl);
 	session_init(&s);
 	session_setup(&s, &o, !batch);
 	if (batch)
