@@ -70,19 +70,15 @@ int main(int argc, char **argv)
 	struct pipeline pl;
 	struct load_opts o = { 0 };
 	struct err e;
-	int runs = 3, c;
+	int runs = 3, c, nset = 0;
+	char *set[32];
 	pipeline_init(&pl);
 	while ((c = getopt(argc, argv, "n:s:")) != -1) {
-		char *eq;
 		if (c == 'n')
 			runs = atoi(optarg);
-		else if (c == 's' && (eq = strchr(optarg, '='))) {
-			*eq = '\0';
-			if (pipeline_set(&pl, optarg, eq + 1, &e) < 0) {
-				fprintf(stderr, "%s\n", e.msg);
-				return 2;
-			}
-		} else {
+		else if (c == 's' && strchr(optarg, '=') && nset < 32)
+			set[nset++] = optarg;
+		else {
 			fprintf(stderr, "usage: bench-abstract [-n RUNS] "
 			    "[-s name=value]... TRAIN [TEST]\n");
 			return 2;
@@ -91,10 +87,15 @@ int main(int argc, char **argv)
 	if (optind >= argc)
 		return 2;
 	o.test_path = optind + 1 < argc ? argv[optind + 1] : NULL;
-	struct params keep = pl.params;
-	if (pipeline_load(&pl, argv[optind], &o, &e) < 0 ||
-	    (pipeline_set_all(&pl, &keep), 0) ||
-	    pipeline_set(&pl, "eval.target", "test", &e) < 0 ||
+	if (pipeline_load(&pl, argv[optind], &o, &e) < 0)
+		return fprintf(stderr, "%s\n", e.msg), 1;
+	for (int x = 0; x < nset; x++) {
+		char *eq = strchr(set[x], '=');
+		*eq = '\0';
+		if (pipeline_set(&pl, set[x], eq + 1, &e) < 0)
+			return fprintf(stderr, "%s\n", e.msg), 2;
+	}
+	if (pipeline_set(&pl, "eval.target", "test", &e) < 0 ||
 	    pipeline_run(&pl, STAGE_GRAPH, &e) < 0) {
 		fprintf(stderr, "%s\n", e.msg);
 		return 1;

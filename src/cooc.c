@@ -191,34 +191,55 @@ static void ws_destroy(struct ws *w)
 	free(w->oc);
 }
 
-/* Accumulate row i into w->acc (and C_ij into w->acc2 when present). */
-static void row_accumulate(const struct simk *k, uint32_t i, struct ws *w,
-    enum acc_kind kind)
+/* The inner loop for one kind; `c2` also accumulates C_ij into acc2.
+ * Inlined with constant arguments so each kind gets its own loop. */
+static inline __attribute__((always_inline)) void row_loop(
+    const struct simk *k, uint32_t i, struct ws *w, enum acc_kind kind,
+    bool c2)
 {
 	const struct csr *ui = k->ui, *iu = k->iu;
-	uint32_t stamp = i + 1;
+	uint32_t stamp = i + 1, nt = 0;
 	double *acc = w->acc, *acc2 = w->acc2;
-	w->nt = 0;
+	uint32_t *mark = w->mark, *touched = w->touched;
 	for (uint64_t a = iu->ptr[i]; a < iu->ptr[i + 1]; a++) {
 		uint32_t u = iu->idx[a];
 		double wi = iu->val[a];
 		double pi = kind == ACC_P3 ? k->piu[a] : 0;
 		for (uint64_t b = ui->ptr[u]; b < ui->ptr[u + 1]; b++) {
 			uint32_t j = ui->idx[b];
-			if (w->mark[j] != stamp) {
-				w->mark[j] = stamp;
+			if (mark[j] != stamp) {
+				mark[j] = stamp;
 				acc[j] = 0;
-				if (acc2)
+				if (c2)
 					acc2[j] = 0;
-				w->touched[w->nt++] = j;
+				touched[nt++] = j;
 			}
-			double c = wi * ui->val[b];
 			acc[j] += kind == ACC_P3 ? pi * k->puj[b] :
-			    kind == ACC_COUNT ? 1.0 : c;
-			if (acc2)
-				acc2[j] += c;
+			    kind == ACC_COUNT ? 1.0 : wi * ui->val[b];
+			if (c2)
+				acc2[j] += wi * ui->val[b];
 		}
 	}
+	w->nt = nt;
+}
+
+/* Accumulate row i into w->acc (and C_ij into w->acc2 when present). */
+static void row_accumulate(const struct simk *k, uint32_t i, struct ws *w,
+    enum acc_kind kind)
+{
+	bool c2 = w->acc2 != NULL;
+	if (kind == ACC_C && !c2)
+		row_loop(k, i, w, ACC_C, false);
+	else if (kind == ACC_COUNT && !c2)
+		row_loop(k, i, w, ACC_COUNT, false);
+	else if (kind == ACC_P3 && !c2)
+		row_loop(k, i, w, ACC_P3, false);
+	else if (kind == ACC_C)
+		row_loop(k, i, w, ACC_C, true);
+	else if (kind == ACC_COUNT)
+		row_loop(k, i, w, ACC_COUNT, true);
+	else
+		row_loop(k, i, w, ACC_P3, true);
 }
 
 /* s_ij from the accumulated value, rounded to float (see abstract.h). */
