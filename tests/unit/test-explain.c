@@ -313,3 +313,81 @@ Test(teach, whynot_fix_is_real)
 		}
 	cr_assert_gt(fixes, 0, "no whynot fix found on the teaching set");
 }
+
+/* sweep reruns on a scratch copy: each point equals a real run with that
+ * value, and the pipeline's own parameters and cache are untouched. */
+Test(teach, sweep_matches_real_runs)
+{
+	struct pipeline pl;
+	struct err e;
+	struct sweep_out sw;
+	static const char *const set[] = { "eval.k", "3,5", NULL };
+	load_teach(&pl, set);
+	double before = pl.rec.ev.row[0].ndcg;
+	cr_assert_eq(pipeline_sweep(&pl, "abstract.topk", 1, 3, 1, &sw, &e), 0,
+	    "%s", e.msg);
+	cr_assert_eq(sw.n, 3);
+	cr_assert_str_eq(sw.pt[1].value, "2");
+	cr_assert(pl.fresh[STAGE_RECOMMEND]);
+	cr_assert_eq(params_int(&pl.params, P_ABSTRACT_TOPK), 100);
+	cr_assert_float_eq(pl.rec.ev.row[0].ndcg, before, 1e-15);
+	for (size_t k = 0; k < sw.n; k++) {
+		cr_assert_eq(pipeline_set(&pl, "abstract.topk", sw.pt[k].value,
+		    &e), 0);
+		cr_assert_eq(pipeline_run(&pl, STAGE_RECOMMEND, &e), 0);
+		for (int q = 0; q < 2; q++) {
+			cr_assert_float_eq(sw.pt[k].ev.row[q].ndcg,
+			    pl.rec.ev.row[q].ndcg, 1e-12);
+			cr_assert_float_eq(sw.pt[k].ev.row[q].recall,
+			    pl.rec.ev.row[q].recall, 1e-12);
+		}
+	}
+	sweep_out_destroy(&sw);
+	cr_assert_eq(pipeline_sweep(&pl, "abstract.metric", 1, 3, 1, &sw, &e),
+	    -1);
+	cr_assert_eq(pipeline_sweep(&pl, "abstract.topk", 3, 1, 1, &sw, &e),
+	    -1);
+	cr_assert_eq(pipeline_sweep(&pl, "nope", 1, 3, 1, &sw, &e), -1);
+	cr_assert_eq(e.code, ERR_NOTFOUND);
+}
+
+/* eval --test equals setting eval.target=test and running for real; the
+ * pipeline's target stays valid. */
+Test(teach, eval_test_matches_real_run)
+{
+	struct pipeline pl;
+	struct err e;
+	struct eval_result t;
+	load_teach(&pl, NULL);
+	cr_assert_eq(eval_test(&pl, &t, &e), 0, "%s", e.msg);
+	cr_assert_eq(t.target, TARGET_TEST);
+	cr_assert_eq(params_enum(&pl.params, P_EVAL_TARGET), TARGET_VALID);
+	cr_assert_eq(pl.rec.ev.target, TARGET_VALID);
+	cr_assert_eq(pipeline_set(&pl, "eval.target", "test", &e), 0);
+	cr_assert_eq(pipeline_run(&pl, STAGE_RECOMMEND, &e), 0);
+	cr_assert_eq(t.n_users, pl.rec.ev.n_users);
+	cr_assert_gt(t.n_users, 0);
+	cr_assert_float_eq(t.row[0].ndcg, pl.rec.ev.row[0].ndcg, 1e-12);
+	cr_assert_float_eq(t.row[0].coverage, pl.rec.ev.row[0].coverage,
+	    1e-12);
+}
+
+/* baselines itemknn and rp3 equal the pipeline with those settings */
+Test(teach, scratch_baselines_match_settings)
+{
+	struct pipeline pl;
+	struct err e;
+	struct eval_result b;
+	static const char *const set[] = { "filter.method", "backbone",
+		"distill.beta", "0.5", NULL };
+	load_teach(&pl, set);
+	cr_assert_eq(eval_baseline(&pl, BASE_ITEMKNN, &b, &e), 0, "%s", e.msg);
+	static const char *const knn[][2] = { { "abstract.metric", "cosine" },
+		{ "filter.method", "none" }, { "distill.beta", "0" } };
+	for (int k = 0; k < 3; k++)
+		cr_assert_eq(pipeline_set(&pl, knn[k][0], knn[k][1], &e), 0);
+	cr_assert_eq(pipeline_run(&pl, STAGE_RECOMMEND, &e), 0);
+	cr_assert_float_eq(b.row[0].ndcg, pl.rec.ev.row[0].ndcg, 1e-12);
+	cr_assert_float_eq(b.row[0].coverage, pl.rec.ev.row[0].coverage,
+	    1e-12);
+}
