@@ -33,6 +33,13 @@ const char *tui_user_label(struct tui *t, uint32_t user)
 	return idmap_name(&ds->users, user);
 }
 
+/* A score in 8 columns: 0.0884, or 2.34e-04 when tiny. */
+static const char *fmt_score(char *buf, size_t n, double v)
+{
+	snprintf(buf, n, v != 0 && fabs(v) < 0.001 ? "%.2e" : "%.4f", v);
+	return buf;
+}
+
 /* The community profile as one segmented bar plus a legend. */
 static void draw_profile(struct tui *t, const struct rect *r, int y)
 {
@@ -102,7 +109,7 @@ static void draw_rec_row(struct tui *t, const struct rect *r, int y, int k,
 		    dr = ROLE_DOWN;
 	else
 		snprintf(d, sizeof d, "=");
-	snprintf(sc, sizeof sc, "%.4f", e->score);
+	fmt_score(sc, sizeof sc, e->score);
 	if (sel) {
 		attrset(tui_attr(ROLE_SEL));
 		mvhline(r->y + y, r->x, ' ', r->w);
@@ -189,7 +196,7 @@ const struct tui_view tui_view_user = { "user", user_draw, user_key };
 static int draw_paths(struct tui *t, const struct rect *r, int y,
     const struct why_out *w, int skip)
 {
-	int bw = r->w / 3, lw = r->w - bw - 14;
+	int bw = r->w / 3, lw = r->w - bw - 16;
 	double cum = 0;
 	int row = 0;
 	for (size_t k = 0; k < w->npaths; k++) {
@@ -202,8 +209,10 @@ static int draw_paths(struct tui *t, const struct rect *r, int y,
 			int x1 = lw + 1 + (int)lround((cum + share) * bw);
 			tui_bar(r, y + row, x0, x1 - x0 > 0 ? x1 - x0 : 1,
 			    1.0, ROLE_C1 + (int)(k % 6));
+			char cb[24];
 			tui_putf(r, y + row, lw + bw + 2, -1, ROLE_SCORE,
-			    "%.4f %3.0f%%", p->contrib, share * 100);
+			    "%s %3.0f%%", fmt_score(cb, sizeof cb, p->contrib),
+			    share * 100);
 			row++;
 		}
 		cum += share;
@@ -274,8 +283,10 @@ static void explain_draw(struct tui *t, const struct rect *r, bool focus)
 		draw_whynot_head(t, &c, &u->wn);
 		y = 3;
 	} else {
-		tui_putf(&c, y++, 0, -1, ROLE_NORMAL, "score %.4f  rank %d  "
-		    "iw %.3g", w->score, w->rank, w->iw);
+		char sb[24];
+		tui_putf(&c, y++, 0, -1, ROLE_NORMAL, "score %s  rank %d  "
+		    "iw %.3g", fmt_score(sb, sizeof sb, w->score), w->rank,
+		    w->iw);
 	}
 	tui_putf(&c, y++, 0, -1, ROLE_LABEL, "%zu paths u%si%sj (sum = score)",
 	    w->npaths, tui_utf8 ? "→" : ">", tui_utf8 ? "→" : ">");

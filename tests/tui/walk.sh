@@ -39,9 +39,9 @@ tt_settle
 tt_capture >"$TT_TMP/why.txt"
 tt_check walk-why
 awk -F'│' '
-	/score [0-9.]+  rank/ { match($2, /score [0-9.]+/);
+	/score [0-9.e+-]+  rank/ { match($2, /score [0-9.e+-]+/);
 		score = substr($2, RSTART + 6, RLENGTH - 6) + 0 }
-	$2 ~ /[0-9]\.[0-9][0-9][0-9][0-9] +[0-9]+%$/ { n = split($2, f, " ");
+	$2 ~ /[0-9]\.[0-9][0-9e+-]+ +[0-9]+%$/ { n = split($2, f, " ");
 		sum += f[n - 1]; pct += f[n] + 0; paths++ }
 	END {
 		printf "why: score %.4f, %d paths summing to %.4f (%d%%)\n",
