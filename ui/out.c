@@ -413,7 +413,7 @@ void out_end(struct out *o)
 	if (o->fmt == OUT_JSON) {
 		json_puts(o, "}\n");
 		fputs(o->json, o->s->out);
-	} else if (o->any_text)
+	} else if (o->fmt == OUT_TABLE && o->any_text)
 		fputc('\n', o->s->out);  /* a blank line ends a result */
 	free(o->json);
 	fflush(o->s->out);
