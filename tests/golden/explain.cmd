@@ -13,3 +13,9 @@ stats abstract
 stats filter
 stats distill
 stats recommend
+eval --test
+# files are written silently in batch mode
+export abstract s.graphml
+export graph ui.csv --format csv
+rec --all --out all.csv
+rec --all
