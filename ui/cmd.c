@@ -196,13 +196,41 @@ static void word_add(int *argc, char ***argv, int *cap, char *w)
 	(*argv)[*argc] = NULL;
 }
 
+/* Copy one word starting at *pp into buf (quotes removed, escapes
+ * applied) and advance *pp. Returns 0, or the quote character that was
+ * left open. */
+static int read_word(const char **pp, char *buf, size_t *n)
+{
+	const char *p = *pp;
+	*n = 0;
+	while (*p && *p != ' ' && *p != '\t' && *p != '\r' && *p != '\n') {
+		char q = *p;
+		if (q == '\'' || q == '"') {
+			for (p++; *p && *p != q; p++) {
+				if (q == '"' && *p == '\\' && p[1])
+					p++;
+				buf[(*n)++] = *p;
+			}
+			if (*p != q)
+				return q;
+			p++;
+		} else if (q == '\\' && p[1]) {
+			buf[(*n)++] = p[1];
+			p += 2;
+		} else
+			buf[(*n)++] = *p++;
+	}
+	*pp = p;
+	return 0;
+}
+
 int cmd_split(const char *line, int *argc, char ***argv, char *why,
     size_t size)
 {
-	size_t len = strlen(line);
-	char *buf = xmalloc(len + 1);
-	int cap = 0;
+	char *buf = xmalloc(strlen(line) + 1);
 	const char *p = line;
+	int cap = 0, open;
+	size_t n;
 
 	*argc = 0;
 	*argv = NULL;
@@ -213,32 +241,14 @@ int cmd_split(const char *line, int *argc, char ***argv, char *why,
 			p++;
 		if (*p == '\0' || *p == '#')
 			break;
-		size_t n = 0;
-		while (*p && *p != ' ' && *p != '\t' && *p != '\r' &&
-		    *p != '\n') {
-			char q = *p;
-			if (q == '\'' || q == '"') {
-				for (p++; *p && *p != q; p++) {
-					if (q == '"' && *p == '\\' && p[1])
-						p++;
-					buf[n++] = *p;
-				}
-				if (*p != q) {
-					snprintf(why, size, "unterminated %s "
-					    "quote", q == '"' ? "double" :
-					    "single");
-					free(buf);
-					cmd_free_words(*argc, *argv);
-					*argv = NULL;
-					*argc = 0;
-					return -1;
-				}
-				p++;
-			} else if (q == '\\' && p[1]) {
-				buf[n++] = p[1];
-				p += 2;
-			} else
-				buf[n++] = *p++;
+		if ((open = read_word(&p, buf, &n)) != 0) {
+			snprintf(why, size, "unterminated %s quote",
+			    open == '"' ? "double" : "single");
+			free(buf);
+			cmd_free_words(*argc, *argv);
+			*argv = NULL;
+			*argc = 0;
+			return -1;
 		}
 		word_add(argc, argv, &cap, xstrndup(buf, n));
 	}

@@ -297,6 +297,25 @@ static void record_render(struct out *o)
 	}
 }
 
+/* Column names and the rule under them. */
+static void table_header(struct out *o, const int *w, const bool *right)
+{
+	FILE *f = o->s->out;
+	int nc = o->ncols;
+	for (int c = 0; c < nc; c++) {
+		fputs(c ? "  " : "", f);
+		put_padded(f, o->cols[c], c == nc - 1 && !right[c] ? 0 : w[c],
+		    right[c]);
+	}
+	fputc('\n', f);
+	for (int c = 0; c < nc; c++) {
+		fputs(c ? "  " : "", f);
+		for (int x = 0; x < w[c]; x++)
+			fputs(o->s->utf8 ? "\u2500" : "-", f);
+	}
+	fputc('\n', f);
+}
+
 /* Render the rows of a table section with aligned columns; numeric
  * columns (every non-null cell a number) are right-aligned. */
 static void table_render(struct out *o)
@@ -325,18 +344,7 @@ static void table_render(struct out *o)
 			right[c] = false;
 	}
 	table_caption(o);
-	for (int c = 0; c < nc; c++) {
-		fputs(c ? "  " : "", f);
-		put_padded(f, o->cols[c], c == nc - 1 && !right[c] ? 0 : w[c],
-		    right[c]);
-	}
-	fputc('\n', f);
-	for (int c = 0; c < nc; c++) {
-		fputs(c ? "  " : "", f);
-		for (int x = 0; x < w[c]; x++)
-			fputs(o->s->utf8 ? "\u2500" : "-", f);
-	}
-	fputc('\n', f);
+	table_header(o, w, right);
 	if (nrows == 0)
 		fputs("(none)\n", f);
 	for (size_t r = 0; r < nrows; r++) {
