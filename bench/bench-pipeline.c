@@ -140,7 +140,7 @@ int main(int argc, char **argv)
 	char buf[64];
 	params_format(&pl.params, P_ABSTRACT_THRESHOLD, buf, sizeof buf);
 	double th = atof(buf);
-	snprintf(buf, sizeof buf, "%g", th + 0.001);
+	snprintf(buf, sizeof buf, "%g", th + 1e-5);
 	set(&pl, "abstract.threshold", buf);
 	double cth = run(&pl);
 	printf("change abstract.threshold -> %s + re-evaluation: %.1f ms "

@@ -20,7 +20,7 @@ echo "cores: $(nproc)"
 
 if [ -r "$data/ml-100k/u.data" ]; then
 	echo "== ML-100K (ratings >= 4, random 80/20 split)"
-	"$bp" -s graph.min_rating=4 -s filter.method=backbone \
+	"$bp" -s graph.min_rating=4 -s filter.method=backbone -s filter.alpha=0.5 \
 	    "$data/ml-100k/u.data"
 	[ "${BENCH_TUNE:-0}" = 1 ] && "$bp" -T -s graph.min_rating=4 \
 	    "$data/ml-100k/u.data" | grep -E '^tuned'
@@ -31,7 +31,7 @@ fi
 if [ -r "$data/gowalla/train.txt" ]; then
 	echo "== Gowalla (given test split, fit = all of train)"
 	"$bp" -t "$data/gowalla/test.txt" -s split.validation=0 \
-	    -s eval.target=test -s filter.method=backbone \
+	    -s eval.target=test -s filter.method=backbone -s filter.alpha=0.5 \
 	    "$data/gowalla/train.txt"
 else
 	echo "Gowalla: skipped ($data/gowalla absent)"
@@ -45,5 +45,5 @@ if [ "${BENCH_SKIP_20M:-0}" != 1 ] && [ -x "$gen" ]; then
 	    --out "$tmp/gen.csv" --items-out "$tmp/gen-items.csv" >/dev/null
 	/usr/bin/time -f "max RSS %M kB, wall %e s (including load)" "$bp" \
 	    -s split.validation=0 -s eval.target=test \
-	    -s filter.method=backbone "$tmp/gen.csv"
+	    -s filter.method=backbone -s filter.alpha=0.5 "$tmp/gen.csv"
 fi
