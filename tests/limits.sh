@@ -1,0 +1,129 @@
+#!/bin/sh
+# distill — tests/limits.sh: resource-limit guards of the loader. Hostile
+# inputs are generated on the fly (nothing big lives in the repository):
+#
+#   - ids of 10 KB (tsv, csv, adj): error naming file:line:column;
+#   - a 1 GB line streamed through a fifo: error after the line limit,
+#     memory bounded (checked under ulimit -v without sanitizers);
+#   - a 1 GB sparse file (NUL bytes): error naming file:line;
+#   - a gzip bomb of one endless line (1 MB of .gz inflating to 1 GB):
+#     error after the line limit;
+#   - a gzip bomb of valid rows (1 MB inflating to 1 GB of "1<tab>1"):
+#     under ulimit -v 600 MB it loads or fails with a clear error;
+#   - the largest direct-table numeric id: loads, bounded memory.
+#
+# Each case must exit 0 or 1 — never by a signal — and a failure must say
+# "error: FILE:..." on stderr. Runtime is a few seconds.
+set -u
+
+: "${DISTILL:?DISTILL must name the distill binary}"
+T=$(mktemp -d "${TMPDIR:-/tmp}/distill-limits.XXXXXX")
+trap 'rm -rf "$T"' EXIT INT TERM
+fail=0
+
+# Sanitizer builds reserve terabytes of address space: no ulimit -v there.
+sanitized=no
+if command -v ldd >/dev/null && ldd "$DISTILL" 2>/dev/null |
+    grep -q 'libasan\|libubsan'; then
+	sanitized=yes
+fi
+
+# check NAME EXPECT FILE -- status/stderr of the last run_distill.
+#   EXPECT: "error" (exit 1 and "error: FILE:" on stderr), "ok" (exit 0),
+#   "bounded" (either of those).
+check() {
+	name=$1 expect=$2 file=$3
+	if [ "$rc" -gt 128 ] || grep -q 'Sanitizer\|runtime error' "$T/err"; then
+		echo "FAIL: $name: killed by signal $((rc - 128)) or sanitizer report (exit $rc)"
+		sed 's/^/  | /' "$T/err" | head -20
+		fail=1
+		return
+	fi
+	case $expect in
+	error) [ "$rc" -eq 1 ] && grep -q "^error: .*$file" "$T/err" ;;
+	ok) [ "$rc" -eq 0 ] ;;
+	bounded) [ "$rc" -eq 0 ] || { [ "$rc" -eq 1 ] &&
+		grep -q "^error: .*$file" "$T/err"; } ;;
+	esac
+	if [ $? -eq 0 ]; then
+		echo "ok: $name: exit $rc $(head -1 "$T/err")"
+	else
+		echo "FAIL: $name: expected $expect, got exit $rc"
+		sed 's/^/  | /' "$T/err" | head -10
+		fail=1
+	fi
+}
+
+# run_distill [VMEM_KB] CMDS: run batch commands, status in $rc.
+run_distill() {
+	vmem=$1
+	shift
+	if [ "$vmem" != - ] && [ $sanitized = no ]; then
+		(ulimit -v "$vmem" && exec "$DISTILL" -c "$*") >/dev/null 2>"$T/err"
+	else
+		"$DISTILL" -c "$*" >/dev/null 2>"$T/err"
+	fi
+	rc=$?
+}
+
+# A string of n copies of character c.
+repeat() { head -c "$2" /dev/zero | tr '\0' "$1"; }
+
+# 1. ids of 10 KB
+long=$(repeat u 10240)
+printf '%s\t1\t5\n2\t1\t4\n' "$long" >"$T/longid.tsv"
+run_distill - "load $T/longid.tsv"
+check "10 KB user id (tsv)" error "longid.tsv:1:1:"
+printf 'user,item\n1,%s\n' "$long" >"$T/longid.csv"
+run_distill - "load $T/longid.csv"
+check "10 KB item id (csv)" error "longid.csv:2:3:"
+printf '1 2 3\n%s 4\n' "$long" >"$T/longid.adj"
+run_distill - "load $T/longid.adj --format adj"
+check "10 KB user id (adj)" error "longid.adj:2:1:"
+
+# 2. a 1 GB line through a fifo, with 300 MB of address space
+if mkfifo "$T/line.fifo" 2>/dev/null; then
+	for fmt in tsv adj; do
+		(repeat a 1073741824 >"$T/line.fifo") 2>/dev/null &
+		run_distill 300000 "load $T/line.fifo --format $fmt"
+		kill $! 2>/dev/null
+		wait 2>/dev/null
+		check "1 GB line from a fifo ($fmt)" error "line.fifo:1:"
+	done
+else
+	echo "skip: no mkfifo here"
+fi
+
+# 3. a 1 GB sparse file after one good row
+printf '1\t2\n' >"$T/sparse.tsv"
+truncate -s 1G "$T/sparse.tsv"
+run_distill 300000 "load $T/sparse.tsv"
+check "1 GB sparse file" error "sparse.tsv:2:"
+
+# 4. gzip bomb, one endless line: 1024 gzip members of 1 MB of 'a'
+repeat a 1048576 | gzip -9 >"$T/a.gz"
+i=0
+while [ $i -lt 1024 ]; do cat "$T/a.gz"; i=$((i + 1)); done >"$T/line.tsv.gz"
+run_distill 300000 "load $T/line.tsv.gz"
+check "gzip bomb, 1 GB line" error "line.tsv.gz:1:"
+
+# 5. gzip bomb of valid rows: 1 GB of "1<tab>1" (268M duplicates of one
+#    pair) from 1 MB of .gz. Memory must stay within 600 MB: load it
+#    (one pair, counted duplicates) or stop with a clear error.
+if [ $sanitized = no ]; then
+	yes "1	1" | head -c 1048576 | gzip -9 >"$T/rows.gz"
+	i=0
+	while [ $i -lt 1024 ]; do cat "$T/rows.gz"; i=$((i + 1)); done \
+	    >"$T/rows.tsv.gz"
+	run_distill 600000 "load $T/rows.tsv.gz"
+	check "gzip bomb, 1 GB of rows under 600 MB" bounded "rows.tsv.gz"
+else
+	echo "skip: gzip bomb of rows (needs ulimit -v; sanitizer build)"
+fi
+
+# 6. the largest id of the direct numeric table: bounded memory
+printf '16777215\t16777214\t5\n1\t2\t3\n' >"$T/bigid.tsv"
+run_distill 600000 "load $T/bigid.tsv"
+check "numeric id 16777215" ok "bigid.tsv"
+
+exit $fail

@@ -1,0 +1,109 @@
+#!/bin/sh
+# distill — tests/writes.sh: every file distill writes (save, export,
+# rec --all --out) goes to a temporary file renamed into place:
+#
+#   - a write into a missing directory is a clear error naming the path;
+#   - a successful write replaces the file by a new inode (rename, not an
+#     in-place rewrite) and leaves no temporary file behind;
+#   - a write that fails half-way (file size limit, EFBIG) leaves the old
+#     file byte for byte and no temporary file;
+#   - writing over a read-only file is a clear error and leaves it alone
+#     (checked as user nobody through setpriv; skipped when unavailable,
+#     since root may write anything).
+set -u
+
+: "${DISTILL:?DISTILL must name the distill binary}"
+: "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
+TEACH=$top_srcdir/samples/teach.tsv
+T=$(mktemp -d "${TMPDIR:-/tmp}/distill-writes.XXXXXX")
+trap 'rm -rf "$T"' EXIT INT TERM
+fail=0
+
+ok() { echo "ok: $*"; }
+# Loops run in pipeline subshells: failures are recorded in a file.
+bad() {
+	echo "FAIL: $*"
+	sed 's/^/  | /' "$T/err" 2>/dev/null | head -5
+	touch "$T/fail"
+}
+
+# The three writers, each as "LABEL|COMMAND with @ for the path".
+WRITERS="save|save @
+export|export graph @ --format csv
+rec --out|rec --all --out @"
+
+# Run the commands after loading the teaching set; status in $rc.
+run() {
+	"$DISTILL" -c "load $TEACH; $1" >/dev/null 2>"$T/err"
+	rc=$?
+}
+
+# No temporary file may be left in dir $1.
+no_temp() {
+	[ "$(ls -A "$1" | grep -c 'tmp')" -eq 0 ]
+}
+
+echo "$WRITERS" | while IFS='|' read -r label cmd; do
+	# missing directory
+	run "$(echo "$cmd" | sed "s|@|$T/missing/out.txt|")"
+	if [ $rc -eq 1 ] && grep -q "^error: .*$T/missing/out.txt" "$T/err"
+	then ok "$label: missing directory: $(cat "$T/err")"
+	else bad "$label: missing directory: exit $rc"; fi
+
+	# a good write: new inode, no temporary file
+	d=$T/$(echo "$label" | tr -c 'a-z\n' _)
+	mkdir -p "$d"
+	echo old >"$d/out.txt"
+	before=$(ls -i "$d/out.txt" | cut -d' ' -f1)
+	run "$(echo "$cmd" | sed "s|@|$d/out.txt|")"
+	after=$(ls -i "$d/out.txt" | cut -d' ' -f1)
+	if [ $rc -eq 0 ] && [ "$before" != "$after" ] && no_temp "$d" &&
+	    ! grep -qx old "$d/out.txt"
+	then ok "$label: written by rename (inode $before -> $after)"
+	else bad "$label: exit $rc, inode $before -> $after, $(ls "$d")"; fi
+done
+
+# A write that fails half-way: a 1 KB file size limit, SIGXFSZ ignored.
+d=$T/efbig
+mkdir -p "$d"
+yes old | head -c 5000 >"$d/recs.csv"
+cp "$d/recs.csv" "$d/keep"
+(trap '' XFSZ; ulimit -f 1 && exec "$DISTILL" -c \
+    "load $TEACH; rec --all --out $d/recs.csv") >/dev/null 2>"$T/err"
+rc=$?
+if [ $rc -eq 1 ] && cmp -s "$d/recs.csv" "$d/keep" &&
+    [ "$(ls "$d" | wc -l)" -eq 2 ] && grep -q "^error: .*recs.csv" "$T/err"
+then ok "rec --out: failed write keeps the old file: $(cat "$T/err")"
+else bad "rec --out: failed write: exit $rc, files: $(ls "$d")"; fi
+[ -f "$T/fail" ] && fail=1
+
+# A read-only file, as an unprivileged user.
+if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null &&
+    setpriv --reuid=65534 --regid=65534 --clear-groups true 2>/dev/null &&
+    setpriv --reuid=65534 --regid=65534 --clear-groups \
+    test -r "$TEACH" -a -x "$DISTILL"; then
+	AS="setpriv --reuid=65534 --regid=65534 --clear-groups"
+elif [ "$(id -u)" -ne 0 ]; then
+	AS=""
+else
+	echo "skip: read-only file cases (root, and cannot drop to nobody)"
+	exit $fail
+fi
+d=$T/ro
+mkdir -p "$d"
+chmod 711 "$T"
+chmod 777 "$d"
+echo "$WRITERS" | while IFS='|' read -r label cmd; do
+	echo precious >"$d/out.txt"
+	chmod 444 "$d/out.txt"
+	$AS "$DISTILL" -c "load $TEACH; $(echo "$cmd" |
+	    sed "s|@|$d/out.txt|")" >/dev/null 2>"$T/err"
+	rc=$?
+	if [ $rc -eq 1 ] && grep -qx precious "$d/out.txt" &&
+	    grep -q "^error: .*out.txt" "$T/err" && no_temp "$d"
+	then ok "$label: read-only file: $(cat "$T/err")"
+	else bad "$label: read-only file replaced or no error (exit $rc)"; fi
+	rm -f "$d/out.txt"
+done
+[ -f "$T/fail" ] && fail=1
+exit $fail
