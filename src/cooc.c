@@ -426,6 +426,8 @@ static void stitch(struct ws *W, uint32_t n, const uint16_t *rt,
 	float *c = cooc ? xmalloc((nnz ? nnz : 1) * sizeof *c) : NULL;
 	#pragma omp parallel for schedule(dynamic, 256)
 	for (int64_t i = 0; i < (int64_t)n; i++) {
+		if (rl[i] == 0)
+			continue; /* empty row: its buffer may be NULL */
 		const struct ws *w = &W[rt[i]];
 		uint64_t at = S->ptr[i];
 		memcpy(S->idx + at, w->oj + ro[i], rl[i] * sizeof *S->idx);
