@@ -15,7 +15,8 @@
 # Each run: -max_total_time=SECONDS -timeout=10 -rss_limit_mb=2048, leak
 # detection on. Seeds: the test fixtures and samples (copied into
 # fuzz/build/seed/TARGET) plus fuzz/corpus/TARGET (committed: hand-made
-# seeds and the inputs that found bugs). New inputs go to
+# seeds and the inputs that found bugs). Paths are absolute: the command
+# targets chdir into their sandbox. New inputs go to
 # fuzz/build/corpus/TARGET; a crash, leak or timeout leaves its input in
 # fuzz/build/artifacts/ and makes this script exit non-zero.
 set -eu
@@ -117,7 +118,7 @@ seeds() {
 
 # Options for the dictionary: command and parameter names.
 dict() {
-	d=$B/distill.dict
+	d=$top/$B/distill.dict
 	{
 		sed -n 's/^	{ "\([a-z]*\)", .*/"\1"/p' ui/cmd.c
 		sed -n 's/.*= { "\([a-z_]*\.[a-z_]*\)".*/"\1"/p' src/params.c
@@ -146,8 +147,8 @@ run() {
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	$B/fuzz-$t -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
 		-max_len=$maxlen -print_final_stats=1 $extra \
-		-artifact_prefix=$B/artifacts/$t- \
-		$B/corpus/$t $B/seed/$t fuzz/corpus/$t >"$log" 2>&1
+		-artifact_prefix="$top/$B/artifacts/$t-" "$top/$B/corpus/$t" \
+		"$top/$B/seed/$t" "$top/fuzz/corpus/$t" >"$log" 2>&1
 	rc=$?
 	set -e
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")

@@ -26,6 +26,10 @@ int outfile_open(struct outfile *o, const char *path, struct err *err)
 	struct stat st;
 	memset(o, 0, sizeof *o);
 	o->path = path;
+	/* rename() would silently replace a file the user may not write */
+	if (access(path, F_OK) == 0 && access(path, W_OK) != 0)
+		return err_set(err, ERR_IO, "cannot write '%s': %s", path,
+		    strerror(errno));
 	o->tmp = xasprintf("%s.tmpXXXXXX", path);
 	int fd = mkstemp(o->tmp);
 	if (fd < 0) {
