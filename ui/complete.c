@@ -31,19 +31,33 @@
 
 /* ------------------------------------------------------------ candidates */
 
-static void cand_add(struct completion *c, const char *v)
+/* Append v without looking for duplicates (ids are unique). */
+static void cand_push(struct completion *c, const char *v)
 {
 	if (c->n >= MAX_CANDIDATES)
 		return;
-	for (size_t i = 0; i < c->n; i++)
-		if (strcmp(c->v[i], v) == 0)
-			return;
 	if (c->n + 2 > c->cap) {
 		c->cap = c->cap ? c->cap * 2 : 16;
 		c->v = xreallocarray(c->v, c->cap, sizeof *c->v);
 	}
 	c->v[c->n++] = xstrdup(v);
 	c->v[c->n] = NULL;
+}
+
+static void cand_add(struct completion *c, const char *v)
+{
+	for (size_t i = 0; i < c->n; i++)
+		if (strcmp(c->v[i], v) == 0)
+			return;
+	cand_push(c, v);
+}
+
+/* Add an id when it starts with the typed prefix. */
+static void cand_id(struct completion *c, const char *prefix, size_t len,
+    const char *id)
+{
+	if (strncmp(id, prefix, len) == 0)
+		cand_push(c, id);
 }
 
 /* Add v when it starts with the typed prefix. */
@@ -64,19 +78,17 @@ void completion_free(struct completion *c)
 
 /* ------------------------------------------------------- kind expansion */
 
-/* Metric names known to `help metric` and the evaluation tables: the
- * columns of struct eval_row. */
+/* Evaluation metrics (the columns of struct eval_row), which `sweep`
+ * plots and `help metric` explains; help also explains the similarity
+ * metrics, the choices of abstract.metric. tests/complete-test checks
+ * that help knows every name offered here. */
 static const char *const metric_names[] = {
 	"precision", "recall", "ndcg", "map", "mrr", "hitrate", "coverage",
 	"novelty", "arp", "gini", "ile", NULL
 };
-/* Formats that no engine table names: output formats of `format` and
- * --format (enum out_format) and export formats (export_stage()). */
+/* The output formats of `format FORMAT` (enum out_format). */
 static const char *const out_format_names[] = {
 	"table", "csv", "json", NULL
-};
-static const char *const export_format_names[] = {
-	"graphml", "dot", "csv", "json", NULL
 };
 
 static void add_list(struct completion *c, const char *text,
@@ -84,6 +96,21 @@ static void add_list(struct completion *c, const char *text,
 {
 	for (; *v; v++)
 		cand_prefix(c, text, *v);
+}
+
+/* Literal choices from the usage: "json" or "graphml|dot|csv|json". */
+static void add_choices(struct completion *c, const char *text,
+    const char *lit)
+{
+	for (const char *p = lit; *p; ) {
+		size_t n = strcspn(p, "|");
+		if (n >= strlen(text) && strncmp(p, text, strlen(text)) == 0) {
+			char *w = xstrndup(p, n);
+			cand_add(c, w);
+			free(w);
+		}
+		p += n + (p[n] == '|');
+	}
 }
 
 static void add_commands(struct completion *c, const char *text)
@@ -135,15 +162,29 @@ static void add_stages(struct completion *c, const char *text)
 		cand_prefix(c, text, stage_name(s));
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Ids in the order a person expects, not the order of the file. */
+static void sort_from(struct completion *c, size_t from)
+{
+	if (c->n > from)
+		qsort(c->v + from, c->n - from, sizeof *c->v, cmp_str);
+}
+
 static void add_users(struct session *s, struct completion *c,
     const char *text)
 {
 	const struct dataset *ds = s ? s->pl.ds : NULL;
+	size_t from = c->n;
 
 	if (!ds)
 		return;
 	for (uint32_t u = 0; u < ds->users.n; u++)
-		cand_prefix(c, text, idmap_name(&ds->users, u));
+		cand_id(c, text, strlen(text), idmap_name(&ds->users, u));
+	sort_from(c, from);
 }
 
 /* Item ids by prefix; failing that, items whose title contains the text
@@ -152,18 +193,20 @@ static void add_items(struct session *s, struct completion *c,
     const char *text)
 {
 	const struct dataset *ds = s ? s->pl.ds : NULL;
+	size_t from = c->n;
 
 	if (!ds)
 		return;
 	c->items = true;
 	for (uint32_t j = 0; j < ds->items.n; j++)
-		cand_prefix(c, text, idmap_name(&ds->items, j));
-	if (c->n > 0 || !ds->title || text[0] == '\0')
-		return;
-	for (uint32_t j = 0; j < ds->items.n; j++)
-		if (ds->title[j] && strcasestr(ds->title[j], text))
-			cand_add(c, idmap_name(&ds->items, j));
-	c->replace = c->n > 0;
+		cand_id(c, text, strlen(text), idmap_name(&ds->items, j));
+	if (c->n == from && ds->title && text[0] != '\0') {
+		for (uint32_t j = 0; j < ds->items.n; j++)
+			if (ds->title[j] && strcasestr(ds->title[j], text))
+				cand_push(c, idmap_name(&ds->items, j));
+		c->replace = c->n > from;
+	}
+	sort_from(c, from);
 }
 
 static void add_files(struct completion *c, const char *text)
@@ -176,18 +219,6 @@ static void add_files(struct completion *c, const char *text)
 		cand_add(c, f);
 		free(f);
 	}
-}
-
-static void add_formats(struct completion *c, const char *text,
-    const char *cmd)
-{
-	if (strcmp(cmd, "load") == 0) {
-		for (int f = FMT_AUTO; f <= FMT_ADJ; f++)
-			cand_prefix(c, text, format_name(f));
-	} else if (strcmp(cmd, "export") == 0)
-		add_list(c, text, export_format_names);
-	else
-		add_list(c, text, out_format_names);
 }
 
 /* The kind behind a generic word like NAME: the literal before it
@@ -223,7 +254,7 @@ static void add_kind(struct session *s, struct completion *c,
 	const char *k = kind_resolve(tok, cx);
 
 	if (!usage_is_kind(k))
-		cand_prefix(c, text, k);
+		add_choices(c, text, k);
 	else if (strcmp(k, "COMMAND") == 0)
 		add_commands(c, text);
 	else if (strcmp(k, "PARAM") == 0)
@@ -238,10 +269,14 @@ static void add_kind(struct session *s, struct completion *c,
 		add_users(s, c, text);
 	else if (strcmp(k, "ITEM") == 0)
 		add_items(s, c, text);
-	else if (strcmp(k, "METRIC") == 0)
+	else if (strcmp(k, "METRIC") == 0) {
 		add_list(c, text, metric_names);
+		if (strcmp(cx->cmd->name, "help") == 0)  /* formulas too */
+			add_list(c, text,
+			    params_def(P_ABSTRACT_METRIC)->choices);
+	}
 	else if (strcmp(k, "FORMAT") == 0)
-		add_formats(c, text, cx->cmd->name);
+		add_list(c, text, out_format_names);
 	else if (strcmp(k, "BASELINE") == 0)
 		for (int b = 0; b < BASE__COUNT; b++)
 			cand_prefix(c, text, baseline_name(b));

@@ -212,23 +212,45 @@ static struct gnode *parse_item(struct lex *lx)
 	return g;
 }
 
-/* seq := item*; an --option followed by a KIND takes it as argument. */
+/* After an --option: its argument, a KIND or literal choices "a|b|c"
+ * (stored as the string "a|b|c"). */
+static char *parse_optarg(struct lex *lx)
+{
+	char *arg = xstrndup(lx->s, lx->n), *t;
+
+	lex_next(lx);
+	while (lx->t == L_BAR) {
+		lex_next(lx);
+		if (lx->t != L_WORD)
+			break;
+		t = xasprintf("%s|%.*s", arg, (int)lx->n, lx->s);
+		free(arg);
+		arg = t;
+		lex_next(lx);
+	}
+	return arg;
+}
+
+/* seq := item*; an --option followed by a word takes it as argument. */
 static struct gnode *parse_seq(struct lex *lx)
 {
 	struct gnode *g = gnode_new(G_SEQ, lx->s), *it;
 
-	while (g->nkid < MAX_KIDS && (it = parse_item(lx)) != NULL) {
+	while (g->nkid < MAX_KIDS) {
 		struct gnode *prev = g->nkid ? g->kid[g->nkid - 1] : NULL;
 		if (prev && prev->k == G_TOK && prev->tok[0] == '-' &&
-		    !prev->optarg && it->k == G_TOK && usage_is_kind(it->tok)) {
-			prev->optarg = it->tok;
-			it->tok = NULL;
-			gnode_free(it);
+		    !prev->optarg && lx->t == L_WORD && lx->s[0] != '-') {
+			prev->optarg = parse_optarg(lx);
+			prev->len = (size_t)(lx->s - prev->src);
 			continue;
 		}
+		if ((it = parse_item(lx)) == NULL)
+			break;
 		g->kid[g->nkid++] = it;
 	}
 	g->len = (size_t)(lx->s - g->src);
+	while (g->len > 0 && g->src[g->len - 1] == ' ')
+		g->len--;
 	return g;
 }
 
@@ -476,31 +498,63 @@ static bool word_used(const struct usage_words *ws, const char *w)
 	return false;
 }
 
-/* The top-level usage units not yet consumed by the words typed. */
-char *usage_remaining(const struct usage_ctx *cx, const struct usage_words *ws)
+/* The first plain token of g (descending into sequences and options). */
+static const struct gnode *first_tok(const struct gnode *g)
+{
+	while (g && g->k != G_TOK && g->nkid > 0)
+		g = g->kid[0];
+	return g && g->k == G_TOK ? g : NULL;
+}
+
+static void append_unit(char **h, const struct gnode *u)
+{
+	char *t = xasprintf("%s%s%.*s", *h, **h ? " " : "", (int)u->len,
+	    u->src);
+	free(*h);
+	*h = t;
+}
+
+/* Append to *h the units of sequence g that the remaining *left
+ * positional words do not consume; an alternative is entered by the
+ * branch whose first token fits the next word. */
+static void remaining_seq(const struct gnode *g, const struct usage_ctx *cx,
+    const struct usage_words *ws, int *left, char **h)
+{
+	for (int i = 0; i < g->nkid; i++) {
+		const struct gnode *u = g->kid[i], *o = unit_option(u), *t;
+		if (o && word_used(ws, o->tok))
+			continue;
+		if (!o && *left > 0 && u->k == G_ALT) {
+			const char *w = cx->pos[cx->npos - *left];
+			int j;
+			for (j = 0; j < u->nkid; j++)
+				if ((t = first_tok(u->kid[j])) &&
+				    t->tok[0] != '-' && kind_accepts(t->tok, w))
+					break;
+			if (j < u->nkid && u->kid[j]->k == G_SEQ) {
+				remaining_seq(u->kid[j], cx, ws, left, h);
+				continue;
+			}
+		}
+		if (!o && *left > 0) {
+			*left = u->k == G_REP ? 0 : *left - 1;
+			continue;
+		}
+		append_unit(h, u);
+	}
+}
+
+/* The usage units not yet consumed by the words typed. */
+char *usage_remaining(const struct usage_ctx *cx,
+    const struct usage_words *ws)
 {
 	char *h = xstrdup("");
 	int left = cx->npos;
 
-	for (int i = 0; i < cx->g->nkid; i++) {
-		const struct gnode *u = cx->g->kid[i];
-		const struct gnode *o = unit_option(u);
-		char *t;
-		if (o && word_used(ws, o->tok))
-			continue;
-		if (!o && left > 0) {
-			left = u->k == G_REP ? 0 : left - 1;
-			continue;
-		}
-		t = xasprintf("%s%s%.*s", h, *h ? " " : "", (int)u->len,
-		    u->src);
-		free(h);
-		h = t;
-	}
+	remaining_seq(cx->g, cx, ws, &left, &h);
 	if (left > 0 || *h == '\0') {
 		free(h);
 		return NULL;
 	}
 	return h;
 }
-
