@@ -429,7 +429,10 @@ static void complete_show_items(char **m, int n, int maxlen)
 		    ds->title[j] : "";
 		fprintf(rl_outstream, "  %-*s  %s\n", maxlen, m[i], t);
 	}
-	if (n > shown)
+	if (n >= MAX_CANDIDATES)
+		fprintf(rl_outstream, "  ... and more: type more of the id "
+		    "or of the title\n");
+	else if (n > shown)
 		fprintf(rl_outstream, "  ... and %d more\n", n - shown);
 	rl_forced_update_display();
 }

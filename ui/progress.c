@@ -73,12 +73,57 @@ void progress_hook(void *ud, const char *what, double fraction)
 	progress_draw(p, fraction, now);
 }
 
-void progress_done(struct progress *p)
+void progress_clear(struct progress *p)
 {
 	if (p->enabled && p->shown) {
 		fputs("\r\033[K", p->f);
 		fflush(p->f);
 	}
 	p->shown = false;
+}
+
+void progress_done(struct progress *p)
+{
+	progress_clear(p);
 	p->t0 = 0;
+}
+
+/* The cookie of a wrapped stream. */
+struct progress_stream {
+	struct progress *p;
+	FILE *real;
+};
+
+static ssize_t progress_write(void *cookie, const char *buf, size_t n)
+{
+	struct progress_stream *ps = cookie;
+	size_t w;
+
+	progress_clear(ps->p);
+	w = fwrite(buf, 1, n, ps->real);
+	fflush(ps->real);
+	return w == 0 && n > 0 ? -1 : (ssize_t)w;
+}
+
+static int progress_close(void *cookie)
+{
+	free(cookie);
+	return 0;
+}
+
+FILE *progress_wrap(struct progress *p, FILE *real)
+{
+	cookie_io_functions_t io = { .write = progress_write,
+	    .close = progress_close };
+	struct progress_stream *ps = xmalloc(sizeof *ps);
+	FILE *f;
+
+	ps->p = p;
+	ps->real = real;
+	if ((f = fopencookie(ps, "w", io)) == NULL) {
+		free(ps);
+		return real;
+	}
+	setvbuf(f, NULL, _IOLBF, 0);
+	return f;
 }

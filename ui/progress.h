@@ -33,5 +33,14 @@ void progress_start(struct progress *p);
 void progress_hook(void *ud, const char *what, double fraction);
 /* The command ended: erase the line if one was drawn. */
 void progress_done(struct progress *p);
+/* Erase the line now (it comes back at the next redraw). */
+void progress_clear(struct progress *p);
+/*
+ * A stream that writes to `real`, erasing the progress line first, so
+ * that results and errors printed during a command never land on the
+ * end of the progress line. Close it with fclose() before p goes away
+ * (`real` stays open).
+ */
+FILE *progress_wrap(struct progress *p, FILE *real);
 
 #endif

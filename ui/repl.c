@@ -458,6 +458,7 @@ int repl_run(struct session *s, const char *dataset)
 {
 	struct repl r = { .s = s };
 	int status = EXIT_STATUS_OK;
+	FILE *out, *err;
 	char *line;
 
 	repl_cur = &r;
@@ -466,6 +467,10 @@ int repl_run(struct session *s, const char *dataset)
 	s->pl.hooks.progress = progress_hook;
 	s->pl.hooks.ud = &r.prog;
 	s->pl.hooks.cancel = &s->cancel;
+	out = s->out;
+	err = s->err;
+	s->out = progress_wrap(&r.prog, out);
+	s->err = progress_wrap(&r.prog, err);
 	repl_signals_install(&r);
 	repl_readline_setup(&r);
 	repl_history_open(&r);
@@ -478,6 +483,12 @@ int repl_run(struct session *s, const char *dataset)
 	}
 	repl_history_close(&r);
 	repl_signals_restore(&r);
+	if (s->out != out)
+		fclose(s->out);
+	if (s->err != err)
+		fclose(s->err);
+	s->out = out;
+	s->err = err;
 	s->pl.hooks.progress = NULL;
 	s->pl.hooks.ud = NULL;
 	rl_redisplay_function = rl_redisplay;
