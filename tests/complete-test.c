@@ -204,7 +204,10 @@ Test(complete, no_dataset_no_ids)
 	expect("why alice i0", "");
 }
 
-Test(complete, user_and_item_ids_and_titles, .init = setup_teach)
+/* A suite of its own: a test's .init runs after its suite's. */
+TestSuite(complete_data, .init = setup_teach, .fini = teardown);
+
+Test(complete_data, user_and_item_ids_and_titles)
 {
 	struct completion c;
 
