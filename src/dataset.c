@@ -143,8 +143,10 @@ static bool dataset_grouped(const struct dataset *ds, uint32_t nu)
 /* Indices grouped by user, stable (counting sort). */
 static uint32_t *dataset_by_user(const struct dataset *ds, uint32_t nu)
 {
+	uint32_t *perm = malloc((ds->n ? ds->n : 1) * sizeof *perm);
+	if (!perm)
+		return NULL;
 	uint64_t *off = xcalloc((size_t)nu + 1, sizeof *off);
-	uint32_t *perm = xmalloc((ds->n ? ds->n : 1) * sizeof *perm);
 	for (size_t k = 0; k < ds->n; k++)
 		off[ds->user[k] + 1]++;
 	for (uint32_t u = 0; u < nu; u++)
@@ -159,12 +161,15 @@ static uint32_t *dataset_by_user(const struct dataset *ds, uint32_t nu)
  * Find duplicate (user, item) pairs: visit each user's interactions in
  * file order (directly when the file is grouped by user, else through a
  * stable counting sort) remembering, per item, where this user last saw
- * it (mark = user + 1, pos = index).
+ * it (mark = user + 1, pos = index). The n-sized arrays are the largest
+ * allocations of a load; like the arrays themselves, they fail with an
+ * error (-1) rather than an abort.
  */
-static void dataset_dedup(struct dataset *ds, uint32_t nu, uint32_t ni)
+static int dataset_dedup(struct dataset *ds, uint32_t nu, uint32_t ni)
 {
-	uint32_t *perm = dataset_grouped(ds, nu) ? NULL :
-	    dataset_by_user(ds, nu);
+	uint32_t *perm = NULL;
+	if (!dataset_grouped(ds, nu) && !(perm = dataset_by_user(ds, nu)))
+		return -1;
 	uint32_t *mark = xcalloc(ni ? ni : 1, sizeof *mark);
 	uint32_t *pos = xmalloc((ni ? ni : 1) * sizeof *pos);
 	bool implicit = ds->rating == NULL;
@@ -177,7 +182,12 @@ static void dataset_dedup(struct dataset *ds, uint32_t nu, uint32_t ni)
 			continue;
 		}
 		if (implicit && !ds->rating) {
-			ds->rating = xmalloc(ds->n * sizeof *ds->rating);
+			if (!(ds->rating = malloc(ds->n * sizeof *ds->rating))) {
+				free(perm);
+				free(mark);
+				free(pos);
+				return -1;
+			}
 			for (size_t x = 0; x < ds->n; x++)
 				ds->rating[x] = 1;
 		}
@@ -189,6 +199,7 @@ static void dataset_dedup(struct dataset *ds, uint32_t nu, uint32_t ni)
 	free(pos);
 	if (ds->n_duplicates)
 		dataset_compact(ds);
+	return 0;
 }
 
 /* Give the arrays back their unused tail. */
@@ -306,7 +317,12 @@ int dataset_load(struct dataset *out, const char *path,
 	if (rc < 0)
 		goto fail;
 	dataset_fill_missing(&st);
-	dataset_dedup(&ds, ds.users.n, ds.items.n);
+	if (dataset_dedup(&ds, ds.users.n, ds.items.n) < 0) {
+		err_set(err, ERR_LIMIT, "%s: out of memory merging the %zu "
+		    "interactions read; the data does not fit in this "
+		    "machine's memory", path, ds.n);
+		goto fail;
+	}
 	dataset_shrink(&ds);
 	ds.path = xstrdup(path);
 	ds.name = dataset_make_name(path);

@@ -144,15 +144,16 @@ struct loadstate {
 	bool cur_rating, cur_time;
 };
 
-void ls_grow(struct loadstate *st);
+int ls_grow(struct loadstate *st);
 
-/* Append one interaction (rating/time ignored when absent). */
-static inline void ls_push(struct loadstate *st, uint32_t u, uint32_t i,
+/* Append one interaction (rating/time ignored when absent); -1 when out
+ * of memory. */
+static inline int ls_push(struct loadstate *st, uint32_t u, uint32_t i,
     float r, int64_t t)
 {
 	struct dataset *ds = st->ds;
-	if (ds->n == st->cap)
-		ls_grow(st);
+	if (ds->n == st->cap && ls_grow(st) < 0)
+		return -1;
 	size_t n = ds->n++;
 	ds->user[n] = u;
 	ds->item[n] = i;
@@ -161,6 +162,7 @@ static inline void ls_push(struct loadstate *st, uint32_t u, uint32_t i,
 		ds->rating[n] = r;
 	if (ds->time)
 		ds->time[n] = t;
+	return 0;
 }
 
 /* Guess the format of a file from its first bytes and its name. */

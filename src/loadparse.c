@@ -24,19 +24,48 @@ static const char *const rating_names[] = { "rating", "score", "stars",
 static const char *const time_names[] = { "timestamp", "time", "ts",
 	"date", NULL };
 
-/* Grow every present array to hold at least one more interaction. */
-void ls_grow(struct loadstate *st)
+/* Grow one array in place (an absent optional one stays absent); on
+ * failure it keeps its old block. */
+static bool grow1(void *pp, bool optional, size_t cap, size_t size)
+{
+	void **p = pp;
+	if (optional && !*p)
+		return true;
+	void *q = reallocarray(*p, cap, size);
+	if (q)
+		*p = q;
+	return q != NULL;
+}
+
+/*
+ * Grow every present array to hold at least one more interaction. The
+ * size comes from the data, so running out of memory here is an input
+ * error (a gzip bomb, a file larger than the machine), not a bug: report
+ * it instead of aborting. Arrays that did grow keep their larger block;
+ * st->cap only advances when all did.
+ */
+int ls_grow(struct loadstate *st)
 {
 	struct dataset *ds = st->ds;
 	size_t cap = st->cap < 4096 ? 4096 : st->cap + st->cap / 2;
-	ds->user = xreallocarray(ds->user, cap, sizeof *ds->user);
-	ds->item = xreallocarray(ds->item, cap, sizeof *ds->item);
-	ds->origin = xreallocarray(ds->origin, cap, 1);
-	if (ds->rating)
-		ds->rating = xreallocarray(ds->rating, cap, sizeof *ds->rating);
-	if (ds->time)
-		ds->time = xreallocarray(ds->time, cap, sizeof *ds->time);
+	if (!grow1(&ds->user, false, cap, sizeof *ds->user) ||
+	    !grow1(&ds->item, false, cap, sizeof *ds->item) ||
+	    !grow1(&ds->origin, false, cap, 1) ||
+	    !grow1(&ds->rating, true, cap, sizeof *ds->rating) ||
+	    !grow1(&ds->time, true, cap, sizeof *ds->time))
+		return -1;
 	st->cap = cap;
+	return 0;
+}
+
+/* The error for a failed ls_push: where, and how much was read. */
+static int ls_nomem(struct loadstate *st, struct reader *r,
+    struct err *err)
+{
+	return load_error(err, ERR_LIMIT, r->path, r->line, 0, "out of "
+	    "memory after %zu interactions (%.0f MB of input); the data does "
+	    "not fit in this machine's memory", st->ds->n,
+	    (double)r->bytes / 1e6);
 }
 
 /* Start a file: make sure the rating/time arrays exist when needed. */
@@ -98,7 +127,8 @@ static int ls_add(struct loadstate *st, struct reader *r,
 		return load_error(err, ERR_PARSE, r->path, r->line, ft->col,
 		    "expected a timestamp (an integer), got %s",
 		    load_quote(q, sizeof q, ft->s, ft->len));
-	ls_push(st, u, i, rv, tv);
+	if (ls_push(st, u, i, rv, tv) < 0)
+		return ls_nomem(st, r, err);
 	return 0;
 }
 
@@ -233,8 +263,8 @@ static int parse_adj(struct loadstate *st, struct reader *r,
 				    "user", why, err);
 			if (k == 0)
 				u = id;
-			else
-				ls_push(st, u, id, 1, 0);
+			else if (ls_push(st, u, id, 1, 0) < 0)
+				return ls_nomem(st, r, err);
 			k++;
 		}
 		rows += k > 1;

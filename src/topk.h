@@ -115,16 +115,6 @@ void scratch_destroy(struct scratch *sc);
 /* ERR_STATE unless every stage up to `upto` is fresh. */
 int need_fresh(const struct pipeline *pl, enum stage upto, struct err *err);
 
-/* Output files (src/export.c): open a temporary next to path (errors name
- * the path and say whether the directory is missing), then fclose and
- * rename it over path, or remove it on failure. */
-struct outfile {
-	FILE *f;
-	char *tmp;
-	const char *path;
-};
-int outfile_open(struct outfile *o, const char *path, struct err *err);
-int outfile_commit(struct outfile *o, struct err *err);
 /* Quoted strings for CSV (RFC 4180), JSON and XML. */
 void put_csv(FILE *f, const char *s);
 void put_json(FILE *f, const char *s);

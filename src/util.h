@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 enum err_code {
@@ -100,4 +101,14 @@ double rng_double(struct rng *r);
 /* Uniform in [0, n). n > 0. */
 uint64_t rng_below(struct rng *r, uint64_t n);
 
+/* Output files (src/export.c): open a temporary next to path (errors name
+ * the path and say whether the directory is missing), then fclose and
+ * rename it over path, or remove it on failure. */
+struct outfile {
+	FILE *f;
+	char *tmp;
+	const char *path;
+};
+int outfile_open(struct outfile *o, const char *path, struct err *err);
+int outfile_commit(struct outfile *o, struct err *err);
 #endif

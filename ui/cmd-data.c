@@ -247,26 +247,25 @@ static void save_script(FILE *f, const struct pipeline *pl)
 	}
 }
 
+static int save_commit(struct outfile *o, const struct pipeline *pl,
+    struct err *e)
+{
+	save_script(o->f, pl);
+	return outfile_commit(o, e);
+}
+
 int cmd_save(struct session *s, int argc, char **argv)
 {
-	char *tmp = xasprintf("%s.tmp.%ld", argv[1], (long)getpid());
-	FILE *f = fopen(tmp, "w");
-	int rc = 0;
+	struct outfile o;
+	struct err e = { 0 };
 
-	if (!f) {
-		rc = session_error(s, "save: %s: %s", argv[1], strerror(errno));
-		free(tmp);
-		return rc;
-	}
-	save_script(f, &s->pl);
-	if (ferror(f) | (fclose(f) != 0) || rename(tmp, argv[1]) < 0) {
-		rc = session_error(s, "save: %s: %s", argv[1], strerror(errno));
-		unlink(tmp);
-	}
-	free(tmp);
-	if (rc == 0 && s->fmt == OUT_TABLE && s->interactive)
+	(void)argc;
+	if (outfile_open(&o, argv[1], &e) < 0 ||
+	    save_commit(&o, &s->pl, &e) < 0)
+		return session_err(s, &e);
+	if (s->fmt == OUT_TABLE && s->interactive)
 		fprintf(s->out, "saved %s\n", argv[1]);
-	return rc;
+	return 0;
 }
 
 /* ------------------------------------------------------------ source */
