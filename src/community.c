@@ -284,8 +284,18 @@ int community_detect(const struct pipeline *pl, const struct csr *S,
 		return engine_igraph_error(err, rc, "abstract: graph");
 	}
 	igraph_vector_int_init(&memb, n);
-	if (detect(pl, &g, &y, &memb, err) < 0)
+	/* igraph 0.10's Leiden and Louvain do not unwind their temporaries
+	 * when the interruption handler fires (a Ctrl-C in them crashed):
+	 * run them uninterruptible and look at the flag afterwards. */
+	engine_igraph_set_cancel(NULL);
+	rc = detect(pl, &g, &y, &memb, err);
+	engine_igraph_set_cancel(pl->hooks.cancel);
+	if (rc < 0)
 		goto out;
+	if (hooks_cancelled(&pl->hooks)) {
+		err_set(err, ERR_INTERRUPTED, "abstract: interrupted");
+		goto out;
+	}
 	tr = transitivity(&y, n);
 	if (y.total > 0) {
 		rc = igraph_modularity(&g, &memb, &y.w,
