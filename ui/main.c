@@ -34,10 +34,6 @@
 #define SRCDIR "."
 #endif
 
-/* The REPL is linked when ui/repl.c is part of the build. */
-int repl_run(struct session *s, const char *dataset) __attribute__((weak));
-int repl_source_init(struct session *s) __attribute__((weak));
-
 struct options {
 	const char **cmds;      /* -c, in order */
 	int ncmds;
@@ -307,14 +303,9 @@ int main(int argc, char **argv)
 	if (batch)
 		status = batch_run(&s, &o);
 	else if (o.repl || !isatty(STDOUT_FILENO)) {
-		if (!repl_run) {
-			fprintf(stderr, "distill: this build has no REPL\n");
-			status = EXIT_STATUS_USAGE;
-		} else {
-			if (!o.no_init && repl_source_init)
-				repl_source_init(&s);
-			status = repl_run(&s, o.dataset);
-		}
+		if (!o.no_init)
+			repl_source_init(&s);
+		status = repl_run(&s, o.dataset);
 	} else if (tui_load(&s, o.dataset) < 0)
 		status = EXIT_STATUS_INPUT;
 	else

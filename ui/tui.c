@@ -22,16 +22,9 @@
 #include <wchar.h>
 
 #include "cmd.h"
+#include "complete.h"
 #include "tui-int.h"
 #include "tui.h"
-
-/*
- * The command table lives in ui/cmd.c; declared weak so the TUI still
- * links (and says so on ':') in a build without it.
- */
-#pragma weak cmd_run_line
-#pragma weak cmd_table
-#pragma weak cmd_count
 
 static volatile sig_atomic_t tui_term_sig;
 static volatile sig_atomic_t tui_active;
@@ -139,46 +132,45 @@ static void prompt_open(struct prompt *p, enum prompt_kind k,
 	p->hpos = -1;
 }
 
-/* Longest common prefix of the candidates matching `word`. */
+/*
+ * Tab on the ':' line: the REPL's completion (complete_line) for the word
+ * before the end of the line; insert the candidates' longest common
+ * prefix and list them on the status line when there are several.
+ */
 static void complete_word(struct tui *t, struct prompt *p)
 {
-	char *start = strrchr(p->buf, ' ');
-	start = start ? start + 1 : p->buf;
-	bool first = start == p->buf;
-	size_t wl = strlen(start), nmatch = 0;
-	char common[128] = "", list[256] = "";
-	const char *cand[P__COUNT + 64];
-	size_t nc = 0;
-	if (first && &cmd_count != NULL && cmd_table != NULL)
-		for (size_t k = 0; k < cmd_count && nc < 64; k++)
-			cand[nc++] = cmd_table[k].name;
-	if (!first) {
-		for (int k = 0; k < P__COUNT; k++)
-			cand[nc++] = params_def(k)->name;
-		for (int k = 0; k < STAGE__COUNT && nc < P__COUNT + 64; k++)
-			cand[nc++] = stage_name(k);
-	}
-	for (size_t k = 0; k < nc; k++) {
-		if (strncmp(cand[k], start, wl) != 0)
-			continue;
-		if (nmatch++ == 0)
-			snprintf(common, sizeof common, "%s", cand[k]);
-		else
-			for (size_t i = 0; common[i]; i++)
-				if (common[i] != cand[k][i]) {
-					common[i] = '\0';
-					break;
-				}
-		size_t ll = strlen(list);
-		snprintf(list + ll, sizeof list - ll, "%s ", cand[k]);
-	}
-	if (nmatch == 0)
+	struct completion c;
+	complete_line(t->s, p->buf, (int)p->len, &c);
+	if (c.n == 0) {
+		completion_free(&c);
 		return;
-	snprintf(start, sizeof p->buf - (size_t)(start - p->buf), "%s%s",
-	    common, nmatch == 1 ? " " : "");
-	p->len = strlen(p->buf);
-	if (nmatch > 1)
+	}
+	size_t common = strlen(c.v[0]);
+	for (size_t k = 1; k < c.n; k++) {
+		size_t i = 0;
+		while (i < common && c.v[k][i] == c.v[0][i])
+			i++;
+		common = i;
+	}
+	size_t typed = p->len - (size_t)c.start;
+	if (common >= typed || c.replace) {
+		int n = snprintf(p->buf + c.start, sizeof p->buf -
+		    (size_t)c.start, "%.*s%s", (int)common, c.v[0],
+		    c.n == 1 && !(c.files && common && c.v[0][common - 1] ==
+		    '/') ? " " : "");
+		if (n > 0 && (size_t)c.start + (size_t)n < sizeof p->buf)
+			p->len = (size_t)c.start + (size_t)n;
+		p->buf[p->len] = '\0';
+	}
+	if (c.n > 1) {
+		char list[512] = "";
+		size_t ll = 0;
+		for (size_t k = 0; k < c.n && ll + 2 < sizeof list; k++)
+			ll += (size_t)snprintf(list + ll, sizeof list - ll,
+			    "%s ", c.v[k]);
 		tui_set_status(t, false, "%s", list);
+	}
+	completion_free(&c);
 }
 
 static void history_add(struct tui *t, const char *line)
@@ -290,10 +282,6 @@ static int run_command(struct tui *t, const char *line)
 	if (strcmp(line, "q") == 0 || strcmp(line, "quit") == 0 ||
 	    strcmp(line, "exit") == 0)
 		return KH_QUIT;
-	if (!cmd_run_line) {
-		tui_set_status(t, true, "the command table is not built in");
-		return KH_REDRAW;
-	}
 	tui_run_stop(t);
 	char *ob = NULL, *eb = NULL;
 	size_t on = 0, en = 0;
