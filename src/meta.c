@@ -74,6 +74,10 @@ static int meta_csv_header(const struct reader *r, const struct field *f,
 		"categories", "category", NULL };
 	const char *const *want[3] = { ids, titles, genres };
 	int *col[3] = { &c->id, &c->title, &c->genres };
+	if (n > LOAD_FIELDS_MAX)
+		return load_error(err, ERR_LIMIT, r->path, r->line, 1,
+		    "expected a header of at most %d columns, got %d",
+		    LOAD_FIELDS_MAX, n);
 	for (int w = 0; w < 3; w++) {
 		*col[w] = -1;
 		for (const char *const *nm = want[w]; *nm && *col[w] < 0; nm++)

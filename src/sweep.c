@@ -64,16 +64,21 @@ int pipeline_sweep(struct pipeline *pl, const char *param, double from,
 		double t0 = util_now_ms();
 		sweep_value(d, from + (double)k * step, p->value,
 		    sizeof p->value);
-		if (params_set_id(&np, id, p->value, err) < 0)
+		if (params_set_id(&np, id, p->value, err) < 0) {
+			sweep_out_destroy(out);
 			return -1;
+		}
 		hooks_progress(&pl->hooks, "sweep", (double)k / n);
 		int rc = scratch_run(&sc, pl, &np, d->stage, STAGE_RECOMMEND,
 		    err);
 		if (rc == 0)
 			p->ev = sc.rec.ev;
 		scratch_destroy(&sc);
-		if (rc < 0)
-			return err_prefix(err, "sweep %s=%s", param, p->value);
+		if (rc < 0) {
+			err_prefix(err, "sweep %s=%s", param, p->value);
+			sweep_out_destroy(out);
+			return -1;
+		}
 		p->ms = util_now_ms() - t0;
 		out->n++;
 	}
