@@ -48,7 +48,8 @@ static inline void hand_csr(struct csr *m, uint32_t nr, uint32_t nc,
 
 /* pl with U users "u0".., I items "i0".., fit weights w (U x I), truth
  * (U x I, nonzero = held out), B (I x I, also used as S), communities
- * comm (I entries, or NULL). */
+ * comm (I entries, or NULL). Everything it allocates, pl->ds included,
+ * belongs to pl: the test frees it with pipeline_destroy(pl). */
 static inline void hand_pipeline(struct pipeline *pl, uint32_t U, uint32_t I,
     const float *w, const float *truth, const float *B, const uint32_t *comm,
     uint32_t n_comm)

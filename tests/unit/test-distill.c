@@ -61,6 +61,7 @@ Test(distill, a_matrix_and_information)
 	cr_assert_float_eq(pl.dist.iw[3], 7.0, 1e-5);
 	cr_assert_eq(pl.dist.iw_sum.n, 4);
 	cr_assert_float_eq(pl.dist.iw_sum.max, 7.0, 1e-5);
+	pipeline_destroy(&pl);
 }
 
 Test(distill, alpha_sharpens_a)
@@ -71,6 +72,7 @@ Test(distill, alpha_sharpens_a)
 	cr_assert_float_eq(pl.dist.A.val[0], .25, 1e-7);
 	cr_assert_float_eq(pl.dist.A.val[pl.dist.A.ptr[2]], 1.0 / 9, 1e-7);
 	cr_assert_float_eq(pl.dist.iw[3], 1.0, 1e-7);   /* β = 0 */
+	pipeline_destroy(&pl);
 }
 
 Test(recommend, scores_and_ranks_beta0)
@@ -91,6 +93,7 @@ Test(recommend, scores_and_ranks_beta0)
 	cr_assert_float_eq(SCORE(&pl, 1, 1), .05, 1e-6);
 	cr_assert_eq(pl.rec.len[2], 1);  /* only item 1 is unseen */
 	cr_assert_float_eq(SCORE(&pl, 2, 0), 1.0 / 6, 1e-6);
+	pipeline_destroy(&pl);
 }
 
 Test(recommend, information_weight_reorders)
@@ -102,6 +105,7 @@ Test(recommend, information_weight_reorders)
 	cr_assert_float_eq(SCORE(&pl, 0, 0), 4.9, 1e-5);
 	cr_assert_eq(LIST(&pl, 0, 1), 2);
 	cr_assert_float_eq(SCORE(&pl, 0, 1), 3.98125, 1e-5);
+	pipeline_destroy(&pl);
 }
 
 Test(recommend, list_length_and_ties)
@@ -121,6 +125,7 @@ Test(recommend, list_length_and_ties)
 	cr_assert_eq(pl.rec.len[0], 2);
 	cr_assert_eq(LIST(&pl, 0, 0), 1);
 	cr_assert_eq(LIST(&pl, 0, 1), 2);
+	pipeline_destroy(&pl);
 }
 
 /*
@@ -170,6 +175,8 @@ Test(recommend, calibration_changes_the_list)
 	/* list entropy: one item of each community = 1 bit; λ=0: 0 bits */
 	cr_assert_float_eq(q.rec.ev.row[0].ile, 1, 1e-12);
 	cr_assert_float_eq(pl.rec.ev.row[0].ile, 0, 1e-12);
+	pipeline_destroy(&q);
+	pipeline_destroy(&pl);
 }
 
 Test(recommend, calibration_objective_by_hand)
@@ -193,6 +200,7 @@ Test(recommend, calibration_objective_by_hand)
 	cr_assert_eq(items[1], 4);
 	rec_ws_reset(&ws);
 	rec_ws_destroy(&ws);
+	pipeline_destroy(&pl);
 }
 
 Test(recommend, cancelled_run_reports_interrupted)
@@ -215,6 +223,7 @@ Test(recommend, cancelled_run_reports_interrupted)
 	cr_assert_eq(recommend_run(&pl, &r, &e), -1);
 	cr_assert_eq(e.code, ERR_INTERRUPTED);
 	rec_out_destroy(&r);
+	pipeline_destroy(&pl);
 }
 
 Test(recommend, needs_earlier_stages)
@@ -230,4 +239,5 @@ Test(recommend, needs_earlier_stages)
 	memset(&d, 0, sizeof d);
 	cr_assert_eq(distill_run(&pl, &d, &e), -1);
 	cr_assert_eq(e.code, ERR_STATE);
+	pipeline_destroy(&pl);
 }

@@ -186,6 +186,8 @@ Test(equiv, rp3_random)
 	double *W = ref_sim(&d, true, 0.8, 0.3, 15);
 	compare(&pl, &d, W);
 	free(W);
+	free(d.w);
+	pipeline_destroy(&pl);
 }
 
 Test(equiv, cosine_random)
@@ -199,6 +201,8 @@ Test(equiv, cosine_random)
 	double *W = ref_sim(&d, false, 1, 0, 0);
 	compare(&pl, &d, W);
 	free(W);
+	free(d.w);
+	pipeline_destroy(&pl);
 }
 
 /* ML-100K, ratings >= 4 positive, the pipeline's own fit graph as input. */

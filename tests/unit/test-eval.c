@@ -52,6 +52,7 @@ static void eval_hand(const char *ideal, struct eval_result *ev)
 	params_set(&pl.params, "eval.ndcg_ideal", ideal, NULL);
 	struct rec_lists rl = { 3, 4, LISTS, LEN };
 	eval_lists(&pl, &rl, ev);
+	pipeline_destroy(&pl);
 }
 
 Test(eval, accuracy_at_two_cutoffs)
@@ -139,6 +140,7 @@ Test(eval, pop_and_random_baselines)
 	/* u0 and u1 have exactly two unseen items: k = 2 always hits */
 	cr_assert_float_eq(r1.row[1].hitrate, 1, 1e-12);
 	cr_assert_str_eq(baseline_name(BASE_ITEMKNN), "itemknn");
+	pipeline_destroy(&pl);
 }
 
 Test(eval, baseline_needs_fresh_pipeline)
@@ -149,4 +151,5 @@ Test(eval, baseline_needs_fresh_pipeline)
 	pipeline_init(&pl);
 	cr_assert_eq(eval_baseline(&pl, BASE_POP, &ev, &e), -1);
 	cr_assert_eq(e.code, ERR_STATE);
+	pipeline_destroy(&pl);
 }

@@ -60,6 +60,7 @@ Test(explain, rec_user_with_contributors)
 	cr_assert_eq(e.code, ERR_INVAL);
 	cr_assert_eq(rec_user(&pl, 7, 1, &l, &e), -1);
 	cr_assert_eq(e.code, ERR_NOTFOUND);
+	pipeline_destroy(&pl);
 }
 
 Test(explain, why_paths_sum_to_score)
@@ -88,6 +89,7 @@ Test(explain, why_paths_sum_to_score)
 	cr_assert_eq(explain_why(&pl, 1, 1, &w, &e), 0);
 	cr_assert(w.seen);
 	why_out_destroy(&w);
+	pipeline_destroy(&pl);
 }
 
 Test(explain, whynot_seen_and_outranked)
@@ -109,6 +111,7 @@ Test(explain, whynot_seen_and_outranked)
 	cr_assert_float_eq(w.gap, 2.8 - .175, 1e-5);
 	cr_assert_str_eq(whynot_reason_name(w.reason), "outranked");
 	whynot_out_destroy(&w);
+	pipeline_destroy(&pl);
 }
 
 /* One user {0 (c0), 1 (c1)}: D = 1.0 item2 (c0), .9 item3 (c0), .5 item4
@@ -151,6 +154,7 @@ Test(explain, whynot_calibrated_and_no_path)
 	cr_assert_float_eq(p.e[0].share, .5, 1e-12);
 	cr_assert_float_eq(p.entropy, 1, 1e-12);
 	user_profile_destroy(&p);
+	pipeline_destroy(&pl);
 }
 
 static char *slurp(const char *path)
@@ -211,6 +215,7 @@ Test(explain, files_written_atomically)
 	char cmd[300];
 	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
 	cr_assert_eq(system(cmd), 0);
+	pipeline_destroy(&pl);
 }
 
 /* ------------------------------------------------------- teaching set */
@@ -262,6 +267,7 @@ Test(teach, why_sums_to_rec_default)
 	static const char *const set[] = { "split.validation", "0", NULL };
 	load_teach(&pl, set);
 	check_sums(&pl);
+	pipeline_destroy(&pl);
 }
 
 Test(teach, why_sums_to_rec_filtered_weighted_calibrated)
@@ -273,6 +279,7 @@ Test(teach, why_sums_to_rec_filtered_weighted_calibrated)
 		"distill.calibrate", "0.4", "abstract.topk", "3", NULL };
 	load_teach(&pl, set);
 	check_sums(&pl);
+	pipeline_destroy(&pl);
 }
 
 /* Every fix whynot proposes really brings the item into the top-N. */
@@ -312,6 +319,7 @@ Test(teach, whynot_fix_is_real)
 			fixes++;
 		}
 	cr_assert_gt(fixes, 0, "no whynot fix found on the teaching set");
+	pipeline_destroy(&pl);
 }
 
 /* sweep reruns on a scratch copy: each point equals a real run with that
@@ -349,6 +357,7 @@ Test(teach, sweep_matches_real_runs)
 	    -1);
 	cr_assert_eq(pipeline_sweep(&pl, "nope", 1, 3, 1, &sw, &e), -1);
 	cr_assert_eq(e.code, ERR_NOTFOUND);
+	pipeline_destroy(&pl);
 }
 
 /* eval --test equals setting eval.target=test and running for real; the
@@ -370,6 +379,7 @@ Test(teach, eval_test_matches_real_run)
 	cr_assert_float_eq(t.row[0].ndcg, pl.rec.ev.row[0].ndcg, 1e-12);
 	cr_assert_float_eq(t.row[0].coverage, pl.rec.ev.row[0].coverage,
 	    1e-12);
+	pipeline_destroy(&pl);
 }
 
 /* baselines itemknn and rp3 equal the pipeline with those settings */
@@ -390,4 +400,5 @@ Test(teach, scratch_baselines_match_settings)
 	cr_assert_float_eq(b.row[0].ndcg, pl.rec.ev.row[0].ndcg, 1e-12);
 	cr_assert_float_eq(b.row[0].coverage, pl.rec.ev.row[0].coverage,
 	    1e-12);
+	pipeline_destroy(&pl);
 }
