@@ -86,41 +86,37 @@ static void build_b(const struct csr *S, const uint8_t *kept, struct csr *B)
 enum { R_SEEN = 1, R_S = 2, R_B = 4 };
 
 /* Share of u's candidates (unseen items reachable through S from N(u))
- * that B no longer reaches; -1 when u has no candidate. */
+ * that B no longer reaches; -1 when u has no candidate. B is the kept
+ * edges of S, so one pass over S with kept[] sees both. */
 static double user_reach_loss(const struct csr *ui, const struct csr *S,
-    const struct csr *B, uint32_t u, uint8_t *flag, uint32_t *list)
+    const uint8_t *kept, uint32_t u, uint8_t *flag, uint32_t *list)
 {
 	uint32_t nl = 0;
-	for (uint64_t a = ui->ptr[u]; a < ui->ptr[u + 1]; a++) {
+	for (uint64_t a = ui->ptr[u]; a < ui->ptr[u + 1]; a++)
 		flag[ui->idx[a]] = R_SEEN;
-		list[nl++] = ui->idx[a];
-	}
-	for (int pass = 0; pass < 2; pass++) {
-		const struct csr *M = pass ? B : S;
-		uint8_t bit = pass ? R_B : R_S;
-		for (uint64_t a = ui->ptr[u]; a < ui->ptr[u + 1]; a++) {
-			uint32_t i = ui->idx[a];
-			for (uint64_t e = M->ptr[i]; e < M->ptr[i + 1]; e++) {
-				uint32_t j = M->idx[e];
-				if (flag[j] & R_SEEN)
-					continue;
-				if (!flag[j])
-					list[nl++] = j;
-				flag[j] |= bit;
-			}
+	for (uint64_t a = ui->ptr[u]; a < ui->ptr[u + 1]; a++) {
+		uint32_t i = ui->idx[a];
+		for (uint64_t e = S->ptr[i]; e < S->ptr[i + 1]; e++) {
+			uint32_t j = S->idx[e];
+			uint8_t f = flag[j];
+			if (f & R_SEEN)
+				continue;
+			if (!f)
+				list[nl++] = j;
+			flag[j] = (uint8_t)(f | R_S | (kept[e] ? R_B : 0));
 		}
 	}
-	uint64_t reach = 0, lost = 0;
+	uint64_t lost = 0;
 	for (uint32_t x = 0; x < nl; x++) {
-		uint8_t f = flag[list[x]];
-		reach += (f & R_S) != 0;
-		lost += (f & R_S) && !(f & R_B);
+		lost += !(flag[list[x]] & R_B);
 		flag[list[x]] = 0;
 	}
-	return reach ? (double)lost / (double)reach : -1;
+	for (uint64_t a = ui->ptr[u]; a < ui->ptr[u + 1]; a++)
+		flag[ui->idx[a]] = 0;
+	return nl ? (double)lost / (double)nl : -1;
 }
 
-static int reach_loss(const struct pipeline *pl, const struct csr *B,
+static int reach_loss(const struct pipeline *pl, const uint8_t *kept,
     struct filter_stats *st, struct err *err)
 {
 	const struct csr *ui = &pl->graph.ui, *S = &pl->abs.S;
@@ -137,7 +133,7 @@ static int reach_loss(const struct pipeline *pl, const struct csr *B,
 			if ((u & 255) == 0 && hooks_cancelled(&pl->hooks))
 				__atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
 			loss[u] = __atomic_load_n(&stop, __ATOMIC_RELAXED) ?
-			    -1 : user_reach_loss(ui, S, B, u, flag, list);
+			    -1 : user_reach_loss(ui, S, kept, u, flag, list);
 		}
 		free(flag);
 		free(list);
@@ -206,7 +202,7 @@ int filter_run(struct pipeline *pl, struct filter_out *out, struct err *err)
 	build_b(S, out->kept, &out->B);
 	if (out->st.removed == 0)
 		return 0;   /* B = S: nothing lost */
-	return reach_loss(pl, &out->B, &out->st, err);
+	return reach_loss(pl, out->kept, &out->st, err);
 }
 
 void filter_out_destroy(struct filter_out *o)
