@@ -240,6 +240,7 @@ struct tui {
 
 /* tui-run.c */
 void tui_run_init(struct tui *t);
+void tui_run_hooks(struct tui *t);
 void tui_run_destroy(struct tui *t);
 /* Called every loop tick: joins a finished worker, applies wanted
  * parameters and starts a run when debounced. Returns true when the

@@ -27,6 +27,7 @@
 #include "tui.h"
 
 static volatile sig_atomic_t tui_term_sig;
+static volatile sig_atomic_t *tui_cancel_flag;  /* the session's cancel */
 static volatile sig_atomic_t tui_active;
 
 /* Leave curses; safe to call twice (atexit and the fatal hook). */
@@ -50,6 +51,8 @@ static void tui_on_term(int sig)
 		_exit(128 + sig);
 	}
 	tui_term_sig = sig;
+	if (tui_cancel_flag)	/* stop a running ':' command too */
+		*tui_cancel_flag = 1;
 }
 
 static void tui_signals(bool install)
@@ -275,6 +278,36 @@ static void output_set(struct tui *t, const char *a, const char *b)
 	}
 }
 
+/*
+ * Progress of a ':' command, which runs on the main thread: at most every
+ * 40 ms, show what it is doing on the status line and read the keyboard
+ * without waiting, so Ctrl-C or Esc cancels it (the command then fails
+ * with "interrupted" and the pipeline keeps its previous results).
+ */
+static void cmd_progress(void *ud, const char *what, double fraction)
+{
+	static double last;
+	struct tui *t = ud;
+	double now = util_now_ms();
+	if (now - last < 40)
+		return;
+	last = now;
+	int ch;
+	timeout(0);
+	while ((ch = getch()) != ERR)
+		if (ch == 3 || ch == 27)
+			t->s->cancel = 1;
+	timeout(50);
+	attrset(A_NORMAL);
+	mvhline(LINES - 1, 0, ' ', COLS);
+	mvprintw(LINES - 1, 0, "%.*s", COLS > 0 ? COLS - 1 : 0,
+	    t->s->cancel ? "cancelling…" : "");
+	if (!t->s->cancel)
+		mvprintw(LINES - 1, 0, "running: %s %3.0f%%  (Ctrl-C "
+		    "cancels)", what ? what : "", fraction * 100);
+	refresh();
+}
+
 /* Run a ':' line through the command table with output captured. */
 static int run_command(struct tui *t, const char *line)
 {
@@ -293,7 +326,12 @@ static int run_command(struct tui *t, const char *line)
 	s->out = of;
 	s->err = ef;
 	s->color = false;
+	s->cancel = 0;
+	s->pl.hooks.progress = cmd_progress;
+	s->pl.hooks.ud = t;
 	int rc = cmd_run_line(s, line);
+	tui_run_hooks(t);
+	s->cancel = 0;
 	fclose(of);
 	fclose(ef);
 	s->out = oo;
@@ -651,6 +689,7 @@ int tui_run(struct session *s)
 	t->s = s;
 	atexit(tui_restore);
 	util_set_fatal_hook(tui_restore);
+	tui_cancel_flag = &s->cancel;
 	tui_signals(true);
 	tui_start(t);
 	tui_run_init(t);

@@ -1,0 +1,29 @@
+#!/bin/sh
+# distill — tests/tui/cancel.sh: a long ':' command (a 1000-point sweep on
+# the bundled sample) shows its progress, Ctrl-C cancels it and the
+# session keeps its results; then SIGTERM in the middle of another one
+# ends the program at once (status 143) with the terminal restored.
+. "$top_srcdir/tests/tui/lib.sh"
+
+tt_start 80 24 samples/sample.csv
+tt_wait 'valid@' 60 || exit 1
+tt_settle
+
+tt_send ':sweep abstract.topk 1 1000 1' Enter
+tt_wait 'running: .*Ctrl-C cancels' 20 || exit 1
+tt_send C-c
+tt_wait 'interrupted' 10 || exit 1
+# the pipeline still has its results: a rec from the command line works
+tt_send ':get abstract.topk' Enter
+tt_wait '^100 *$|100$' 10 || exit 1
+tt_capture | grep -q 'EXIT=' && { tt_fail "exited after Ctrl-C"; exit 1; }
+
+tt_send ':sweep abstract.topk 1 1000 1' Enter
+tt_wait 'running: ' 20 || exit 1
+pid=$(pgrep -P "$(tt display -p '#{pane_pid}')" -x distill ||
+    pgrep -P "$(tt display -p '#{pane_pid}')")
+kill -TERM $pid
+tt_wait 'EXIT=143' 3 || exit 1
+[ "$(tt display -p '#{alternate_on}')" = 0 ] ||
+    tt_fail "still on the alternate screen after SIGTERM"
+exit $TT_FAIL
