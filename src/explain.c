@@ -445,13 +445,41 @@ static size_t fix_candidates(const struct pipeline *pl,
 	return n;
 }
 
+/*
+ * Candidates for an item that has paths but ranks below the list: a
+ * different information weight (distill.beta up or down, scored by the
+ * size of the step). whynot_fix falls back on a longer list.
+ */
+static size_t outranked_candidates(const struct pipeline *pl,
+    struct fix_cand *c, size_t max)
+{
+	static const double step[] = { 0.1, 0.25, 0.5, 1.0 };
+	const struct param_def *d = params_def(P_DISTILL_BETA);
+	double beta = params_real(&pl->params, P_DISTILL_BETA);
+	size_t k = 0;
+	for (size_t x = 0; x < sizeof step / sizeof *step; x++)
+		for (int sign = 1; sign >= -1; sign -= 2) {
+			double v = beta + sign * step[x];
+			if (k == max || v < d->min - 1e-12 || v > d->max + 1e-12)
+				continue;
+			c[k].id = P_DISTILL_BETA;
+			snprintf(c[k].value, sizeof c[k].value, "%g", v);
+			c[k++].change = step[x];
+		}
+	return k;
+}
+
 /* Try the candidates, smallest change first; keep the first that works. */
 static int whynot_fix(struct pipeline *pl, uint32_t u, uint32_t j,
     struct whynot_out *w, struct err *err)
 {
-	struct fix_cand c[16];
-	size_t n = fix_candidates(pl, &w->why, c, 16);
-	for (size_t k = 0; k < n && k < 8; k++) {
+	struct fix_cand c[32];
+	size_t n = fix_candidates(pl, &w->why, c, 8);
+	if (w->reason == WHYNOT_OUTRANKED) {
+		n += outranked_candidates(pl, c + n, 32 - n);
+		qsort(c, n, sizeof *c, cmp_fix);
+	}
+	for (size_t k = 0; k < n && k < 16; k++) {
 		struct params np = pl->params;
 		struct scratch sc;
 		if (params_set_id(&np, c[k].id, c[k].value, NULL) < 0)
@@ -463,7 +491,8 @@ static int whynot_fix(struct pipeline *pl, uint32_t u, uint32_t j,
 				return -1;
 			continue;
 		}
-		int r = scratch_rank(&sc.pl, u, j, (uint32_t)w->n);
+		int r = scratch_rank(&sc.pl, u, j,
+		    (uint32_t)params_int(&np, P_REC_N));
 		scratch_destroy(&sc);
 		if (r > 0) {
 			w->has_fix = true;
@@ -472,8 +501,19 @@ static int whynot_fix(struct pipeline *pl, uint32_t u, uint32_t j,
 			snprintf(w->fix_value, sizeof w->fix_value, "%s",
 			    c[k].value);
 			w->fix_rank = r;
-			break;
+			return 0;
 		}
+	}
+	/* Nothing re-ranks it: without calibration a list as long as its
+	 * rank shows it (calibration re-orders, so only then). */
+	if (w->reason == WHYNOT_OUTRANKED && w->rank_full > w->n &&
+	    w->rank_full <= params_def(P_REC_N)->max &&
+	    params_real(&pl->params, P_DISTILL_CALIBRATE) == 0) {
+		w->has_fix = true;
+		snprintf(w->fix_param, sizeof w->fix_param, "%s",
+		    params_def(P_REC_N)->name);
+		snprintf(w->fix_value, sizeof w->fix_value, "%d", w->rank_full);
+		w->fix_rank = w->rank_full;
 	}
 	return 0;
 }
@@ -502,8 +542,16 @@ int explain_whynot(struct pipeline *pl, uint32_t user, uint32_t item,
 		out->reason = WHYNOT_CALIBRATED;
 	else
 		out->reason = WHYNOT_OUTRANKED;
-	if ((out->reason == WHYNOT_PATHS_CUT ||
-	    out->reason == WHYNOT_OUTRANKED) && w->ncuts)
+	if (out->reason == WHYNOT_CALIBRATED) {
+		/* without calibration it is in the list, at rank_full */
+		out->has_fix = true;
+		snprintf(out->fix_param, sizeof out->fix_param, "%s",
+		    params_def(P_DISTILL_CALIBRATE)->name);
+		snprintf(out->fix_value, sizeof out->fix_value, "0");
+		out->fix_rank = out->rank_full;
+	}
+	if ((out->reason == WHYNOT_PATHS_CUT && w->ncuts) ||
+	    out->reason == WHYNOT_OUTRANKED)
 		return whynot_fix(pl, user, item, out, err);
 	return 0;
 }

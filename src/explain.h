@@ -95,9 +95,11 @@ struct whynot_out {
 	int rank_full;            /* rank among all candidates, 0 if none */
 	double nth_score;         /* score of the N-th recommended item */
 	double gap;               /* nth_score - score (> 0 when outranked) */
-	/* The smallest single change found among abstract.threshold,
-	 * abstract.topk and filter.alpha that puts the item into the top-N
-	 * (found by re-running on a scratch copy). */
+	/* The smallest single change found that puts the item into the
+	 * top-N, re-running on a scratch copy: for cut paths abstract.
+	 * threshold, abstract.topk or filter.alpha restoring one; for an
+	 * outranked item also distill.beta steps of 0.1 to 1 and, last,
+	 * rec.n; for a calibrated-out item distill.calibrate 0. */
 	bool has_fix;
 	char fix_param[64];
 	char fix_value[64];

@@ -110,6 +110,9 @@ Test(explain, whynot_seen_and_outranked)
 	cr_assert_eq(w.rank_full, 2);
 	cr_assert_float_eq(w.gap, 2.8 - .175, 1e-5);
 	cr_assert_str_eq(whynot_reason_name(w.reason), "outranked");
+	/* some fix is proposed (a beta step or, failing that, rec.n 2) */
+	cr_assert(w.has_fix);
+	cr_assert_eq(w.fix_rank >= 1 && w.fix_rank <= 2, 1);
 	whynot_out_destroy(&w);
 	pipeline_destroy(&pl);
 }
@@ -137,6 +140,11 @@ Test(explain, whynot_calibrated_and_no_path)
 	cr_assert_eq(explain_whynot(&pl, 0, 3, &w, &e), 0, "%s", e.msg);
 	cr_assert_eq(w.reason, WHYNOT_CALIBRATED);
 	cr_assert_eq(w.rank_full, 2);
+	/* the fix: no calibration puts it back at its uncalibrated rank */
+	cr_assert(w.has_fix);
+	cr_assert_str_eq(w.fix_param, "distill.calibrate");
+	cr_assert_str_eq(w.fix_value, "0");
+	cr_assert_eq(w.fix_rank, 2);
 	whynot_out_destroy(&w);
 	struct why_out y;
 	cr_assert_eq(explain_why(&pl, 0, 4, &y, &e), 0);
@@ -283,16 +291,16 @@ Test(teach, why_sums_to_rec_filtered_weighted_calibrated)
 }
 
 /* Every fix whynot proposes really brings the item into the top-N. */
-Test(teach, whynot_fix_is_real)
+/* Every fix whynot proposes under `set` is real: applying it puts the
+ * item at the promised rank. Records the fixed parameters in seen[]. */
+static int check_fixes(const char *const *set, char seen[][64], int *kinds)
 {
 	struct pipeline pl;
 	struct err e;
-	static const char *const set[] = { "split.validation", "0",
-		"abstract.topk", "2", "rec.n", "3", "eval.k", "3", NULL };
-	load_teach(&pl, set);
 	int fixes = 0;
-	for (uint32_t u = 0; u < pl.rec.n_users && fixes < 6; u++)
-		for (uint32_t j = 0; j < pl.graph.ui.ncols && fixes < 6; j++) {
+	load_teach(&pl, set);
+	for (uint32_t u = 0; u < pl.rec.n_users; u++)
+		for (uint32_t j = 0; j < pl.graph.ui.ncols; j++) {
 			struct whynot_out w;
 			cr_assert_eq(explain_whynot(&pl, u, j, &w, &e), 0,
 			    "%s", e.msg);
@@ -311,15 +319,39 @@ Test(teach, whynot_fix_is_real)
 			cr_assert_eq(explain_why(q, u, j, &y, &e), 0);
 			cr_assert_eq(y.rank, w.fix_rank, "%s=%s", w.fix_param,
 			    w.fix_value);
-			cr_assert(y.rank >= 1 && y.rank <= 3);
+			cr_assert(y.rank >= 1 &&
+			    y.rank <= params_int(&q->params, P_REC_N));
 			why_out_destroy(&y);
+			int k = 0;
+			while (k < *kinds && strcmp(seen[k], w.fix_param) != 0)
+				k++;
+			if (k == *kinds && *kinds < 8)
+				snprintf(seen[(*kinds)++], 64, "%s", w.fix_param);
 			pipeline_set(q, w.fix_param, old, &e);
 			cr_assert_eq(pipeline_run(q, STAGE_RECOMMEND, &e), 0);
 			whynot_out_destroy(&w);
 			fixes++;
 		}
-	cr_assert_gt(fixes, 0, "no whynot fix found on the teaching set");
 	pipeline_destroy(&pl);
+	return fixes;
+}
+
+Test(teach, whynot_fix_is_real)
+{
+	/* pruned: cut relations to restore */
+	static const char *const cut[] = { "split.validation", "0",
+		"abstract.topk", "2", "rec.n", "3", "eval.k", "3", NULL };
+	/* nothing pruned, a list of one: items outranked */
+	static const char *const ranked[] = { "split.validation", "0",
+		"rec.n", "1", "eval.k", "1", NULL };
+	char seen[8][64] = { "" };
+	int kinds = 0;
+	cr_assert_gt(check_fixes(cut, seen, &kinds), 0,
+	    "no whynot fix found on the pruned teaching set");
+	cr_assert_gt(check_fixes(ranked, seen, &kinds), 0,
+	    "no whynot fix found for outranked items");
+	/* both kinds: restoring a cut relation and re-ranking */
+	cr_assert_geq(kinds, 2, "only %s fixes", seen[0]);
 }
 
 /* sweep reruns on a scratch copy: each point equals a real run with that
