@@ -115,9 +115,4 @@ void scratch_destroy(struct scratch *sc);
 /* ERR_STATE unless every stage up to `upto` is fresh. */
 int need_fresh(const struct pipeline *pl, enum stage upto, struct err *err);
 
-/* Quoted strings for CSV (RFC 4180), JSON and XML. */
-void put_csv(FILE *f, const char *s);
-void put_json(FILE *f, const char *s);
-void put_xml(FILE *f, const char *s);
-
 #endif

@@ -111,4 +111,10 @@ struct outfile {
 };
 int outfile_open(struct outfile *o, const char *path, struct err *err);
 int outfile_commit(struct outfile *o, struct err *err);
+/* Quoted strings for CSV (RFC 4180: only when needed), JSON and XML
+ * (src/export.c). */
+void put_csv(FILE *f, const char *s);
+void put_json(FILE *f, const char *s);
+void put_xml(FILE *f, const char *s);
+
 #endif

@@ -214,21 +214,6 @@ static void json_section(struct out *o)
 
 /* ------------------------------------------------------------ CSV */
 
-static void csv_field(FILE *f, const char *s)
-{
-	if (strpbrk(s, ",\"\r\n") == NULL) {
-		fputs(s, f);
-		return;
-	}
-	fputc('"', f);
-	for (; *s; s++) {
-		if (*s == '"')
-			fputc('"', f);
-		fputc(*s, f);
-	}
-	fputc('"', f);
-}
-
 static void csv_section(struct out *o)
 {
 	FILE *f = o->s->out;
@@ -242,7 +227,7 @@ static void csv_section(struct out *o)
 	o->any_text = true;
 	for (int c = 0; c < ncols; c++) {
 		fputs(c ? "," : "", f);
-		csv_field(f, o->cols[c]);
+		put_csv(f, o->cols[c]);
 	}
 	fputc('\n', f);
 	for (size_t r = 0; r < nrows; r++) {
@@ -250,7 +235,7 @@ static void csv_section(struct out *o)
 			cell_text(&o->cells[r * ncols + c], false, buf,
 			    sizeof buf);
 			fputs(c ? "," : "", f);
-			csv_field(f, buf);
+			put_csv(f, buf);
 		}
 		fputc('\n', f);
 	}
