@@ -120,6 +120,8 @@ struct filter_stats {
 	double mean_reach_loss;     /* mean over users of the share of
 	                               candidates reachable via S but not B */
 	double max_reach_loss;
+	uint32_t reach_users;       /* users it is taken over: all, or a
+	                               systematic sample of 10,000 */
 	/* learned only */
 	uint64_t n_train_edges, n_train_pos;
 	double auc;                 /* validation AUC, NAN otherwise */

@@ -272,6 +272,7 @@ static void stats_filter(struct out *o, const struct pipeline *pl)
 	out_kv_int(o, "removed_learned", (int64_t)f->removed_learned);
 	out_kv_real(o, "mean_reach_loss", f->mean_reach_loss);
 	out_kv_real(o, "max_reach_loss", f->max_reach_loss);
+	out_kv_int(o, "reach_loss_users", f->reach_users);
 	if (!pl->filt.has_model)
 		return;
 	out_kv_int(o, "training_edges", (int64_t)f->n_train_edges);

@@ -87,6 +87,7 @@ Test(filter, backbone_alpha_and_kept_edges, .fini = teardown)
 	 * mean 3/4, max 1 */
 	cr_assert_float_eq(pl.filt.st.mean_reach_loss, 0.75, EPS);
 	cr_assert_float_eq(pl.filt.st.max_reach_loss, 1, EPS);
+	cr_assert_eq(pl.filt.st.reach_users, 4, "all users, no sample");
 }
 
 Test(filter, backbone_can_empty_b_without_failing, .fini = teardown)
