@@ -320,6 +320,26 @@ int cmd_format(struct session *s, int argc, char **argv)
 	    argv[1]);
 }
 
+int cmd_echo(struct session *s, int argc, char **argv)
+{
+	size_t len = 1;
+	for (int k = 1; k < argc; k++)
+		len += strlen(argv[k]) + 1;
+	char *text = xmalloc(len), *p = text;
+	*p = '\0';
+	for (int k = 1; k < argc; k++)
+		p += sprintf(p, "%s%s", k > 1 ? " " : "", argv[k]);
+	if (s->fmt == OUT_JSON) {
+		fputs("{\"command\":\"echo\",\"text\":", s->out);
+		put_json(s->out, text);
+		fputs("}\n", s->out);
+	} else {
+		fprintf(s->out, "%s\n", text);
+	}
+	free(text);
+	return 0;
+}
+
 int cmd_quit(struct session *s, int argc, char **argv)
 {
 	s->quit = true;

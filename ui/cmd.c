@@ -87,6 +87,13 @@ const struct cmd_entry cmd_table[] = {
 	  1, 1, cmd_source },
 	{ "format", NULL, "FORMAT", "output format: table, csv or json", NULL,
 	  1, 1, cmd_format },
+	{ "echo", NULL, "[TEXT...]", "print TEXT (narration in scripts)",
+	  "Prints its words joined by spaces on standard output (an empty "
+	  "line without any); quote TEXT to keep ';' or '#' in it. In JSON "
+	  "output: {\"command\":\"echo\",\"text\":...}. Scripts such as "
+	  "samples/tour.distill use it to explain what the next command "
+	  "shows.",
+	  0, -1, cmd_echo },
 	{ "users", NULL, "[PATTERN]",
 	  "list users (id containing PATTERN) with their interactions", NULL,
 	  0, 1, cmd_users },

@@ -52,6 +52,7 @@ int cmd_items(struct session *, int, char **);
 int cmd_save(struct session *, int, char **);
 int cmd_source(struct session *, int, char **);
 int cmd_format(struct session *, int, char **);
+int cmd_echo(struct session *, int, char **);
 int cmd_quit(struct session *, int, char **);
 /* cmd-param.c */
 int cmd_set(struct session *, int, char **);

@@ -10,3 +10,8 @@ rec "bob" 3
 items "the"
 format table
 get rec.n
+echo plain words; echo "kept; and # too"
+echo
+format json
+echo "a \"quoted\" word"
+format table
