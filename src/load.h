@@ -145,6 +145,7 @@ struct loadstate {
 };
 
 int ls_grow(struct loadstate *st);
+void ls_reserve(struct loadstate *st, size_t n);
 
 /* Append one interaction (rating/time ignored when absent); -1 when out
  * of memory. */

@@ -58,6 +58,20 @@ int ls_grow(struct loadstate *st)
 	return 0;
 }
 
+/* Make room for about n interactions in one step, when the memory is
+ * there (it is virtual until written); otherwise growth does it. */
+void ls_reserve(struct loadstate *st, size_t n)
+{
+	while (st->cap < n) {
+		size_t cap = st->cap;
+		st->cap = n - n / 3;    /* ls_grow: cap + cap / 2 ≈ n */
+		if (ls_grow(st) < 0) {
+			st->cap = cap;
+			return;
+		}
+	}
+}
+
 /* The error for a failed ls_push: where, and how much was read. */
 static int ls_nomem(struct loadstate *st, struct reader *r,
     struct err *err)
@@ -252,15 +266,25 @@ static int parse_adj(struct loadstate *st, struct reader *r,
 				i++;
 			if (i == len)
 				break;
+			/* scan the token and read it as a decimal on the way:
+			 * a known canonical id needs no second pass */
 			size_t b = i;
-			while (i < len && s[i] != ' ' && s[i] != '\t')
-				i++;
-			struct field f = { s + b, i - b, b + 1 };
+			uint32_t v = 0;
+			unsigned bad = s[i] == '0';
+			for (; i < len && s[i] != ' ' && s[i] != '\t'; i++) {
+				unsigned d = (unsigned char)s[i] - '0';
+				bad |= d > 9;
+				v = v * 10 + d;
+			}
+			struct idtab *t = k ? &st->items : &st->users;
 			uint32_t id;
-			if (idtab_get(k ? &st->items : &st->users, f.s, f.len,
-			    &id, &why) < 0)
+			if (!bad && i - b <= 8 && v < t->nnum && t->num[v]) {
+				id = t->num[v] - 1;
+			} else if (idtab_get(t, s + b, i - b, &id, &why) < 0) {
+				struct field f = { s + b, i - b, b + 1 };
 				return ls_id_error(st, r, &f, k ? "item" :
 				    "user", why, err);
+			}
 			if (k == 0)
 				u = id;
 			else if (ls_push(st, u, id, 1, 0) < 0)
