@@ -123,4 +123,9 @@ double learn_auc(const double *score, const uint8_t *y, size_t n);
 int learn_filter(struct pipeline *pl, struct filter_out *out,
     struct err *err);
 
+/* How the filter's reach loss is computed: REACH_AUTO picks by size,
+ * the others force one way (tests compare them). */
+enum { REACH_AUTO, REACH_EDGES, REACH_BITS };
+extern int filter_reach_mode;
+
 #endif

@@ -88,6 +88,16 @@ Test(filter, backbone_alpha_and_kept_edges, .fini = teardown)
 	cr_assert_float_eq(pl.filt.st.mean_reach_loss, 0.75, EPS);
 	cr_assert_float_eq(pl.filt.st.max_reach_loss, 1, EPS);
 	cr_assert_eq(pl.filt.st.reach_users, 4, "all users, no sample");
+	/* both ways of computing it (edge walk, bitsets) agree */
+	for (int mode = REACH_EDGES; mode <= REACH_BITS; mode++) {
+		filter_reach_mode = mode;
+		filter_out_destroy(&pl.filt);
+		cr_assert_eq(filter_run(&pl, &pl.filt, &e), 0, "%s", e.msg);
+		filter_reach_mode = REACH_AUTO;
+		cr_assert_float_eq(pl.filt.st.mean_reach_loss, 0.75, EPS,
+		    "mode %d", mode);
+		cr_assert_float_eq(pl.filt.st.max_reach_loss, 1, EPS);
+	}
 }
 
 Test(filter, backbone_can_empty_b_without_failing, .fini = teardown)
@@ -285,5 +295,33 @@ Test(filter, needs_abstract)
 	pipeline_init(&p);
 	cr_assert_eq(filter_run(&p, &p.filt, &e), -1);
 	cr_assert_eq(e.code, ERR_STATE);
+	pipeline_destroy(&p);
+}
+
+/* The bundled sample (300 items: the bitset way by default): the edge
+ * walk and the bitsets give the same reach loss, for a real backbone. */
+Test(filter, reach_loss_ways_agree_on_the_sample)
+{
+	struct pipeline p;
+	struct err e;
+	double got[2][2];
+	pipeline_init(&p);
+	cr_assert_eq(pipeline_load(&p, SAMPLES "/sample.csv", NULL, &e), 0,
+	    "%s", e.msg);
+	cr_assert_eq(pipeline_set(&p, "filter.method", "backbone", &e), 0);
+	cr_assert_eq(pipeline_set(&p, "filter.alpha", "0.3", &e), 0);
+	for (int mode = REACH_EDGES; mode <= REACH_BITS; mode++) {
+		filter_reach_mode = mode;
+		cr_assert_eq(pipeline_set(&p, "filter.seed",
+		    mode == REACH_EDGES ? "1" : "2", &e), 0);
+		cr_assert_eq(pipeline_run(&p, STAGE_FILTER, &e), 0, "%s",
+		    e.msg);
+		got[mode - 1][0] = p.filt.st.mean_reach_loss;
+		got[mode - 1][1] = p.filt.st.max_reach_loss;
+	}
+	filter_reach_mode = REACH_AUTO;
+	cr_assert_gt(got[0][0], 0.01, "the backbone cut something");
+	cr_assert_float_eq(got[0][0], got[1][0], 1e-12);
+	cr_assert_float_eq(got[0][1], got[1][1], 1e-12);
 	pipeline_destroy(&p);
 }
