@@ -52,7 +52,9 @@ int abstract_run(struct pipeline *pl, struct abstract_out *out,
 	struct simk k;
 	struct simk_tally t;
 	simk_init(&k, &g->ui, &g->iu, &pl->params);
-	int rc = simk_build(&k, &out->S, NULL, &t, &pl->hooks, err);
+	k.key.graph_gen = g->gen;
+	int rc = simk_build_cached(&k, &pl->simcache, !pl->borrowed, &out->S,
+	    &t, &pl->hooks, err);
 	simk_destroy(&k);
 	if (rc < 0)
 		return -1;

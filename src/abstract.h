@@ -19,7 +19,16 @@
 
 #include "pipeline.h"
 
+/* What the candidate similarities depend on: the graph stage's output
+ * (graph_out.gen) and the metric's parameters, not threshold or top-k. */
+struct simk_key {
+	uint64_t graph_gen;
+	int metric;
+	double shrink, asym_alpha, alpha, beta;
+};
+
 struct simk {
+	struct simk_key key;       /* graph_gen: set by the caller */
 	const struct csr *ui, *iu;
 	int metric;                /* enum metric */
 	double shrink, threshold;
@@ -52,6 +61,20 @@ void simk_destroy(struct simk *k);
  */
 int simk_build(const struct simk *k, struct csr *S, float **cooc,
     struct simk_tally *t, const struct hooks *h, struct err *err);
+
+/*
+ * simk_build for the abstract stage, with the pipeline's candidate cache
+ * (struct simcache, src/cooc.c): when *cache holds the candidates of k's
+ * key, S is selected from them (threshold, top-k, order: the same S as a
+ * rebuild); otherwise S is built and, with `fill`, *cache is replaced by
+ * this build's candidates when they fit in 16M entries (128 MB; ML-1M
+ * does, Gowalla does not).
+ */
+int simk_build_cached(const struct simk *k, struct simcache **cache,
+    bool fill, struct csr *S, struct simk_tally *t, const struct hooks *h,
+    struct err *err);
+void simcache_free(struct simcache *c);
+uint64_t simcache_size(const struct simcache *c);   /* candidates held */
 
 /* C_ij for every edge of an existing S built on the same ui/iu (the same
  * row-wise kernel, used by the learned filter). Returns S.nnz floats. */

@@ -67,6 +67,7 @@ int scratch_run(struct scratch *sc, struct pipeline *pl,
 	memset(sc, 0, sizeof *sc);
 	sc->pl = *pl;
 	sc->pl.params = *np;
+	sc->pl.borrowed = true;   /* reads pl's candidate cache, never frees */
 	int s = 0;
 	while (s < (int)from && pl->fresh[s] &&
 	    !params_stage_differs(&pl->params, np, s))

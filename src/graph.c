@@ -247,6 +247,8 @@ int graph_run(struct pipeline *pl, struct graph_out *out, struct err *err)
 	struct csr tmp_t;
 	int rc = -1;
 
+	static uint64_t generation;
+	out->gen = __atomic_add_fetch(&generation, 1, __ATOMIC_RELAXED);
 	engine_igraph_init();
 	graph_select(pl, fit_sel, held_sel, &out->st);
 	hooks_progress(&pl->hooks, "graph", 0.1);

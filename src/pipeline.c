@@ -5,6 +5,7 @@
  * cancellations never destroy the previous result.
  */
 #include "pipeline.h"
+#include "abstract.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -69,6 +70,8 @@ void pipeline_destroy(struct pipeline *pl)
 		free(pl->ds);
 	}
 	free_lopts(&pl->lopts);
+	if (!pl->borrowed)
+		simcache_free(pl->simcache);
 	memset(pl, 0, sizeof *pl);
 }
 
@@ -103,6 +106,8 @@ int pipeline_load(struct pipeline *pl, const char *path,
 		dataset_destroy(pl->ds);
 		free(pl->ds);
 	}
+	simcache_free(pl->simcache);   /* of the old data: only memory now */
+	pl->simcache = NULL;
 	pl->ds = ds;
 	free_lopts(&pl->lopts);
 	copy_lopts(&pl->lopts, opts);

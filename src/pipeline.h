@@ -66,6 +66,7 @@ struct graph_out {
 	/* users x items: held-out positives of the target split (validation
 	 * or test), value 1; only users/items that survive in `ui`. */
 	struct csr truth;
+	uint64_t gen;           /* distinct for every graph built */
 	void *igraph;           /* igraph_t*, directed bipartite user→item,
 	                           vertices 0..U-1 users, U..U+I-1 items */
 	struct graph_stats st;
@@ -185,6 +186,8 @@ struct rec_out {
 
 /* --------------------------------------------------------------- pipeline */
 
+struct simcache;
+
 struct pipeline {
 	struct dataset *ds;          /* NULL until a load succeeds */
 	struct load_opts lopts;      /* of the current dataset (strings owned) */
@@ -199,6 +202,10 @@ struct pipeline {
 	struct filter_out filt;
 	struct distill_out dist;
 	struct rec_out rec;
+	/* the abstract stage's candidate similarities (abstract.h); a
+	 * scratch copy borrows it read-only */
+	struct simcache *simcache;
+	bool borrowed;
 };
 
 void pipeline_init(struct pipeline *pl);

@@ -312,3 +312,62 @@ Test(abstract, needs_graph, .fini = teardown)
 	cr_assert_eq(abstract_run(&pl, &pl.abs, &e), -1);
 	cr_assert_eq(e.code, ERR_STATE);
 }
+
+/* S and its statistics from the candidate cache (a threshold or top-k
+ * change on a pipeline that has run) equal a fresh build. */
+static void same_abstract(const struct abstract_out *a,
+    const struct abstract_out *b, const char *what)
+{
+	cr_assert_eq(a->S.nnz, b->S.nnz, "%s: nnz", what);
+	cr_assert_eq(memcmp(a->S.ptr, b->S.ptr, (a->S.nrows + 1) *
+	    sizeof *a->S.ptr), 0, "%s: row pointers", what);
+	cr_assert_eq(memcmp(a->S.idx, b->S.idx, a->S.nnz * sizeof *a->S.idx),
+	    0, "%s: columns", what);
+	cr_assert_eq(memcmp(a->S.val, b->S.val, a->S.nnz * sizeof *a->S.val),
+	    0, "%s: values", what);
+	cr_assert_eq(a->st.candidate_pairs, b->st.candidate_pairs);
+	cr_assert_eq(a->st.cut_threshold, b->st.cut_threshold, "%s", what);
+	cr_assert_eq(a->st.cut_topk, b->st.cut_topk, "%s", what);
+	cr_assert_eq(memcmp(&a->st.sim_hist, &b->st.sim_hist,
+	    sizeof a->st.sim_hist), 0, "%s: histogram", what);
+	cr_assert_eq(a->n_comm, b->n_comm, "%s: communities", what);
+}
+
+Test(abstract, candidate_cache_equals_a_fresh_build)
+{
+	static const char *const change[][2] = {
+		{ "abstract.threshold", "0.002" }, { "abstract.topk", "7" },
+		{ "abstract.threshold", "0" }, { "abstract.topk", "0" },
+	};
+	struct pipeline a, b;
+	struct err e;
+	pipeline_init(&a);
+	cr_assert_eq(pipeline_load(&a, SAMPLES "/sample.csv", NULL, &e), 0,
+	    "%s", e.msg);
+	cr_assert_eq(pipeline_run(&a, STAGE_ABSTRACT, &e), 0, "%s", e.msg);
+	cr_assert(simcache_size(a.simcache) > 0, "the sample is cached");
+	for (size_t k = 0; k < sizeof change / sizeof *change; k++) {
+		cr_assert_eq(pipeline_set(&a, change[k][0], change[k][1], &e),
+		    0);
+		cr_assert_eq(pipeline_run(&a, STAGE_ABSTRACT, &e), 0, "%s",
+		    e.msg);
+		/* b: the same settings, never cached before */
+		pipeline_init(&b);
+		cr_assert_eq(pipeline_load(&b, SAMPLES "/sample.csv", NULL,
+		    &e), 0);
+		pipeline_set_all(&b, &a.params);
+		cr_assert_eq(pipeline_run(&b, STAGE_ABSTRACT, &e), 0);
+		same_abstract(&a.abs, &b.abs, change[k][0]);
+		pipeline_destroy(&b);
+	}
+	/* a metric parameter changes the key: rebuilt, not reused */
+	cr_assert_eq(pipeline_set(&a, "abstract.beta", "0.3", &e), 0);
+	cr_assert_eq(pipeline_run(&a, STAGE_ABSTRACT, &e), 0);
+	pipeline_init(&b);
+	cr_assert_eq(pipeline_load(&b, SAMPLES "/sample.csv", NULL, &e), 0);
+	pipeline_set_all(&b, &a.params);
+	cr_assert_eq(pipeline_run(&b, STAGE_ABSTRACT, &e), 0);
+	same_abstract(&a.abs, &b.abs, "abstract.beta");
+	pipeline_destroy(&b);
+	pipeline_destroy(&a);
+}
