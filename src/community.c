@@ -13,6 +13,9 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 #include "abstract.h"
 
@@ -275,29 +278,50 @@ int community_detect(const struct pipeline *pl, const struct csr *S,
 	igraph_real_t q = NAN, tr = NAN;
 	int ret = -1;
 	engine_igraph_init();
-	engine_igraph_set_cancel(pl->hooks.cancel);
 	engine_igraph_clear();
-	components(S, &out->st);
 	sym_build(S, &y);
-	int rc = igraph_create(&g, &y.edges, n, IGRAPH_UNDIRECTED);
-	if (rc != IGRAPH_SUCCESS) {
+	igraph_vector_int_init(&memb, n);
+	/*
+	 * igraph runs on this thread (it is not thread-safe; nothing else
+	 * calls it meanwhile), the statistics that need no partition on a
+	 * second one: Leiden is single-threaded and the longest step here.
+	 * igraph 0.10's Leiden and Louvain do not unwind their temporaries
+	 * when the interruption handler fires (a Ctrl-C in them crashed):
+	 * they run uninterruptible and the flag is looked at afterwards.
+	 */
+	int rc = IGRAPH_SUCCESS, drc = 0;
+	bool made = false;
+	engine_igraph_set_cancel(NULL);
+	#pragma omp parallel num_threads(2)
+	{
+		int me = 0, nt = 1;
+#ifdef _OPENMP
+		me = omp_get_thread_num();
+		nt = omp_get_num_threads();
+#endif
+		if (me == 0) {
+			rc = igraph_create(&g, &y.edges, n, IGRAPH_UNDIRECTED);
+			made = rc == IGRAPH_SUCCESS;
+			if (made)
+				drc = detect(pl, &g, &y, &memb, err);
+		}
+		if (me == 1 || nt == 1) {
+			components(S, &out->st);
+			tr = transitivity(&y, n);
+		}
+	}
+	engine_igraph_set_cancel(pl->hooks.cancel);
+	if (!made) {
+		igraph_vector_int_destroy(&memb);
 		sym_destroy(&y);
 		return engine_igraph_error(err, rc, "abstract: graph");
 	}
-	igraph_vector_int_init(&memb, n);
-	/* igraph 0.10's Leiden and Louvain do not unwind their temporaries
-	 * when the interruption handler fires (a Ctrl-C in them crashed):
-	 * run them uninterruptible and look at the flag afterwards. */
-	engine_igraph_set_cancel(NULL);
-	rc = detect(pl, &g, &y, &memb, err);
-	engine_igraph_set_cancel(pl->hooks.cancel);
-	if (rc < 0)
+	if (drc < 0)
 		goto out;
 	if (hooks_cancelled(&pl->hooks)) {
 		err_set(err, ERR_INTERRUPTED, "abstract: interrupted");
 		goto out;
 	}
-	tr = transitivity(&y, n);
 	if (y.total > 0) {
 		rc = igraph_modularity(&g, &memb, &y.w,
 		    params_real(&pl->params, P_ABSTRACT_RESOLUTION), false, &q);
