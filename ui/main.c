@@ -51,7 +51,7 @@ static void usage(FILE *f)
 	    "  -c 'CMD; CMD'      run commands (batch mode)\n"
 	    "  -f SCRIPT          run a script ('-' for stdin)\n"
 	    "  -k                 batch: keep going after an error\n"
-	    "  --format FORMAT    table, csv or json\n"
+	    "  --format FORMAT    table, csv or json (--json, --csv)\n"
 	    "  --no-color         no ANSI colour (also NO_COLOR)\n"
 	    "  --no-init          do not read the init file\n"
 	    "  --version, --help\n"
@@ -86,11 +86,13 @@ static int parse_format(const char *f)
 /* Parse argv; returns -1 to exit with *status. */
 static int parse_args(int argc, char **argv, struct options *o, int *status)
 {
-	enum { O_REPL = 256, O_FORMAT, O_NOCOLOR, O_NOINIT, O_VERSION,
-	    O_LISTCMD, O_LISTPARAM };
+	enum { O_REPL = 256, O_FORMAT, O_JSON, O_CSV, O_NOCOLOR, O_NOINIT,
+	    O_VERSION, O_LISTCMD, O_LISTPARAM };
 	static const struct option lopts[] = {
 		{ "repl", no_argument, NULL, O_REPL },
 		{ "format", required_argument, NULL, O_FORMAT },
+		{ "json", no_argument, NULL, O_JSON },
+		{ "csv", no_argument, NULL, O_CSV },
 		{ "no-color", no_argument, NULL, O_NOCOLOR },
 		{ "no-init", no_argument, NULL, O_NOINIT },
 		{ "version", no_argument, NULL, O_VERSION },
@@ -112,6 +114,8 @@ static int parse_args(int argc, char **argv, struct options *o, int *status)
 		case O_REPL: o->repl = true; break;
 		case O_NOCOLOR: o->no_color = true; break;
 		case O_NOINIT: o->no_init = true; break;
+		case O_JSON: o->fmt = OUT_JSON; break;
+		case O_CSV: o->fmt = OUT_CSV; break;
 		case O_FORMAT:
 			if ((o->fmt = parse_format(optarg)) < 0) {
 				fprintf(stderr, "distill: --format: '%s' is not "

@@ -1,0 +1,5 @@
+#! --json -f FILE
+# --json is --format json
+load samples/teach.tsv
+get rec.n
+echo done
