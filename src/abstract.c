@@ -51,8 +51,13 @@ int abstract_run(struct pipeline *pl, struct abstract_out *out,
 	engine_igraph_init();
 	struct simk k;
 	struct simk_tally t;
-	simk_init(&k, &g->ui, &g->iu, &pl->params);
-	k.key.graph_gen = g->gen;
+	/* a threshold or top-k change selects from the cached candidates:
+	 * the kernel's norms and walk probabilities are not needed then */
+	simk_init_select(&k, &g->ui, &g->iu, &pl->params, g->gen);
+	if (!simcache_holds(pl->simcache, &k.key)) {
+		simk_init(&k, &g->ui, &g->iu, &pl->params);
+		k.key.graph_gen = g->gen;
+	}
 	int rc = simk_build_cached(&k, &pl->simcache, !pl->borrowed, &out->S,
 	    &t, &pl->hooks, err);
 	simk_destroy(&k);

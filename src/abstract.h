@@ -53,6 +53,10 @@ struct simk_tally {
 void simk_init(struct simk *k, const struct csr *ui, const struct csr *iu,
     const struct params *p);
 void simk_destroy(struct simk *k);
+/* Only what selecting S from a simcache needs (key, threshold, top-k):
+ * no norms, no walk probabilities. */
+void simk_init_select(struct simk *k, const struct csr *ui,
+    const struct csr *iu, const struct params *p, uint64_t graph_gen);
 
 /*
  * Build S (items x items). When cooc is not NULL, *cooc receives C_ij for
@@ -74,6 +78,7 @@ int simk_build_cached(const struct simk *k, struct simcache **cache,
     bool fill, struct csr *S, struct simk_tally *t, const struct hooks *h,
     struct err *err);
 void simcache_free(struct simcache *c);
+bool simcache_holds(const struct simcache *c, const struct simk_key *key);
 uint64_t simcache_size(const struct simcache *c);   /* candidates held */
 
 /* C_ij for every edge of an existing S built on the same ui/iu (the same

@@ -156,26 +156,34 @@ static void simk_init_p3(struct simk *k, const double *isum, double alpha)
 	const struct csr *ui = k->ui, *iu = k->iu;
 	k->piu = xmalloc((iu->nnz ? iu->nnz : 1) * sizeof *k->piu);
 	k->puj = xmalloc((ui->nnz ? ui->nnz : 1) * sizeof *k->puj);
+	/* pow(x, 1) is x: skip the call for the default alpha (it was a
+	 * tenth of a threshold change on ML-100K) */
+	bool one = alpha == 1;
 	for (uint32_t i = 0; i < iu->nrows; i++)
-		for (uint64_t e = iu->ptr[i]; e < iu->ptr[i + 1]; e++)
-			k->piu[e] = pow(iu->val[e] / isum[i], alpha);
+		for (uint64_t e = iu->ptr[i]; e < iu->ptr[i + 1]; e++) {
+			double x = iu->val[e] / isum[i];
+			k->piu[e] = one ? x : pow(x, alpha);
+		}
 	for (uint32_t u = 0; u < ui->nrows; u++) {
 		double s = 0;
 		for (uint64_t e = ui->ptr[u]; e < ui->ptr[u + 1]; e++)
 			s += ui->val[e];
-		for (uint64_t e = ui->ptr[u]; e < ui->ptr[u + 1]; e++)
-			k->puj[e] = pow(ui->val[e] / s, alpha);
+		for (uint64_t e = ui->ptr[u]; e < ui->ptr[u + 1]; e++) {
+			double x = ui->val[e] / s;
+			k->puj[e] = one ? x : pow(x, alpha);
+		}
 	}
 }
 
-void simk_init(struct simk *k, const struct csr *ui, const struct csr *iu,
-    const struct params *p)
+void simk_init_select(struct simk *k, const struct csr *ui,
+    const struct csr *iu, const struct params *p, uint64_t graph_gen)
 {
 	memset(k, 0, sizeof *k);
 	k->ui = ui;
 	k->iu = iu;
 	k->metric = params_enum(p, P_ABSTRACT_METRIC);
 	k->shrink = params_real(p, P_ABSTRACT_SHRINK);
+	k->key.graph_gen = graph_gen;
 	k->key.metric = k->metric;
 	k->key.shrink = k->shrink;
 	k->key.asym_alpha = params_real(p, P_ABSTRACT_ASYM_ALPHA);
@@ -183,6 +191,12 @@ void simk_init(struct simk *k, const struct csr *ui, const struct csr *iu,
 	k->key.beta = params_real(p, P_ABSTRACT_BETA);
 	k->threshold = params_real(p, P_ABSTRACT_THRESHOLD);
 	k->topk = params_int(p, P_ABSTRACT_TOPK);
+}
+
+void simk_init(struct simk *k, const struct csr *ui, const struct csr *iu,
+    const struct params *p)
+{
+	simk_init_select(k, ui, iu, p, 0);
 	uint32_t n = iu->nrows;
 	double a = params_real(p, P_ABSTRACT_ASYM_ALPHA);
 	double beta = params_real(p, P_ABSTRACT_BETA);
@@ -622,6 +636,11 @@ static bool key_equal(const struct simk_key *a, const struct simk_key *b)
 	return a->graph_gen == b->graph_gen && a->metric == b->metric &&
 	    a->shrink == b->shrink && a->asym_alpha == b->asym_alpha &&
 	    a->alpha == b->alpha && a->beta == b->beta;
+}
+
+bool simcache_holds(const struct simcache *c, const struct simk_key *key)
+{
+	return c && key_equal(&c->key, key);
 }
 
 static int build(const struct simk *k, struct csr *S, float **cooc,
