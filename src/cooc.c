@@ -396,12 +396,6 @@ static inline bool cand_better(struct cand a, struct cand b)
 	return a.s > b.s || (a.s == b.s && a.j < b.j);
 }
 
-static int cand_cmp(const void *pa, const void *pb)
-{
-	struct cand a = *(const struct cand *)pa, b = *(const struct cand *)pb;
-	return cand_better(a, b) ? -1 : cand_better(b, a) ? 1 : 0;
-}
-
 static inline void cand_swap(struct cand *c, size_t a, size_t b)
 {
 	struct cand t = c[a];
@@ -409,25 +403,58 @@ static inline void cand_swap(struct cand *c, size_t a, size_t b)
 	c[b] = t;
 }
 
+/* Partition c[0..n) (n > 2) around the median of three: returns p with
+ * c[0..p) better than c[p] and c[p] better than c(p..n). */
+static size_t cand_partition(struct cand *c, size_t n)
+{
+	size_t mid = n / 2, last = n - 1;
+	if (cand_better(c[mid], c[0]))
+		cand_swap(c, mid, 0);
+	if (cand_better(c[last], c[0]))
+		cand_swap(c, last, 0);
+	if (cand_better(c[mid], c[last]))
+		cand_swap(c, mid, last);
+	struct cand pv = c[last];
+	size_t p = 0;
+	for (size_t x = 0; x < last; x++)
+		if (cand_better(c[x], pv))
+			cand_swap(c, x, p++);
+	cand_swap(c, p, last);
+	return p;
+}
+
+/* Sort c[0..n) best first. The order is total (j is unique in a row),
+ * so any correct sort gives the same rows; this one inlines cand_better
+ * where qsort made an indirect call per comparison. */
+static void cand_sort(struct cand *c, size_t n)
+{
+	while (n > 16) {
+		size_t p = cand_partition(c, n);
+		/* recurse into the smaller side, loop on the larger */
+		if (p < n - p - 1) {
+			cand_sort(c, p);
+			c += p + 1;
+			n -= p + 1;
+		} else {
+			cand_sort(c + p + 1, n - p - 1);
+			n = p;
+		}
+	}
+	for (size_t i = 1; i < n; i++) {
+		struct cand v = c[i];
+		size_t x = i;
+		for (; x > 0 && cand_better(v, c[x - 1]); x--)
+			c[x] = c[x - 1];
+		c[x] = v;
+	}
+}
+
 /* Partial selection: afterwards c[0..k) are the k best (unordered). */
 static void cand_select(struct cand *c, size_t n, size_t k)
 {
 	size_t lo = 0, hi = n;
 	while (hi - lo > 16) {
-		size_t mid = lo + (hi - lo) / 2, last = hi - 1;
-		/* median of three into c[last] as the pivot */
-		if (cand_better(c[mid], c[lo]))
-			cand_swap(c, mid, lo);
-		if (cand_better(c[last], c[lo]))
-			cand_swap(c, last, lo);
-		if (cand_better(c[mid], c[last]))
-			cand_swap(c, mid, last);
-		struct cand pv = c[last];
-		size_t p = lo;
-		for (size_t x = lo; x < last; x++)
-			if (cand_better(c[x], pv))
-				cand_swap(c, x, p++);
-		cand_swap(c, p, last);
+		size_t p = lo + cand_partition(c + lo, hi - lo);
 		if (p == k || p + 1 == k)
 			return;
 		if (p < k)
@@ -435,7 +462,7 @@ static void cand_select(struct cand *c, size_t n, size_t k)
 		else
 			hi = p;
 	}
-	qsort(c + lo, hi - lo, sizeof *c, cand_cmp);
+	cand_sort(c + lo, hi - lo);
 }
 
 static void ws_reserve(struct ws *w, size_t more)
@@ -461,7 +488,7 @@ static uint32_t row_finish(const struct simk *k, struct ws *w, size_t nc)
 		w->cut_topk += nc - (size_t)k->topk;
 		nc = (size_t)k->topk;
 	}
-	qsort(w->cand, nc, sizeof *w->cand, cand_cmp);
+	cand_sort(w->cand, nc);
 	ws_reserve(w, nc);
 	const double *c = w->acc2 ? w->acc2 : w->acc;
 	for (size_t x = 0; x < nc; x++) {
