@@ -292,7 +292,7 @@ int community_detect(const struct pipeline *pl, const struct csr *S,
 	int rc = IGRAPH_SUCCESS, drc = 0;
 	bool made = false;
 	engine_igraph_set_cancel(NULL);
-	#pragma omp parallel num_threads(2)
+	#pragma omp parallel num_threads(2) if (S->nnz > 50000)
 	{
 		int me = 0, nt = 1;
 #ifdef _OPENMP
