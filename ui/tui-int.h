@@ -233,6 +233,16 @@ struct tui {
 	struct eval_result wbase[BASE__COUNT];
 	bool wbase_ok[BASE__COUNT];
 	bool want_base;
+	/* a ':' command running on the worker, its output captured; the
+	 * main thread finishes it (command_done) once cmd_done is set */
+	bool cmd_running, cmd_done;
+	char *cmd_line;
+	FILE *cmd_of, *cmd_ef, *cmd_oo, *cmd_oe;
+	char *cmd_ob, *cmd_eb;
+	size_t cmd_on, cmd_en;
+	bool cmd_oc;
+	struct params cmd_before;
+	const struct dataset *cmd_ods;
 	/* command line history */
 	char *hist[TUI_HIST_MAX];
 	int nhist;
@@ -240,7 +250,6 @@ struct tui {
 
 /* tui-run.c */
 void tui_run_init(struct tui *t);
-void tui_run_hooks(struct tui *t);
 void tui_run_destroy(struct tui *t);
 /* Called every loop tick: joins a finished worker, applies wanted
  * parameters and starts a run when debounced. Returns true when the
@@ -248,6 +257,9 @@ void tui_run_destroy(struct tui *t);
 bool tui_run_tick(struct tui *t);
 /* Stop the worker (cancel and join). */
 void tui_run_stop(struct tui *t);
+/* Run t->cmd_line on the worker (the caller redirected the session's
+ * output); false when the thread could not start. */
+bool tui_cmd_start(struct tui *t);
 void tui_snap_take(struct tui *t);
 void tui_user_select(struct tui *t, int64_t user);
 void tui_user_refresh(struct tui *t);

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cmd.h"
 #include "tui-int.h"
 
 #define DEBOUNCE_MS 150
@@ -41,7 +42,7 @@ static void run_progress(void *ud, const char *what, double fraction)
 }
 
 /* The pipeline's hooks for the worker: progress into t->progress. */
-void tui_run_hooks(struct tui *t)
+static void tui_run_hooks(struct tui *t)
 {
 	t->s->pl.hooks.cancel = &t->s->cancel;
 	t->s->pl.hooks.progress = run_progress;
@@ -102,26 +103,54 @@ static void *run_worker(void *arg)
 	return NULL;
 }
 
-/* Start the worker with every signal blocked in it, so SIGWINCH and
- * SIGTERM reach the main thread's getch(). */
-static void run_start(struct tui *t)
+/* A ':' command on the worker: the command table does the rest. */
+static void *cmd_worker(void *arg)
+{
+	struct tui *t = arg;
+	double t0 = util_now_ms();
+	int rc = cmd_run_line(t->s, t->cmd_line);
+	pthread_mutex_lock(&t->mu);
+	t->run_t0 = util_now_ms() - t0;
+	t->rc = rc;
+	t->done = true;
+	pthread_mutex_unlock(&t->mu);
+	return NULL;
+}
+
+/* Start fn on the worker with every signal blocked in it, so SIGWINCH
+ * and SIGTERM reach the main thread's getch(). */
+static bool worker_start(struct tui *t, void *(*fn)(void *))
 {
 	sigset_t all, old;
 	err_clear(&t->werr);
 	t->s->cancel = 0;
 	t->done = false;
-	t->want_base = base_needed(t);
 	t->progress[0] = '\0';
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);
-	if (pthread_create(&t->thread, NULL, run_worker, t) != 0) {
-		pthread_sigmask(SIG_SETMASK, &old, NULL);
-		tui_set_status(t, true, "cannot start the worker thread");
-		t->autorun = false;
-		return;
-	}
+	int rc = pthread_create(&t->thread, NULL, fn, t);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc != 0) {
+		tui_set_status(t, true, "cannot start the worker thread");
+		return false;
+	}
 	t->running = true;
+	return true;
+}
+
+bool tui_cmd_start(struct tui *t)
+{
+	t->want_base = false;
+	if (!worker_start(t, cmd_worker))
+		return false;
+	t->cmd_running = true;
+	return true;
+}
+
+static void run_start(struct tui *t)
+{
+	t->want_base = base_needed(t);
+	worker_start(t, run_worker);
 	t->autorun = false;
 }
 
@@ -154,11 +183,24 @@ static void run_finish(struct tui *t)
 	tui_user_refresh(t);
 }
 
+/* A finished command: join; the main loop takes it from there. */
+static void cmd_join(struct tui *t)
+{
+	pthread_join(t->thread, NULL);
+	t->running = false;
+	t->cmd_running = false;
+	t->cmd_done = true;
+}
+
 void tui_run_stop(struct tui *t)
 {
 	if (!t->running)
 		return;
 	t->s->cancel = 1;
+	if (t->cmd_running) {
+		cmd_join(t);
+		return;         /* command_done takes the snapshot */
+	}
 	pthread_join(t->thread, NULL);
 	t->running = false;
 	t->s->cancel = 0;
@@ -194,9 +236,14 @@ bool tui_run_tick(struct tui *t)
 		pthread_mutex_unlock(&t->mu);
 		if (!done)
 			return false;
-		run_finish(t);
+		if (t->cmd_running)
+			cmd_join(t);
+		else
+			run_finish(t);
 		return true;
 	}
+	if (t->cmd_done)
+		return true;    /* the main loop finishes the command first */
 	bool redraw = false;
 	if (memcmp(&t->want, &pl->params, sizeof t->want) != 0) {
 		lock_before(t);

@@ -279,36 +279,11 @@ static void output_set(struct tui *t, const char *a, const char *b)
 }
 
 /*
- * Progress of a ':' command, which runs on the main thread: at most every
- * 40 ms, show what it is doing on the status line and read the keyboard
- * without waiting, so Ctrl-C or Esc cancels it (the command then fails
- * with "interrupted" and the pipeline keeps its previous results).
+ * A ':' command runs on the worker thread with its output captured, so
+ * keys stay live: Ctrl-C or Esc cancel it (it fails with "interrupted"
+ * and the pipeline keeps its previous results), and the header shows its
+ * progress. command_done() shows the output once it has finished.
  */
-static void cmd_progress(void *ud, const char *what, double fraction)
-{
-	static double last;
-	struct tui *t = ud;
-	double now = util_now_ms();
-	if (now - last < 40)
-		return;
-	last = now;
-	int ch;
-	timeout(0);
-	while ((ch = getch()) != ERR)
-		if (ch == 3 || ch == 27)
-			t->s->cancel = 1;
-	timeout(50);
-	attrset(A_NORMAL);
-	mvhline(LINES - 1, 0, ' ', COLS);
-	mvprintw(LINES - 1, 0, "%.*s", COLS > 0 ? COLS - 1 : 0,
-	    t->s->cancel ? "cancelling…" : "");
-	if (!t->s->cancel)
-		mvprintw(LINES - 1, 0, "running: %s %3.0f%%  (Ctrl-C "
-		    "cancels)", what ? what : "", fraction * 100);
-	refresh();
-}
-
-/* Run a ':' line through the command table with output captured. */
 static int run_command(struct tui *t, const char *line)
 {
 	struct session *s = t->s;
@@ -316,34 +291,56 @@ static int run_command(struct tui *t, const char *line)
 	    strcmp(line, "exit") == 0)
 		return KH_QUIT;
 	tui_run_stop(t);
-	char *ob = NULL, *eb = NULL;
-	size_t on = 0, en = 0;
-	FILE *of = open_memstream(&ob, &on), *ef = open_memstream(&eb, &en);
-	FILE *oo = s->out, *oe = s->err;
-	bool oc = s->color;
-	const struct dataset *ods = s->pl.ds;
-	struct params before = t->want;
-	s->out = of;
-	s->err = ef;
+	t->cmd_line = xstrdup(line);
+	t->cmd_ob = t->cmd_eb = NULL;
+	t->cmd_of = open_memstream(&t->cmd_ob, &t->cmd_on);
+	t->cmd_ef = open_memstream(&t->cmd_eb, &t->cmd_en);
+	t->cmd_oo = s->out;
+	t->cmd_oe = s->err;
+	t->cmd_oc = s->color;
+	t->cmd_ods = s->pl.ds;
+	t->cmd_before = t->want;
+	s->out = t->cmd_of;
+	s->err = t->cmd_ef;
 	s->color = false;
+	if (!tui_cmd_start(t)) {
+		t->cmd_done = true;
+		t->rc = -1;
+		return KH_REDRAW;
+	}
+	tui_set_status(t, false, "running: %s  (Ctrl-C cancels)", line);
+	return KH_REDRAW;
+}
+
+/* Give the session its streams back; the captured text stays in
+ * cmd_ob/cmd_eb. */
+static void command_restore(struct tui *t)
+{
+	struct session *s = t->s;
+	fclose(t->cmd_of);
+	fclose(t->cmd_ef);
+	s->out = t->cmd_oo;
+	s->err = t->cmd_oe;
+	s->color = t->cmd_oc;
 	s->cancel = 0;
-	s->pl.hooks.progress = cmd_progress;
-	s->pl.hooks.ud = t;
-	int rc = cmd_run_line(s, line);
-	tui_run_hooks(t);
-	s->cancel = 0;
-	fclose(of);
-	fclose(ef);
-	s->out = oo;
-	s->err = oe;
-	s->color = oc;
+	t->cmd_done = false;
+}
+
+/* The worker finished a command (or it was stopped): show its output and
+ * take the pipeline's new state. */
+static void command_done(struct tui *t)
+{
+	struct session *s = t->s;
+	int rc = t->rc;
+	command_restore(t);
 	t->want = s->pl.params;
-	tui_param_changed(t, &before);
+	tui_param_changed(t, &t->cmd_before);
 	t->deadline = 0;
 	t->autorun = true;
 	tui_snap_take(t);
-	tui_user_select(t, s->pl.ds != ods ? (s->pl.ds ? 0 : -1) : t->u.user);
-	output_set(t, ob, eb);
+	tui_user_select(t, s->pl.ds != t->cmd_ods ? (s->pl.ds ? 0 : -1) :
+	    t->u.user);
+	output_set(t, t->cmd_ob, t->cmd_eb);
 	if (t->nout == 1) {
 		tui_set_status(t, rc < 0, "%s", t->out_lines[0]);
 	} else if (t->nout > 1) {
@@ -354,9 +351,10 @@ static int run_command(struct tui *t, const char *line)
 		tui_set_status(t, rc < 0, "%s", rc < 0 ? "command failed" :
 		    "ok");
 	}
-	free(ob);
-	free(eb);
-	return KH_REDRAW;
+	free(t->cmd_ob);
+	free(t->cmd_eb);
+	free(t->cmd_line);
+	t->cmd_ob = t->cmd_eb = t->cmd_line = NULL;
 }
 
 /* Apply a finished prompt. */
@@ -610,6 +608,37 @@ static int do_action(struct tui *t, struct prompt *p, enum tui_action a)
 	return KH_HANDLED | KH_REDRAW;
 }
 
+/* While a ':' command runs: Esc and Ctrl-C cancel it; keys that would
+ * change parameters, the user or the pipeline wait (true: handled). */
+static bool command_busy_key(struct tui *t, int ch)
+{
+	if (ch == 27 || ch == 3) {
+		t->s->cancel = 1;
+		tui_set_status(t, false, "cancelling…");
+		return true;
+	}
+	for (size_t k = 0; k < NBINDINGS; k++) {
+		if (bindings[k].key != ch)
+			continue;
+		switch (bindings[k].act) {
+		case ACT_INC: case ACT_DEC: case ACT_EDIT: case ACT_UNDO:
+		case ACT_RERUN: case ACT_SEARCH: case ACT_WHYNOT:
+		case ACT_CMD: case ACT_UNEXT: case ACT_UPREV:
+			tui_set_status(t, false, "a command is running "
+			    "(Ctrl-C cancels it)");
+			return true;
+		default:
+			return false;
+		}
+	}
+	if (ch == '\n' || ch == KEY_ENTER) {
+		tui_set_status(t, false, "a command is running (Ctrl-C "
+		    "cancels it)");
+		return true;
+	}
+	return false;
+}
+
 /* Overlays take keys first: help closes on any key, output scrolls. */
 static int overlay_key(struct tui *t, int ch)
 {
@@ -642,6 +671,8 @@ static int handle_key(struct tui *t, struct prompt *p, int ch, bool is_key)
 	}
 	if (t->too_small)
 		return ch == 'q' ? KH_QUIT : 0;
+	if (t->cmd_running && command_busy_key(t, ch))
+		return KH_HANDLED | KH_REDRAW;
 	int r = overlay_key(t, ch);
 	if (r)
 		return r;
@@ -674,6 +705,12 @@ static void tui_start(struct tui *t)
 static void tui_free(struct tui *t)
 {
 	tui_run_destroy(t);
+	if (t->cmd_done) {	/* stopped at exit: drop its output */
+		command_restore(t);
+		free(t->cmd_ob);
+		free(t->cmd_eb);
+		free(t->cmd_line);
+	}
 	output_set(t, NULL, NULL);
 	for (int k = 0; k < t->nhist; k++)
 		free(t->hist[k]);
@@ -704,6 +741,8 @@ int tui_run(struct session *s)
 		}
 		if (tui_run_tick(t) || t->running)
 			dirty = true;
+		if (t->cmd_done)
+			command_done(t);
 		if (dirty)
 			draw_all(t, &p);
 		dirty = false;

@@ -1,8 +1,10 @@
 #!/bin/sh
 # distill — tests/tui/cancel.sh: a long ':' command (a 1000-point sweep on
-# the bundled sample) shows its progress, Ctrl-C cancels it and the
-# session keeps its results; then SIGTERM in the middle of another one
-# ends the program at once (status 143) with the terminal restored.
+# the bundled sample) runs in the background: its progress shows, keys
+# still move between stages, a parameter step waits for it, Ctrl-C
+# cancels it and the session keeps its results; then SIGTERM in the
+# middle of another one ends the program at once (status 143) with the
+# terminal restored.
 . "$top_srcdir/tests/tui/lib.sh"
 
 tt_start 80 24 samples/sample.csv
@@ -11,6 +13,14 @@ tt_settle
 
 tt_send ':sweep abstract.topk 1 1000 1' Enter
 tt_wait 'running: .*Ctrl-C cancels' 20 || exit 1
+# keys stay live: n moves to the next stage while the sweep runs
+stage=$(tt_capture | grep -o '[0-9]/6 [a-z]*' | head -1)
+tt_send n
+tt_wait "$(( ${stage%%/*} % 6 + 1 ))/6 " 3 || exit 1
+tt_capture | grep -q 'error: sweep' && { tt_fail "the sweep ended already"; exit 1; }
+# a parameter step waits for the command instead of cancelling it
+tt_send Right
+tt_wait 'a command is running' 3 || exit 1
 tt_send C-c
 tt_wait 'interrupted' 10 || exit 1
 # the pipeline still has its results: a rec from the command line works
