@@ -38,6 +38,20 @@ static void sweep_value(const struct param_def *d, double v, char *buf,
 		snprintf(buf, size, "%.10g", fabs(v) < 1e-12 ? 0 : v);
 }
 
+/* Stage progress inside point k of n, reported as the sweep's. */
+struct sweep_progress {
+	struct hooks outer;
+	size_t k, n;
+};
+
+static void sweep_progress(void *ud, const char *what, double fraction)
+{
+	const struct sweep_progress *sp = ud;
+	(void)what;
+	hooks_progress(&sp->outer, "sweep", ((double)sp->k + fraction) /
+	    (double)sp->n);
+}
+
 int pipeline_sweep(struct pipeline *pl, const char *param, double from,
     double to, double step, struct sweep_out *out, struct err *err)
 {
@@ -68,9 +82,13 @@ int pipeline_sweep(struct pipeline *pl, const char *param, double from,
 			sweep_out_destroy(out);
 			return -1;
 		}
+		struct sweep_progress sp = { pl->hooks, k, n };
 		hooks_progress(&pl->hooks, "sweep", (double)k / n);
+		pl->hooks.progress = pl->hooks.progress ? sweep_progress : NULL;
+		pl->hooks.ud = &sp;
 		int rc = scratch_run(&sc, pl, &np, d->stage, STAGE_RECOMMEND,
 		    err);
+		pl->hooks = sp.outer;
 		if (rc == 0)
 			p->ev = sc.rec.ev;
 		scratch_destroy(&sc);
