@@ -75,6 +75,8 @@ int abstract_run(struct pipeline *pl, struct abstract_out *out,
 	if (hooks_cancelled(&pl->hooks))
 		return err_set(err, ERR_INTERRUPTED, "interrupted before "
 		    "community detection");
+	if (pl->light)
+		return 0;       /* nothing downstream reads communities */
 	hooks_progress(&pl->hooks, "communities", 0);
 	if (community_detect(pl, &out->S, out, err) < 0)
 		return -1;

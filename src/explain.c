@@ -426,7 +426,10 @@ static size_t fix_candidates(const struct pipeline *pl,
 			snprintf(f->value, sizeof f->value, "%.17g",
 			    (double)(float)x->sim);
 			f->change = (th - x->sim) / (th > 0 ? th : 1);
-		} else if (x->reason == CUT_TOPK && x->row_rank > 0) {
+		} else if (x->reason == CUT_TOPK && x->row_rank > 0 &&
+		    x->row_rank <= 4 * tk) {
+			/* (a top-k beyond 4x would make S, and the re-run, 4x
+			 * larger: not a small change) */
 			f->id = P_ABSTRACT_TOPK;
 			snprintf(f->value, sizeof f->value, "%d", x->row_rank);
 			f->change = (double)(x->row_rank - tk) / (tk ? tk : 1);
@@ -479,13 +482,20 @@ static int whynot_fix(struct pipeline *pl, uint32_t u, uint32_t j,
 		n += outranked_candidates(pl, c + n, 32 - n);
 		qsort(c, n, sizeof *c, cmp_fix);
 	}
+	/* the scratch runs only score u: communities matter only to the
+	 * calibration and the learned filter */
+	bool light = params_real(&pl->params, P_DISTILL_CALIBRATE) == 0 &&
+	    params_enum(&pl->params, P_FILTER_METHOD) != FILTER_LEARNED;
 	for (size_t k = 0; k < n && k < 16; k++) {
 		struct params np = pl->params;
 		struct scratch sc;
 		if (params_set_id(&np, c[k].id, c[k].value, NULL) < 0)
 			continue;
-		if (scratch_run(&sc, pl, &np, STAGE_GRAPH, STAGE_DISTILL,
-		    err) < 0) {
+		pl->light = light;
+		int rc = scratch_run(&sc, pl, &np, STAGE_GRAPH, STAGE_DISTILL,
+		    err);
+		pl->light = false;
+		if (rc < 0) {
 			scratch_destroy(&sc);
 			if (err && err->code == ERR_INTERRUPTED)
 				return -1;

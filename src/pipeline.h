@@ -206,6 +206,9 @@ struct pipeline {
 	 * scratch copy borrows it read-only */
 	struct simcache *simcache;
 	bool borrowed;
+	/* a scratch run that only scores (whynot's fix search, without
+	 * calibration or the learned filter): abstract skips communities */
+	bool light;
 };
 
 void pipeline_init(struct pipeline *pl);

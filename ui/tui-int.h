@@ -187,6 +187,7 @@ struct tui_user {
 	bool have_prev;
 	/* explanation pane */
 	bool have_why, whynot;
+	bool why_pending;       /* whynot is being computed on the worker */
 	uint32_t why_item;
 	struct why_out why;
 	struct whynot_out wn;
@@ -243,6 +244,11 @@ struct tui {
 	bool cmd_oc;
 	struct params cmd_before;
 	const struct dataset *cmd_ods;
+	/* a whynot (its fix search re-runs stages) on the worker */
+	bool why_running;
+	int64_t job_user;
+	uint32_t job_item;
+	struct whynot_out job_wn;
 	/* command line history */
 	char *hist[TUI_HIST_MAX];
 	int nhist;

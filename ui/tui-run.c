@@ -138,6 +138,20 @@ static bool worker_start(struct tui *t, void *(*fn)(void *))
 	return true;
 }
 
+/* whynot for (job_user, job_item) into job_wn: its fix search re-runs
+ * stages on scratch copies, seconds on a large dataset. */
+static void *whynot_worker(void *arg)
+{
+	struct tui *t = arg;
+	int rc = explain_whynot(&t->s->pl, (uint32_t)t->job_user,
+	    t->job_item, &t->job_wn, &t->werr);
+	pthread_mutex_lock(&t->mu);
+	t->rc = rc;
+	t->done = true;
+	pthread_mutex_unlock(&t->mu);
+	return NULL;
+}
+
 bool tui_cmd_start(struct tui *t)
 {
 	t->want_base = false;
@@ -183,6 +197,31 @@ static void run_finish(struct tui *t)
 	tui_user_refresh(t);
 }
 
+/* A finished (or stopped) whynot: show it if it is still the one asked
+ * for, else ask again for the current one. */
+static void why_join(struct tui *t)
+{
+	struct tui_user *u = &t->u;
+	pthread_join(t->thread, NULL);
+	t->running = false;
+	t->why_running = false;
+	bool cancelled = t->rc < 0 && t->werr.code == ERR_INTERRUPTED;
+	t->s->cancel = 0;
+	bool same = u->whynot && u->user == t->job_user &&
+	    u->why_item == t->job_item;
+	u->why_pending = false;
+	if (same && t->rc == 0) {
+		u->wn = t->job_wn;
+		u->have_why = true;
+		return;
+	}
+	if (t->rc == 0)
+		whynot_out_destroy(&t->job_wn);
+	if (same)
+		snprintf(u->why_err, sizeof u->why_err, "%s", cancelled ?
+		    "whynot: interrupted" : t->werr.msg);
+}
+
 /* A finished command: join; the main loop takes it from there. */
 static void cmd_join(struct tui *t)
 {
@@ -200,6 +239,10 @@ void tui_run_stop(struct tui *t)
 	if (t->cmd_running) {
 		cmd_join(t);
 		return;         /* command_done takes the snapshot */
+	}
+	if (t->why_running) {
+		why_join(t);
+		return;         /* the pipeline did not change */
 	}
 	pthread_join(t->thread, NULL);
 	t->running = false;
@@ -236,10 +279,17 @@ bool tui_run_tick(struct tui *t)
 		pthread_mutex_unlock(&t->mu);
 		if (!done)
 			return false;
-		if (t->cmd_running)
+		if (t->cmd_running) {
 			cmd_join(t);
-		else
+		} else if (t->why_running) {
+			why_join(t);
+			/* the selection moved on meanwhile: explain it now */
+			if (!t->u.have_why && !t->u.why_err[0] &&
+			    t->u.user >= 0)
+				tui_why_item(t, t->u.why_item, t->u.whynot);
+		} else {
 			run_finish(t);
+		}
 		return true;
 	}
 	if (t->cmd_done)
@@ -376,9 +426,28 @@ void tui_why_item(struct tui *t, uint32_t item, bool whynot)
 	why_clear(u);
 	u->why_item = item;
 	u->whynot = whynot;
+	u->why_pending = false;
 	if (t->running || u->user < 0) {
-		snprintf(u->why_err, sizeof u->why_err, "%s", t->running ?
-		    "waiting for the run…" : "no user selected");
+		/* a whynot job in flight is joined by tui_run_tick, which
+		 * then asks again for this item */
+		if (!t->why_running)
+			snprintf(u->why_err, sizeof u->why_err, "%s",
+			    t->running ? "waiting for the run…" :
+			    "no user selected");
+		return;
+	}
+	if (whynot) {
+		t->job_user = u->user;
+		t->job_item = item;
+		memset(&t->job_wn, 0, sizeof t->job_wn);
+		t->want_base = false;
+		if (worker_start(t, whynot_worker)) {
+			t->why_running = true;
+			u->why_pending = true;
+		} else {
+			snprintf(u->why_err, sizeof u->why_err, "cannot start "
+			    "the worker thread");
+		}
 		return;
 	}
 	err_clear(&e);

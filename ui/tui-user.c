@@ -267,14 +267,16 @@ static void explain_draw(struct tui *t, const struct rect *r, bool focus)
 	struct tui_user *u = &t->u;
 	char title[160];
 	snprintf(title, sizeof title, "%s %s", u->whynot ? "whynot" : "why",
-	    u->have_why || u->why_err[0] ? tui_item_label(t, u->why_item) :
-	    "");
+	    u->have_why || u->why_err[0] || u->why_pending ?
+	    tui_item_label(t, u->why_item) : "");
 	tui_rule(r, 0, title, focus);
 	struct rect c = { r->y + 1, r->x + 1, r->h - 1, r->w - 1 };
 	if (!u->have_why) {
 		tui_put(&c, 0, 0, -1, u->why_err[0] ? ROLE_CUT : ROLE_DIM,
-		    u->why_err[0] ? u->why_err : "select a recommended item "
-		    "(Enter) or press w for whynot");
+		    u->why_err[0] ? u->why_err : u->why_pending ? "whynot: "
+		    "looking for the smallest fix… (Ctrl-C stops)" :
+		    t->why_running ? "waiting for the previous whynot…" :
+		    "select a recommended item (Enter) or press w for whynot");
 		return;
 	}
 	const struct why_out *w = u->whynot ? &u->wn.why : &u->why;

@@ -1,5 +1,7 @@
 #!/bin/sh
-# distill — tests/tui/cancel.sh: a long ':' command (a 1000-point sweep on
+# distill — tests/tui/cancel.sh: whynot's fix search runs in the
+# background and its answer shows in the explanation pane; a long ':'
+# command (a 1000-point sweep on
 # the bundled sample) runs in the background: its progress shows, keys
 # still move between stages, a parameter step waits for it, Ctrl-C
 # cancels it and the session keeps its results; then SIGTERM in the
@@ -10,6 +12,12 @@
 tt_start 80 24 samples/sample.csv
 tt_wait 'valid@' 60 || exit 1
 tt_settle
+
+# whynot searches its fix on the worker too, then shows it
+tt_send w
+tt_send 50 Enter
+tt_wait 'whynot: outranked' 20 || exit 1
+tt_wait 'fix: set (distill.beta|rec.n) ' 5 || exit 1
 
 tt_send ':sweep abstract.topk 1 1000 1' Enter
 tt_wait 'running: .*Ctrl-C cancels' 20 || exit 1
