@@ -79,6 +79,16 @@ static bool base_needed(struct tui *t)
 	return params_stage_differs(&t->base_params, p, STAGE_RECOMMEND);
 }
 
+/* The worker's last act: publish its status for tui_run_tick. */
+static void worker_done(struct tui *t, int rc, double t0)
+{
+	pthread_mutex_lock(&t->mu);
+	t->run_t0 = util_now_ms() - t0;
+	t->rc = rc;
+	t->done = true;
+	pthread_mutex_unlock(&t->mu);
+}
+
 static void *run_worker(void *arg)
 {
 	struct tui *t = arg;
@@ -95,11 +105,7 @@ static void *run_worker(void *arg)
 			    &e) == 0;
 		}
 	}
-	pthread_mutex_lock(&t->mu);
-	t->run_t0 = util_now_ms() - t0;
-	t->rc = rc;
-	t->done = true;
-	pthread_mutex_unlock(&t->mu);
+	worker_done(t, rc, t0);
 	return NULL;
 }
 
@@ -109,11 +115,7 @@ static void *cmd_worker(void *arg)
 	struct tui *t = arg;
 	double t0 = util_now_ms();
 	int rc = cmd_run_line(t->s, t->cmd_line);
-	pthread_mutex_lock(&t->mu);
-	t->run_t0 = util_now_ms() - t0;
-	t->rc = rc;
-	t->done = true;
-	pthread_mutex_unlock(&t->mu);
+	worker_done(t, rc, t0);
 	return NULL;
 }
 
@@ -143,12 +145,10 @@ static bool worker_start(struct tui *t, void *(*fn)(void *))
 static void *whynot_worker(void *arg)
 {
 	struct tui *t = arg;
+	double t0 = util_now_ms();
 	int rc = explain_whynot(&t->s->pl, (uint32_t)t->job_user,
 	    t->job_item, &t->job_wn, &t->werr);
-	pthread_mutex_lock(&t->mu);
-	t->rc = rc;
-	t->done = true;
-	pthread_mutex_unlock(&t->mu);
+	worker_done(t, rc, t0);
 	return NULL;
 }
 
