@@ -560,9 +560,12 @@ int explain_whynot(struct pipeline *pl, uint32_t user, uint32_t item,
 		snprintf(out->fix_value, sizeof out->fix_value, "0");
 		out->fix_rank = out->rank_full;
 	}
-	if ((out->reason == WHYNOT_PATHS_CUT && w->ncuts) ||
-	    out->reason == WHYNOT_OUTRANKED)
-		return whynot_fix(pl, user, item, out, err);
+	if (((out->reason == WHYNOT_PATHS_CUT && w->ncuts) ||
+	    out->reason == WHYNOT_OUTRANKED) &&
+	    whynot_fix(pl, user, item, out, err) < 0) {
+		whynot_out_destroy(out);    /* interrupted: nothing half-made */
+		return -1;
+	}
 	return 0;
 }
 

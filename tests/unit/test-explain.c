@@ -434,3 +434,41 @@ Test(teach, scratch_baselines_match_settings)
 	    1e-12);
 	pipeline_destroy(&pl);
 }
+
+/* A whynot interrupted in its fix search fails with ERR_INTERRUPTED and
+ * leaves nothing allocated in its output (LeakSanitizer checks). */
+Test(teach, whynot_interrupted_leaves_nothing)
+{
+	struct pipeline pl;
+	struct err e;
+	static const char *const cut[] = { "split.validation", "0",
+		"abstract.topk", "2", "rec.n", "3", "eval.k", "3", NULL };
+	volatile sig_atomic_t stop = 0;
+	load_teach(&pl, cut);
+	int tried = 0;
+	for (uint32_t u = 0; u < pl.rec.n_users; u++)
+		for (uint32_t j = 0; j < pl.graph.ui.ncols; j++) {
+			struct whynot_out w;
+			cr_assert_eq(explain_whynot(&pl, u, j, &w, &e), 0);
+			bool searches = w.reason == WHYNOT_PATHS_CUT ||
+			    w.reason == WHYNOT_OUTRANKED;
+			whynot_out_destroy(&w);
+			if (!searches)
+				continue;
+			pl.hooks.cancel = &stop;
+			stop = 1;
+			int rc = explain_whynot(&pl, u, j, &w, &e);
+			stop = 0;
+			pl.hooks.cancel = NULL;
+			if (rc == 0) {      /* nothing to re-run: not cut */
+				whynot_out_destroy(&w);
+				continue;
+			}
+			cr_assert_eq(e.code, ERR_INTERRUPTED, "%s", e.msg);
+			cr_assert_null(w.why.paths);
+			cr_assert_null(w.why.cuts);
+			tried++;
+		}
+	cr_assert_gt(tried, 0, "no whynot was interrupted");
+	pipeline_destroy(&pl);
+}
