@@ -360,11 +360,19 @@ static int csv_map(struct reader *r, const struct field *f, int n,
 		"time" };
 	for (int c = 0; c < 4; c++) {
 		col[c] = csv_column(f, n, want[c], names[c]);
-		if (col[c] < 0 && (c < 2 || want[c]))
-			return load_error(err, ERR_PARSE, r->path, r->line, 1,
-			    "expected a %s column named %s in the header, got "
-			    "none", what[c], want[c] ? want[c] :
-			    names[c][0]);
+		if (col[c] >= 0 || (c >= 2 && !want[c]))
+			continue;
+		/* say which columns there are and how to pick one */
+		char have[160] = "";
+		for (int k = 0, at = 0; k < n && k < LOAD_FIELDS_MAX &&
+		    at < (int)sizeof have - 1; k++)
+			at += snprintf(have + at, sizeof have - (size_t)at,
+			    "%s%.*s", k ? ", " : "", (int)(f[k].len < 40 ?
+			    f[k].len : 40), f[k].s);
+		return load_error(err, ERR_PARSE, r->path, r->line, 1,
+		    "expected a %s column named %s in the header, got %s "
+		    "(choose one with --%s COLUMN)", what[c], want[c] ?
+		    want[c] : names[c][0], have, what[c]);
 	}
 	return 0;
 }

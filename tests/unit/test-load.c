@@ -168,9 +168,13 @@ Test(load, csv_named_columns)
 	dataset_destroy(&ds);
 	memset(&ds, 0, sizeof ds);
 	load_bad(FX "custom.csv", NULL, ERR_PARSE,
-	    "custom.csv:1:1: expected a user column named userId");
+	    "custom.csv:1:1: expected a user column named userId in the "
+	    "header, got who, what, score, when (choose one with --user "
+	    "COLUMN)");
 	o.rating_col = "stars";
-	load_bad(FX "custom.csv", &o, ERR_PARSE, "rating column named stars");
+	load_bad(FX "custom.csv", &o, ERR_PARSE, "rating column named stars "
+	    "in the header, got who, what, score, when (choose one with "
+	    "--rating COLUMN)");
 }
 
 Test(load, csv_without_header_is_positional)
