@@ -287,7 +287,8 @@ int community_detect(const struct pipeline *pl, const struct csr *S,
 	 * second one: Leiden is single-threaded and the longest step here.
 	 * igraph 0.10's Leiden and Louvain do not unwind their temporaries
 	 * when the interruption handler fires (a Ctrl-C in them crashed):
-	 * they run uninterruptible and the flag is looked at afterwards.
+	 * every igraph call here runs uninterruptible and the flag is looked
+	 * at afterwards.
 	 */
 	int rc = IGRAPH_SUCCESS, drc = 0;
 	bool made = false;
@@ -310,8 +311,8 @@ int community_detect(const struct pipeline *pl, const struct csr *S,
 			tr = transitivity(&y, n);
 		}
 	}
-	engine_igraph_set_cancel(pl->hooks.cancel);
 	if (!made) {
+		engine_igraph_set_cancel(pl->hooks.cancel);
 		igraph_vector_int_destroy(&memb);
 		sym_destroy(&y);
 		return engine_igraph_error(err, rc, "abstract: graph");
@@ -336,6 +337,7 @@ int community_detect(const struct pipeline *pl, const struct csr *S,
 	comm_order_fill(out);
 	ret = 0;
 out:
+	engine_igraph_set_cancel(pl->hooks.cancel);
 	igraph_vector_int_destroy(&memb);
 	igraph_destroy(&g);
 	sym_destroy(&y);

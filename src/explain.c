@@ -492,8 +492,8 @@ static int whynot_fix(struct pipeline *pl, uint32_t u, uint32_t j,
 		if (params_set_id(&np, c[k].id, c[k].value, NULL) < 0)
 			continue;
 		pl->light = light;
-		int rc = scratch_run(&sc, pl, &np, STAGE_GRAPH, STAGE_DISTILL,
-		    err);
+		int rc = scratch_run(&sc, pl, &np,
+		    params_def(c[k].id)->stage, STAGE_DISTILL, err);
 		pl->light = false;
 		if (rc < 0) {
 			scratch_destroy(&sc);

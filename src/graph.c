@@ -176,8 +176,7 @@ static int graph_build_igraph(struct graph_out *o, struct err *err)
 	rc = igraph_vector_int_init(&edges, (igraph_integer_t)o->ui.nnz * 2);
 	if (rc != IGRAPH_SUCCESS) {
 		free(g);
-		return err_set(err, ERR_IGRAPH, "igraph: %s",
-		    igraph_strerror(rc));
+		return engine_igraph_error(err, rc, "graph");
 	}
 	for (uint32_t u = 0; u < U; u++)
 		for (uint64_t k = o->ui.ptr[u]; k < o->ui.ptr[u + 1]; k++) {
@@ -189,8 +188,7 @@ static int graph_build_igraph(struct graph_out *o, struct err *err)
 	igraph_vector_int_destroy(&edges);
 	if (rc != IGRAPH_SUCCESS) {
 		free(g);
-		return err_set(err, ERR_IGRAPH, "igraph_create: %s",
-		    igraph_strerror(rc));
+		return engine_igraph_error(err, rc, "graph");
 	}
 	o->igraph = g;
 	igraph_vector_int_init(&membership, 0);
@@ -208,9 +206,10 @@ static int graph_build_igraph(struct graph_out *o, struct err *err)
 		}
 	igraph_vector_int_destroy(&membership);
 	igraph_vector_int_destroy(&csize);
+	/* engine_igraph_error also frees what an interrupted igraph call
+	 * left on its finally stack */
 	if (rc != IGRAPH_SUCCESS)
-		return err_set(err, ERR_IGRAPH, "components: %s",
-		    igraph_strerror(rc));
+		return engine_igraph_error(err, rc, "graph: components");
 	return 0;
 }
 

@@ -132,3 +132,19 @@ Test(graph, empty_graph_is_an_error_and_keeps_previous)
 	cr_assert_not(pl.fresh[STAGE_GRAPH]);
 	cr_assert_eq(pl.graph.st.n_edges, 5);
 }
+
+/* Interrupted (the flag igraph's interruption handler reads is up): the
+ * stage fails with ERR_INTERRUPTED and publishes nothing. */
+Test(graph, interrupted_inside_igraph)
+{
+	struct err e;
+	volatile sig_atomic_t stop = 1;
+	engine_igraph_set_cancel(&stop);
+	pl.hooks.cancel = &stop;
+	int rc = pipeline_run(&pl, STAGE_GRAPH, &e);
+	engine_igraph_set_cancel(NULL);
+	pl.hooks.cancel = NULL;
+	cr_assert_eq(rc, -1);
+	cr_assert_eq(e.code, ERR_INTERRUPTED, "%s", e.msg);
+	cr_assert_not(pl.have[STAGE_GRAPH]);
+}
