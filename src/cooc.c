@@ -67,7 +67,6 @@ struct ws {
  */
 struct simcache {
 	struct simk_key key;
-	uint32_t n;                /* rows */
 	int nbuf;                  /* one buffer per thread of the build */
 	uint32_t **cj;             /* candidates' j ... */
 	float **cs;                /* ... and s, per buffer */
@@ -198,8 +197,7 @@ void simk_init(struct simk *k, const struct csr *ui, const struct csr *iu,
 {
 	simk_init_select(k, ui, iu, p, 0);
 	uint32_t n = iu->nrows;
-	double a = params_real(p, P_ABSTRACT_ASYM_ALPHA);
-	double beta = params_real(p, P_ABSTRACT_BETA);
+	double a = k->key.asym_alpha, beta = k->key.beta;
 	double *sq = xmalloc((n ? n : 1) * sizeof *sq);
 	double *sum = xmalloc((n ? n : 1) * sizeof *sum);
 	item_sums(iu, sq, sum);
@@ -226,7 +224,7 @@ void simk_init(struct simk *k, const struct csr *ui, const struct csr *iu,
 		}
 	}
 	if (kind_of(k->metric) == ACC_P3)
-		simk_init_p3(k, sum, params_real(p, P_ABSTRACT_ALPHA));
+		simk_init_p3(k, sum, k->key.alpha);
 	free(sq);
 	free(sum);
 }
@@ -613,12 +611,10 @@ static void tally_fill(struct ws *W, int nth, double threshold,
 /* The cache takes over the threads' candidate buffers and the per-row
  * (buffer, offset, length) arrays: no copy. */
 static struct simcache *cache_make(const struct simk *k, struct ws *W,
-    int nth, uint32_t n, uint16_t *rt, uint64_t *ro, uint32_t *rl,
-    double max)
+    int nth, uint16_t *rt, uint64_t *ro, uint32_t *rl, double max)
 {
 	struct simcache *c = xcalloc(1, sizeof *c);
 	c->key = k->key;
-	c->n = n;
 	c->nbuf = nth;
 	c->cj = xcalloc((size_t)nth, sizeof *c->cj);
 	c->cs = xcalloc((size_t)nth, sizeof *c->cs);
@@ -676,8 +672,8 @@ static int build(const struct simk *k, struct csr *S, float **cooc,
 {
 	uint32_t n = k->iu->nrows;
 	enum acc_kind kind = kind_of(k->metric);
-	const struct simcache *use = cache && *cache && !cooc &&
-	    key_equal(&(*cache)->key, &k->key) ? *cache : NULL;
+	const struct simcache *use = cache && !cooc &&
+	    simcache_holds(*cache, &k->key) ? *cache : NULL;
 	fill = fill && cache && !use && !cooc &&
 	    cand_bound(k) <= SIMCACHE_MAX;
 	int nth = thread_count();
@@ -685,7 +681,7 @@ static int build(const struct simk *k, struct csr *S, float **cooc,
 	uint16_t *rt = xcalloc(n ? n : 1, sizeof *rt);
 	uint64_t *ro = xcalloc(n ? n : 1, sizeof *ro);
 	uint32_t *rl = xcalloc(n ? n : 1, sizeof *rl);
-	uint16_t *ct = fill ? xcalloc(n ? n : 1, sizeof *ct) : NULL;
+	/* the cache's rows: in the buffer of thread rt[i], at co[i] */
 	uint64_t *co = fill ? xcalloc(n ? n : 1, sizeof *co) : NULL;
 	uint32_t *cl = fill ? xcalloc(n ? n : 1, sizeof *cl) : NULL;
 	uint64_t total = 0;
@@ -718,7 +714,6 @@ static int build(const struct simk *k, struct csr *S, float **cooc,
 			size_t c0 = w->cn;
 			rl[i] = row_emit(k, (uint32_t)i, w, &total, &over);
 			if (fill) {
-				ct[i] = (uint16_t)me;
 				co[i] = c0;
 				cl[i] = (uint32_t)(w->cn - c0);
 			}
@@ -741,12 +736,14 @@ static int build(const struct simk *k, struct csr *S, float **cooc,
 			}
 		}
 		struct simk_tally tl;
-		tally_fill(W, nth, k->threshold, S->nnz, t ? t : &tl);
-		if (fill && !over) {
+		bool keep = fill && !over;
+		if (t || keep)
+			tally_fill(W, nth, k->threshold, S->nnz, t ? t : &tl);
+		if (keep) {
 			simcache_free(*cache);
-			*cache = cache_make(k, W, nth, n, ct, co, cl,
+			*cache = cache_make(k, W, nth, rt, co, cl,
 			    (t ? t : &tl)->max_sim);
-			ct = NULL;
+			rt = NULL;
 			co = NULL;
 			cl = NULL;
 		}
@@ -757,7 +754,6 @@ static int build(const struct simk *k, struct csr *S, float **cooc,
 	free(rt);
 	free(ro);
 	free(rl);
-	free(ct);
 	free(co);
 	free(cl);
 	return rc;
