@@ -38,16 +38,15 @@ static bool grow1(void *pp, bool optional, size_t cap, size_t size)
 }
 
 /*
- * Grow every present array to hold at least one more interaction. The
- * size comes from the data, so running out of memory here is an input
- * error (a gzip bomb, a file larger than the machine), not a bug: report
- * it instead of aborting. Arrays that did grow keep their larger block;
- * st->cap only advances when all did.
+ * Every present array to cap entries. The size comes from the data, so
+ * running out of memory here is an input error (a gzip bomb, a file
+ * larger than the machine), not a bug: -1 instead of an abort. Arrays
+ * that did grow keep their larger block; st->cap only advances when all
+ * did.
  */
-int ls_grow(struct loadstate *st)
+static int ls_grow_to(struct loadstate *st, size_t cap)
 {
 	struct dataset *ds = st->ds;
-	size_t cap = st->cap < 4096 ? 4096 : st->cap + st->cap / 2;
 	if (!grow1(&ds->user, false, cap, sizeof *ds->user) ||
 	    !grow1(&ds->item, false, cap, sizeof *ds->item) ||
 	    !grow1(&ds->origin, false, cap, 1) ||
@@ -58,18 +57,18 @@ int ls_grow(struct loadstate *st)
 	return 0;
 }
 
+/* Room for at least one more interaction (1.5x), or -1. */
+int ls_grow(struct loadstate *st)
+{
+	return ls_grow_to(st, st->cap < 4096 ? 4096 : st->cap + st->cap / 2);
+}
+
 /* Make room for about n interactions in one step, when the memory is
  * there (it is virtual until written); otherwise growth does it. */
 void ls_reserve(struct loadstate *st, size_t n)
 {
-	while (st->cap < n) {
-		size_t cap = st->cap;
-		st->cap = n - n / 3;    /* ls_grow: cap + cap / 2 ≈ n */
-		if (ls_grow(st) < 0) {
-			st->cap = cap;
-			return;
-		}
-	}
+	if (st->cap < n)
+		(void)ls_grow_to(st, n);
 }
 
 /* The error for a failed ls_push: where, and how much was read. */

@@ -41,19 +41,14 @@ static void run_progress(void *ud, const char *what, double fraction)
 	pthread_mutex_unlock(&t->mu);
 }
 
-/* The pipeline's hooks for the worker: progress into t->progress. */
-static void tui_run_hooks(struct tui *t)
-{
-	t->s->pl.hooks.cancel = &t->s->cancel;
-	t->s->pl.hooks.progress = run_progress;
-	t->s->pl.hooks.ud = t;
-}
-
 void tui_run_init(struct tui *t)
 {
 	pthread_mutex_init(&t->mu, NULL);
 	t->want = t->s->pl.params;
-	tui_run_hooks(t);
+	/* the worker reports progress into t->progress */
+	t->s->pl.hooks.cancel = &t->s->cancel;
+	t->s->pl.hooks.progress = run_progress;
+	t->s->pl.hooks.ud = t;
 	t->u.user = -1;
 	t->autorun = true;
 }
