@@ -1,8 +1,10 @@
 /*
- * distill — abstract.c: the abstract stage (DESIGN §1.3). Builds the item
- * similarity graph S from the fit graph with the kernels of cooc.c, then
- * its statistics, communities (community.c) and the users' community
- * entropies.
+ * distill — abstract.c: the abstract stage (DESIGN §1.3). Its result is the
+ * item similarity graph S, built from the fit graph with the kernels of
+ * cooc.c. Its insight (DESIGN §2.1) — degree summaries, components,
+ * clustering coefficient, communities (community.c) and the users'
+ * community entropies — is computed on demand: abstract_insight() and
+ * pipeline_communities().
  */
 #include <math.h>
 #include <stdlib.h>
@@ -48,7 +50,6 @@ int abstract_run(struct pipeline *pl, struct abstract_out *out,
 	const struct graph_out *g = &pl->graph;
 	if (!g->ui.ptr || !g->iu.ptr)
 		return err_set(err, ERR_STATE, "the graph stage has not run");
-	engine_igraph_init();
 	struct simk k;
 	struct simk_tally t;
 	/* a threshold or top-k change selects from the cached candidates:
@@ -65,26 +66,94 @@ int abstract_run(struct pipeline *pl, struct abstract_out *out,
 		return -1;
 	if (out->S.nnz == 0)
 		return empty_error(pl, &t, err);
+	if (hooks_cancelled(&pl->hooks))
+		return err_set(err, ERR_INTERRUPTED, "interrupted");
 	struct abstract_stats *st = &out->st;
 	st->candidate_pairs = t.candidates;
 	st->kept_edges = t.kept;
 	st->cut_threshold = t.cut_threshold;
 	st->cut_topk = t.cut_topk;
 	st->sim_hist = t.hist;
-	degree_stats(&out->S, st);
-	if (hooks_cancelled(&pl->hooks))
-		return err_set(err, ERR_INTERRUPTED, "interrupted before "
-		    "community detection");
-	if (pl->light)
-		return 0;       /* nothing downstream reads communities */
-	hooks_progress(&pl->hooks, "communities", 0);
-	if (community_detect(pl, &out->S, out, err) < 0)
-		return -1;
-	uint32_t nu = g->ui.nrows;
-	out->user_entropy = xmalloc((nu ? nu : 1) * sizeof *out->user_entropy);
-	community_user_entropy(&g->ui, out->community, out->n_comm,
-	    out->user_entropy);
 	return 0;
+}
+
+/* Communities of pl's S into out (its st starts as pl's) and the users'
+ * entropies over them; with `structure` also components and clustering. */
+static int abstract_communities(const struct pipeline *pl,
+    const struct hooks *h, bool structure, struct abstract_out *out,
+    struct err *err)
+{
+	hooks_progress(h, "communities", 0);
+	if (community_detect(pl, h, &pl->abs.S, out, structure, err) < 0)
+		return -1;
+	uint32_t nu = pl->graph.ui.nrows;
+	out->user_entropy = xmalloc((nu ? nu : 1) *
+	    sizeof *out->user_entropy);
+	community_user_entropy(&pl->graph.ui, out->community, out->n_comm,
+	    out->user_entropy);
+	hooks_progress(h, "communities", 1);
+	return 0;
+}
+
+/* Move the community arrays and statistics of `from` into `to`. */
+static void take_communities(struct abstract_out *to,
+    struct abstract_out *from)
+{
+	to->community = from->community;
+	to->n_comm = from->n_comm;
+	to->comm_size = from->comm_size;
+	to->comm_order = from->comm_order;
+	to->user_entropy = from->user_entropy;
+	to->st.n_communities = from->st.n_communities;
+	to->st.modularity = from->st.modularity;
+	to->st.comm_size = from->st.comm_size;
+	from->community = from->comm_size = from->comm_order = NULL;
+	from->user_entropy = NULL;
+}
+
+int pipeline_communities(struct pipeline *pl, struct err *err)
+{
+	if (!pl->abs.S.ptr)
+		return err_set(err, ERR_STATE, "the abstract stage has not "
+		    "run");
+	if (pl->abs.community)
+		return 0;
+	struct abstract_out tmp;
+	memset(&tmp, 0, sizeof tmp);
+	tmp.st = pl->abs.st;
+	if (abstract_communities(pl, &pl->hooks, false, &tmp, err) < 0) {
+		abstract_out_destroy(&tmp);
+		return -1;
+	}
+	take_communities(&pl->abs, &tmp);
+	return 0;
+}
+
+int abstract_insight(const struct pipeline *pl, const struct hooks *h,
+    struct abstract_out *out, struct err *err)
+{
+	const struct abstract_out *a = &pl->abs;
+	out->st = a->st;
+	degree_stats(&a->S, &out->st);
+	if (a->community) {
+		community_structure(&a->S, &out->st);
+		return 0;
+	}
+	return abstract_communities(pl, h, true, out, err);
+}
+
+void abstract_insight_publish(struct abstract_out *a,
+    struct abstract_out *from)
+{
+	if (!a->community && from->community)
+		take_communities(a, from);
+	struct dist_summary cs = a->st.comm_size;
+	uint32_t nc = a->st.n_communities;
+	double q = a->st.modularity;
+	a->st = from->st;
+	a->st.comm_size = cs;
+	a->st.n_communities = nc;
+	a->st.modularity = q;
 }
 
 void abstract_out_destroy(struct abstract_out *o)

@@ -106,9 +106,15 @@ void disparity_alpha(const struct csr *S, float *out);
  * vanishing α stays finite. */
 double disparity_neglog(double s, double sigma, uint64_t k);
 
-/* Communities and statistics of the abstract stage (community.c). */
-int community_detect(const struct pipeline *pl, const struct csr *S,
-    struct abstract_out *out, struct err *err);
+/* Communities of S into out (community, comm_size, comm_order,
+ * n_communities, modularity, the size summary), by igraph on the
+ * calling thread; with `structure` also the components and clustering
+ * coefficient of out->st, on a second thread meanwhile (community.c). */
+int community_detect(const struct pipeline *pl, const struct hooks *h,
+    const struct csr *S, struct abstract_out *out, bool structure,
+    struct err *err);
+/* Components and clustering coefficient of S alone (no igraph). */
+void community_structure(const struct csr *S, struct abstract_stats *st);
 void community_user_entropy(const struct csr *ui, const uint32_t *comm,
     uint32_t n_comm, float *out);
 

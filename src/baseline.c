@@ -57,6 +57,10 @@ static int scratch_stage(struct scratch *sc, enum stage s, struct err *err)
 		break;
 	}
 	sc->own[s] = true;  /* partial output is freed by scratch_destroy */
+	if (rc == 0) {
+		p->fresh[s] = true;
+		p->insight[s] = false;
+	}
 	return rc;
 }
 
@@ -72,6 +76,14 @@ int scratch_run(struct scratch *sc, struct pipeline *pl,
 	while (s < (int)from && pl->fresh[s] &&
 	    !params_stage_differs(&pl->params, np, s))
 		s++;
+	/* a borrowed S gets its communities in pl, where they are cached
+	 * for the parameters that made S (it would leak in the copy) */
+	if (s > STAGE_ABSTRACT && s <= (int)upto && !pl->abs.community &&
+	    pipeline_needs_communities(np)) {
+		if (pipeline_communities(pl, err) < 0)
+			return -1;
+		sc->pl.abs = pl->abs;
+	}
 	for (; s <= (int)upto; s++)
 		if (scratch_stage(sc, s, err) < 0)
 			return -1;
@@ -83,7 +95,11 @@ void scratch_destroy(struct scratch *sc)
 	if (sc->own[STAGE_RECOMMEND]) rec_out_destroy(&sc->rec);
 	if (sc->own[STAGE_DISTILL]) distill_out_destroy(&sc->dist);
 	if (sc->own[STAGE_FILTER]) filter_out_destroy(&sc->filt);
-	if (sc->own[STAGE_ABSTRACT]) abstract_out_destroy(&sc->abs);
+	/* communities computed on the scratch's own S live in its
+	 * published copy */
+	if (sc->own[STAGE_ABSTRACT])
+		abstract_out_destroy(sc->pl.abs.S.idx == sc->abs.S.idx ?
+		    &sc->pl.abs : &sc->abs);
 	if (sc->own[STAGE_GRAPH]) graph_out_destroy(&sc->graph);
 	if (sc->own[STAGE_LOAD]) split_out_destroy(&sc->split);
 	memset(sc, 0, sizeof *sc);

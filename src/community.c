@@ -10,6 +10,7 @@
  * Community ids are renumbered by first appearance in item order.
  */
 #include <igraph.h>
+#include <pthread.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -268,8 +269,22 @@ static int detect(const struct pipeline *pl, const igraph_t *g,
 	return 0;
 }
 
-int community_detect(const struct pipeline *pl, const struct csr *S,
-    struct abstract_out *out, struct err *err)
+void community_structure(const struct csr *S, struct abstract_stats *st)
+{
+	struct sym y;
+	sym_build(S, &y);
+	components(S, st);
+	st->clustering = transitivity(&y, S->nrows);
+	sym_destroy(&y);
+}
+
+/* igraph is built without thread safety (DESIGN §2.1): one thread in it
+ * at a time, whichever asks (the TUI's insight thread or its worker). */
+static pthread_mutex_t igraph_mu = PTHREAD_MUTEX_INITIALIZER;
+
+int community_detect(const struct pipeline *pl, const struct hooks *h,
+    const struct csr *S, struct abstract_out *out, bool structure,
+    struct err *err)
 {
 	uint32_t n = S->nrows;
 	struct sym y;
@@ -277,6 +292,7 @@ int community_detect(const struct pipeline *pl, const struct csr *S,
 	igraph_vector_int_t memb;
 	igraph_real_t q = NAN, tr = NAN;
 	int ret = -1;
+	pthread_mutex_lock(&igraph_mu);
 	engine_igraph_init();
 	engine_igraph_clear();
 	sym_build(S, &y);
@@ -293,7 +309,7 @@ int community_detect(const struct pipeline *pl, const struct csr *S,
 	int rc = IGRAPH_SUCCESS, drc = 0;
 	bool made = false;
 	engine_igraph_set_cancel(NULL);
-	#pragma omp parallel num_threads(2) if (S->nnz > 50000)
+	#pragma omp parallel num_threads(2) if (structure && S->nnz > 50000)
 	{
 		int me = 0, nt = 1;
 #ifdef _OPENMP
@@ -306,20 +322,22 @@ int community_detect(const struct pipeline *pl, const struct csr *S,
 			if (made)
 				drc = detect(pl, &g, &y, &memb, err);
 		}
-		if (me == 1 || nt == 1) {
+		if (structure && (me == 1 || nt == 1)) {
 			components(S, &out->st);
 			tr = transitivity(&y, n);
 		}
 	}
 	if (!made) {
-		engine_igraph_set_cancel(pl->hooks.cancel);
+		engine_igraph_set_cancel(h->cancel);
 		igraph_vector_int_destroy(&memb);
 		sym_destroy(&y);
-		return engine_igraph_error(err, rc, "abstract: graph");
+		engine_igraph_error(err, rc, "abstract: graph");
+		pthread_mutex_unlock(&igraph_mu);
+		return -1;
 	}
 	if (drc < 0)
 		goto out;
-	if (hooks_cancelled(&pl->hooks)) {
+	if (hooks_cancelled(h)) {
 		err_set(err, ERR_INTERRUPTED, "abstract: interrupted");
 		goto out;
 	}
@@ -331,16 +349,18 @@ int community_detect(const struct pipeline *pl, const struct csr *S,
 			goto out;
 		}
 	}
-	out->st.clustering = tr;
+	if (structure)
+		out->st.clustering = tr;
 	out->st.modularity = q;
 	comm_publish(&memb, n, out);
 	comm_order_fill(out);
 	ret = 0;
 out:
-	engine_igraph_set_cancel(pl->hooks.cancel);
+	engine_igraph_set_cancel(h->cancel);
 	igraph_vector_int_destroy(&memb);
 	igraph_destroy(&g);
 	sym_destroy(&y);
+	pthread_mutex_unlock(&igraph_mu);
 	return ret;
 }
 

@@ -97,7 +97,7 @@ static void eval_user_k(const struct csr *truth, uint32_t u,
 
 /* Beyond-accuracy per-user means of a list cut at k into m[]. */
 static void eval_user_beyond(const struct pipeline *pl, const uint32_t *items,
-    uint32_t n, double *m)
+    uint32_t n, const uint32_t *comm, double *m)
 {
 	const struct csr *iu = &pl->graph.iu;
 	double E = (double)pl->graph.ui.nnz, nov = 0, arp = 0;
@@ -108,8 +108,8 @@ static void eval_user_beyond(const struct pipeline *pl, const uint32_t *items,
 	}
 	m[M_NOV] += nov / n;
 	m[M_ARP] += arp / n;
-	if (pl->abs.community)
-		m[M_ILE] += list_entropy(items, n, pl->abs.community);
+	if (comm)
+		m[M_ILE] += list_entropy(items, n, comm);
 }
 
 /* Coverage and Gini of exposure of the lists cut at k. */
@@ -148,6 +148,10 @@ void eval_lists(const struct pipeline *pl, const struct rec_lists *rl,
 	double acc[PARAM_LIST_MAX * M__N] = { 0 };
 	uint64_t nev = 0, nnonempty = 0;
 	uint32_t U = rl->n_users < t->nrows ? rl->n_users : t->nrows;
+	/* ile only when the result path has communities: whether an
+	 * earlier insight computed them must not change the output */
+	const uint32_t *comm = pipeline_needs_communities(p) ?
+	    pl->abs.community : NULL;
 
 	memset(out, 0, sizeof *out);
 	out->target = params_enum(p, P_EVAL_TARGET);
@@ -167,7 +171,8 @@ void eval_lists(const struct pipeline *pl, const struct rec_lists *rl,
 			eval_user_k(t, u, items, rl->len[u], k, all,
 			    acc + q * M__N);
 			if (n)
-				eval_user_beyond(pl, items, n, acc + q * M__N);
+				eval_user_beyond(pl, items, n, comm,
+				    acc + q * M__N);
 		}
 	}
 	out->n_users = (uint32_t)nev;
@@ -187,7 +192,7 @@ void eval_lists(const struct pipeline *pl, const struct rec_lists *rl,
 		row->hitrate = m[M_HIT] / d;
 		row->novelty = m[M_NOV] / dn;
 		row->arp = m[M_ARP] / dn;
-		row->ile = pl->abs.community ? m[M_ILE] / dn : NAN;
+		row->ile = comm ? m[M_ILE] / dn : NAN;
 		eval_exposure(pl, rl, row->k, count, x, row);
 	}
 	free(count);

@@ -482,19 +482,13 @@ static int whynot_fix(struct pipeline *pl, uint32_t u, uint32_t j,
 		n += outranked_candidates(pl, c + n, 32 - n);
 		qsort(c, n, sizeof *c, cmp_fix);
 	}
-	/* the scratch runs only score u: communities matter only to the
-	 * calibration and the learned filter */
-	bool light = params_real(&pl->params, P_DISTILL_CALIBRATE) == 0 &&
-	    params_enum(&pl->params, P_FILTER_METHOD) != FILTER_LEARNED;
 	for (size_t k = 0; k < n && k < 16; k++) {
 		struct params np = pl->params;
 		struct scratch sc;
 		if (params_set_id(&np, c[k].id, c[k].value, NULL) < 0)
 			continue;
-		pl->light = light;
 		int rc = scratch_run(&sc, pl, &np,
 		    params_def(c[k].id)->stage, STAGE_DISTILL, err);
-		pl->light = false;
 		if (rc < 0) {
 			scratch_destroy(&sc);
 			if (err && err->code == ERR_INTERRUPTED)
@@ -592,9 +586,8 @@ int user_profile(struct pipeline *pl, uint32_t user, struct user_profile *out,
 	if (need_fresh(pl, STAGE_ABSTRACT, err) < 0 ||
 	    check_user(pl, user, err) < 0)
 		return -1;
-	if (!pl->abs.community)
-		return err_set(err, ERR_STATE, "no communities: set "
-		    "abstract.cluster to leiden or louvain");
+	if (pipeline_communities(pl, err) < 0)
+		return -1;
 	const struct csr *ui = &pl->graph.ui;
 	double *share = xcalloc((size_t)pl->abs.n_comm + 1, sizeof *share);
 	double tot = 0;

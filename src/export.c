@@ -325,6 +325,10 @@ int export_stage(struct pipeline *pl, enum stage s, const char *path,
 	enum xfmt x = X_GRAPHML;
 	if (x_format(path, format, &x, err) < 0 || x_matrix(pl, s, &g, err) < 0)
 		return -1;
+	/* GraphML carries each item's community (insight, computed now) */
+	if (x == X_GRAPHML && pl->fresh[STAGE_ABSTRACT] &&
+	    pipeline_communities(pl, err) < 0)
+		return -1;
 	const struct csr *m = g.m;
 	g.urow = xcalloc((size_t)m->nrows + 1, 1);
 	g.icol = xcalloc((size_t)m->ncols + 1, 1);

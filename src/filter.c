@@ -9,9 +9,11 @@
  *   learned   a classifier scores every edge (learn.c); keep iff
  *             score ≥ filter.min_score.
  *
- * α is computed for every edge of S whatever the method (it is shown by
- * why/whynot and is a feature of the learned filter). An empty B is not an
- * error here; the stages after it report it.
+ * For `none` the stage does nothing: B shares S's arrays. Otherwise α is
+ * computed for every edge of S (why/whynot show it; the learned filter
+ * reads it as a feature). The reach loss is insight (filter_insight, on
+ * demand; DESIGN §2.1). An empty B is not an error here; the stages after
+ * it report it.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -170,8 +172,8 @@ int filter_reach_mode;
 #define REACH_SAMPLE 10000
 #endif
 
-static int reach_loss(const struct pipeline *pl, const uint8_t *kept,
-    struct filter_stats *st, struct err *err)
+static int reach_loss(const struct pipeline *pl, const struct hooks *h,
+    const uint8_t *kept, struct filter_stats *st, struct err *err)
 {
 	const struct csr *ui = &pl->graph.ui, *S = &pl->abs.S;
 	uint32_t nu = ui->nrows;
@@ -195,7 +197,7 @@ static int reach_loss(const struct pipeline *pl, const uint8_t *kept,
 		#pragma omp for schedule(dynamic, 64)
 		for (int64_t x = 0; x < (int64_t)ns; x++) {
 			uint32_t u = (uint32_t)x * stride;
-			if ((x & 255) == 0 && hooks_cancelled(&pl->hooks))
+			if ((x & 255) == 0 && hooks_cancelled(h))
 				__atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
 			if (__atomic_load_n(&stop, __ATOMIC_RELAXED))
 				loss[x] = -1;
@@ -236,7 +238,9 @@ static int filter_decide(struct pipeline *pl, struct filter_out *out,
 	const struct csr *S = &pl->abs.S;
 	const struct params *p = &pl->params;
 	int method = params_enum(p, P_FILTER_METHOD);
-	if (method == FILTER_LEARNED && learn_filter(pl, out, err) < 0)
+	/* the same-community feature reads the communities of S */
+	if (method == FILTER_LEARNED && (pipeline_communities(pl, err) < 0 ||
+	    learn_filter(pl, out, err) < 0))
 		return -1;
 	double alpha = params_real(p, P_FILTER_ALPHA);
 	double min_score = params_real(p, P_FILTER_MIN_SCORE);
@@ -264,27 +268,45 @@ int filter_run(struct pipeline *pl, struct filter_out *out, struct err *err)
 	const struct csr *S = &pl->abs.S;
 	if (!S->ptr || !pl->graph.ui.ptr)
 		return err_set(err, ERR_STATE, "the abstract stage has not run");
+	out->st.auc = NAN;
+	if (params_enum(&pl->params, P_FILTER_METHOD) == FILTER_NONE) {
+		out->B = *S;            /* B = S: S's arrays, not copied */
+		out->b_is_s = true;
+		out->st.kept = S->nnz;
+		return 0;
+	}
 	size_t m = S->nnz ? S->nnz : 1;
 	out->alpha = xmalloc(m * sizeof *out->alpha);
-	out->score = xmalloc(m * sizeof *out->score);
 	out->kept = xmalloc(m);
-	out->st.auc = NAN;
-	for (uint64_t e = 0; e < S->nnz; e++)
-		out->score[e] = NAN;
+	if (params_enum(&pl->params, P_FILTER_METHOD) == FILTER_LEARNED) {
+		out->score = xmalloc(m * sizeof *out->score);
+		for (uint64_t e = 0; e < S->nnz; e++)
+			out->score[e] = NAN;
+	}
 	disparity_alpha(S, out->alpha);
 	if (filter_decide(pl, out, err) < 0)
 		return -1;
 	build_b(S, out->kept, &out->B);
-	if (out->st.removed == 0) {
-		out->st.reach_users = pl->graph.ui.nrows;
+	return 0;
+}
+
+int filter_insight(const struct pipeline *pl, const struct hooks *h,
+    struct filter_stats *st, struct err *err)
+{
+	const struct filter_out *f = &pl->filt;
+	*st = f->st;
+	if (f->st.removed == 0 || !f->kept) {
+		st->mean_reach_loss = st->max_reach_loss = 0;
+		st->reach_users = pl->graph.ui.nrows;
 		return 0;   /* B = S: nothing lost, for every user */
 	}
-	return reach_loss(pl, out->kept, &out->st, err);
+	return reach_loss(pl, h, f->kept, st, err);
 }
 
 void filter_out_destroy(struct filter_out *o)
 {
-	csr_destroy(&o->B);
+	if (!o->b_is_s)
+		csr_destroy(&o->B);
 	free(o->alpha);
 	free(o->score);
 	free(o->kept);

@@ -3,12 +3,12 @@
  * the user–item relation graph: positives (rating >= graph.min_rating) of
  * the fit part, an optional iterative k-core, edge weights, the CSR pair
  * (ui, iu) the numeric stages read, the held-out positives they are
- * evaluated against, a directed bipartite igraph graph for statistics and
- * export, and the statistics of DESIGN §1.2.
+ * evaluated against, and the counts of DESIGN §1.2. Degree summaries and
+ * components are insight (graph_insight, on demand; DESIGN §2.1): no
+ * igraph graph is built here.
  */
 #include "pipeline.h"
 
-#include <igraph.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -145,72 +145,72 @@ static uint32_t *graph_active_degrees(const struct csr *m, uint32_t *n)
 	return d;
 }
 
-static void graph_degree_stats(const struct graph_out *o,
-    struct graph_stats *st)
+/* The result's counts: O(U + I), no allocation. */
+static void graph_counts(const struct graph_out *o, struct graph_stats *st)
 {
-	uint32_t nu, ni;
-	uint32_t *du = graph_active_degrees(&o->ui, &nu);
-	uint32_t *di = graph_active_degrees(&o->iu, &ni);
+	uint32_t nu = 0, ni = 0;
+	for (uint32_t u = 0; u < o->ui.nrows; u++)
+		nu += csr_row_len(&o->ui, u) > 0;
+	for (uint32_t i = 0; i < o->iu.nrows; i++)
+		ni += csr_row_len(&o->iu, i) > 0;
 	st->n_users = nu;
 	st->n_items = ni;
 	st->n_edges = o->ui.nnz;
 	st->density = nu && ni ? (double)o->ui.nnz / ((double)nu * ni) : 0;
+}
+
+static uint32_t uf_find(uint32_t *p, uint32_t x)
+{
+	while (p[x] != x) {
+		p[x] = p[p[x]];
+		x = p[x];
+	}
+	return x;
+}
+
+/* Weak components of the bipartite graph (users 0..U-1, items U..) with
+ * a union–find over the CSR; isolated vertices are not counted. */
+static void graph_components(const struct csr *ui, struct graph_stats *st)
+{
+	uint32_t U = ui->nrows, n = U + ui->ncols;
+	uint32_t *p = xmalloc(((size_t)n + 1) * sizeof *p);
+	uint32_t *size = xcalloc((size_t)n + 1, sizeof *size);
+	for (uint32_t v = 0; v < n; v++)
+		p[v] = v;
+	for (uint32_t u = 0; u < U; u++)
+		for (uint64_t k = ui->ptr[u]; k < ui->ptr[u + 1]; k++) {
+			uint32_t a = uf_find(p, u), b = uf_find(p, U +
+			    ui->idx[k]);
+			if (a != b)
+				p[a < b ? b : a] = a < b ? a : b;
+		}
+	for (uint32_t v = 0; v < n; v++)
+		size[uf_find(p, v)]++;
+	st->n_components = st->largest_component = 0;
+	for (uint32_t v = 0; v < n; v++) {
+		if (size[v] < 2)
+			continue;
+		st->n_components++;
+		if (size[v] > st->largest_component)
+			st->largest_component = size[v];
+	}
+	free(p);
+	free(size);
+}
+
+void graph_insight(const struct graph_out *o, struct graph_stats *st)
+{
+	uint32_t nu, ni;
+	*st = o->st;
+	uint32_t *du = graph_active_degrees(&o->ui, &nu);
+	uint32_t *di = graph_active_degrees(&o->iu, &ni);
 	stats_summarize_u32(du, nu, &st->user_deg);
 	stats_summarize_u32(di, ni, &st->item_deg);
 	stats_hist_log2(du, nu, &st->user_hist);
 	stats_hist_log2(di, ni, &st->item_hist);
 	free(du);
 	free(di);
-}
-
-/* The directed bipartite igraph graph and its weak components (isolated
- * vertices — users or items without fit positives — are not counted). */
-static int graph_build_igraph(struct graph_out *o, struct err *err)
-{
-	uint32_t U = o->ui.nrows, I = o->ui.ncols;
-	igraph_vector_int_t edges, membership, csize;
-	igraph_integer_t ncomp;
-	igraph_t *g = xmalloc(sizeof *g);
-	int rc;
-
-	rc = igraph_vector_int_init(&edges, (igraph_integer_t)o->ui.nnz * 2);
-	if (rc != IGRAPH_SUCCESS) {
-		free(g);
-		return engine_igraph_error(err, rc, "graph");
-	}
-	for (uint32_t u = 0; u < U; u++)
-		for (uint64_t k = o->ui.ptr[u]; k < o->ui.ptr[u + 1]; k++) {
-			VECTOR(edges)[2 * k] = u;
-			VECTOR(edges)[2 * k + 1] = (igraph_integer_t)U +
-			    o->ui.idx[k];
-		}
-	rc = igraph_create(g, &edges, (igraph_integer_t)U + I, IGRAPH_DIRECTED);
-	igraph_vector_int_destroy(&edges);
-	if (rc != IGRAPH_SUCCESS) {
-		free(g);
-		return engine_igraph_error(err, rc, "graph");
-	}
-	o->igraph = g;
-	igraph_vector_int_init(&membership, 0);
-	igraph_vector_int_init(&csize, 0);
-	rc = igraph_connected_components(g, &membership, &csize, &ncomp,
-	    IGRAPH_WEAK);
-	if (rc == IGRAPH_SUCCESS)
-		for (igraph_integer_t c = 0; c < ncomp; c++) {
-			igraph_integer_t sz = VECTOR(csize)[c];
-			if (sz < 2)
-				continue;
-			o->st.n_components++;
-			if ((uint32_t)sz > o->st.largest_component)
-				o->st.largest_component = (uint32_t)sz;
-		}
-	igraph_vector_int_destroy(&membership);
-	igraph_vector_int_destroy(&csize);
-	/* engine_igraph_error also frees what an interrupted igraph call
-	 * left on its finally stack */
-	if (rc != IGRAPH_SUCCESS)
-		return engine_igraph_error(err, rc, "graph: components");
-	return 0;
+	graph_components(&o->ui, st);
 }
 
 /* Held-out positives restricted to users and items present in the fit
@@ -248,7 +248,6 @@ int graph_run(struct pipeline *pl, struct graph_out *out, struct err *err)
 
 	static uint64_t generation;
 	out->gen = __atomic_add_fetch(&generation, 1, __ATOMIC_RELAXED);
-	engine_igraph_init();
 	graph_select(pl, fit_sel, held_sel, &out->st);
 	hooks_progress(&pl->hooks, "graph", 0.1);
 	graph_kcore(ds, fit_sel, params_int(p, P_GRAPH_MIN_USER_DEGREE),
@@ -265,12 +264,8 @@ int graph_run(struct pipeline *pl, struct graph_out *out, struct err *err)
 		    "fit: lower graph.min_rating or the k-core degrees");
 		goto out;
 	}
-	graph_degree_stats(out, &out->st);
-	if (hooks_cancelled(&pl->hooks)) {
-		err_set(err, ERR_INTERRUPTED, "interrupted");
-		goto out;
-	}
-	rc = graph_build_igraph(out, err);
+	graph_counts(out, &out->st);
+	rc = 0;
 out:
 	free(fit_sel);
 	free(held_sel);
@@ -282,9 +277,5 @@ void graph_out_destroy(struct graph_out *o)
 	csr_destroy(&o->ui);
 	csr_destroy(&o->iu);
 	csr_destroy(&o->truth);
-	if (o->igraph) {
-		igraph_destroy(o->igraph);
-		free(o->igraph);
-	}
 	memset(o, 0, sizeof *o);
 }

@@ -37,6 +37,7 @@ static const char *const c_filter[] = {
 	"none", "backbone", "learned", NULL };
 static const char *const c_model[] = { "logistic", "svm", NULL };
 static const char *const c_ideal[] = { "min", "all", NULL };
+static const char *const c_onoff[] = { "off", "on", NULL };
 static const char *const c_target[] = { "valid", "test", NULL };
 
 #define BIG 1e9
@@ -126,6 +127,9 @@ static const struct param_def defs[P__COUNT] = {
 	[P_EVAL_NDCG_IDEAL] = { "eval.ndcg_ideal", PT_ENUM, STAGE_RECOMMEND,
 	    0, 0, c_ideal, "min", NULL,
 	    "IDCG over min(k,|T_u|) positions or over all of T_u" },
+	[P_EVAL_ILE] = { "eval.ile", PT_ENUM, STAGE_RECOMMEND, 0, 0, c_onoff,
+	    "off", NULL, "also report ile, the intra-list community entropy "
+	    "(detects communities)" },
 	[P_EVAL_TARGET] = { "eval.target", PT_ENUM, STAGE_GRAPH, 0, 0,
 	    c_target, "valid", NULL,
 	    "fit on train minus validation and score validation, or fit on "

@@ -60,6 +60,7 @@ enum param_id {
 	P_REC_N,
 	P_EVAL_K,
 	P_EVAL_NDCG_IDEAL,
+	P_EVAL_ILE,
 	P_EVAL_TARGET,
 	P__COUNT
 };

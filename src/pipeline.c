@@ -58,7 +58,7 @@ static void drop_stage(struct pipeline *pl, enum stage s)
 	case STAGE_RECOMMEND: rec_out_destroy(&pl->rec); break;
 	default: break;
 	}
-	pl->have[s] = pl->fresh[s] = false;
+	pl->have[s] = pl->fresh[s] = pl->insight[s] = false;
 }
 
 void pipeline_destroy(struct pipeline *pl)
@@ -190,9 +190,20 @@ static int run_stage(struct pipeline *pl, enum stage s, struct err *err)
 	switch (s) {
 	case STAGE_LOAD: RUN(split, split_run, split_out_destroy); break;
 	case STAGE_GRAPH: RUN(graph, graph_run, graph_out_destroy); break;
-	case STAGE_ABSTRACT:
-		RUN(abs, abstract_run, abstract_out_destroy);
+	case STAGE_ABSTRACT: {
+		struct abstract_out tmp;
+		memset(&tmp, 0, sizeof tmp);
+		if ((rc = abstract_run(pl, &tmp, err)) < 0) {
+			abstract_out_destroy(&tmp);
+			break;
+		}
+		/* a filter output that shares S's arrays goes with S */
+		if (pl->filt.b_is_s)
+			drop_stage(pl, STAGE_FILTER);
+		abstract_out_destroy(&pl->abs);
+		pl->abs = tmp;
 		break;
+	}
 	case STAGE_FILTER: RUN(filt, filter_run, filter_out_destroy); break;
 	case STAGE_DISTILL:
 		RUN(dist, distill_run, distill_out_destroy);
@@ -208,6 +219,7 @@ static int run_stage(struct pipeline *pl, enum stage s, struct err *err)
 		return err_prefix(err, "%s", stage_name(s));
 	pl->ms[s] = util_now_ms() - t0;
 	pl->have[s] = pl->fresh[s] = true;
+	pl->insight[s] = false;
 	return 0;
 }
 

@@ -67,13 +67,17 @@ struct graph_out {
 	 * or test), value 1; only users/items that survive in `ui`. */
 	struct csr truth;
 	uint64_t gen;           /* distinct for every graph built */
-	void *igraph;           /* igraph_t*, directed bipartite user→item,
-	                           vertices 0..U-1 users, U..U+I-1 items */
+	/* result: n_users, n_items, n_edges, density, n_negative, the
+	 * k-core counts, n_truth*; insight (pipeline_insight): the degree
+	 * summaries and histograms, components */
 	struct graph_stats st;
 };
 
 /* ------------------------------------------------------------ abstract */
 
+/* Result: the candidate/kept/cut counts and the similarity histogram
+ * (free by-products of the kernel). Insight (pipeline_insight): degrees,
+ * components, clustering, communities, modularity. */
 struct abstract_stats {
 	uint64_t candidate_pairs;   /* ordered pairs i≠j with C_ij > 0 */
 	uint64_t kept_edges;        /* edges of S */
@@ -93,6 +97,9 @@ struct abstract_out {
 	/* items x items: kept similarities. Rows sorted by descending s_ij,
 	 * ties by ascending j, so position in the row is the rank. */
 	struct csr S;
+	/* Communities of S: NULL until someone needs them (insight, the
+	 * calibration, the learned filter, eval.ile), then computed once
+	 * by pipeline_communities() from S and the parameters alone. */
 	uint32_t *community;        /* per item (every item has one) */
 	uint32_t n_comm;
 	uint32_t *comm_size;        /* n_comm */
@@ -130,9 +137,11 @@ struct filter_stats {
 
 struct filter_out {
 	struct csr B;        /* kept edges of S, same row order as S */
-	/* per edge of abstract.S (S.nnz entries): */
-	float *alpha;        /* disparity significance α_ij (always computed) */
-	float *score;        /* classifier score, NAN unless learned */
+	bool b_is_s;         /* filter.method none: B's arrays are S's own
+	                        (not freed here; dropped with S) */
+	/* per edge of abstract.S (S.nnz entries); NULL for method none: */
+	float *alpha;        /* disparity significance α_ij */
+	float *score;        /* classifier score; NULL unless learned */
 	uint8_t *kept;       /* 1 if in B */
 	/* learned only: weights over the FILTER_NFEATURES standardised
 	 * features followed by the bias */
@@ -195,6 +204,9 @@ struct pipeline {
 	struct hooks hooks;
 	bool fresh[STAGE__COUNT];    /* stage output is up to date */
 	bool have[STAGE__COUNT];     /* stage output exists (maybe stale) */
+	/* the insight of the stage's current output is computed (DESIGN
+	 * §2.1); cleared whenever the stage publishes a new output */
+	bool insight[STAGE__COUNT];
 	double ms[STAGE__COUNT];     /* time of the last successful run */
 	struct split_out split;
 	struct graph_out graph;
@@ -206,9 +218,6 @@ struct pipeline {
 	 * scratch copy borrows it read-only */
 	struct simcache *simcache;
 	bool borrowed;
-	/* a scratch run that only scores (whynot's fix search, without
-	 * calibration or the learned filter): abstract skips communities */
-	bool light;
 };
 
 void pipeline_init(struct pipeline *pl);
@@ -240,6 +249,46 @@ enum stage pipeline_first_stale(const struct pipeline *pl);
  * finished stay published, the interrupted one keeps its old output). */
 int pipeline_run(struct pipeline *pl, enum stage upto, struct err *err);
 
+/*
+ * Insight (DESIGN §2.1): what a person reads about a stage's result —
+ * statistics, components, clustering, communities — computed on demand
+ * and cached until the stage runs again. pipeline_insight() needs stage
+ * s fresh (ERR_STATE otherwise) and honours cancellation (the result
+ * stays; only the insight is missing). pipeline_insight_all() does every
+ * fresh stage. Nothing on the result path calls these.
+ */
+int pipeline_insight(struct pipeline *pl, enum stage s, struct err *err);
+int pipeline_insight_all(struct pipeline *pl, struct err *err);
+
+/*
+ * The same in two halves, for a front end that computes insight on a
+ * thread of its own while other threads read the pipeline (the TUI):
+ * insight_compute() only reads pl (and calls igraph under the engine's
+ * igraph lock), honours h's cancel flag and fills o; the owner of the
+ * pipeline then calls insight_publish() while nothing else touches it,
+ * and before any stage runs again. insight_out_destroy() frees what was
+ * not published.
+ */
+struct insight_out {
+	bool done[STAGE__COUNT];
+	struct graph_stats graph;
+	struct abstract_out abs;    /* st and the community arrays */
+	struct filter_stats filt;
+};
+int insight_compute(const struct pipeline *pl, enum stage s,
+    const struct hooks *h, struct insight_out *o, struct err *err);
+void insight_publish(struct pipeline *pl, struct insight_out *o);
+void insight_out_destroy(struct insight_out *o);
+/* Stages whose insight is missing (fresh stages only). */
+bool pipeline_insight_missing(const struct pipeline *pl);
+/* The communities of the current S (abstract stage fresh), computed once
+ * and cached in pl->abs. Reproducible from the parameters alone. */
+int pipeline_communities(struct pipeline *pl, struct err *err);
+/* True when the result path itself reads communities: calibration
+ * (distill.calibrate > 0), the learned filter's same-community feature,
+ * or eval.ile on. Then eval reports ile; otherwise it does not. */
+bool pipeline_needs_communities(const struct params *p);
+
 /* Stage entry points, called by pipeline_run(); each reads earlier stages
  * from pl and fills a zero-initialised out. Exposed for tests. */
 int split_run(struct pipeline *pl, struct split_out *out, struct err *err);
@@ -257,6 +306,15 @@ void abstract_out_destroy(struct abstract_out *o);
 void filter_out_destroy(struct filter_out *o);
 void distill_out_destroy(struct distill_out *o);
 void rec_out_destroy(struct rec_out *o);
+/* The insight halves of the stages (insight.c calls them): each reads
+ * the pipeline and writes only its out. */
+void graph_insight(const struct graph_out *g, struct graph_stats *st);
+int abstract_insight(const struct pipeline *pl, const struct hooks *h,
+    struct abstract_out *out, struct err *err);
+void abstract_insight_publish(struct abstract_out *a,
+    struct abstract_out *from);
+int filter_insight(const struct pipeline *pl, const struct hooks *h,
+    struct filter_stats *st, struct err *err);
 
 /* igraph glue (igraph-glue.c). engine_igraph_init() installs, once, a
  * non-aborting error handler (igraph's reason is kept for the next

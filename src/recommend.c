@@ -335,6 +335,9 @@ int recommend_run(struct pipeline *pl, struct rec_out *out, struct err *err)
 	if (!pl->dist.A.ptr || !pl->dist.iw || !pl->filt.B.ptr)
 		return err_set(err, ERR_STATE, "the distill and filter stages "
 		    "have not run");
+	if (pipeline_needs_communities(&pl->params) &&
+	    pipeline_communities(pl, err) < 0)
+		return -1;
 	struct rec_ctx c = { pl, params_real(&pl->params, P_DISTILL_CALIBRATE),
 		pl->abs.community };
 	uint32_t L = rec_list_len(&pl->params);

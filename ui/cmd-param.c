@@ -81,7 +81,7 @@ static int param_change(struct session *s, const char *cmd,
 	int had = furthest_fresh(&s->pl);
 	struct out o;
 
-	headline_collect(&s->pl, &h0);
+	headline_collect(&s->pl, false, &h0);
 	if (apply(s, argv) < 0)
 		return -1;
 	enum stage from = pipeline_first_stale(&s->pl);
@@ -96,7 +96,7 @@ static int param_change(struct session *s, const char *cmd,
 	}
 	print_changes(&o, &before, &s->pl.params);
 	if (had >= 0 && (int)from <= had) {
-		headline_collect(&s->pl, &h1);
+		headline_collect(&s->pl, false, &h1);
 		print_deltas(&o, &h0, &h1, from);
 	}
 	out_end(&o);

@@ -40,7 +40,8 @@ static void hl_eval(struct headline *h, const struct eval_row *r)
 	hl_add(h, STAGE_RECOMMEND, "gini", r->gini);
 }
 
-void headline_collect(const struct pipeline *pl, struct headline *h)
+void headline_collect(const struct pipeline *pl, bool insight,
+    struct headline *h)
 {
 	h->n = 0;
 	if (pl->fresh[STAGE_LOAD]) {
@@ -54,19 +55,25 @@ void headline_collect(const struct pipeline *pl, struct headline *h)
 		hl_add(h, STAGE_GRAPH, "items", g->n_items);
 		hl_add(h, STAGE_GRAPH, "edges", (double)g->n_edges);
 		hl_add(h, STAGE_GRAPH, "density", g->density);
-		hl_add(h, STAGE_GRAPH, "components", g->n_components);
+		if (insight)
+			hl_add(h, STAGE_GRAPH, "components", g->n_components);
 	}
 	if (pl->fresh[STAGE_ABSTRACT]) {
 		const struct abstract_stats *a = &pl->abs.st;
 		hl_add(h, STAGE_ABSTRACT, "kept_edges", (double)a->kept_edges);
-		hl_add(h, STAGE_ABSTRACT, "communities", a->n_communities);
-		hl_add(h, STAGE_ABSTRACT, "modularity", a->modularity);
+		if (insight) {
+			hl_add(h, STAGE_ABSTRACT, "communities",
+			    a->n_communities);
+			hl_add(h, STAGE_ABSTRACT, "modularity", a->modularity);
+		}
 	}
 	if (pl->fresh[STAGE_FILTER]) {
 		const struct filter_stats *f = &pl->filt.st;
 		hl_add(h, STAGE_FILTER, "kept", (double)f->kept);
 		hl_add(h, STAGE_FILTER, "removed", (double)f->removed);
-		hl_add(h, STAGE_FILTER, "mean_reach_loss", f->mean_reach_loss);
+		if (insight)
+			hl_add(h, STAGE_FILTER, "mean_reach_loss",
+			    f->mean_reach_loss);
 	}
 	if (pl->fresh[STAGE_DISTILL])
 		hl_add(h, STAGE_DISTILL, "mean_info_weight",
@@ -382,7 +389,7 @@ static void headline_table(struct out *o, const struct pipeline *pl)
 	static const char *const cols[] = { "stage", "statistic", "value",
 	    NULL };
 	struct headline h;
-	headline_collect(pl, &h);
+	headline_collect(pl, true, &h);
 	out_table(o, "headline", cols);
 	for (int k = 0; k < h.n; k++) {
 		out_str(o, stage_name(h.stage[k]));
@@ -402,6 +409,8 @@ int cmd_stats(struct session *s, int argc, char **argv)
 		return session_error(s, "no dataset loaded: use load FILE "
 		    "first");
 	if (st >= 0 && session_ensure(s, st) < 0)
+		return -1;
+	if (session_insight(s, st) < 0)
 		return -1;
 	out_begin(&o, s, "stats");
 	if (st < 0) {
@@ -449,7 +458,7 @@ int cmd_step(struct session *s, int argc, char **argv)
 			fprintf(s->out, "every stage is up to date\n");
 		return 0;
 	}
-	if (session_ensure(s, st) < 0)
+	if (session_ensure(s, st) < 0 || session_insight(s, st) < 0)
 		return -1;
 	out_begin(&o, s, "step");
 	out_record(&o, "step");

@@ -86,7 +86,11 @@ struct headline {
 	char name[HEADLINE_MAX][32];
 	double value[HEADLINE_MAX];
 };
-void headline_collect(const struct pipeline *pl, struct headline *h);
+/* The headline numbers of the fresh stages; with `insight` also those
+ * that are insight (components, communities, modularity, reach loss),
+ * which must then have been computed (pipeline_insight). */
+void headline_collect(const struct pipeline *pl, bool insight,
+    struct headline *h);
 
 /* Metric formulas for help metric NAME (cmd-help.c). */
 const char *help_metric_text(const char *name);

@@ -87,6 +87,17 @@ int session_ensure(struct session *s, enum stage upto)
 	return 0;
 }
 
+int session_insight(struct session *s, int st)
+{
+	struct err e;
+	err_clear(&e);
+	s->cancel = 0;
+	if ((st < 0 ? pipeline_insight_all(&s->pl, &e) :
+	    pipeline_insight(&s->pl, (enum stage)st, &e)) < 0)
+		return session_err(s, &e);
+	return 0;
+}
+
 /* ------------------------------------------------------------ lookups */
 
 int64_t session_user(struct session *s, const char *arg)

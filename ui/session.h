@@ -58,6 +58,9 @@ void session_warn(struct session *s, const char *fmt, ...)
 
 /* Run the pipeline up to `upto`, reporting a failure on s->err. */
 int session_ensure(struct session *s, enum stage upto);
+/* Compute the insight of stage st (every fresh stage when st < 0) before
+ * printing it (DESIGN §2.1); -1 after reporting. */
+int session_insight(struct session *s, int st);
 
 /* Resolve a user id / an item id or exact title; -1 after reporting. */
 int64_t session_user(struct session *s, const char *arg);

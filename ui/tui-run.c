@@ -90,6 +90,8 @@ static void *run_worker(void *arg)
 	struct pipeline *pl = &t->s->pl;
 	double t0 = util_now_ms();
 	int rc = pipeline_run(pl, STAGE_RECOMMEND, &t->werr);
+	if (rc == 0)
+		rc = pipeline_insight_all(pl, &t->werr);
 	if (rc == 0 && t->want_base) {
 		for (int b = 0; b < BASE__COUNT && !hooks_cancelled(&pl->hooks);
 		    b++) {

@@ -19,3 +19,6 @@ export abstract s.graphml
 export graph ui.csv --format csv
 rec --all --out all.csv
 rec --all
+echo ile is reported when asked for (it detects communities)
+set eval.ile on
+eval

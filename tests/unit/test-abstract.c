@@ -217,6 +217,7 @@ Test(abstract, degrees_components, .fini = teardown)
 {
 	tiny_with("cosine");
 	tiny_abstract(&pl);
+	tiny_abstract_insight(&pl);
 	/* out-degrees 2,3,3,3,1 (max 3, min 1); all 5 items connected */
 	const struct abstract_stats *st = &pl.abs.st;
 	cr_assert_eq(st->out_deg.max, 3);
@@ -235,6 +236,8 @@ Test(abstract, communities_found_and_deterministic, .fini = teardown)
 	tiny_set(&pl, "abstract.metric", "cosine");
 	tiny_set(&pl, "abstract.seed", "7");
 	tiny_abstract(&pl);
+	cr_assert_null(pl.abs.community, "the result path detects nothing");
+	tiny_abstract_insight(&pl);
 	const struct abstract_out *a = &pl.abs;
 	cr_assert_eq(a->n_comm, 2);
 	for (int i = 1; i < 5; i++) {
@@ -254,6 +257,7 @@ Test(abstract, communities_found_and_deterministic, .fini = teardown)
 	for (int run = 0; run < 3; run++) {
 		abstract_out_destroy(&pl.abs);
 		tiny_abstract(&pl);
+		tiny_abstract_insight(&pl);
 		cr_assert_arr_eq(pl.abs.community, first, sizeof first);
 		cr_assert_eq(pl.abs.st.modularity, q);
 	}
@@ -265,11 +269,13 @@ Test(abstract, louvain_and_none, .fini = teardown)
 	tiny_set(&pl, "abstract.metric", "cosine");
 	tiny_set(&pl, "abstract.cluster", "louvain");
 	tiny_abstract(&pl);
+	tiny_abstract_insight(&pl);
 	cr_assert_eq(pl.abs.n_comm, 2);
 	cr_assert_neq(pl.abs.community[0], pl.abs.community[9]);
 	abstract_out_destroy(&pl.abs);
 	tiny_set(&pl, "abstract.cluster", "none");
 	tiny_abstract(&pl);
+	tiny_abstract_insight(&pl);
 	/* none: every item its own community; user 0 spreads over 5
 	 * singletons equally: H = log2 5 = 2.321928 */
 	cr_assert_eq(pl.abs.n_comm, 10);

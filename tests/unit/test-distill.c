@@ -154,6 +154,7 @@ static void setup_calib(struct pipeline *pl, const char *lambda)
 	params_set(&pl->params, "rec.n", "2", NULL);
 	params_set(&pl->params, "eval.k", "2", NULL);
 	params_set(&pl->params, "distill.calibrate", lambda, NULL);
+	params_set(&pl->params, "eval.ile", "on", NULL);
 	cr_assert_eq(hand_run(pl, &e), 0, "%s", e.msg);
 }
 

@@ -50,6 +50,7 @@ static void eval_hand(const char *ideal, struct eval_result *ev)
 	hand_pipeline(&pl, 3, 6, W, T, B0, C, 2);
 	params_set(&pl.params, "eval.k", "4,2", NULL);
 	params_set(&pl.params, "eval.ndcg_ideal", ideal, NULL);
+	params_set(&pl.params, "eval.ile", "on", NULL);
 	struct rec_lists rl = { 3, 4, LISTS, LEN };
 	eval_lists(&pl, &rl, ev);
 	pipeline_destroy(&pl);
@@ -106,6 +107,22 @@ Test(eval, beyond_accuracy)
 	cr_assert_float_eq(b->gini, .5, 1e-12);
 	cr_assert_float_eq(b->ile, .5, 1e-12);
 	cr_assert_float_eq(ev.row[0].coverage, 5.0 / 6, 1e-12);
+}
+
+/* Without eval.ile (and no calibration or learned filter) ile is not
+ * reported even though the pipeline holds communities: the output never
+ * depends on whether an earlier command computed them. */
+Test(eval, ile_only_when_asked)
+{
+	struct pipeline pl;
+	struct eval_result ev;
+	hand_pipeline(&pl, 3, 6, W, T, B0, C, 2);
+	params_set(&pl.params, "eval.k", "4,2", NULL);
+	struct rec_lists rl = { 3, 4, LISTS, LEN };
+	eval_lists(&pl, &rl, &ev);
+	cr_assert(isnan(ev.row[1].ile));
+	cr_assert_float_eq(ev.row[1].coverage, .5, 1e-12);
+	pipeline_destroy(&pl);
 }
 
 /*

@@ -47,13 +47,15 @@ Test(filter, none_keeps_everything, .fini = teardown)
 	cr_assert_eq(pl.filt.B.nnz, 12);
 	cr_assert_eq(pl.filt.st.kept, 12);
 	cr_assert_eq(pl.filt.st.removed, 0);
+	tiny_filter_insight(&pl);
 	cr_assert_eq(pl.filt.st.mean_reach_loss, 0);
-	cr_assert(isnan(pl.filt.score[0]));
 	cr_assert(isnan(pl.filt.st.auc));
 	cr_assert_not(pl.filt.has_model);
-	cr_assert_arr_eq(pl.filt.B.idx, pl.abs.S.idx, 12 * sizeof(uint32_t));
-	/* α is computed even without the backbone: row 4 has k = 1 → 1 */
-	cr_assert_float_eq(alpha_of(4, 3), 1, EPS);
+	/* none does nothing at all: B is S, nothing computed per edge */
+	cr_assert(pl.filt.b_is_s);
+	cr_assert_eq(pl.filt.B.idx, pl.abs.S.idx);
+	cr_assert_null(pl.filt.alpha);
+	cr_assert_null(pl.filt.score);
 }
 
 Test(filter, backbone_alpha_and_kept_edges, .fini = teardown)
@@ -85,6 +87,7 @@ Test(filter, backbone_alpha_and_kept_edges, .fini = teardown)
 	 * u0 {0,1,2}: S → {3}, B → {}: 1;  u1 {0,1}: S → {2,3}, B → {}: 1
 	 * u2 {1,2,3}: S → {0,4}, B → {0,4}: 0;  u3 {3,4}: S → {1,2}, B → {}: 1
 	 * mean 3/4, max 1 */
+	tiny_filter_insight(&pl);
 	cr_assert_float_eq(pl.filt.st.mean_reach_loss, 0.75, EPS);
 	cr_assert_float_eq(pl.filt.st.max_reach_loss, 1, EPS);
 	cr_assert_eq(pl.filt.st.reach_users, 4, "all users, no sample");
@@ -93,6 +96,7 @@ Test(filter, backbone_alpha_and_kept_edges, .fini = teardown)
 		filter_reach_mode = mode;
 		filter_out_destroy(&pl.filt);
 		cr_assert_eq(filter_run(&pl, &pl.filt, &e), 0, "%s", e.msg);
+		tiny_filter_insight(&pl);
 		filter_reach_mode = REACH_AUTO;
 		cr_assert_float_eq(pl.filt.st.mean_reach_loss, 0.75, EPS,
 		    "mode %d", mode);
@@ -112,6 +116,7 @@ Test(filter, backbone_can_empty_b_without_failing, .fini = teardown)
 	cr_assert_eq(filter_run(&pl, &pl.filt, &e), 0, "%s", e.msg);
 	cr_assert_eq(pl.filt.B.nnz, 0);
 	cr_assert_eq(pl.filt.st.kept, 0);
+	tiny_filter_insight(&pl);
 	cr_assert_float_eq(pl.filt.st.mean_reach_loss, 1, EPS);
 }
 
@@ -316,6 +321,7 @@ Test(filter, reach_loss_ways_agree_on_the_sample)
 		    mode == REACH_EDGES ? "1" : "2", &e), 0);
 		cr_assert_eq(pipeline_run(&p, STAGE_FILTER, &e), 0, "%s",
 		    e.msg);
+		cr_assert_eq(pipeline_insight(&p, STAGE_FILTER, &e), 0);
 		got[mode - 1][0] = p.filt.st.mean_reach_loss;
 		got[mode - 1][1] = p.filt.st.max_reach_loss;
 	}

@@ -51,6 +51,7 @@ Test(graph, fit_on_train_scores_validation)
 {
 	struct err e;
 	cr_assert_eq(pipeline_run(&pl, STAGE_GRAPH, &e), 0, "%s", e.msg);
+	cr_assert_eq(pipeline_insight(&pl, STAGE_GRAPH, &e), 0, "%s", e.msg);
 	const struct graph_stats *st = &pl.graph.st;
 	/* positives in train: u0{i0,i1} u1{i0,i1} u2{i3}; negatives in the
 	 * fit: u0-i2, u2-i1, u3-i4 */

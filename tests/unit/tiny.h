@@ -74,6 +74,27 @@ static inline void tiny_abstract(struct pipeline *pl)
 	cr_assert_eq(abstract_run(pl, &pl->abs, &e), 0, "%s", e.msg);
 }
 
+/* The insight of the abstract stage (degrees, components, clustering,
+ * communities) of a tiny pipeline whose stages were run by hand. */
+static inline void tiny_abstract_insight(struct pipeline *pl)
+{
+	struct err e;
+	struct abstract_out tmp;
+	memset(&tmp, 0, sizeof tmp);
+	cr_assert_eq(abstract_insight(pl, &pl->hooks, &tmp, &e), 0, "%s",
+	    e.msg);
+	abstract_insight_publish(&pl->abs, &tmp);
+	abstract_out_destroy(&tmp);
+}
+
+/* The filter's reach loss (insight) of a tiny pipeline. */
+static inline void tiny_filter_insight(struct pipeline *pl)
+{
+	struct err e;
+	cr_assert_eq(filter_insight(pl, &pl->hooks, &pl->filt.st, &e), 0,
+	    "%s", e.msg);
+}
+
 /* Two 5-item cliques: users 0-5 hold items 0-4, users 6-11 items 5-9,
  * user 12 holds items 4 and 5 (the only bridge), all weights 1. */
 static inline void cliques_graph(struct pipeline *pl)
