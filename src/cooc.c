@@ -21,10 +21,6 @@
 
 #define FINE_BINS 2560   /* fine histogram bins (a multiple of HIST_MAX) */
 
-struct cand {
-	float s;
-	uint32_t j;
-};
 
 /* A fine histogram over [0, range) whose range doubles (merging bin
  * pairs) when a larger value arrives, so one pass gives exact counts for
@@ -40,7 +36,7 @@ struct ws {
 	uint32_t *mark;            /* row stamp (i + 1) of acc[j] */
 	uint32_t *touched;
 	uint32_t nt;
-	struct cand *cand;
+	uint64_t *cand;            /* cand_t keys (below) */
 	/* kept edges of this thread's rows */
 	uint32_t *oj;
 	float *os, *oc;
@@ -49,11 +45,6 @@ struct ws {
 	struct fineh fh;
 	uint64_t candidates, cut_thr, cut_topk;
 	double max;
-	/* every candidate of this thread's rows, for the simcache */
-	bool fill;
-	uint32_t *cj;
-	float *cs;
-	size_t cn, ccap;
 };
 
 /*
@@ -79,28 +70,32 @@ struct simcache {
 };
 
 /*
- * Cache at most this many candidates (8 bytes each). Writing the cache
- * costs fresh pages: on ML-100K (0.7M candidates) a build takes 18
- * instead of 15 ms and a threshold change then selects in 8 ms; on
- * Gowalla (33M) the 270 MB made the first build 0.5 s slower than the
- * 0.5 s a change saved, so large graphs do without.
+ * Cache at most this many candidate slots (8 bytes each; the slots are
+ * the per-row bound below, of which the candidates fill 2/3 on Gowalla).
+ * The cache is one buffer sized up front and written in place: the
+ * earlier per-thread buffers grew by doubling, and their copies and fresh
+ * pages made Gowalla's first build 0.5 s slower, so it was skipped there.
+ * Gowalla (62M slots, 42M candidates) fits; the 20M log does not.
  */
-#define SIMCACHE_MAX (16u << 20)
+#define SIMCACHE_MAX (64u << 20)
 
-/* An upper bound on the candidates: per row, the two-hop walks, at most
- * n - 1. O(nnz); decides whether to fill the cache at all. */
-static uint64_t cand_bound(const struct simk *k)
+/* Per-row slots for the cache: the two-hop walks of row i, at most
+ * n - 1, as offsets (off[i] .. off[i+1]); returns the total, or
+ * SIMCACHE_MAX + 1 as soon as it is exceeded. O(nnz). */
+static uint64_t cand_offsets(const struct simk *k, uint64_t *off)
 {
 	const struct csr *ui = k->ui, *iu = k->iu;
 	uint64_t total = 0;
+	off[0] = 0;
 	for (uint32_t i = 0; i < iu->nrows; i++) {
 		uint64_t b = 0;
 		for (uint64_t a = iu->ptr[i]; a < iu->ptr[i + 1] &&
 		    b < iu->nrows; a++)
 			b += csr_row_len(ui, iu->idx[a]);
 		total += b < iu->nrows ? b : iu->nrows - 1;
+		off[i + 1] = total;
 		if (total > SIMCACHE_MAX)
-			break;
+			return SIMCACHE_MAX + 1;
 	}
 	return total;
 }
@@ -253,8 +248,6 @@ static void ws_init(struct ws *w, uint32_t n, bool want_c)
 
 static void ws_destroy(struct ws *w)
 {
-	free(w->cj);
-	free(w->cs);
 	free(w->acc);
 	free(w->acc2);
 	free(w->mark);
@@ -388,43 +381,69 @@ static void fine_to_hist(struct ws *W, int nth, double max, double marker,
 	}
 }
 
-/* a ranks before b: larger s, then smaller j. */
-static inline bool cand_better(struct cand a, struct cand b)
+/*
+ * A candidate as one 64-bit key whose integer order is the rank order:
+ * the similarity's float bits made monotonic in the high half, ~j in the
+ * low half, so a larger key ranks before (larger s, then smaller j).
+ * Selection and sorting then compare integers, without branches on the
+ * float and the tie. -0 is folded into +0 first (they compare equal as
+ * floats and must tie by j).
+ */
+typedef uint64_t cand_t;
+
+static inline cand_t cand_make(float s, uint32_t j)
 {
-	return a.s > b.s || (a.s == b.s && a.j < b.j);
+	uint32_t u;
+	s += 0.0f;
+	memcpy(&u, &s, sizeof u);
+	u = u & 0x80000000u ? ~u : u | 0x80000000u;
+	return (uint64_t)u << 32 | (uint32_t)~j;
 }
 
-static inline void cand_swap(struct cand *c, size_t a, size_t b)
+static inline uint32_t cand_j(cand_t c)
 {
-	struct cand t = c[a];
+	return ~(uint32_t)c;
+}
+
+static inline float cand_s(cand_t c)
+{
+	uint32_t u = (uint32_t)(c >> 32);
+	u = u & 0x80000000u ? u & 0x7fffffffu : ~u;
+	float s;
+	memcpy(&s, &u, sizeof s);
+	return s;
+}
+
+static inline void cand_swap(cand_t *c, size_t a, size_t b)
+{
+	cand_t t = c[a];
 	c[a] = c[b];
 	c[b] = t;
 }
 
 /* Partition c[0..n) (n > 2) around the median of three: returns p with
- * c[0..p) better than c[p] and c[p] better than c(p..n). */
-static size_t cand_partition(struct cand *c, size_t n)
+ * c[0..p) before c[p] and c[p] before c(p..n). */
+static size_t cand_partition(cand_t *c, size_t n)
 {
 	size_t mid = n / 2, last = n - 1;
-	if (cand_better(c[mid], c[0]))
+	if (c[mid] > c[0])
 		cand_swap(c, mid, 0);
-	if (cand_better(c[last], c[0]))
+	if (c[last] > c[0])
 		cand_swap(c, last, 0);
-	if (cand_better(c[mid], c[last]))
+	if (c[mid] > c[last])
 		cand_swap(c, mid, last);
-	struct cand pv = c[last];
+	cand_t pv = c[last];
 	size_t p = 0;
 	for (size_t x = 0; x < last; x++)
-		if (cand_better(c[x], pv))
+		if (c[x] > pv)
 			cand_swap(c, x, p++);
 	cand_swap(c, p, last);
 	return p;
 }
 
 /* Sort c[0..n) best first. The order is total (j is unique in a row),
- * so any correct sort gives the same rows; this one inlines cand_better
- * where qsort made an indirect call per comparison. */
-static void cand_sort(struct cand *c, size_t n)
+ * so any correct sort gives the same rows. */
+static void cand_sort(cand_t *c, size_t n)
 {
 	while (n > 16) {
 		size_t p = cand_partition(c, n);
@@ -439,16 +458,16 @@ static void cand_sort(struct cand *c, size_t n)
 		}
 	}
 	for (size_t i = 1; i < n; i++) {
-		struct cand v = c[i];
+		cand_t v = c[i];
 		size_t x = i;
-		for (; x > 0 && cand_better(v, c[x - 1]); x--)
+		for (; x > 0 && v > c[x - 1]; x--)
 			c[x] = c[x - 1];
 		c[x] = v;
 	}
 }
 
-/* Partial selection: afterwards c[0..k) are the k best (unordered). */
-static void cand_select(struct cand *c, size_t n, size_t k)
+/* Quickselect: afterwards c[0..k) are the k best (unordered). */
+static void cand_quickselect(cand_t *c, size_t n, size_t k)
 {
 	size_t lo = 0, hi = n;
 	while (hi - lo > 16) {
@@ -461,6 +480,44 @@ static void cand_select(struct cand *c, size_t n, size_t k)
 			hi = p;
 	}
 	cand_sort(c + lo, hi - lo);
+}
+
+/*
+ * Partial selection: afterwards c[0..k) are the k best (unordered). Most
+ * candidates of a long row lose (Gowalla: 42M candidates for 8M kept), so
+ * a pivot estimated from a sample of 64 sends them away in one
+ * branch-free compaction pass; quickselect then runs on the ~k that
+ * remain. A pivot that kept fewer than k (a skewed sample) falls back to
+ * quickselect on the whole row, which is always exact.
+ */
+static void cand_select(cand_t *c, size_t n, size_t k)
+{
+	enum { NS = 64 };
+	if (k == 0 || n <= k)
+		return;
+	if (n >= 4 * k && n >= 4 * NS) {
+		cand_t smp[NS];
+		for (size_t x = 0; x < NS; x++)
+			smp[x] = c[x * (n / NS)];
+		cand_sort(smp, NS);
+		/* the sample's rank for k, with a margin of 4 */
+		size_t r = (size_t)((double)k / (double)n * NS) + 4;
+		if (r < NS) {
+			cand_t pv = smp[r];
+			size_t p = 0;
+			for (size_t x = 0; x < n; x++) {
+				cand_t v = c[x];
+				c[x] = c[p];
+				c[p] = v;
+				p += v >= pv;
+			}
+			if (p >= k) {
+				cand_quickselect(c, p, k);
+				return;
+			}
+		}
+	}
+	cand_quickselect(c, n, k);
 }
 
 static void ws_reserve(struct ws *w, size_t more)
@@ -490,46 +547,23 @@ static uint32_t row_finish(const struct simk *k, struct ws *w, size_t nc)
 	ws_reserve(w, nc);
 	const double *c = w->acc2 ? w->acc2 : w->acc;
 	for (size_t x = 0; x < nc; x++) {
-		w->oj[w->on + x] = w->cand[x].j;
-		w->os[w->on + x] = w->cand[x].s;
+		w->oj[w->on + x] = cand_j(w->cand[x]);
+		w->os[w->on + x] = cand_s(w->cand[x]);
 		if (w->want_oc)
-			w->oc[w->on + x] = (float)c[w->cand[x].j];
+			w->oc[w->on + x] = (float)c[cand_j(w->cand[x])];
 	}
 	w->on += nc;
 	return (uint32_t)nc;
 }
 
-/* Room for `more` cached candidates, unless the cache is over budget
- * (then *over is raised and nothing more is stored). */
-static bool fill_reserve(struct ws *w, size_t more, uint64_t *total,
-    int *over)
-{
-	if (__atomic_load_n(over, __ATOMIC_RELAXED))
-		return false;
-	if (__atomic_add_fetch(total, more, __ATOMIC_RELAXED) >
-	    SIMCACHE_MAX) {
-		__atomic_store_n(over, 1, __ATOMIC_RELAXED);
-		return false;
-	}
-	if (w->cn + more > w->ccap) {
-		size_t cap = w->ccap ? w->ccap : 4096;
-		while (cap < w->cn + more)
-			cap *= 2;
-		w->cj = xreallocarray(w->cj, cap, sizeof *w->cj);
-		w->cs = xreallocarray(w->cs, cap, sizeof *w->cs);
-		w->ccap = cap;
-	}
-	return true;
-}
-
 /* Turn the accumulated row i into its kept, ordered edges; returns the
- * number appended to the thread buffer. With w->fill, every candidate
- * also goes to the thread's cache buffer. */
+ * number appended to the thread buffer. With cj/cs (the row's cache
+ * slots), every candidate is also stored there; *ncached counts them. */
 static uint32_t row_emit(const struct simk *k, uint32_t i, struct ws *w,
-    uint64_t *total, int *over)
+    uint32_t *restrict cj, float *restrict cs, uint32_t *ncached)
 {
 	size_t nc = 0, ncand = 0;
-	bool fill = w->fill && fill_reserve(w, w->nt, total, over);
+	bool fill = cj != NULL;
 	for (uint32_t t = 0; t < w->nt; t++) {
 		uint32_t j = w->touched[t];
 		if (j == i)
@@ -540,14 +574,16 @@ static uint32_t row_emit(const struct simk *k, uint32_t i, struct ws *w,
 		if (s > w->max)
 			w->max = s;
 		if (fill) {
-			w->cj[w->cn] = j;
-			w->cs[w->cn++] = s;
+			cj[ncand - 1] = j;
+			cs[ncand - 1] = s;
 		}
 		if ((double)s >= k->threshold)
-			w->cand[nc++] = (struct cand){ s, j };
+			w->cand[nc++] = cand_make(s, j);
 	}
 	w->candidates += ncand;
 	w->cut_thr += ncand - nc;
+	if (ncached)
+		*ncached = (uint32_t)ncand;
 	return row_finish(k, w, nc);
 }
 
@@ -561,7 +597,7 @@ static uint32_t row_select(const struct simk *k, const struct simcache *c,
 	const float *cs = c->cs[c->rt[i]] + c->ro[i];
 	for (size_t e = 0; e < ncand; e++)
 		if ((double)cs[e] >= k->threshold)
-			w->cand[nc++] = (struct cand){ cs[e], cj[e] };
+			w->cand[nc++] = cand_make(cs[e], cj[e]);
 	w->candidates += ncand;
 	w->cut_thr += ncand - nc;
 	return row_finish(k, w, nc);
@@ -608,24 +644,22 @@ static void tally_fill(struct ws *W, int nth, double threshold,
 	fine_to_hist(W, nth, t->max_sim, threshold, &t->hist);
 }
 
-/* The cache takes over the threads' candidate buffers and the per-row
- * (buffer, offset, length) arrays: no copy. */
+/* The cache takes over the candidate buffer and the per-row (offset,
+ * length) arrays: no copy. */
 static struct simcache *cache_make(const struct simk *k, struct ws *W,
-    int nth, uint16_t *rt, uint64_t *ro, uint32_t *rl, double max)
+    uint32_t n, uint32_t *cj, float *cs, uint64_t *ro, uint32_t *rl,
+    double max)
 {
 	struct simcache *c = xcalloc(1, sizeof *c);
 	c->key = k->key;
-	c->nbuf = nth;
-	c->cj = xcalloc((size_t)nth, sizeof *c->cj);
-	c->cs = xcalloc((size_t)nth, sizeof *c->cs);
-	for (int x = 0; x < nth; x++) {
-		c->cj[x] = W[x].cj;
-		c->cs[x] = W[x].cs;
-		c->nnz += W[x].cn;
-		W[x].cj = NULL;
-		W[x].cs = NULL;
-	}
-	c->rt = rt;
+	c->nbuf = 1;
+	c->cj = xcalloc(1, sizeof *c->cj);
+	c->cs = xcalloc(1, sizeof *c->cs);
+	c->cj[0] = cj;
+	c->cs[0] = cs;
+	for (uint32_t i = 0; i < n; i++)
+		c->nnz += rl[i];
+	c->rt = xcalloc(n ? n : 1, sizeof *c->rt);
 	c->ro = ro;
 	c->rl = rl;
 	c->max = max;
@@ -674,18 +708,29 @@ static int build(const struct simk *k, struct csr *S, float **cooc,
 	enum acc_kind kind = kind_of(k->metric);
 	const struct simcache *use = cache && !cooc &&
 	    simcache_holds(*cache, &k->key) ? *cache : NULL;
-	fill = fill && cache && !use && !cooc &&
-	    cand_bound(k) <= SIMCACHE_MAX;
+	fill = fill && cache && !use && !cooc;
 	int nth = thread_count();
 	struct ws *W = xcalloc((size_t)nth, sizeof *W);
 	uint16_t *rt = xcalloc(n ? n : 1, sizeof *rt);
 	uint64_t *ro = xcalloc(n ? n : 1, sizeof *ro);
 	uint32_t *rl = xcalloc(n ? n : 1, sizeof *rl);
-	/* the cache's rows: in the buffer of thread rt[i], at co[i] */
-	uint64_t *co = fill ? xcalloc(n ? n : 1, sizeof *co) : NULL;
-	uint32_t *cl = fill ? xcalloc(n ? n : 1, sizeof *cl) : NULL;
-	uint64_t total = 0;
-	int stop = 0, over = 0;
+	/* the cache's rows: slots co[i] .. co[i+1], cl[i] of them used */
+	uint64_t *co = fill ? xmalloc(((size_t)n + 1) * sizeof *co) : NULL;
+	uint32_t *cl = NULL, *cj = NULL;
+	float *cs = NULL;
+	if (fill) {
+		uint64_t slots = cand_offsets(k, co);
+		if (slots > SIMCACHE_MAX) {
+			fill = false;
+			free(co);
+			co = NULL;
+		} else {
+			cl = xcalloc(n ? n : 1, sizeof *cl);
+			cj = xmalloc((slots ? slots : 1) * sizeof *cj);
+			cs = xmalloc((slots ? slots : 1) * sizeof *cs);
+		}
+	}
+	int stop = 0;
 	bool want_c = cooc && kind != ACC_C;
 	#pragma omp parallel num_threads(nth)
 	{
@@ -693,7 +738,6 @@ static int build(const struct simk *k, struct csr *S, float **cooc,
 		struct ws *w = &W[me];
 		ws_init(w, n, want_c);
 		w->want_oc = cooc != NULL;   /* C = acc for cosine, asym */
-		w->fill = fill;
 		#pragma omp for schedule(dynamic, 64)
 		for (int64_t i = 0; i < (int64_t)n; i++) {
 			if (__atomic_load_n(&stop, __ATOMIC_RELAXED))
@@ -711,12 +755,8 @@ static int build(const struct simk *k, struct csr *S, float **cooc,
 				continue;
 			}
 			row_accumulate(k, (uint32_t)i, w, kind);
-			size_t c0 = w->cn;
-			rl[i] = row_emit(k, (uint32_t)i, w, &total, &over);
-			if (fill) {
-				co[i] = c0;
-				cl[i] = (uint32_t)(w->cn - c0);
-			}
+			rl[i] = row_emit(k, (uint32_t)i, w, fill ? cj + co[i] :
+			    NULL, fill ? cs + co[i] : NULL, fill ? &cl[i] : NULL);
 		}
 	}
 	int rc = 0;
@@ -736,14 +776,14 @@ static int build(const struct simk *k, struct csr *S, float **cooc,
 			}
 		}
 		struct simk_tally tl;
-		bool keep = fill && !over;
-		if (t || keep)
+		if (t || fill)
 			tally_fill(W, nth, k->threshold, S->nnz, t ? t : &tl);
-		if (keep) {
+		if (fill) {
 			simcache_free(*cache);
-			*cache = cache_make(k, W, nth, rt, co, cl,
+			*cache = cache_make(k, W, n, cj, cs, co, cl,
 			    (t ? t : &tl)->max_sim);
-			rt = NULL;
+			cj = NULL;
+			cs = NULL;
 			co = NULL;
 			cl = NULL;
 		}
@@ -756,6 +796,8 @@ static int build(const struct simk *k, struct csr *S, float **cooc,
 	free(rl);
 	free(co);
 	free(cl);
+	free(cj);
+	free(cs);
 	return rc;
 }
 
@@ -812,14 +854,13 @@ int simk_cooc_of(const struct simk *k, const struct csr *S, float **cooc,
 static int row_rank_of(const struct simk *k, uint32_t i, uint32_t j,
     const struct ws *w)
 {
-	struct cand me = { sim_value(k, i, j, w->acc[j]), j };
+	cand_t me = cand_make(sim_value(k, i, j, w->acc[j]), j);
 	int rank = 1;
 	for (uint32_t t = 0; t < w->nt; t++) {
 		uint32_t x = w->touched[t];
 		if (x == i || x == j)
 			continue;
-		struct cand o = { sim_value(k, i, x, w->acc[x]), x };
-		rank += cand_better(o, me);
+		rank += cand_make(sim_value(k, i, x, w->acc[x]), x) > me;
 	}
 	return rank;
 }
