@@ -98,6 +98,15 @@ int simk_cooc_of(const struct simk *k, const struct csr *S, float **cooc,
  */
 int abstract_pair(const struct pipeline *pl, uint32_t i, uint32_t j,
     double *cooc, double *sim, int *row_rank, enum cut_reason *abstract_cut);
+/* The same for many pairs: the kernel's norms and walk probabilities
+ * are computed once by pairk_new() (NULL before the graph stage), and
+ * each pairk_query() costs row i's co-occurrence (reused while i stays
+ * the same). why/whynot make one per call: O(their paths). */
+struct pairk;
+struct pairk *pairk_new(const struct pipeline *pl);
+int pairk_query(struct pairk *p, uint32_t i, uint32_t j, double *cooc,
+    double *sim, int *row_rank, enum cut_reason *abstract_cut);
+void pairk_free(struct pairk *p);
 
 /* Disparity significance of every edge of S: α_ij = (1 − s_ij/σ_i)^(k_i−1)
  * (1 for a row with one edge). out has S.nnz entries. */

@@ -865,28 +865,83 @@ static int row_rank_of(const struct simk *k, uint32_t i, uint32_t j,
 	return rank;
 }
 
-int abstract_pair(const struct pipeline *pl, uint32_t i, uint32_t j,
-    double *cooc, double *sim, int *row_rank, enum cut_reason *abstract_cut)
-{
-	const struct csr *ui = &pl->graph.ui, *iu = &pl->graph.iu;
-	if (!iu->ptr || i >= iu->nrows || j >= iu->nrows)
-		return -1;
+struct pairk {
 	struct simk k;
 	struct ws w;
-	simk_init(&k, ui, iu, &pl->params);
-	ws_init(&w, iu->nrows, true);
-	enum acc_kind kind = kind_of(k.metric);
-	row_accumulate(&k, i, &w, kind);
-	bool cand = i != j && w.mark[j] == i + 1;
-	double c = cand ? w.acc2[j] : 0;
-	float s = cand ? sim_value(&k, i, j, w.acc[j]) : 0.0f;
-	int rank = cand ? row_rank_of(&k, i, j, &w) : 0;
+	enum acc_kind kind;
+	uint32_t row;              /* row accumulated in w, or UINT32_MAX */
+};
+
+/* Do items i and j share a user? (iu rows ascending: a merge.) */
+static bool co_occur(const struct csr *iu, uint32_t i, uint32_t j)
+{
+	uint64_t a = iu->ptr[i], ae = iu->ptr[i + 1];
+	uint64_t b = iu->ptr[j], be = iu->ptr[j + 1];
+	while (a < ae && b < be) {
+		uint32_t x = iu->idx[a], y = iu->idx[b];
+		if (x == y)
+			return true;
+		a += x < y;
+		b += y < x;
+	}
+	return false;
+}
+
+struct pairk *pairk_new(const struct pipeline *pl)
+{
+	const struct csr *ui = &pl->graph.ui, *iu = &pl->graph.iu;
+	if (!iu->ptr)
+		return NULL;
+	struct pairk *p = xcalloc(1, sizeof *p);
+	simk_init(&p->k, ui, iu, &pl->params);
+	ws_init(&p->w, iu->nrows, true);
+	p->kind = kind_of(p->k.metric);
+	p->row = UINT32_MAX;
+	return p;
+}
+
+void pairk_free(struct pairk *p)
+{
+	if (!p)
+		return;
+	ws_destroy(&p->w);
+	simk_destroy(&p->k);
+	free(p);
+}
+
+int pairk_query(struct pairk *p, uint32_t i, uint32_t j, double *cooc,
+    double *sim, int *row_rank, enum cut_reason *abstract_cut)
+{
+	const struct simk *k = &p->k;
+	struct ws *w = &p->w;
+	if (i >= k->iu->nrows || j >= k->iu->nrows)
+		return -1;
+	if (i != j && p->row != i && !co_occur(k->iu, i, j)) {
+		/* no shared user: no relation to cut, row i not needed */
+		if (cooc)
+			*cooc = 0;
+		if (sim)
+			*sim = 0;
+		if (row_rank)
+			*row_rank = 0;
+		if (abstract_cut)
+			*abstract_cut = CUT_NONE;
+		return 0;
+	}
+	if (p->row != i) {
+		row_accumulate(k, i, w, p->kind);
+		p->row = i;
+	}
+	bool cand = i != j && w->mark[j] == i + 1;
+	double c = cand ? w->acc2[j] : 0;
+	float s = cand ? sim_value(k, i, j, w->acc[j]) : 0.0f;
+	int rank = cand ? row_rank_of(k, i, j, w) : 0;
 	enum cut_reason r = CUT_NONE;
 	if (i == j)
 		r = CUT_SELF;
-	else if (cand && (double)s < k.threshold)
+	else if (cand && (double)s < k->threshold)
 		r = CUT_THRESHOLD;
-	else if (cand && k.topk > 0 && rank > k.topk)
+	else if (cand && k->topk > 0 && rank > k->topk)
 		r = CUT_TOPK;
 	if (cooc)
 		*cooc = c;
@@ -896,7 +951,16 @@ int abstract_pair(const struct pipeline *pl, uint32_t i, uint32_t j,
 		*row_rank = rank;
 	if (abstract_cut)
 		*abstract_cut = r;
-	ws_destroy(&w);
-	simk_destroy(&k);
 	return 0;
+}
+
+int abstract_pair(const struct pipeline *pl, uint32_t i, uint32_t j,
+    double *cooc, double *sim, int *row_rank, enum cut_reason *abstract_cut)
+{
+	struct pairk *p = pairk_new(pl);
+	if (!p)
+		return -1;
+	int rc = pairk_query(p, i, j, cooc, sim, row_rank, abstract_cut);
+	pairk_free(p);
+	return rc;
 }

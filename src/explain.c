@@ -219,13 +219,15 @@ static int64_t s_edge(const struct csr *S, uint32_t i, uint32_t j)
 
 /* The relation i → j (no path in B): why it was cut, or false if it
  * never existed. */
-static bool why_cut_of(const struct pipeline *pl, uint32_t i, uint32_t j,
-    double a, double iw, struct why_cut *c)
+static bool why_cut_of(const struct pipeline *pl, struct pairk **pk,
+    uint32_t i, uint32_t j, double a, double iw, struct why_cut *c)
 {
 	double cooc = 0, sim = 0;
 	int rank = 0;
 	enum cut_reason cut = CUT_NONE;
-	if (abstract_pair(pl, i, j, &cooc, &sim, &rank, &cut) < 0 ||
+	if (!*pk)
+		*pk = pairk_new(pl);   /* once per call, on the first cut */
+	if (!*pk || pairk_query(*pk, i, j, &cooc, &sim, &rank, &cut) < 0 ||
 	    !(cooc > 0))
 		return false;
 	memset(c, 0, sizeof *c);
@@ -254,6 +256,7 @@ static void why_paths(const struct pipeline *pl, uint32_t u, uint32_t j,
 {
 	const struct csr *A = &pl->dist.A, *B = &pl->filt.B;
 	size_t n = csr_row_len(A, u);
+	struct pairk *pk = NULL;
 	w->paths = xcalloc(n + 1, sizeof *w->paths);
 	w->cuts = xcalloc(n + 1, sizeof *w->cuts);
 	for (uint64_t k = A->ptr[u]; k < A->ptr[u + 1]; k++) {
@@ -270,10 +273,11 @@ static void why_paths(const struct pipeline *pl, uint32_t u, uint32_t j,
 			w->raw += a * B->val[e];
 			found = true;
 		}
-		if (!found && why_cut_of(pl, i, j, a, w->iw,
+		if (!found && why_cut_of(pl, &pk, i, j, a, w->iw,
 		    &w->cuts[w->ncuts]))
 			w->ncuts++;
 	}
+	pairk_free(pk);
 }
 
 /* Rank of j among u's candidates by D alone (1-based), 0 if none. */

@@ -159,6 +159,8 @@ struct tui_snap {
 	bool have_base[BASE__COUNT];
 	struct eval_result prev_ev;  /* before the last parameter change */
 	bool have_prev_ev;
+	bool insight[STAGE__COUNT];  /* the stage's statistics are shown */
+	bool insight_running;        /* ... and are being computed */
 };
 
 struct tui_rec {
@@ -187,7 +189,7 @@ struct tui_user {
 	bool have_prev;
 	/* explanation pane */
 	bool have_why, whynot;
-	bool why_pending;       /* whynot is being computed on the worker */
+	bool why_pending;       /* why/whynot is being computed on the worker */
 	uint32_t why_item;
 	struct why_out why;
 	struct whynot_out wn;
@@ -233,7 +235,7 @@ struct tui {
 	bool base_valid;
 	struct eval_result wbase[BASE__COUNT];
 	bool wbase_ok[BASE__COUNT];
-	bool want_base;
+	bool user_dirty;         /* refresh the user pane when idle */
 	/* a ':' command running on the worker, its output captured; the
 	 * main thread finishes it (command_done) once cmd_done is set */
 	bool cmd_running, cmd_done;
@@ -244,11 +246,31 @@ struct tui {
 	bool cmd_oc;
 	struct params cmd_before;
 	const struct dataset *cmd_ods;
-	/* a whynot (its fix search re-runs stages) on the worker */
-	bool why_running;
+	/* a ':' command waiting for the insight thread to stop */
+	bool cmd_waiting;
+	/* a why or whynot (its fix search re-runs stages) on the worker */
+	bool why_running, job_whynot;
 	int64_t job_user;
 	uint32_t job_item;
 	struct whynot_out job_wn;
+	struct why_out job_why;
+	/*
+	 * The insight thread (DESIGN §2.1): statistics, communities and the
+	 * baselines of the current result, computed after the result is on
+	 * screen. It only reads the pipeline, so why and whynot jobs run
+	 * beside it; anything that writes the pipeline (a run, a ':'
+	 * command, new parameters) first raises icancel and waits for the
+	 * tick to join it, and what it finished is published then.
+	 */
+	pthread_t ithread;
+	bool irunning, idone;          /* idone guarded by mu */
+	volatile sig_atomic_t icancel;
+	int irc;
+	struct err ierr;
+	struct insight_out iout;
+	enum stage istage;             /* computed first: the one on screen */
+	bool ibase;                    /* also the baselines */
+	char iprogress[64];            /* guarded by mu */
 	/* command line history */
 	char *hist[TUI_HIST_MAX];
 	int nhist;
@@ -263,6 +285,11 @@ void tui_run_destroy(struct tui *t);
 bool tui_run_tick(struct tui *t);
 /* Stop the worker (cancel and join). */
 void tui_run_stop(struct tui *t);
+/* Stop the insight thread (cancel and join; it may finish an igraph
+ * call first) and publish what it finished. */
+void tui_insight_stop(struct tui *t);
+/* The insight progress for the header ("" when idle). */
+void tui_insight_progress(struct tui *t, char *buf, size_t n);
 /* Run t->cmd_line on the worker (the caller redirected the session's
  * output); false when the thread could not start. */
 bool tui_cmd_start(struct tui *t);

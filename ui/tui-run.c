@@ -2,13 +2,21 @@
  * distill — tui-run.c: the TUI's background runs and its copies of the
  * engine state.
  *
- * One worker thread runs pipeline_run() (and the baselines when the split
- * or graph changed). While it runs, the main thread touches neither the
- * pipeline nor its outputs: parameter changes go to t->want and are applied
- * when the worker is idle, and a change during a run sets the cancel flag
- * so the run stops early and restarts after the debounce delay. After a
- * run the main thread copies what it shows into struct tui_snap and struct
+ * One worker thread runs pipeline_run(), ':' commands, why and whynot.
+ * While it runs, the main thread touches neither the pipeline nor its
+ * outputs: parameter changes go to t->want and are applied when the
+ * worker is idle, and a change during a run sets the cancel flag so the
+ * run stops early and restarts after the debounce delay. After a run the
+ * main thread copies what it shows into struct tui_snap and struct
  * tui_user; drawing reads only those copies.
+ *
+ * A second thread computes insight (DESIGN §2.1) once the new results are
+ * on screen: the statistics and communities of every stage, the stage on
+ * screen first, then the baselines when the split or graph changed. It
+ * only reads the pipeline (why and whynot jobs read it beside it) and
+ * writes its own struct insight_out; before anything writes the pipeline
+ * it is cancelled and joined by the tick, which publishes what it
+ * finished. Keys never wait for either thread.
  */
 #include <math.h>
 #include <signal.h>
@@ -55,6 +63,7 @@ void tui_run_init(struct tui *t)
 
 void tui_run_destroy(struct tui *t)
 {
+	tui_insight_stop(t);
 	tui_run_stop(t);
 	tui_user_free(&t->u);
 	t->s->pl.hooks.progress = NULL;
@@ -90,20 +99,131 @@ static void *run_worker(void *arg)
 	struct pipeline *pl = &t->s->pl;
 	double t0 = util_now_ms();
 	int rc = pipeline_run(pl, STAGE_RECOMMEND, &t->werr);
-	if (rc == 0)
-		rc = pipeline_insight_all(pl, &t->werr);
-	if (rc == 0 && t->want_base) {
-		for (int b = 0; b < BASE__COUNT && !hooks_cancelled(&pl->hooks);
-		    b++) {
+	worker_done(t, rc, t0);
+	return NULL;
+}
+
+/* ------------------------------------------------------------ insight */
+
+static void insight_progress_hook(void *ud, const char *what, double f)
+{
+	struct tui *t = ud;
+	pthread_mutex_lock(&t->mu);
+	snprintf(t->iprogress, sizeof t->iprogress, "%s %.0f%%", what ? what :
+	    "", f * 100);
+	pthread_mutex_unlock(&t->mu);
+}
+
+static void *insight_worker(void *arg)
+{
+	struct tui *t = arg;
+	const struct pipeline *pl = &t->s->pl;
+	struct hooks h = { .cancel = &t->icancel,
+		.progress = insight_progress_hook, .ud = t };
+	int rc = insight_compute(pl, t->istage, &h, &t->iout, &t->ierr);
+	for (int s = 0; s < STAGE__COUNT && rc == 0; s++)
+		if (pl->fresh[s])
+			rc = insight_compute(pl, s, &h, &t->iout, &t->ierr);
+	if (rc == 0 && t->ibase) {
+		/* a read-only view whose scratch runs see this thread's
+		 * cancel flag and progress */
+		struct pipeline view = *pl;
+		view.hooks = h;
+		view.borrowed = true;
+		for (int b = 0; b < BASE__COUNT && !hooks_cancelled(&h); b++) {
 			struct err e;
 			err_clear(&e);
 			memset(&t->wbase[b], 0, sizeof t->wbase[b]);
-			t->wbase_ok[b] = eval_baseline(pl, b, &t->wbase[b],
+			t->wbase_ok[b] = eval_baseline(&view, b, &t->wbase[b],
 			    &e) == 0;
 		}
+		if (hooks_cancelled(&h))
+			rc = err_set(&t->ierr, ERR_INTERRUPTED, "interrupted");
 	}
-	worker_done(t, rc, t0);
+	pthread_mutex_lock(&t->mu);
+	t->irc = rc;
+	t->idone = true;
+	pthread_mutex_unlock(&t->mu);
 	return NULL;
+}
+
+/* Start the insight thread when the result lacks insight or baselines. */
+static void insight_start(struct tui *t)
+{
+	struct pipeline *pl = &t->s->pl;
+	if (t->irunning || !pl->ds || !pl->fresh[STAGE_RECOMMEND])
+		return;
+	t->ibase = base_needed(t);
+	if (!t->ibase && !pipeline_insight_missing(pl))
+		return;
+	memset(&t->iout, 0, sizeof t->iout);
+	err_clear(&t->ierr);
+	t->icancel = 0;
+	t->idone = false;
+	t->iprogress[0] = '\0';
+	t->istage = t->stage;
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	int rc = pthread_create(&t->ithread, NULL, insight_worker, t);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc != 0) {
+		tui_set_status(t, true, "cannot start the statistics thread");
+		return;
+	}
+	t->irunning = true;
+	t->snap.insight_running = true;
+}
+
+/* Join the insight thread (finished or cancelled) and publish what it
+ * computed: the pipeline has not changed since it started. */
+static void insight_join(struct tui *t)
+{
+	pthread_join(t->ithread, NULL);
+	t->irunning = false;
+	t->snap.insight_running = false;
+	insight_publish(&t->s->pl, &t->iout);
+	if (t->irc == 0 && t->ibase) {
+		for (int b = 0; b < BASE__COUNT; b++) {
+			t->snap.base[b] = t->wbase[b];
+			t->snap.have_base[b] = t->wbase_ok[b];
+		}
+		t->base_params = t->s->pl.params;
+		t->base_valid = true;
+	} else if (t->irc < 0 && t->ierr.code != ERR_INTERRUPTED) {
+		tui_set_status(t, true, "statistics: %s", t->ierr.msg);
+	}
+	t->icancel = 0;
+	tui_snap_take(t);
+}
+
+void tui_insight_stop(struct tui *t)
+{
+	if (!t->irunning)
+		return;
+	t->icancel = 1;
+	insight_join(t);
+}
+
+/* Raise the insight thread's cancel flag; true while it still runs (the
+ * tick joins it once done). */
+static bool insight_busy(struct tui *t)
+{
+	if (!t->irunning)
+		return false;
+	t->icancel = 1;
+	return true;
+}
+
+void tui_insight_progress(struct tui *t, char *buf, size_t n)
+{
+	buf[0] = '\0';
+	if (!t->irunning)
+		return;
+	pthread_mutex_lock(&t->mu);
+	snprintf(buf, n, "%s", t->iprogress[0] ? t->iprogress :
+	    "statistics");
+	pthread_mutex_unlock(&t->mu);
 }
 
 /* A ':' command on the worker: the command table does the rest. */
@@ -137,30 +257,38 @@ static bool worker_start(struct tui *t, void *(*fn)(void *))
 	return true;
 }
 
-/* whynot for (job_user, job_item) into job_wn: its fix search re-runs
- * stages on scratch copies, seconds on a large dataset. */
+/* why or whynot for (job_user, job_item) into job_why / job_wn: whynot's
+ * fix search re-runs stages on scratch copies, seconds on a large
+ * dataset; why costs its paths, but no engine call runs on the UI
+ * thread. */
 static void *whynot_worker(void *arg)
 {
 	struct tui *t = arg;
 	double t0 = util_now_ms();
-	int rc = explain_whynot(&t->s->pl, (uint32_t)t->job_user,
-	    t->job_item, &t->job_wn, &t->werr);
+	int rc = t->job_whynot ? explain_whynot(&t->s->pl,
+	    (uint32_t)t->job_user, t->job_item, &t->job_wn, &t->werr) :
+	    explain_why(&t->s->pl, (uint32_t)t->job_user, t->job_item,
+	    &t->job_why, &t->werr);
 	worker_done(t, rc, t0);
 	return NULL;
 }
 
 bool tui_cmd_start(struct tui *t)
 {
-	t->want_base = false;
-	if (!worker_start(t, cmd_worker))
-		return false;
 	t->cmd_running = true;
+	if (insight_busy(t)) {
+		t->cmd_waiting = true;  /* the tick starts it */
+		return true;
+	}
+	if (!worker_start(t, cmd_worker)) {
+		t->cmd_running = false;
+		return false;
+	}
 	return true;
 }
 
 static void run_start(struct tui *t)
 {
-	t->want_base = base_needed(t);
 	worker_start(t, run_worker);
 	t->autorun = false;
 }
@@ -172,18 +300,6 @@ static void run_finish(struct tui *t)
 	t->running = false;
 	bool cancelled = t->werr.code == ERR_INTERRUPTED || t->s->cancel;
 	t->s->cancel = 0;
-	if (t->rc == 0 && t->want_base) {
-		bool all = true;
-		for (int b = 0; b < BASE__COUNT; b++) {
-			t->snap.base[b] = t->wbase[b];
-			t->snap.have_base[b] = t->wbase_ok[b];
-			all = all && t->wbase_ok[b];
-		}
-		if (all || !cancelled) {
-			t->base_params = t->s->pl.params;
-			t->base_valid = true;
-		}
-	}
 	if (t->rc < 0 && !cancelled)
 		tui_set_status(t, true, "%s", t->werr.msg);
 	else if (t->rc == 0) {
@@ -192,10 +308,13 @@ static void run_finish(struct tui *t)
 	}
 	tui_snap_take(t);
 	tui_user_refresh(t);
+	/* the results are on screen: now what a person reads about them */
+	if (t->rc == 0)
+		insight_start(t);
 }
 
-/* A finished (or stopped) whynot: show it if it is still the one asked
- * for, else ask again for the current one. */
+/* A finished (or stopped) why/whynot: show it if it is still the one
+ * asked for, else ask again for the current one. */
 static void why_join(struct tui *t)
 {
 	struct tui_user *u = &t->u;
@@ -204,19 +323,26 @@ static void why_join(struct tui *t)
 	t->why_running = false;
 	bool cancelled = t->rc < 0 && t->werr.code == ERR_INTERRUPTED;
 	t->s->cancel = 0;
-	bool same = u->whynot && u->user == t->job_user &&
+	bool same = u->whynot == t->job_whynot && u->user == t->job_user &&
 	    u->why_item == t->job_item;
 	u->why_pending = false;
 	if (same && t->rc == 0) {
-		u->wn = t->job_wn;
+		if (t->job_whynot)
+			u->wn = t->job_wn;
+		else
+			u->why = t->job_why;
 		u->have_why = true;
 		return;
 	}
-	if (t->rc == 0)
-		whynot_out_destroy(&t->job_wn);
+	if (t->rc == 0) {
+		if (t->job_whynot)
+			whynot_out_destroy(&t->job_wn);
+		else
+			why_out_destroy(&t->job_why);
+	}
 	if (same)
 		snprintf(u->why_err, sizeof u->why_err, "%s", cancelled ?
-		    "whynot: interrupted" : t->werr.msg);
+		    "interrupted" : t->werr.msg);
 }
 
 /* A finished command: join; the main loop takes it from there. */
@@ -269,6 +395,32 @@ static void lock_before(struct tui *t)
 bool tui_run_tick(struct tui *t)
 {
 	struct pipeline *pl = &t->s->pl;
+	if (t->irunning) {
+		bool idone;
+		pthread_mutex_lock(&t->mu);
+		idone = t->idone;
+		pthread_mutex_unlock(&t->mu);
+		if (idone) {
+			insight_join(t);
+			/* the profile needs the communities just published */
+			if (t->running)
+				t->user_dirty = true;
+			else
+				tui_user_refresh(t);
+			return true;
+		}
+	}
+	if (t->cmd_waiting) {
+		if (t->irunning)
+			return false;
+		t->cmd_waiting = false;
+		if (!worker_start(t, cmd_worker)) {
+			t->cmd_running = false;
+			t->cmd_done = true;
+			t->rc = -1;
+		}
+		return true;
+	}
 	if (t->running) {
 		bool done;
 		pthread_mutex_lock(&t->mu);
@@ -287,11 +439,20 @@ bool tui_run_tick(struct tui *t)
 		} else {
 			run_finish(t);
 		}
+		if (t->user_dirty && !t->running) {
+			t->user_dirty = false;
+			tui_user_refresh(t);
+		}
 		return true;
 	}
 	if (t->cmd_done)
 		return true;    /* the main loop finishes the command first */
 	bool redraw = false;
+	bool change = memcmp(&t->want, &pl->params, sizeof t->want) != 0 ||
+	    (t->autorun && pl->ds && pipeline_first_stale(pl) < STAGE__COUNT);
+	/* the pipeline is about to change: the insight thread goes first */
+	if (change && insight_busy(t))
+		return false;
 	if (memcmp(&t->want, &pl->params, sizeof t->want) != 0) {
 		lock_before(t);
 		pipeline_set_all(pl, &t->want);
@@ -318,8 +479,10 @@ void tui_param_changed(struct tui *t, const struct params *before)
 	t->undo[t->nundo++] = *before;
 	t->autorun = true;
 	t->deadline = util_now_ms() + DEBOUNCE_MS;
-	if (t->running)
+	if (t->running && !t->why_running)
 		t->s->cancel = 1;
+	if (t->irunning)
+		t->icancel = 1;
 }
 
 /* ------------------------------------------------------------ snapshot */
@@ -360,6 +523,8 @@ void tui_snap_take(struct tui *t)
 	memcpy(sn->fresh, pl->fresh, sizeof sn->fresh);
 	memcpy(sn->have, pl->have, sizeof sn->have);
 	memcpy(sn->ms, pl->ms, sizeof sn->ms);
+	memcpy(sn->insight, pl->insight, sizeof sn->insight);
+	sn->insight_running = t->irunning;
 	if (pl->have[STAGE_LOAD]) {
 		sn->n_train = pl->split.n_train;
 		sn->n_valid = pl->split.n_valid;
@@ -419,7 +584,6 @@ static void why_clear(struct tui_user *u)
 void tui_why_item(struct tui *t, uint32_t item, bool whynot)
 {
 	struct tui_user *u = &t->u;
-	struct err e;
 	why_clear(u);
 	u->why_item = item;
 	u->whynot = whynot;
@@ -433,31 +597,18 @@ void tui_why_item(struct tui *t, uint32_t item, bool whynot)
 			    "no user selected");
 		return;
 	}
-	if (whynot) {
-		t->job_user = u->user;
-		t->job_item = item;
-		memset(&t->job_wn, 0, sizeof t->job_wn);
-		t->want_base = false;
-		if (worker_start(t, whynot_worker)) {
-			t->why_running = true;
-			u->why_pending = true;
-		} else {
-			snprintf(u->why_err, sizeof u->why_err, "cannot start "
-			    "the worker thread");
-		}
-		return;
+	t->job_user = u->user;
+	t->job_item = item;
+	t->job_whynot = whynot;
+	memset(&t->job_wn, 0, sizeof t->job_wn);
+	memset(&t->job_why, 0, sizeof t->job_why);
+	if (worker_start(t, whynot_worker)) {
+		t->why_running = true;
+		u->why_pending = true;
+	} else {
+		snprintf(u->why_err, sizeof u->why_err, "cannot start the "
+		    "worker thread");
 	}
-	err_clear(&e);
-	int rc = whynot ? explain_whynot(&t->s->pl, (uint32_t)u->user, item,
-	    &u->wn, &e) : explain_why(&t->s->pl, (uint32_t)u->user, item,
-	    &u->why, &e);
-	if (rc < 0) {
-		snprintf(u->why_err, sizeof u->why_err, "%s", e.msg);
-		memset(&u->why, 0, sizeof u->why);
-		memset(&u->wn, 0, sizeof u->wn);
-		return;
-	}
-	u->have_why = true;
 }
 
 /* Training items of the user from the graph stage. */
@@ -511,7 +662,10 @@ static void user_recs(struct tui *t, struct tui_user *u)
 		user_deltas(u);
 	}
 	memset(&p, 0, sizeof p);
-	if (user_profile(&t->s->pl, (uint32_t)u->user, &p, &e) == 0) {
+	/* the profile reads the communities: insight, shown once the
+	 * insight thread has published them (never computed here) */
+	if (t->s->pl.abs.community &&
+	    user_profile(&t->s->pl, (uint32_t)u->user, &p, &e) == 0) {
 		u->prof = xcalloc(p.n + 1, sizeof *u->prof);
 		memcpy(u->prof, p.e, p.n * sizeof *p.e);
 		u->nprof = p.n;

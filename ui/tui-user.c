@@ -138,15 +138,19 @@ static void user_draw(struct tui *t, const struct rect *r, bool focus)
 		return;
 	}
 	int y = draw_train(t, &c, 0, c.h > 12 ? 3 : c.h > 8 ? 2 : 1);
+	bool run = t->running && !t->why_running;
 	if (u->nprof)
 		draw_profile(t, &c, y++);
+	else if (t->irunning && u->valid)
+		tui_put(&c, y++, 0, -1, ROLE_DIM, "profile: computing the "
+		    "communities…");
 	if (u->err[0] && !u->nrec) {
-		tui_put(&c, y, 0, -1, t->running ? ROLE_DIM : ROLE_CUT,
-		    t->running ? "updating…" : u->err);
+		tui_put(&c, y, 0, -1, run ? ROLE_DIM : ROLE_CUT,
+		    run ? "updating…" : u->err);
 		return;
 	}
 	tui_put(&c, y, 0, -1, ROLE_LABEL, " #     recommended");
-	tui_put_right(&c, y++, c.w - 10, 8, ROLE_LABEL, t->running ?
+	tui_put_right(&c, y++, c.w - 10, 8, ROLE_LABEL, run ?
 	    "score…" : "score");
 	int rows = c.h - y;
 	if (rows < 1)
@@ -273,9 +277,10 @@ static void explain_draw(struct tui *t, const struct rect *r, bool focus)
 	struct rect c = { r->y + 1, r->x + 1, r->h - 1, r->w - 1 };
 	if (!u->have_why) {
 		tui_put(&c, 0, 0, -1, u->why_err[0] ? ROLE_CUT : ROLE_DIM,
-		    u->why_err[0] ? u->why_err : u->why_pending ? "whynot: "
-		    "looking for the smallest fix… (Ctrl-C stops)" :
-		    t->why_running ? "waiting for the previous whynot…" :
+		    u->why_err[0] ? u->why_err : u->why_pending ? u->whynot ?
+		    "whynot: looking for the smallest fix… (Ctrl-C stops)" :
+		    "why: following the paths…" :
+		    t->why_running ? "waiting for the previous query…" :
 		    "select a recommended item (Enter) or press w for whynot");
 		return;
 	}

@@ -31,10 +31,14 @@ static void header_title(struct tui *t, const struct rect *r)
 		    sn->dsname, u, i, n,
 		    params_int(&t->want, P_SPLIT_SEED));
 	}
-	if (t->running) {
+	char ip[64];
+	tui_insight_progress(t, ip, sizeof ip);
+	if (t->running && !(t->why_running && !t->job_whynot)) {
 		pthread_mutex_lock(&t->mu);
 		snprintf(right, sizeof right, " running %s ", t->progress);
 		pthread_mutex_unlock(&t->mu);
+	} else if (ip[0]) {
+		snprintf(right, sizeof right, " stats: %s ", ip);
 	} else {
 		snprintf(right, sizeof right, " ? help ");
 	}
@@ -504,9 +508,14 @@ static void stage_draw(struct tui *t, const struct rect *r, bool focus)
 	char title[64], tm[16];
 	enum stage s = t->stage;
 	tui_fmt_ms(tm, sizeof tm, t->snap.ms[s]);
+	/* statistics are insight: computed in the background, after the
+	 * results (DESIGN §2.1) */
+	bool pending = t->snap.fresh[s] && !t->snap.insight[s] &&
+	    (s == STAGE_GRAPH || s == STAGE_ABSTRACT || s == STAGE_FILTER);
 	snprintf(title, sizeof title, "%d/%d %s%s%s", s + 1, STAGE__COUNT,
 	    stage_name(s), t->snap.fresh[s] ? "" : " (stale)",
-	    t->snap.have[s] ? "" : "");
+	    pending ? t->snap.insight_running ? " · computing statistics…" :
+	    " · statistics not computed" : "");
 	tui_rule(r, 0, title, focus);
 	struct rect c = { r->y + 1, r->x + 1, r->h - 1, r->w - 1 };
 	if (!t->snap.have[s] && s != STAGE_LOAD) {

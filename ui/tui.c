@@ -594,8 +594,9 @@ static int do_action(struct tui *t, struct prompt *p, enum tui_action a)
 			    (int64_t)t->snap.n_users - 1)) % t->snap.n_users);
 		break;
 	case ACT_CANCEL:
-		if (t->running) {
+		if (t->running || t->irunning) {
 			t->s->cancel = 1;
+			t->icancel = 1;
 			tui_set_status(t, false, "cancelling…");
 		}
 		break;
