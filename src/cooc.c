@@ -64,6 +64,8 @@ struct simcache {
 	uint16_t *rt;              /* row i: buffer, offset, length */
 	uint64_t *ro;
 	uint32_t *rl;
+	uint32_t *rd;              /* row i's first rd[i] are its best,
+	                              sorted (the rest in any order) */
 	uint64_t nnz;
 	double max;
 	struct fineh fh;
@@ -272,19 +274,24 @@ static inline __attribute__((always_inline)) void row_loop(
 		uint32_t u = iu->idx[a];
 		double wi = iu->val[a];
 		double pi = kind == ACC_P3 ? k->piu[a] : 0;
+		/* no branch on whether j is new to the row (it was
+		 * mispredicted on a good share of the entries): j is
+		 * always written at touched[nt] and kept only when new,
+		 * and a new j starts from 0 by a select */
 		for (uint64_t b = ui->ptr[u]; b < ui->ptr[u + 1]; b++) {
 			uint32_t j = ui->idx[b];
-			if (mark[j] != stamp) {
-				mark[j] = stamp;
-				acc[j] = 0;
-				if (c2)
-					acc2[j] = 0;
-				touched[nt++] = j;
-			}
-			acc[j] += kind == ACC_P3 ? pi * k->puj[b] :
+			bool fresh = mark[j] != stamp;
+			mark[j] = stamp;
+			touched[nt] = j;
+			nt += fresh;
+			double v = kind == ACC_P3 ? pi * k->puj[b] :
 			    kind == ACC_COUNT ? 1.0 : wi * ui->val[b];
-			if (c2)
-				acc2[j] += wi * ui->val[b];
+			double a0 = acc[j];
+			acc[j] = (fresh ? 0.0 : a0) + v;
+			if (c2) {
+				double c0 = acc2[j];
+				acc2[j] = (fresh ? 0.0 : c0) + wi * ui->val[b];
+			}
 		}
 	}
 	w->nt = nt;
@@ -434,9 +441,13 @@ static size_t cand_partition(cand_t *c, size_t n)
 		cand_swap(c, mid, last);
 	cand_t pv = c[last];
 	size_t p = 0;
-	for (size_t x = 0; x < last; x++)
-		if (c[x] > pv)
-			cand_swap(c, x, p++);
+	/* branch-free Lomuto: the comparison only moves the split point */
+	for (size_t x = 0; x < last; x++) {
+		cand_t v = c[x];
+		c[x] = c[p];
+		c[p] = v;
+		p += v > pv;
+	}
 	cand_swap(c, p, last);
 	return p;
 }
@@ -558,13 +569,16 @@ static uint32_t row_finish(const struct simk *k, struct ws *w, size_t nc)
 
 /* Turn the accumulated row i into its kept, ordered edges; returns the
  * number appended to the thread buffer. With cj/cs (the row's cache
- * slots), every candidate is also stored there; *ncached counts them. */
+ * slots) every candidate is also stored there, the kept ones first in
+ * their order (*depth of them: the row's best, sorted), then the others;
+ * *ncached counts them. */
 static uint32_t row_emit(const struct simk *k, uint32_t i, struct ws *w,
-    uint32_t *restrict cj, float *restrict cs, uint32_t *ncached)
+    uint32_t *restrict cj, float *restrict cs, uint32_t *ncached,
+    uint32_t *depth)
 {
-	size_t nc = 0, ncand = 0;
+	size_t nc = 0, ncand = 0, nt = w->nt;
 	bool fill = cj != NULL;
-	for (uint32_t t = 0; t < w->nt; t++) {
+	for (uint32_t t = 0; t < nt; t++) {
 		uint32_t j = w->touched[t];
 		if (j == i)
 			continue;
@@ -573,28 +587,63 @@ static uint32_t row_emit(const struct simk *k, uint32_t i, struct ws *w,
 		fine_add(&w->fh, s);
 		if (s > w->max)
 			w->max = s;
-		if (fill) {
-			cj[ncand - 1] = j;
-			cs[ncand - 1] = s;
-		}
-		if ((double)s >= k->threshold)
+		bool pass = (double)s >= k->threshold;
+		if (pass)
 			w->cand[nc++] = cand_make(s, j);
+		else if (fill)  /* from the back: kept for the cache */
+			w->cand[nt - (ncand - nc)] = cand_make(s, j);
 	}
 	w->candidates += ncand;
 	w->cut_thr += ncand - nc;
-	if (ncached)
+	uint32_t kept = row_finish(k, w, nc);
+	if (fill) {
+		/* cand[0, kept) sorted best first, [kept, nc) passing,
+		 * [nt - (ncand - nc), nt) below the threshold */
+		size_t o = 0;
+		for (size_t x = 0; x < nc; x++, o++) {
+			cj[o] = cand_j(w->cand[x]);
+			cs[o] = cand_s(w->cand[x]);
+		}
+		for (size_t x = nt - (ncand - nc); x < nt; x++, o++) {
+			cj[o] = cand_j(w->cand[x]);
+			cs[o] = cand_s(w->cand[x]);
+		}
 		*ncached = (uint32_t)ncand;
-	return row_finish(k, w, nc);
+		*depth = kept;
+	}
+	return kept;
 }
 
-/* Row i from the cache: the candidates passing the threshold, then the
- * same top-k and order as row_emit. */
+/*
+ * Row i from the cache: the candidates passing the threshold, then the
+ * same top-k and order as row_emit. The cached row starts with its best
+ * rd[i] candidates, sorted: when the new row needs no more than those, it
+ * is their prefix (the ones passing any threshold are a prefix of a
+ * sorted list), and only the count of passing candidates needs a pass
+ * over the row. Otherwise the row is selected again.
+ */
 static uint32_t row_select(const struct simk *k, const struct simcache *c,
     uint32_t i, struct ws *w)
 {
 	size_t nc = 0, ncand = c->rl[i];
 	const uint32_t *cj = c->cj[c->rt[i]] + c->ro[i];
 	const float *cs = c->cs[c->rt[i]] + c->ro[i];
+	double thr = k->threshold;
+	size_t npass = 0;
+	for (size_t e = 0; e < ncand; e++)
+		npass += (double)cs[e] >= thr;
+	size_t want = k->topk > 0 && npass > (size_t)k->topk ?
+	    (size_t)k->topk : npass;
+	if (want <= c->rd[i]) {
+		w->candidates += ncand;
+		w->cut_thr += ncand - npass;
+		w->cut_topk += npass - want;
+		ws_reserve(w, want);
+		memcpy(w->oj + w->on, cj, want * sizeof *cj);
+		memcpy(w->os + w->on, cs, want * sizeof *cs);
+		w->on += want;
+		return (uint32_t)want;
+	}
 	for (size_t e = 0; e < ncand; e++)
 		if ((double)cs[e] >= k->threshold)
 			w->cand[nc++] = cand_make(cs[e], cj[e]);
@@ -648,7 +697,7 @@ static void tally_fill(struct ws *W, int nth, double threshold,
  * length) arrays: no copy. */
 static struct simcache *cache_make(const struct simk *k, struct ws *W,
     uint32_t n, uint32_t *cj, float *cs, uint64_t *ro, uint32_t *rl,
-    double max)
+    uint32_t *rd, double max)
 {
 	struct simcache *c = xcalloc(1, sizeof *c);
 	c->key = k->key;
@@ -662,6 +711,7 @@ static struct simcache *cache_make(const struct simk *k, struct ws *W,
 	c->rt = xcalloc(n ? n : 1, sizeof *c->rt);
 	c->ro = ro;
 	c->rl = rl;
+	c->rd = rd;
 	c->max = max;
 	c->fh = W[0].fh;    /* merged by tally_fill */
 	return c;
@@ -680,6 +730,7 @@ void simcache_free(struct simcache *c)
 	free(c->rt);
 	free(c->ro);
 	free(c->rl);
+	free(c->rd);
 	free(c);
 }
 
@@ -716,7 +767,7 @@ static int build(const struct simk *k, struct csr *S, float **cooc,
 	uint32_t *rl = xcalloc(n ? n : 1, sizeof *rl);
 	/* the cache's rows: slots co[i] .. co[i+1], cl[i] of them used */
 	uint64_t *co = fill ? xmalloc(((size_t)n + 1) * sizeof *co) : NULL;
-	uint32_t *cl = NULL, *cj = NULL;
+	uint32_t *cl = NULL, *cd = NULL, *cj = NULL;
 	float *cs = NULL;
 	if (fill) {
 		uint64_t slots = cand_offsets(k, co);
@@ -726,6 +777,7 @@ static int build(const struct simk *k, struct csr *S, float **cooc,
 			co = NULL;
 		} else {
 			cl = xcalloc(n ? n : 1, sizeof *cl);
+			cd = xcalloc(n ? n : 1, sizeof *cd);
 			cj = xmalloc((slots ? slots : 1) * sizeof *cj);
 			cs = xmalloc((slots ? slots : 1) * sizeof *cs);
 		}
@@ -756,7 +808,8 @@ static int build(const struct simk *k, struct csr *S, float **cooc,
 			}
 			row_accumulate(k, (uint32_t)i, w, kind);
 			rl[i] = row_emit(k, (uint32_t)i, w, fill ? cj + co[i] :
-			    NULL, fill ? cs + co[i] : NULL, fill ? &cl[i] : NULL);
+			    NULL, fill ? cs + co[i] : NULL, fill ? &cl[i] : NULL,
+			    fill ? &cd[i] : NULL);
 		}
 	}
 	int rc = 0;
@@ -780,12 +833,13 @@ static int build(const struct simk *k, struct csr *S, float **cooc,
 			tally_fill(W, nth, k->threshold, S->nnz, t ? t : &tl);
 		if (fill) {
 			simcache_free(*cache);
-			*cache = cache_make(k, W, n, cj, cs, co, cl,
+			*cache = cache_make(k, W, n, cj, cs, co, cl, cd,
 			    (t ? t : &tl)->max_sim);
 			cj = NULL;
 			cs = NULL;
 			co = NULL;
 			cl = NULL;
+			cd = NULL;
 		}
 	}
 	for (int x = 0; x < nth; x++)
@@ -796,6 +850,7 @@ static int build(const struct simk *k, struct csr *S, float **cooc,
 	free(rl);
 	free(co);
 	free(cl);
+	free(cd);
 	free(cj);
 	free(cs);
 	return rc;
