@@ -295,6 +295,9 @@ int community_detect(const struct pipeline *pl, const struct hooks *h,
 	pthread_mutex_lock(&igraph_mu);
 	engine_igraph_init();
 	engine_igraph_clear();
+	/* Leiden reports nothing while it runs: name each step instead,
+	 * so the progress line never sits on one label for seconds */
+	hooks_progress(h, "communities: symmetrising S", 0.05);
 	sym_build(S, &y);
 	igraph_vector_int_init(&memb, n);
 	/*
@@ -317,10 +320,16 @@ int community_detect(const struct pipeline *pl, const struct hooks *h,
 		nt = omp_get_num_threads();
 #endif
 		if (me == 0) {
+			hooks_progress(h, "communities: igraph graph", 0.2);
 			rc = igraph_create(&g, &y.edges, n, IGRAPH_UNDIRECTED);
 			made = rc == IGRAPH_SUCCESS;
-			if (made)
+			if (made) {
+				hooks_progress(h, params_enum(&pl->params,
+				    P_ABSTRACT_CLUSTER) == CLUSTER_LOUVAIN ?
+				    "communities: Louvain" :
+				    "communities: Leiden", 0.4);
 				drc = detect(pl, &g, &y, &memb, err);
+			}
 		}
 		if (structure && (me == 1 || nt == 1)) {
 			components(S, &out->st);
@@ -341,6 +350,7 @@ int community_detect(const struct pipeline *pl, const struct hooks *h,
 		err_set(err, ERR_INTERRUPTED, "abstract: interrupted");
 		goto out;
 	}
+	hooks_progress(h, "communities: modularity", 0.9);
 	if (y.total > 0) {
 		rc = igraph_modularity(&g, &memb, &y.w,
 		    params_real(&pl->params, P_ABSTRACT_RESOLUTION), false, &q);

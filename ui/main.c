@@ -24,6 +24,7 @@
 #include "cmd.h"
 #include "params.h"
 #include "repl.h"
+#include "progress.h"
 #include "session.h"
 #include "tui.h"
 
@@ -148,6 +149,20 @@ static int parse_args(int argc, char **argv, struct options *o, int *status)
 
 /* ------------------------------------------------------------ batch */
 
+/* The progress line of batch mode: on stderr when it is a terminal, for
+ * commands that run longer than PROGRESS_DELAY_MS; NULL otherwise. */
+static struct progress *batch_prog;
+
+static int batch_line(struct session *s, const char *line)
+{
+	if (batch_prog)
+		progress_start(batch_prog);
+	int rc = cmd_run_line(s, line);
+	if (batch_prog)
+		progress_done(batch_prog);
+	return rc;
+}
+
 /* Run every line of f; lines are numbered for error messages. */
 static int batch_stream(struct session *s, FILE *f, const char *name)
 {
@@ -159,7 +174,7 @@ static int batch_stream(struct session *s, FILE *f, const char *name)
 	s->source_line = 0;
 	while (!s->quit && getline(&line, &cap, f) >= 0) {
 		s->source_line++;
-		if (cmd_run_line(s, line) < 0) {
+		if (batch_line(s, line) < 0) {
 			status = -1;
 			if (!s->keep_going)
 				break;
@@ -178,14 +193,14 @@ static int load_dataset(struct session *s, const char *path)
 	return c->exec(s, 2, argv);
 }
 
-static int batch_run(struct session *s, const struct options *o)
+static int batch_run_cmds(struct session *s, const struct options *o)
 {
 	int status = 0;
 
 	if (o->dataset && load_dataset(s, o->dataset) < 0)
 		return EXIT_STATUS_INPUT;
 	for (int k = 0; k < o->ncmds && !s->quit; k++)
-		if (cmd_run_line(s, o->cmds[k]) < 0) {
+		if (batch_line(s, o->cmds[k]) < 0) {
 			status = -1;
 			if (!s->keep_going)
 				return EXIT_STATUS_COMMAND;
@@ -207,6 +222,31 @@ static int batch_run(struct session *s, const struct options *o)
 			status = -1;
 	}
 	return status < 0 ? EXIT_STATUS_COMMAND : EXIT_STATUS_OK;
+}
+
+static int batch_run(struct session *s, const struct options *o)
+{
+	struct progress prog;
+	FILE *out = s->out, *err = s->err;
+	progress_init(&prog, stderr, s->color);
+	if (prog.enabled) {
+		batch_prog = &prog;
+		s->pl.hooks.progress = progress_hook;
+		s->pl.hooks.ud = &prog;
+		s->out = progress_wrap(&prog, out);
+		s->err = progress_wrap(&prog, err);
+	}
+	int status = batch_run_cmds(s, o);
+	if (prog.enabled) {
+		fclose(s->out);
+		fclose(s->err);
+		s->out = out;
+		s->err = err;
+		s->pl.hooks.progress = NULL;
+		s->pl.hooks.ud = NULL;
+		batch_prog = NULL;
+	}
+	return status;
 }
 
 /* ------------------------------------------------------------ TUI */
