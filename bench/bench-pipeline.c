@@ -1,11 +1,14 @@
 /*
  * distill — bench-pipeline.c: time the whole pipeline with evaluation on a
- * loaded dataset, and the re-evaluation after a change of
- * abstract.threshold and of filter.alpha (what the TUI does on a key
- * press). Prints each figure, the per-stage times, NDCG@10, the peak RSS
- * and the core count.
+ * loaded dataset, the insight computed after it (statistics, components,
+ * communities), the re-evaluation after a change of each parameter given
+ * with -c (default: abstract.threshold, abstract.topk, filter.alpha,
+ * distill.beta: what the TUI does on a key press; -r runs of each, min,
+ * median, max) and why on -w users. Prints each figure, the per-stage
+ * times, NDCG@10, the peak RSS and the core count.
  *
- *   bench-pipeline [-s name=value]... [-t TEST] [-v VALID] [--tune] TRAIN
+ *   bench-pipeline [-s name=value]... [-c name[=value]]... [-r REPS]
+ *                  [-w WHYS] [-t TEST] [-v VALID] [-T] TRAIN
  *
  * --tune: grid-search RP3β (abstract.alpha, beta, topk) and item-kNN
  * (topk, shrink) on the validation split, then report the best settings'
@@ -96,16 +99,118 @@ static void tune(struct pipeline *pl, const char *metric,
 	    ndcg10(&t), t.row[0].precision, t.row[0].recall);
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+/* "min X median Y max Z ms" of n samples (sorted in place). */
+static void spread(double *v, int n)
+{
+	qsort(v, (size_t)n, sizeof *v, cmp_double);
+	printf("min %.1f median %.1f max %.1f ms", v[0], v[n / 2], v[n - 1]);
+}
+
+/* The default change of a parameter: a small step from its value. */
+static void default_step(const struct pipeline *pl, const char *name,
+    char *buf, size_t n)
+{
+	char cur[64];
+	int id = params_lookup(name);
+	params_format(&pl->params, id, cur, sizeof cur);
+	double v = atof(cur);
+	if (strcmp(name, "abstract.threshold") == 0)
+		snprintf(buf, n, "%g", v + 1e-5);
+	else if (strcmp(name, "abstract.topk") == 0)
+		snprintf(buf, n, "%ld", (long)(v * 0.9));
+	else if (strcmp(name, "distill.beta") == 0 ||
+	    strcmp(name, "distill.calibrate") == 0)
+		snprintf(buf, n, "%g", v + 0.05);
+	else
+		snprintf(buf, n, "%g", v * 0.9);
+}
+
+/*
+ * A change as the TUI makes it on a key press: set, re-run from the
+ * parameter's stage, re-evaluate every user. Alternates between the new
+ * and the old value `reps` times (each run starts from a fresh result of
+ * the other value) and reports the spread.
+ */
+static void measure_change(struct pipeline *pl, const char *spec, int reps)
+{
+	char name[64], to[64], from[64];
+	const char *eq = strchr(spec, '=');
+	snprintf(name, sizeof name, "%.*s", eq ? (int)(eq - spec) :
+	    (int)strlen(spec), spec);
+	int id = params_lookup(name);
+	if (id < 0) {
+		fprintf(stderr, "bench-pipeline: unknown parameter %s\n", name);
+		exit(2);
+	}
+	params_format(&pl->params, id, from, sizeof from);
+	if (eq)
+		snprintf(to, sizeof to, "%s", eq + 1);
+	else
+		default_step(pl, name, to, sizeof to);
+	double t[64];
+	double nd = 0;
+	int n = reps < 64 ? reps : 64;
+	for (int r = 0; r < n; r++) {
+		set(pl, name, to);
+		t[r] = run(pl);
+		nd = ndcg10(&pl->rec.ev);
+		set(pl, name, from);
+		run(pl);
+	}
+	printf("change %s %s -> %s + re-evaluation: ", name, from, to);
+	spread(t, n);
+	printf(" (NDCG@10 %.4f)\n", nd);
+}
+
+/* why on `n` users spread over the data, each on their first
+ * recommendation: the TUI's explanation of the selected row. */
+static void measure_why(struct pipeline *pl, int n)
+{
+	double t[64];
+	int k = 0;
+	uint32_t U = pl->rec.n_users;
+	for (int x = 0; x < n && x < 64; x++) {
+		uint32_t u = (uint32_t)((uint64_t)U * (uint64_t)x / (uint64_t)n);
+		if (pl->rec.len[u] == 0)
+			continue;
+		struct why_out w;
+		struct err e;
+		double t0 = util_now_ms();
+		if (explain_why(pl, u, pl->rec.items[(size_t)u * pl->rec.L],
+		    &w, &e) < 0)
+			die("why", &e);
+		t[k++] = util_now_ms() - t0;
+		why_out_destroy(&w);
+	}
+	if (k == 0)
+		return;
+	printf("why on %d users (their first item): ", k);
+	spread(t, k);
+	printf("\n");
+}
+
 int main(int argc, char **argv)
 {
 	struct load_opts lo = { 0 };
 	struct pipeline pl;
 	struct err e;
-	const char *sets[64];
-	int nsets = 0, dotune = 0, c;
-	while ((c = getopt(argc, argv, "s:t:v:T")) != -1) {
+	const char *sets[64], *changes[64];
+	int nsets = 0, nchanges = 0, dotune = 0, reps = 5, nwhy = 20, c;
+	while ((c = getopt(argc, argv, "s:c:r:w:t:v:T")) != -1) {
 		if (c == 's' && nsets < 64)
 			sets[nsets++] = optarg;
+		else if (c == 'c' && nchanges < 64)
+			changes[nchanges++] = optarg;
+		else if (c == 'r')
+			reps = atoi(optarg) > 0 ? atoi(optarg) : 1;
+		else if (c == 'w')
+			nwhy = atoi(optarg);
 		else if (c == 't')
 			lo.test_path = optarg;
 		else if (c == 'v')
@@ -117,7 +222,8 @@ int main(int argc, char **argv)
 	}
 	if (optind >= argc) {
 		fprintf(stderr, "usage: bench-pipeline [-s name=value]... "
-		    "[-t TEST] [-v VALID] [-T] TRAIN\n");
+		    "[-c name[=value]]... [-r REPS] [-w WHYS] [-t TEST] "
+		    "[-v VALID] [-T] TRAIN\n");
 		return 2;
 	}
 	pipeline_init(&pl);
@@ -137,22 +243,22 @@ int main(int argc, char **argv)
 	printf("full pipeline + evaluation: %.1f ms (%u users evaluated, "
 	    "NDCG@10 %.4f)\n", full, pl.rec.ev.n_users, ndcg10(&pl.rec.ev));
 	stages(&pl);
-	char buf[64];
-	params_format(&pl.params, P_ABSTRACT_THRESHOLD, buf, sizeof buf);
-	double th = atof(buf);
-	snprintf(buf, sizeof buf, "%g", th + 1e-5);
-	set(&pl, "abstract.threshold", buf);
-	double cth = run(&pl);
-	printf("change abstract.threshold -> %s + re-evaluation: %.1f ms "
-	    "(NDCG@10 %.4f)\n", buf, cth, ndcg10(&pl.rec.ev));
-	stages(&pl);
-	params_format(&pl.params, P_FILTER_ALPHA, buf, sizeof buf);
-	snprintf(buf, sizeof buf, "%g", atof(buf) * 0.9);
-	set(&pl, "filter.alpha", buf);
-	double cfa = run(&pl);
-	printf("change filter.alpha -> %s + re-evaluation: %.1f ms "
-	    "(NDCG@10 %.4f)\n", buf, cfa, ndcg10(&pl.rec.ev));
-	stages(&pl);
+	/* insight: what the TUI computes in the background afterwards */
+	t0 = util_now_ms();
+	if (pipeline_insight_all(&pl, &e) < 0)
+		die("insight", &e);
+	printf("insight (statistics, components, communities) after it: "
+	    "%.1f ms (%u communities)\n", util_now_ms() - t0,
+	    pl.abs.st.n_communities);
+	static const char *const dflt[] = { "abstract.threshold",
+		"abstract.topk", "filter.alpha", "distill.beta" };
+	if (nchanges == 0)
+		for (size_t k = 0; k < sizeof dflt / sizeof *dflt; k++)
+			changes[nchanges++] = dflt[k];
+	for (int k = 0; k < nchanges; k++)
+		measure_change(&pl, changes[k], reps);
+	if (nwhy > 0)
+		measure_why(&pl, nwhy);
 	if (dotune) {
 		static const char *const ra[] = { "0.4", "0.6", "0.8", "1", 0 };
 		static const char *const rb[] = { "0.1", "0.2", "0.3", "0.4",

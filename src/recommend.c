@@ -153,7 +153,11 @@ static void sel_sort(uint32_t *hi, double *hs, uint32_t n)
 	}
 }
 
-uint32_t rec_ws_select(struct rec_ws *ws, const float *iw, uint32_t K)
+/* The selection of rec_ws_select; with `clear`, each touched entry of
+ * acc and mark is reset as it is read (rec_ws_reset without a second
+ * pass over the touched items). */
+static inline __attribute__((always_inline)) uint32_t select_top(
+    struct rec_ws *ws, const float *iw, uint32_t K, bool clear)
 {
 	uint32_t n = 0;
 	if (K > ws->cap)
@@ -163,6 +167,10 @@ uint32_t rec_ws_select(struct rec_ws *ws, const float *iw, uint32_t K)
 	for (uint32_t t = 0; t < ws->ntouched; t++) {
 		uint32_t j = ws->touched[t];
 		double d = ws->acc[j] * (iw ? (double)iw[j] : 1.0);
+		if (clear) {
+			ws->acc[j] = 0;
+			ws->mark[j] = 0;
+		}
 		if (!(d > 0))
 			continue;
 		if (n < K) {
@@ -178,6 +186,22 @@ uint32_t rec_ws_select(struct rec_ws *ws, const float *iw, uint32_t K)
 		}
 	}
 	sel_sort(ws->sel, ws->sels, n);
+	return n;
+}
+
+uint32_t rec_ws_select(struct rec_ws *ws, const float *iw, uint32_t K)
+{
+	return select_top(ws, iw, K, false);
+}
+
+uint32_t rec_ws_select_reset(struct rec_ws *ws, const float *iw, uint32_t K)
+{
+	uint32_t n = select_top(ws, iw, K, true);
+	for (uint32_t t = 0; t < ws->nseen; t++) {
+		ws->acc[ws->seen[t]] = 0;
+		ws->mark[ws->seen[t]] = 0;
+	}
+	ws->ntouched = ws->nseen = 0;
 	return n;
 }
 
@@ -333,14 +357,14 @@ static uint32_t rec_fill_pipeline(void *vctx, struct rec_ws *ws, uint32_t u,
 		uint32_t pool = rec_ws_select(ws, pl->dist.iw, 5 * L);
 		n = rec_ws_calibrate(ws, pool, L, c->lambda, &pl->graph.ui, u,
 		    c->comm, items, scores);
+		rec_ws_reset(ws);
 	} else {
-		n = rec_ws_select(ws, pl->dist.iw, L);
+		n = rec_ws_select_reset(ws, pl->dist.iw, L);
 		for (uint32_t k = 0; k < n; k++) {
 			items[k] = ws->sel[k];
 			scores[k] = (float)ws->sels[k];
 		}
 	}
-	rec_ws_reset(ws);
 	return n;
 }
 

@@ -53,6 +53,8 @@ void rec_ws_reset(struct rec_ws *ws);
  * ws->sel/sels sorted by descending D, ties by ascending item; returns
  * the count (<= K <= cap). iw may be NULL (all ones). */
 uint32_t rec_ws_select(struct rec_ws *ws, const float *iw, uint32_t K);
+/* The same, resetting ws as it goes (then no rec_ws_reset is needed). */
+uint32_t rec_ws_select_reset(struct rec_ws *ws, const float *iw, uint32_t K);
 
 /* Greedy calibration over the pool ws->sel[0..npool): writes the best
  * `n` into out_items/out_scores. Objective per step:
