@@ -403,23 +403,12 @@ bool tui_run_tick(struct tui *t)
 		if (idone) {
 			insight_join(t);
 			/* the profile needs the communities just published */
-			if (t->running)
+			if (t->running || t->cmd_waiting)
 				t->user_dirty = true;
 			else
 				tui_user_refresh(t);
 			return true;
 		}
-	}
-	if (t->cmd_waiting) {
-		if (t->irunning)
-			return false;
-		t->cmd_waiting = false;
-		if (!worker_start(t, cmd_worker)) {
-			t->cmd_running = false;
-			t->cmd_done = true;
-			t->rc = -1;
-		}
-		return true;
 	}
 	if (t->running) {
 		bool done;
@@ -439,9 +428,22 @@ bool tui_run_tick(struct tui *t)
 		} else {
 			run_finish(t);
 		}
-		if (t->user_dirty && !t->running) {
+		if (t->user_dirty && !t->running && !t->cmd_waiting) {
 			t->user_dirty = false;
 			tui_user_refresh(t);
+		}
+		return true;
+	}
+	/* a ':' command waits for the insight thread (and for a why job
+	 * started meanwhile) before it may change the pipeline */
+	if (t->cmd_waiting) {
+		if (t->irunning)
+			return false;
+		t->cmd_waiting = false;
+		if (!worker_start(t, cmd_worker)) {
+			t->cmd_running = false;
+			t->cmd_done = true;
+			t->rc = -1;
 		}
 		return true;
 	}
