@@ -53,7 +53,9 @@ const struct cmd_entry cmd_table[] = {
 	  "abstract: candidate and kept pairs, similarity histogram with the "
 	  "threshold marked, communities and their most central items. "
 	  "filter: kept/removed by reason, reach loss, model. distill: "
-	  "information weights. recommend: evaluation metrics.",
+	  "information weights. recommend: evaluation metrics. These are "
+	  "insight: computed now for the current result (communities take "
+	  "seconds on a large graph), cached until the stage runs again.",
 	  0, 1, cmd_stats },
 	{ "rec", NULL, "USER [N] | --all --out FILE",
 	  "top-N recommendations of a user (or every user into a file)",
@@ -71,7 +73,10 @@ const struct cmd_entry cmd_table[] = {
 	  1, 1, cmd_profile },
 	{ "eval", NULL, "[--test]",
 	  "evaluate on the validation split (--test: refit, test split)",
-	  NULL, 0, 1, cmd_eval },
+	  "Every metric of help metric at each eval.k. ile needs the "
+	  "communities: it is reported with set eval.ile on (or when the "
+	  "calibration or the learned filter detect them), '-' otherwise.",
+	  0, 1, cmd_eval },
 	{ "compare", NULL, "",
 	  "the pipeline beside the pop, random, itemknn and rp3 baselines",
 	  NULL, 0, 0, cmd_compare },
