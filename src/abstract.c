@@ -44,6 +44,51 @@ static int empty_error(const struct pipeline *pl, const struct simk_tally *t,
 	    (unsigned long long)t->candidates, t->max_sim);
 }
 
+/*
+ * A tighter selection of the same candidates: a threshold not lower and
+ * a top-k not larger (any, when the earlier S had none). Rows of S are
+ * sorted by (s desc, j asc), so the new row is a prefix of the old one:
+ * its entries with s >= threshold, at most top-k of them. Exact without
+ * the candidates, which a log too large for the candidate cache (the 20M
+ * log) would otherwise recompute.
+ */
+static bool can_derive(const struct abstract_out *a, const struct simk_key *k,
+    double thr, long topk)
+{
+	return a->S.ptr && simk_key_equal(&a->key, k) && thr >= a->threshold &&
+	    (a->topk == 0 || (topk > 0 && topk <= a->topk));
+}
+
+static void derive_prefix(const struct csr *S, double thr, long topk,
+    struct csr *out)
+{
+	uint32_t n = S->nrows;
+	uint32_t *len = xmalloc((n ? n : 1) * sizeof *len);
+	uint64_t nnz = 0;
+	#pragma omp parallel for schedule(static) reduction(+:nnz)
+	for (int64_t i = 0; i < (int64_t)n; i++) {
+		uint64_t a = S->ptr[i], e = S->ptr[i + 1], l = 0;
+		while (a + l < e && (topk == 0 || l < (uint64_t)topk) &&
+		    (double)S->val[a + l] >= thr)
+			l++;
+		len[i] = (uint32_t)l;
+		nnz += l;
+	}
+	csr_alloc(out, n, S->ncols, nnz);
+	for (uint32_t i = 0; i < n; i++)
+		out->ptr[i + 1] = out->ptr[i] + len[i];
+	#pragma omp parallel for schedule(static)
+	for (int64_t i = 0; i < (int64_t)n; i++) {
+		if (len[i] == 0)
+			continue;   /* an empty S may have no arrays */
+		memcpy(out->idx + out->ptr[i], S->idx + S->ptr[i],
+		    len[i] * sizeof *out->idx);
+		memcpy(out->val + out->ptr[i], S->val + S->ptr[i],
+		    len[i] * sizeof *out->val);
+	}
+	free(len);
+}
+
 int abstract_run(struct pipeline *pl, struct abstract_out *out,
     struct err *err)
 {
@@ -55,15 +100,34 @@ int abstract_run(struct pipeline *pl, struct abstract_out *out,
 	/* a threshold or top-k change selects from the cached candidates:
 	 * the kernel's norms and walk probabilities are not needed then */
 	simk_init_select(&k, &g->ui, &g->iu, &pl->params, g->gen);
-	if (!simcache_holds(pl->simcache, &k.key)) {
-		simk_init(&k, &g->ui, &g->iu, &pl->params);
-		k.key.graph_gen = g->gen;
+	out->key = k.key;
+	out->threshold = k.threshold;
+	out->topk = k.topk;
+	int rc = 0;
+	if (!simcache_holds(pl->simcache, &k.key) &&
+	    can_derive(&pl->abs, &k.key, k.threshold, k.topk)) {
+		const struct abstract_out *a = &pl->abs;
+		derive_prefix(&a->S, k.threshold, k.topk, &out->S);
+		memset(&t, 0, sizeof t);
+		t.candidates = a->st.candidate_pairs;
+		t.kept = out->S.nnz;
+		t.max_sim = a->max_sim;
+		t.hist = a->st.sim_hist;
+		t.hist.marker = k.threshold;
+		out->tally_pending = true;
+		simk_destroy(&k);
+	} else {
+		if (!simcache_holds(pl->simcache, &k.key)) {
+			simk_init(&k, &g->ui, &g->iu, &pl->params);
+			k.key.graph_gen = g->gen;
+		}
+		rc = simk_build_cached(&k, &pl->simcache, !pl->borrowed,
+		    &out->S, &t, &pl->hooks, err);
+		simk_destroy(&k);
 	}
-	int rc = simk_build_cached(&k, &pl->simcache, !pl->borrowed, &out->S,
-	    &t, &pl->hooks, err);
-	simk_destroy(&k);
 	if (rc < 0)
 		return -1;
+	out->max_sim = t.max_sim;
 	if (out->S.nnz == 0)
 		return empty_error(pl, &t, err);
 	if (hooks_cancelled(&pl->hooks))
@@ -129,11 +193,38 @@ int pipeline_communities(struct pipeline *pl, struct err *err)
 	return 0;
 }
 
+/* The cut tallies of an S derived from an earlier one: the kernel once
+ * more, counting only (S is built and dropped). */
+static int exact_tally(const struct pipeline *pl, const struct hooks *h,
+    struct abstract_stats *st, struct err *err)
+{
+	const struct graph_out *g = &pl->graph;
+	struct simk k;
+	struct simk_tally t;
+	struct csr S;
+	csr_init(&S);
+	simk_init(&k, &g->ui, &g->iu, &pl->params);
+	hooks_progress(h, "abstract: cut counts", 0);
+	int rc = simk_build(&k, &S, NULL, &t, h, err);
+	simk_destroy(&k);
+	csr_destroy(&S);
+	if (rc < 0)
+		return -1;
+	st->candidate_pairs = t.candidates;
+	st->cut_threshold = t.cut_threshold;
+	st->cut_topk = t.cut_topk;
+	st->sim_hist = t.hist;
+	return 0;
+}
+
 int abstract_insight(const struct pipeline *pl, const struct hooks *h,
     struct abstract_out *out, struct err *err)
 {
 	const struct abstract_out *a = &pl->abs;
 	out->st = a->st;
+	if (a->tally_pending && exact_tally(pl, h, &out->st, err) < 0)
+		return -1;
+	out->tally_pending = false;
 	degree_stats(&a->S, &out->st);
 	if (a->community) {
 		community_structure(&a->S, &out->st);
@@ -145,6 +236,7 @@ int abstract_insight(const struct pipeline *pl, const struct hooks *h,
 void abstract_insight_publish(struct abstract_out *a,
     struct abstract_out *from)
 {
+	a->tally_pending = false;   /* from->st has the exact tallies */
 	if (!a->community && from->community)
 		take_communities(a, from);
 	struct dist_summary cs = a->st.comm_size;

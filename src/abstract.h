@@ -19,14 +19,6 @@
 
 #include "pipeline.h"
 
-/* What the candidate similarities depend on: the graph stage's output
- * (graph_out.gen) and the metric's parameters, not threshold or top-k. */
-struct simk_key {
-	uint64_t graph_gen;
-	int metric;
-	double shrink, asym_alpha, alpha, beta;
-};
-
 struct simk {
 	struct simk_key key;       /* graph_gen: set by the caller */
 	const struct csr *ui, *iu;
@@ -79,6 +71,7 @@ int simk_build_cached(const struct simk *k, struct simcache **cache,
     struct err *err);
 void simcache_free(struct simcache *c);
 bool simcache_holds(const struct simcache *c, const struct simk_key *key);
+bool simk_key_equal(const struct simk_key *a, const struct simk_key *b);
 uint64_t simcache_size(const struct simcache *c);   /* candidates held */
 
 /* C_ij for every edge of an existing S built on the same ui/iu (the same

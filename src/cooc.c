@@ -673,6 +673,8 @@ static uint32_t row_select(const struct simk *k, const struct simcache *c,
 		w->candidates += ncand;
 		w->cut_thr += ncand - npass;
 		w->cut_topk += npass - want;
+		if (want == 0)
+			return 0;   /* w->oj may not exist yet */
 		ws_reserve(w, want);
 		memcpy(w->oj + w->on, cj, want * sizeof *cj);
 		memcpy(w->os + w->on, cs, want * sizeof *cs);
@@ -774,7 +776,7 @@ uint64_t simcache_size(const struct simcache *c)
 	return c ? c->nnz : 0;
 }
 
-static bool key_equal(const struct simk_key *a, const struct simk_key *b)
+bool simk_key_equal(const struct simk_key *a, const struct simk_key *b)
 {
 	return a->graph_gen == b->graph_gen && a->metric == b->metric &&
 	    a->shrink == b->shrink && a->asym_alpha == b->asym_alpha &&
@@ -783,7 +785,7 @@ static bool key_equal(const struct simk_key *a, const struct simk_key *b)
 
 bool simcache_holds(const struct simcache *c, const struct simk_key *key)
 {
-	return c && key_equal(&c->key, key);
+	return c && simk_key_equal(&c->key, key);
 }
 
 static bool weights_positive(const struct csr *ui)

@@ -75,6 +75,14 @@ struct graph_out {
 
 /* ------------------------------------------------------------ abstract */
 
+/* What the candidate similarities depend on: the graph stage's output
+ * (graph_out.gen) and the metric's parameters, not threshold or top-k. */
+struct simk_key {
+	uint64_t graph_gen;
+	int metric;
+	double shrink, asym_alpha, alpha, beta;
+};
+
 /* Result: the candidate/kept/cut counts and the similarity histogram
  * (free by-products of the kernel). Insight (pipeline_insight): degrees,
  * components, clustering, communities, modularity. */
@@ -100,6 +108,16 @@ struct abstract_out {
 	/* Communities of S: NULL until someone needs them (insight, the
 	 * calibration, the learned filter, eval.ile), then computed once
 	 * by pipeline_communities() from S and the parameters alone. */
+	/* what S was selected with: a tighter threshold or smaller top-k
+	 * keeps a prefix of each row (abstract.c) */
+	struct simk_key key;
+	double threshold;
+	long topk;
+	double max_sim;             /* the largest candidate similarity */
+	/* S was derived from an earlier S: candidate_pairs, sim_hist and
+	 * max_sim are exact, the cut_threshold / cut_topk split is insight
+	 * (abstract_insight runs the kernel for it) */
+	bool tally_pending;
 	uint32_t *community;        /* per item (every item has one) */
 	uint32_t n_comm;
 	uint32_t *comm_size;        /* n_comm */

@@ -377,3 +377,44 @@ Test(abstract, candidate_cache_equals_a_fresh_build)
 	pipeline_destroy(&b);
 	pipeline_destroy(&a);
 }
+
+/* Without the candidate cache (a log too large for it), a tighter
+ * threshold or a smaller top-k keeps a prefix of each row of the current
+ * S: the same S as a fresh build; the cut tallies come with the insight
+ * and equal the fresh build's too. A looser one rebuilds. */
+Test(abstract, tighter_selection_is_a_prefix_of_s)
+{
+	static const char *const change[][2] = {
+		{ "abstract.threshold", "0.002" }, { "abstract.topk", "7" },
+		{ "abstract.threshold", "0.003" }, { "abstract.topk", "50" },
+	};
+	struct pipeline a, b;
+	struct err e;
+	pipeline_init(&a);
+	cr_assert_eq(pipeline_load(&a, SAMPLES "/sample.csv", NULL, &e), 0,
+	    "%s", e.msg);
+	cr_assert_eq(pipeline_run(&a, STAGE_ABSTRACT, &e), 0, "%s", e.msg);
+	for (size_t k = 0; k < sizeof change / sizeof *change; k++) {
+		simcache_free(a.simcache);   /* as if it had not fitted */
+		a.simcache = NULL;
+		cr_assert_eq(pipeline_set(&a, change[k][0], change[k][1], &e),
+		    0);
+		cr_assert_eq(pipeline_run(&a, STAGE_ABSTRACT, &e), 0, "%s",
+		    e.msg);
+		/* the last change loosens top-k: rebuilt, exact at once */
+		bool derived = k + 1 < sizeof change / sizeof *change;
+		cr_assert_eq(a.abs.tally_pending, derived, "%s", change[k][0]);
+		cr_assert_eq(pipeline_insight(&a, STAGE_ABSTRACT, &e), 0, "%s",
+		    e.msg);
+		cr_assert_not(a.abs.tally_pending);
+		pipeline_init(&b);
+		cr_assert_eq(pipeline_load(&b, SAMPLES "/sample.csv", NULL,
+		    &e), 0);
+		pipeline_set_all(&b, &a.params);
+		cr_assert_eq(pipeline_run(&b, STAGE_ABSTRACT, &e), 0);
+		cr_assert_eq(pipeline_insight(&b, STAGE_ABSTRACT, &e), 0);
+		same_abstract(&a.abs, &b.abs, change[k][0]);
+		pipeline_destroy(&b);
+	}
+	pipeline_destroy(&a);
+}
