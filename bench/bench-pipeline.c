@@ -135,7 +135,8 @@ static void default_step(const struct pipeline *pl, const char *name,
  * A change as the TUI makes it on a key press: set, re-run from the
  * parameter's stage, re-evaluate every user. Alternates between the new
  * and the old value `reps` times (each run starts from a fresh result of
- * the other value) and reports the spread.
+ * the other value) and reports the spread of both directions: for the
+ * selection parameters one is a tightening, the other a loosening.
  */
 static void measure_change(struct pipeline *pl, const char *spec, int reps)
 {
@@ -153,7 +154,7 @@ static void measure_change(struct pipeline *pl, const char *spec, int reps)
 		snprintf(to, sizeof to, "%s", eq + 1);
 	else
 		default_step(pl, name, to, sizeof to);
-	double t[64];
+	double t[64], back[64];
 	double nd = 0;
 	int n = reps < 64 ? reps : 64;
 	for (int r = 0; r < n; r++) {
@@ -161,11 +162,14 @@ static void measure_change(struct pipeline *pl, const char *spec, int reps)
 		t[r] = run(pl);
 		nd = ndcg10(&pl->rec.ev);
 		set(pl, name, from);
-		run(pl);
+		back[r] = run(pl);
 	}
 	printf("change %s %s -> %s + re-evaluation: ", name, from, to);
 	spread(t, n);
 	printf(" (NDCG@10 %.4f)\n", nd);
+	printf("change %s %s -> %s + re-evaluation: ", name, to, from);
+	spread(back, n);
+	printf("\n");
 }
 
 /* why on `n` users spread over the data, each on their first

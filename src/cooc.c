@@ -189,6 +189,23 @@ void simk_init_select(struct simk *k, const struct csr *ui,
 	k->topk = params_int(p, P_ABSTRACT_TOPK);
 }
 
+/* Per user, the one value of its row (puj for p3/rp3, w_uj otherwise)
+ * when all its entries have it, else NAN. */
+static void simk_init_uval(struct simk *k)
+{
+	const struct csr *ui = k->ui;
+	const double *pv = k->puj;
+	k->uval = xmalloc(((size_t)ui->nrows + 1) * sizeof *k->uval);
+	for (uint32_t u = 0; u < ui->nrows; u++) {
+		uint64_t a = ui->ptr[u], e = ui->ptr[u + 1];
+		double v0 = a < e ? (pv ? pv[a] : (double)ui->val[a]) : NAN;
+		for (uint64_t b = a + 1; b < e && v0 == v0; b++)
+			if ((pv ? pv[b] : (double)ui->val[b]) != v0)
+				v0 = NAN;
+		k->uval[u] = v0;
+	}
+}
+
 void simk_init(struct simk *k, const struct csr *ui, const struct csr *iu,
     const struct params *p)
 {
@@ -222,12 +239,14 @@ void simk_init(struct simk *k, const struct csr *ui, const struct csr *iu,
 	}
 	if (kind_of(k->metric) == ACC_P3)
 		simk_init_p3(k, sum, k->key.alpha);
+	simk_init_uval(k);
 	free(sq);
 	free(sum);
 }
 
 void simk_destroy(struct simk *k)
 {
+	free(k->uval);
 	free(k->rowf);
 	free(k->colf);
 	free(k->piu);
@@ -278,6 +297,23 @@ static inline __attribute__((always_inline)) void row_loop(
 		 * mispredicted on a good share of the entries): j is
 		 * always written at touched[nt] and kept only when new,
 		 * and a new j starts from 0 by a select */
+		double uv = kind == ACC_COUNT ? 1.0 : k->uval[u];
+		if (!c2 && uv == uv) {
+			/* one value in u's row: one product, no per-entry
+			 * load of it (see row_loop_dense) */
+			double v = kind == ACC_P3 ? pi * uv :
+			    kind == ACC_COUNT ? 1.0 : wi * uv;
+			for (uint64_t b = ui->ptr[u]; b < ui->ptr[u + 1]; b++) {
+				uint32_t j = ui->idx[b];
+				bool fresh = mark[j] != stamp;
+				mark[j] = stamp;
+				touched[nt] = j;
+				nt += fresh;
+				double a0 = acc[j];
+				acc[j] = (fresh ? 0.0 : a0) + v;
+			}
+			continue;
+		}
 		for (uint64_t b = ui->ptr[u]; b < ui->ptr[u + 1]; b++) {
 			uint32_t j = ui->idx[b];
 			bool fresh = mark[j] != stamp;
@@ -310,6 +346,17 @@ static inline __attribute__((always_inline)) void row_loop_dense(
 		double wi = iu->val[a];
 		double pi = kind == ACC_P3 ? k->piu[a] : 0;
 		const uint32_t *restrict jx = ui->idx;
+		/* a user whose row has one value (binary weights): the
+		 * same product for every entry, and only the column
+		 * indices to stream (the rows are the memory traffic) */
+		double uv = kind == ACC_COUNT ? 1.0 : k->uval[u];
+		if (uv == uv) {
+			double v = kind == ACC_P3 ? pi * uv :
+			    kind == ACC_COUNT ? 1.0 : wi * uv;
+			for (uint64_t b = ui->ptr[u]; b < ui->ptr[u + 1]; b++)
+				acc[jx[b]] += v;
+			continue;
+		}
 		for (uint64_t b = ui->ptr[u]; b < ui->ptr[u + 1]; b++)
 			acc[jx[b]] += kind == ACC_P3 ? pi * k->puj[b] :
 			    kind == ACC_COUNT ? 1.0 : wi * ui->val[b];
