@@ -78,9 +78,16 @@ struct hooks {
 	void *ud;
 };
 
+/* The cancel flag is written by key and signal handlers and read by the
+ * engine's threads: relaxed atomics (a flag; no data is handed over). */
 static inline bool hooks_cancelled(const struct hooks *h)
 {
-	return h && h->cancel && *h->cancel;
+	return h && h->cancel && __atomic_load_n(h->cancel, __ATOMIC_RELAXED);
+}
+
+static inline void flag_set(volatile sig_atomic_t *f, int v)
+{
+	__atomic_store_n(f, v, __ATOMIC_RELAXED);
 }
 
 static inline void hooks_progress(const struct hooks *h, const char *what,

@@ -155,7 +155,7 @@ int cmd_sweep(struct session *s, int argc, char **argv)
 	if (session_ensure(s, STAGE_RECOMMEND) < 0)
 		return -1;
 	err_clear(&e);
-	s->cancel = 0;
+	flag_set(&s->cancel, 0);
 	if (pipeline_sweep(&s->pl, argv[1], v[0], v[1], v[2], &sw, &e) < 0)
 		return session_err(s, &e);
 	out_begin(&o, s, "sweep");

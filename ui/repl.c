@@ -280,7 +280,7 @@ static void repl_on_sigint(int sig)
 	(void)sig;
 	repl_sigint++;
 	if (repl_cancel)
-		*repl_cancel = 1;
+		flag_set(repl_cancel, 1);
 	if (repl_busy && repl_sigint >= FORCE_QUIT_SIGINTS) {
 		if (write(STDERR_FILENO, msg, sizeof msg - 1) < 0)
 			_exit(EXIT_STATUS_INTERRUPTED);
@@ -350,7 +350,7 @@ static void repl_poll_signals(struct repl *r)
 {
 	if (repl_sigint) {
 		repl_sigint = 0;
-		r->s->cancel = 0;
+		flag_set(&r->s->cancel, 0);
 		repl_clear_line(r);
 	}
 	if (repl_sigwinch) {
@@ -403,7 +403,7 @@ static int repl_exec(struct repl *r, const char *line)
 	struct session *s = r->s;
 	int rc;
 
-	s->cancel = 0;
+	flag_set(&s->cancel, 0);
 	repl_sigint = 0;
 	repl_busy = 1;
 	progress_start(&r->prog);
@@ -413,7 +413,7 @@ static int repl_exec(struct repl *r, const char *line)
 	if (s->cancel)
 		fprintf(s->err, "interrupted: the previous results are "
 		    "kept\n");
-	s->cancel = 0;
+	flag_set(&s->cancel, 0);
 	repl_sigint = 0;
 	return rc;
 }
@@ -427,13 +427,13 @@ static int repl_load(struct repl *r, const char *dataset)
 
 	if (!c)
 		return -1;
-	r->s->cancel = 0;
+	flag_set(&r->s->cancel, 0);
 	repl_busy = 1;
 	progress_start(&r->prog);
 	rc = c->exec(r->s, 2, argv);
 	progress_done(&r->prog);
 	repl_busy = 0;
-	r->s->cancel = 0;
+	flag_set(&r->s->cancel, 0);
 	return rc;
 }
 

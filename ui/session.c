@@ -81,7 +81,7 @@ int session_ensure(struct session *s, enum stage upto)
 {
 	struct err e;
 	err_clear(&e);
-	s->cancel = 0;
+	flag_set(&s->cancel, 0);
 	if (pipeline_run(&s->pl, upto, &e) < 0)
 		return session_err(s, &e);
 	return 0;
@@ -91,7 +91,7 @@ int session_insight(struct session *s, int st)
 {
 	struct err e;
 	err_clear(&e);
-	s->cancel = 0;
+	flag_set(&s->cancel, 0);
 	if ((st < 0 ? pipeline_insight_all(&s->pl, &e) :
 	    pipeline_insight(&s->pl, (enum stage)st, &e)) < 0)
 		return session_err(s, &e);

@@ -159,6 +159,7 @@ struct tui_snap {
 	bool have_base[BASE__COUNT];
 	struct eval_result prev_ev;  /* before the last parameter change */
 	bool have_prev_ev;
+	struct params params;        /* of the pipeline (t->want: wanted) */
 	bool insight[STAGE__COUNT];  /* the stage's statistics are shown */
 	bool insight_running;        /* ... and are being computed */
 };

@@ -158,7 +158,7 @@ static void insight_start(struct tui *t)
 		return;
 	memset(&t->iout, 0, sizeof t->iout);
 	err_clear(&t->ierr);
-	t->icancel = 0;
+	flag_set(&t->icancel, 0);
 	t->idone = false;
 	t->iprogress[0] = '\0';
 	t->istage = t->stage;
@@ -193,7 +193,7 @@ static void insight_join(struct tui *t)
 	} else if (t->irc < 0 && t->ierr.code != ERR_INTERRUPTED) {
 		tui_set_status(t, true, "statistics: %s", t->ierr.msg);
 	}
-	t->icancel = 0;
+	flag_set(&t->icancel, 0);
 	tui_snap_take(t);
 }
 
@@ -201,7 +201,7 @@ void tui_insight_stop(struct tui *t)
 {
 	if (!t->irunning)
 		return;
-	t->icancel = 1;
+	flag_set(&t->icancel, 1);
 	insight_join(t);
 }
 
@@ -211,7 +211,7 @@ static bool insight_busy(struct tui *t)
 {
 	if (!t->irunning)
 		return false;
-	t->icancel = 1;
+	flag_set(&t->icancel, 1);
 	return true;
 }
 
@@ -242,7 +242,7 @@ static bool worker_start(struct tui *t, void *(*fn)(void *))
 {
 	sigset_t all, old;
 	err_clear(&t->werr);
-	t->s->cancel = 0;
+	flag_set(&t->s->cancel, 0);
 	t->done = false;
 	t->progress[0] = '\0';
 	sigfillset(&all);
@@ -299,17 +299,19 @@ static void run_finish(struct tui *t)
 	pthread_join(t->thread, NULL);
 	t->running = false;
 	bool cancelled = t->werr.code == ERR_INTERRUPTED || t->s->cancel;
-	t->s->cancel = 0;
+	flag_set(&t->s->cancel, 0);
 	if (t->rc < 0 && !cancelled)
 		tui_set_status(t, true, "%s", t->werr.msg);
 	else if (t->rc == 0) {
 		tui_set_status(t, false, "ran in %.0f ms", t->run_t0);
 		t->before_locked = false;
 	}
+	/* the refresh may start a why job, whose worker_done writes t->rc */
+	bool ok = t->rc == 0;
 	tui_snap_take(t);
 	tui_user_refresh(t);
 	/* the results are on screen: now what a person reads about them */
-	if (t->rc == 0)
+	if (ok)
 		insight_start(t);
 }
 
@@ -322,7 +324,7 @@ static void why_join(struct tui *t)
 	t->running = false;
 	t->why_running = false;
 	bool cancelled = t->rc < 0 && t->werr.code == ERR_INTERRUPTED;
-	t->s->cancel = 0;
+	flag_set(&t->s->cancel, 0);
 	bool same = u->whynot == t->job_whynot && u->user == t->job_user &&
 	    u->why_item == t->job_item;
 	u->why_pending = false;
@@ -358,7 +360,7 @@ void tui_run_stop(struct tui *t)
 {
 	if (!t->running)
 		return;
-	t->s->cancel = 1;
+	flag_set(&t->s->cancel, 1);
 	if (t->cmd_running) {
 		cmd_join(t);
 		return;         /* command_done takes the snapshot */
@@ -369,7 +371,7 @@ void tui_run_stop(struct tui *t)
 	}
 	pthread_join(t->thread, NULL);
 	t->running = false;
-	t->s->cancel = 0;
+	flag_set(&t->s->cancel, 0);
 	tui_snap_take(t);
 }
 
@@ -482,9 +484,9 @@ void tui_param_changed(struct tui *t, const struct params *before)
 	t->autorun = true;
 	t->deadline = util_now_ms() + DEBOUNCE_MS;
 	if (t->running && !t->why_running)
-		t->s->cancel = 1;
+		flag_set(&t->s->cancel, 1);
 	if (t->irunning)
-		t->icancel = 1;
+		flag_set(&t->icancel, 1);
 }
 
 /* ------------------------------------------------------------ snapshot */
@@ -526,6 +528,7 @@ void tui_snap_take(struct tui *t)
 	memcpy(sn->have, pl->have, sizeof sn->have);
 	memcpy(sn->ms, pl->ms, sizeof sn->ms);
 	memcpy(sn->insight, pl->insight, sizeof sn->insight);
+	sn->params = pl->params;
 	sn->insight_running = t->irunning;
 	if (pl->have[STAGE_LOAD]) {
 		sn->n_train = pl->split.n_train;

@@ -16,8 +16,17 @@
 
 #include "tui-int.h"
 
+/* A ':' command on the worker may replace the dataset (load) while the
+ * main thread draws: nothing reads it then. */
+static bool dataset_busy(const struct tui *t)
+{
+	return t->cmd_running && !t->cmd_waiting;
+}
+
 const char *tui_item_label(struct tui *t, uint32_t item)
 {
+	if (dataset_busy(t))
+		return "…";
 	const struct dataset *ds = t->s->pl.ds;
 	if (!ds || item >= ds->items.n)
 		return "?";
@@ -27,6 +36,8 @@ const char *tui_item_label(struct tui *t, uint32_t item)
 
 const char *tui_user_label(struct tui *t, uint32_t user)
 {
+	if (dataset_busy(t))
+		return "…";
 	const struct dataset *ds = t->s->pl.ds;
 	if (!ds || user >= ds->users.n)
 		return "?";

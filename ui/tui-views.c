@@ -251,9 +251,9 @@ void tui_draw_params(struct tui *t, const struct rect *r)
 		const char *name = params_def(ids[k])->name;
 		const char *dot = strchr(name, '.');
 		params_format(&t->want, ids[k], v, sizeof v);
-		bool pending = params_stage_differs(&t->want, &t->s->pl.params,
+		bool pending = params_stage_differs(&t->want, &t->snap.params,
 		    t->stage) && memcmp(&t->want.v[ids[k]],
-		    &t->s->pl.params.v[ids[k]], sizeof(struct param_value));
+		    &t->snap.params.v[ids[k]], sizeof(struct param_value));
 		snprintf(text[k], sizeof text[k], "%s=%s%s", dot ? dot + 1 :
 		    name, v, pending ? "*" : "");
 		widths[k] = tui_strwidth(text[k]) + 2;
@@ -391,7 +391,7 @@ static void draw_filter(struct tui *t, const struct rect *r)
 	const struct filter_stats *f = &t->snap.fs;
 	const struct abstract_stats *a = &t->snap.as;
 	char m[64];
-	params_format(&t->s->pl.params, P_FILTER_METHOD, m, sizeof m);
+	params_format(&t->snap.params, P_FILTER_METHOD, m, sizeof m);
 	tui_putf(r, 0, 0, -1, ROLE_NORMAL, "method %s  kept %llu  removed "
 	    "%llu", m, (unsigned long long)f->kept,
 	    (unsigned long long)f->removed);
@@ -413,9 +413,9 @@ static void draw_distill(struct tui *t, const struct rect *r)
 {
 	const struct dist_summary *s = &t->snap.iw_sum;
 	char a[32], b[32], c[32];
-	params_format(&t->s->pl.params, P_DISTILL_ALPHA, a, sizeof a);
-	params_format(&t->s->pl.params, P_DISTILL_BETA, b, sizeof b);
-	params_format(&t->s->pl.params, P_DISTILL_CALIBRATE, c, sizeof c);
+	params_format(&t->snap.params, P_DISTILL_ALPHA, a, sizeof a);
+	params_format(&t->snap.params, P_DISTILL_BETA, b, sizeof b);
+	params_format(&t->snap.params, P_DISTILL_CALIBRATE, c, sizeof c);
 	tui_putf(r, 0, 0, -1, ROLE_NORMAL, "alpha %s  beta %s  calibrate %s",
 	    a, b, c);
 	tui_putf(r, 1, 0, -1, ROLE_NORMAL, "weight 2^(beta·I): min %.3g med "
@@ -483,7 +483,7 @@ static void draw_load(struct tui *t, const struct rect *r)
 		tui_put(r, 0, 0, -1, ROLE_DIM, "no dataset: type :load FILE");
 		return;
 	}
-	params_format(&t->s->pl.params, P_SPLIT_METHOD, m, sizeof m);
+	params_format(&t->snap.params, P_SPLIT_METHOD, m, sizeof m);
 	tui_putf(r, 0, 0, -1, ROLE_NORMAL, "file %s (%s)", sn->dspath,
 	    sn->format);
 	tui_putf(r, 1, 0, -1, ROLE_NORMAL, "users %u  items %u", sn->n_users,

@@ -14,6 +14,7 @@
 #include <langinfo.h>
 #include <limits.h>
 #include <locale.h>
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,9 +51,11 @@ static void tui_on_term(int sig)
 		}
 		_exit(128 + sig);
 	}
+	int saved = errno;
 	tui_term_sig = sig;
 	if (tui_cancel_flag)	/* stop a running ':' command too */
-		*tui_cancel_flag = 1;
+		flag_set(tui_cancel_flag, 1);
+	errno = saved;
 }
 
 static void tui_signals(bool install)
@@ -322,7 +325,7 @@ static void command_restore(struct tui *t)
 	s->out = t->cmd_oo;
 	s->err = t->cmd_oe;
 	s->color = t->cmd_oc;
-	s->cancel = 0;
+	flag_set(&s->cancel, 0);
 	t->cmd_done = false;
 }
 
@@ -569,7 +572,7 @@ static int do_action(struct tui *t, struct prompt *p, enum tui_action a)
 		t->autorun = true;
 		t->deadline = util_now_ms() + 150;
 		if (t->running)
-			t->s->cancel = 1;
+			flag_set(&t->s->cancel, 1);
 		tui_set_status(t, false, "undone (%d left)", t->nundo);
 		break;
 	case ACT_REDRAW: clearok(curscr, TRUE); break;
@@ -595,8 +598,8 @@ static int do_action(struct tui *t, struct prompt *p, enum tui_action a)
 		break;
 	case ACT_CANCEL:
 		if (t->running || t->irunning) {
-			t->s->cancel = 1;
-			t->icancel = 1;
+			flag_set(&t->s->cancel, 1);
+			flag_set(&t->icancel, 1);
 			tui_set_status(t, false, "cancelling…");
 		}
 		break;
@@ -614,7 +617,7 @@ static int do_action(struct tui *t, struct prompt *p, enum tui_action a)
 static bool command_busy_key(struct tui *t, int ch)
 {
 	if (ch == 27 || ch == 3) {
-		t->s->cancel = 1;
+		flag_set(&t->s->cancel, 1);
 		tui_set_status(t, false, "cancelling…");
 		return true;
 	}
