@@ -192,6 +192,8 @@ static void insight_join(struct tui *t)
 		t->base_valid = true;
 	} else if (t->irc < 0 && t->ierr.code != ERR_INTERRUPTED) {
 		tui_set_status(t, true, "statistics: %s", t->ierr.msg);
+	} else if (t->irc < 0 && strcmp(t->status, "cancelling…") == 0) {
+		tui_set_status(t, false, "statistics cancelled");
 	}
 	flag_set(&t->icancel, 0);
 	tui_snap_take(t);
@@ -273,8 +275,13 @@ static void *whynot_worker(void *arg)
 	return NULL;
 }
 
+static void lock_before(struct tui *t);
+
 bool tui_cmd_start(struct tui *t)
 {
+	/* the metrics before the command are its "before" (issue 12: the
+	 * header compared with the state two changes earlier) */
+	lock_before(t);
 	t->cmd_running = true;
 	if (insight_busy(t)) {
 		t->cmd_waiting = true;  /* the tick starts it */
@@ -302,6 +309,9 @@ static void run_finish(struct tui *t)
 	flag_set(&t->s->cancel, 0);
 	if (t->rc < 0 && !cancelled)
 		tui_set_status(t, true, "%s", t->werr.msg);
+	else if (t->rc < 0 && !t->autorun)
+		tui_set_status(t, false, "cancelled: the previous results "
+		    "stay (r runs the stale stages)");
 	else if (t->rc == 0) {
 		tui_set_status(t, false, "ran in %.0f ms", t->run_t0);
 		t->before_locked = false;
@@ -345,6 +355,8 @@ static void why_join(struct tui *t)
 	if (same)
 		snprintf(u->why_err, sizeof u->why_err, "%s", cancelled ?
 		    "interrupted" : t->werr.msg);
+	if (cancelled && strcmp(t->status, "cancelling…") == 0)
+		tui_set_status(t, false, "cancelled");
 }
 
 /* A finished command: join; the main loop takes it from there. */
@@ -459,6 +471,10 @@ bool tui_run_tick(struct tui *t)
 		return false;
 	if (memcmp(&t->want, &pl->params, sizeof t->want) != 0) {
 		lock_before(t);
+		/* validation and test metrics are not before and after */
+		if (params_enum(&t->want, P_EVAL_TARGET) !=
+		    params_enum(&pl->params, P_EVAL_TARGET))
+			t->snap.have_prev_ev = false;
 		pipeline_set_all(pl, &t->want);
 		tui_snap_take(t);
 		redraw = true;

@@ -138,6 +138,10 @@ void tui_draw_metrics(struct tui *t, const struct rect *r)
 	const struct eval_row *e = &sn->ev.row[0], *p = &sn->prev_ev.row[0];
 	bool hp = sn->have_prev_ev && sn->prev_ev.nk >= 1;
 	int x = 1;
+	/* scoring the test split is said loudly: tuning there is
+	 * tuning on test */
+	if (sn->ev.target == TARGET_TEST)
+		x += tui_putf(r, 0, x, -1, ROLE_ERROR, "TEST") + 1;
 	x += tui_putf(r, 0, x, -1, ROLE_TITLE, "%s@%d%s ",
 	    sn->ev.target == TARGET_TEST ? "test" : "valid", e->k,
 	    sn->fresh[STAGE_RECOMMEND] ? "" : "*");
@@ -194,6 +198,13 @@ void tui_param_step(struct tui *t, int dir)
 	char buf[64];
 	struct err e;
 	struct params before = t->want;
+	if (id == P_EVAL_TARGET) {
+		/* never a neighbouring arrow press: it moves tuning onto
+		 * the test split */
+		tui_set_status(t, false, "eval.target chooses the split that "
+		    "is scored: press Enter and type valid or test");
+		return;
+	}
 	switch (d->type) {
 	case PT_ENUM: {
 		int nc = 0;

@@ -341,6 +341,12 @@ static void command_done(struct tui *t)
 	t->deadline = 0;
 	t->autorun = true;
 	tui_snap_take(t);
+	/* the command's results are the "after" of its before (taken when
+	 * it started); the next change takes a new before */
+	t->before_locked = false;
+	if (params_enum(&t->cmd_before, P_EVAL_TARGET) !=
+	    params_enum(&s->pl.params, P_EVAL_TARGET))
+		t->snap.have_prev_ev = false;
 	tui_user_select(t, s->pl.ds != t->cmd_ods ? (s->pl.ds ? 0 : -1) :
 	    t->u.user);
 	output_set(t, t->cmd_ob, t->cmd_eb);

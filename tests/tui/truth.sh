@@ -1,0 +1,59 @@
+#!/bin/sh
+# distill — tests/tui/truth.sh: the header's before→after tells the truth
+# (issue 12). After a ':' command that changes parameters, "before" is the
+# state the command started from, not the one before the previous change;
+# eval.target is never switched by an arrow press, switching it explicitly
+# drops before→after (validation and test are not a change), and scoring
+# the test split is marked TEST.
+. "$top_srcdir/tests/tui/lib.sh"
+
+tt_start 100 30 samples/sample.csv
+tt_wait 'valid@10' 30 || exit 1
+tt_settle
+
+# the coverage shown now, and the before of a before→after
+p_now() { tt_capture | sed -n 3p | sed -E 's/.* cov ([.0-9]+→)?([.0-9]+) .*/\2/'; }
+p_before() { tt_capture | sed -n 3p | sed -nE 's/.* cov ([.0-9]+)→[.0-9]+ .*/\1/p'; }
+
+tt_send n n
+tt_wait '3/6 abstract' 3 || exit 1
+# topk is the 7th parameter of the abstract stage
+tt_send Down Down Down Down Down Down
+tt_wait '\[topk=100\]' 3 || exit 1
+tt_send Left
+tt_wait 'ran in [0-9]+ ms' 10 || exit 1
+tt_settle
+after_step=$(p_now)
+[ -n "$after_step" ] || { tt_fail "no coverage on the metrics line"; exit 1; }
+
+tt_send ':set abstract.topk 50' Enter
+tt_wait 'output \(Up/Down' 10 || exit 1
+tt_send Escape
+tt_settle
+before_cmd=$(p_before)
+if [ "$before_cmd" != "$after_step" ]; then
+	tt_fail "after :set the header's before is $before_cmd, the state" \
+	    "the command started from showed $after_step"
+fi
+
+# eval.target: an arrow press does not switch the scored split
+tt_send p
+tt_wait '2/6 graph' 3 || exit 1
+tt_send Down Down Down Down
+tt_wait '\[target=valid\]' 3 || exit 1
+tt_send Right
+tt_wait 'press Enter and type valid or test' 3 || exit 1
+tt_settle
+tt_capture | sed -n 3p | grep -q 'valid@10' ||
+    tt_fail "an arrow press moved the scoring off validation"
+# switched explicitly: TEST is marked and there is no before→after
+tt_send Enter
+tt_wait 'eval.target = ' 3 || exit 1
+tt_send C-u test Enter
+tt_wait 'TEST test@10' 20 || exit 1
+tt_settle
+tt_capture | sed -n 3p | grep -q '→' &&
+    tt_fail "validation→test shown as a change: $(tt_capture | sed -n 3p)"
+tt_send q
+tt_wait 'EXIT=0' 10 || exit 1
+exit "$TT_FAIL"
