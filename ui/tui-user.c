@@ -84,19 +84,38 @@ static int draw_train(struct tui *t, const struct rect *r, int y, int rows)
 	const struct tui_user *u = &t->u;
 	int x = tui_putf(r, y, 0, -1, ROLE_LABEL, "train %zu: ", u->ntrain);
 	int row = 0;
+	/* room kept on the last row for "+N more" so that it never lands
+	 * on a title (issue 12) */
+	char more[32];
+	int mw = snprintf(more, sizeof more, "+%zu more", u->ntrain);
 	for (size_t k = 0; k < u->ntrain; k++) {
 		const char *l = tui_item_label(t, u->train[k]);
-		int lw = tui_strwidth(l) + 2;
-		if (x + lw > r->w && x > 0) {
-			if (++row >= rows) {
-				tui_putf(r, y + row - 1, r->w - 8, 8, ROLE_DIM,
-				    " +%zu", u->ntrain - k);
-				break;
-			}
+		bool last = k + 1 == u->ntrain;
+		int lw = tui_strwidth(l) + (last ? 0 : 2);
+		if (x + lw + (row + 1 == rows && !last ? mw : 0) > r->w &&
+		    x > 2 && row + 1 < rows) {
+			row++;
 			x = 2;
 		}
-		x += tui_putf(r, y + row, x, -1, ROLE_NORMAL, "%s%s", l,
-		    k + 1 < u->ntrain ? ", " : "");
+		bool final = row + 1 == rows;
+		if (final && !last && x + lw + mw > r->w) {
+			/* the last row: what fits of this title, then the
+			 * count of the rest */
+			int avail = r->w - x - mw - 2;
+			size_t rest = u->ntrain - k;
+			if (avail >= 8) {
+				x += tui_putf(r, y + row, x, avail, ROLE_NORMAL,
+				    "%s", l);
+				x += tui_put(r, y + row, x, -1, ROLE_NORMAL,
+				    ", ");
+				rest--;
+			}
+			tui_putf(r, y + row, x, r->w - x, ROLE_DIM,
+			    "+%zu more", rest);
+			break;
+		}
+		x += tui_putf(r, y + row, x, r->w - x, ROLE_NORMAL, "%s%s", l,
+		    last ? "" : ", ");
 	}
 	return row + 1;
 }

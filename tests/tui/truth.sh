@@ -1,6 +1,7 @@
 #!/bin/sh
 # distill — tests/tui/truth.sh: the header's before→after tells the truth
-# (issue 12). After a ':' command that changes parameters, "before" is the
+# (issue 12), and the user pane does not write over its titles. After a
+# ':' command that changes parameters, "before" is the
 # state the command started from, not the one before the previous change;
 # eval.target is never switched by an arrow press, switching it explicitly
 # drops before→after (validation and test are not a change), and scoring
@@ -10,6 +11,10 @@
 tt_start 100 30 samples/sample.csv
 tt_wait 'valid@10' 30 || exit 1
 tt_settle
+# the train list ends in "…, +N more" after whole (or cut) titles, never
+# with the count written over a title
+tt_capture | grep -qE '(,|…,) \+[0-9]+ more' ||
+    tt_fail "the train list's +N more: $(tt_capture | grep -E '\+[0-9]+')"
 
 # the coverage shown now, and the before of a before→after
 p_now() { tt_capture | sed -n 3p | sed -E 's/.* cov ([.0-9]+→)?([.0-9]+) .*/\2/'; }
