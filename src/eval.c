@@ -15,7 +15,8 @@
  *   ARP      = mean over users of the mean deg(j) of their list
  *   Gini of the exposure counts over items with deg > 0
  *   ILE      = mean over users of the entropy (bits) of the communities of
- *              their list (NAN without communities)
+ *              their list (NAN without communities, and under
+ *              abstract.cluster none: singletons are no communities)
  * novelty, ARP and ILE average over evaluated users with a non-empty list.
  */
 #include <math.h>
@@ -150,7 +151,8 @@ void eval_lists(const struct pipeline *pl, const struct rec_lists *rl,
 	uint32_t U = rl->n_users < t->nrows ? rl->n_users : t->nrows;
 	/* ile only when the result path has communities: whether an
 	 * earlier insight computed them must not change the output */
-	const uint32_t *comm = pipeline_needs_communities(p) ?
+	const uint32_t *comm = pipeline_needs_communities(p) &&
+	    params_enum(p, P_ABSTRACT_CLUSTER) != CLUSTER_NONE ?
 	    pl->abs.community : NULL;
 
 	memset(out, 0, sizeof *out);

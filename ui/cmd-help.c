@@ -42,7 +42,11 @@ static const struct metric_help metrics[] = {
 	  "1 = one item gets everything." },
 	{ "ile", "ile@k = mean over users of the entropy (bits) of the "
 	  "community distribution of their top-k list: intra-list "
-	  "community entropy." },
+	  "community entropy. 0 = every list inside one community, "
+	  "log2(k) = k communities in a list of k. Needs communities: "
+	  "reported with eval.ile on (or calibration / the learned filter), "
+	  "and never under abstract.cluster none, whose singleton "
+	  "'communities' would make it log2 of the list length." },
 	{ "cosine", "cosine: s_ij = C_ij / (‖w_i‖·‖w_j‖ + h), C_ij = Σ_u "
 	  "w_ui·w_uj, h = abstract.shrink." },
 	{ "jaccard", "jaccard: s_ij = |N(i) ∩ N(j)| / |N(i) ∪ N(j)|." },

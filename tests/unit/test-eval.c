@@ -170,3 +170,19 @@ Test(eval, baseline_needs_fresh_pipeline)
 	cr_assert_eq(e.code, ERR_STATE);
 	pipeline_destroy(&pl);
 }
+
+/* Under abstract.cluster none every item is its own "community": ile
+ * would be log2 of the list length, so it is not reported. */
+Test(eval, ile_not_reported_without_communities)
+{
+	struct pipeline pl;
+	struct eval_result ev;
+	hand_pipeline(&pl, 3, 6, W, T, B0, C, 2);
+	params_set(&pl.params, "eval.k", "4,2", NULL);
+	params_set(&pl.params, "eval.ile", "on", NULL);
+	params_set(&pl.params, "abstract.cluster", "none", NULL);
+	struct rec_lists rl = { 3, 4, LISTS, LEN };
+	eval_lists(&pl, &rl, &ev);
+	cr_assert(isnan(ev.row[1].ile));
+	pipeline_destroy(&pl);
+}
