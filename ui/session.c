@@ -161,30 +161,66 @@ int session_set(struct session *s, const char *name, const char *value)
 	struct err e;
 	if (pipeline_set(&s->pl, name, value, &e) < 0)
 		return session_err(s, &e);
-	if (memcmp(&before, &s->pl.params, sizeof before) != 0) {
-		push(&h->undo, &h->nundo, &h->capundo, &before);
-		h->nredo = 0;
-	}
+	(void)h;
+	if (memcmp(&before, &s->pl.params, sizeof before) != 0)
+		session_history_push(s, &before);
 	return 0;
+}
+
+void session_history_push(struct session *s, const struct params *before)
+{
+	struct history *h = s->priv;
+	push(&h->undo, &h->nundo, &h->capundo, before);
+	h->nredo = 0;
+}
+
+bool session_history_back(struct session *s, const struct params *cur,
+    struct params *out)
+{
+	struct history *h = s->priv;
+	if (h->nundo == 0)
+		return false;
+	push(&h->redo, &h->nredo, &h->capredo, cur);
+	*out = h->undo[--h->nundo];
+	return true;
+}
+
+bool session_history_forward(struct session *s, const struct params *cur,
+    struct params *out)
+{
+	struct history *h = s->priv;
+	if (h->nredo == 0)
+		return false;
+	push(&h->undo, &h->nundo, &h->capundo, cur);
+	*out = h->redo[--h->nredo];
+	return true;
+}
+
+void session_history_depth(const struct session *s, size_t *n_undo,
+    size_t *n_redo)
+{
+	const struct history *h = s->priv;
+	if (n_undo)
+		*n_undo = h->nundo;
+	if (n_redo)
+		*n_redo = h->nredo;
 }
 
 int session_undo(struct session *s)
 {
-	struct history *h = s->priv;
-	if (h->nundo == 0)
+	struct params p;
+	if (!session_history_back(s, &s->pl.params, &p))
 		return -1;
-	push(&h->redo, &h->nredo, &h->capredo, &s->pl.params);
-	pipeline_set_all(&s->pl, &h->undo[--h->nundo]);
+	pipeline_set_all(&s->pl, &p);
 	return 0;
 }
 
 int session_redo(struct session *s)
 {
-	struct history *h = s->priv;
-	if (h->nredo == 0)
+	struct params p;
+	if (!session_history_forward(s, &s->pl.params, &p))
 		return -1;
-	push(&h->undo, &h->nundo, &h->capundo, &s->pl.params);
-	pipeline_set_all(&s->pl, &h->redo[--h->nredo]);
+	pipeline_set_all(&s->pl, &p);
 	return 0;
 }
 

@@ -73,5 +73,20 @@ int session_undo(struct session *s);
 int session_redo(struct session *s);
 /* Drop the undo/redo history (a new dataset was loaded). */
 void session_history_clear(struct session *s);
+/*
+ * The one history behind every front end (the REPL's and ':' undo/redo
+ * and the TUI's keys): record the parameters before a change (the redo
+ * side is dropped); take the state to go back or forward to from `cur`
+ * (which goes on the other side) into *out, false when there is none.
+ * The TUI applies *out itself, when its worker is idle. n_undo/n_redo
+ * may be NULL.
+ */
+void session_history_push(struct session *s, const struct params *before);
+bool session_history_back(struct session *s, const struct params *cur,
+    struct params *out);
+bool session_history_forward(struct session *s, const struct params *cur,
+    struct params *out);
+void session_history_depth(const struct session *s, size_t *n_undo,
+    size_t *n_redo);
 
 #endif

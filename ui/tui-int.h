@@ -198,7 +198,6 @@ struct tui_user {
 	int why_scroll;
 };
 
-#define TUI_UNDO_MAX 64
 #define TUI_HIST_MAX 100
 
 struct tui {
@@ -219,8 +218,7 @@ struct tui {
 	/* parameters wanted by the user; applied to the pipeline when the
 	 * worker is idle */
 	struct params want;
-	struct params undo[TUI_UNDO_MAX];
-	int nundo;
+	bool status_sticky;      /* an undo/redo message the run keeps */
 	bool autorun;
 	double deadline;         /* debounce: start not before this */
 	bool before_locked;      /* "before" copies taken for this change */
@@ -301,6 +299,8 @@ void tui_user_free(struct tui_user *u);
 void tui_why_item(struct tui *t, uint32_t item, bool whynot);
 /* Record a parameter change (undo + debounce + cancel). */
 void tui_param_changed(struct tui *t, const struct params *before);
+/* The debounce + cancel part alone (the change is in the history). */
+void tui_param_rerun(struct tui *t);
 void tui_set_status(struct tui *t, bool error, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 

@@ -33,6 +33,7 @@
 void tui_set_status(struct tui *t, bool error, const char *fmt, ...)
 {
 	va_list ap;
+	t->status_sticky = false;
 	va_start(ap, fmt);
 	vsnprintf(t->status, sizeof t->status, fmt, ap);
 	va_end(ap);
@@ -312,7 +313,14 @@ static void run_finish(struct tui *t)
 	else if (t->rc < 0 && !t->autorun)
 		tui_set_status(t, false, "cancelled: the previous results "
 		    "stay (r runs the stale stages)");
-	else if (t->rc == 0) {
+	else if (t->rc == 0 && t->status_sticky) {
+		/* keep the undo/redo message: it says where the history is */
+		char msg[sizeof t->status];
+		snprintf(msg, sizeof msg, "%s", t->status);
+		tui_set_status(t, false, "%.400s · ran in %.0f ms", msg,
+		    t->run_t0);
+		t->before_locked = false;
+	} else if (t->rc == 0) {
 		tui_set_status(t, false, "ran in %.0f ms", t->run_t0);
 		t->before_locked = false;
 	}
@@ -491,12 +499,14 @@ void tui_param_changed(struct tui *t, const struct params *before)
 {
 	if (memcmp(before, &t->want, sizeof *before) == 0)
 		return;
-	if (t->nundo == TUI_UNDO_MAX) {
-		memmove(t->undo, t->undo + 1, (TUI_UNDO_MAX - 1) *
-		    sizeof *t->undo);
-		t->nundo--;
-	}
-	t->undo[t->nundo++] = *before;
+	/* the session's one history: ':undo' and 'u' see the same changes
+	 * (no ':' command runs while a key changes parameters) */
+	session_history_push(t->s, before);
+	tui_param_rerun(t);
+}
+
+void tui_param_rerun(struct tui *t)
+{
 	t->autorun = true;
 	t->deadline = util_now_ms() + DEBOUNCE_MS;
 	if (t->running && !t->why_running)

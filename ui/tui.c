@@ -73,7 +73,7 @@ static void tui_signals(bool install)
 
 enum tui_action {
 	ACT_PANE, ACT_QUIT, ACT_HELP, ACT_CMD, ACT_NEXT, ACT_PREV, ACT_TAB,
-	ACT_BTAB, ACT_UNDO, ACT_REDRAW, ACT_INC, ACT_DEC, ACT_EDIT, ACT_SEARCH,
+	ACT_BTAB, ACT_UNDO, ACT_REDO, ACT_REDRAW, ACT_INC, ACT_DEC, ACT_EDIT, ACT_SEARCH,
 	ACT_UNEXT, ACT_UPREV, ACT_WHYNOT, ACT_CANCEL, ACT_RERUN
 };
 
@@ -98,6 +98,8 @@ static const struct binding bindings[] = {
 	{ 0, "Enter", ACT_PANE, "type value / explain item" },
 	{ '=', "=", ACT_EDIT, "type a parameter value" },
 	{ 'u', "u", ACT_UNDO, "undo parameter change" },
+	{ 'U', "U ^R", ACT_REDO, "redo parameter change" },
+	{ 18, NULL, ACT_REDO, NULL },
 	{ 'r', "r", ACT_RERUN, "run stale stages now" },
 	{ 3, "^C", ACT_CANCEL, "cancel the running work" },
 	{ '/', "/", ACT_SEARCH, "pick a user by id" },
@@ -337,7 +339,9 @@ static void command_done(struct tui *t)
 	int rc = t->rc;
 	command_restore(t);
 	t->want = s->pl.params;
-	tui_param_changed(t, &t->cmd_before);
+	/* the command recorded its own changes in the session's history */
+	if (memcmp(&t->cmd_before, &t->want, sizeof t->want) != 0)
+		tui_param_rerun(t);
 	t->deadline = 0;
 	t->autorun = true;
 	tui_snap_take(t);
@@ -569,18 +573,25 @@ static int do_action(struct tui *t, struct prompt *p, enum tui_action a)
 	case ACT_BTAB:
 		t->focus = (t->focus + PANE__COUNT - 1) % PANE__COUNT;
 		break;
-	case ACT_UNDO:
-		if (t->nundo == 0) {
-			tui_set_status(t, false, "nothing to undo");
+	case ACT_UNDO: case ACT_REDO: {
+		struct params to;
+		size_t nu, nr;
+		bool ok = a == ACT_UNDO ?
+		    session_history_back(t->s, &t->want, &to) :
+		    session_history_forward(t->s, &t->want, &to);
+		if (!ok) {
+			tui_set_status(t, false, a == ACT_UNDO ?
+			    "nothing to undo" : "nothing to redo");
 			break;
 		}
-		t->want = t->undo[--t->nundo];
-		t->autorun = true;
-		t->deadline = util_now_ms() + 150;
-		if (t->running)
-			flag_set(&t->s->cancel, 1);
-		tui_set_status(t, false, "undone (%d left)", t->nundo);
+		t->want = to;
+		tui_param_rerun(t);
+		session_history_depth(t->s, &nu, &nr);
+		tui_set_status(t, false, "%s (%zu to undo, %zu to redo)",
+		    a == ACT_UNDO ? "undone" : "redone", nu, nr);
+		t->status_sticky = true;
 		break;
+	}
 	case ACT_REDRAW: clearok(curscr, TRUE); break;
 	case ACT_INC: case ACT_DEC:
 		tui_param_step(t, a == ACT_INC ? 1 : -1);
@@ -632,7 +643,7 @@ static bool command_busy_key(struct tui *t, int ch)
 			continue;
 		switch (bindings[k].act) {
 		case ACT_INC: case ACT_DEC: case ACT_EDIT: case ACT_UNDO:
-		case ACT_RERUN: case ACT_SEARCH: case ACT_WHYNOT:
+		case ACT_REDO: case ACT_RERUN: case ACT_SEARCH: case ACT_WHYNOT:
 		case ACT_CMD: case ACT_UNEXT: case ACT_UPREV:
 			tui_set_status(t, false, "a command is running "
 			    "(Ctrl-C cancels it)");

@@ -5,7 +5,8 @@
 # state the command started from, not the one before the previous change;
 # eval.target is never switched by an arrow press, switching it explicitly
 # drops before→after (validation and test are not a change), and scoring
-# the test split is marked TEST.
+# the test split is marked TEST. One undo history serves the keys and the
+# ':undo'/':redo' commands.
 . "$top_srcdir/tests/tui/lib.sh"
 
 tt_start 100 30 samples/sample.csv
@@ -59,6 +60,24 @@ tt_wait 'TEST test@10' 20 || exit 1
 tt_settle
 tt_capture | sed -n 3p | grep -q '→' &&
     tt_fail "validation→test shown as a change: $(tt_capture | sed -n 3p)"
+
+# one history: ':set' is undone by u, whose undo ':redo' redoes; the
+# message stays after the re-run
+tt_send n n n
+tt_wait '5/6 distill' 3 || exit 1
+tt_send ':set distill.beta 0.1' Enter
+tt_wait 'output \(Up/Down' 10 || exit 1
+tt_send Escape
+tt_wait 'beta=0\.1 ' 3 || exit 1
+tt_send u
+tt_wait 'beta=0 ' 3 || exit 1
+tt_wait 'undone \([0-9]+ to undo, 1 to redo\) · ran in' 10 || exit 1
+tt_send ':redo' Enter
+tt_wait 'output \(Up/Down' 10 || exit 1
+tt_send Escape
+tt_wait 'beta=0\.1 ' 3 || exit 1
+tt_send U
+tt_wait 'nothing to redo' 3 || exit 1
 tt_send q
 tt_wait 'EXIT=0' 10 || exit 1
 exit "$TT_FAIL"
