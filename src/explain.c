@@ -95,6 +95,24 @@ static void rec_fill_via(const struct pipeline *pl, uint32_t u,
 	free(pos);
 }
 
+/* A calibrated list is re-ranked from the best 5L by D: where each of
+ * its items stood in that order (one user's paths). */
+static void rec_score_ranks(const struct pipeline *pl, uint32_t user,
+    struct rec_list *out)
+{
+	struct rec_ws ws;
+	uint32_t L = pl->rec.L;
+	rec_ws_init(&ws, pl->dist.A.ncols, 0, 5 * L);
+	rec_ws_score(&ws, &pl->dist.A, &pl->filt.B, user);
+	uint32_t pool = rec_ws_select(&ws, pl->dist.iw, 5 * L);
+	for (size_t k = 0; k < out->n; k++)
+		for (uint32_t p = 0; p < pool; p++)
+			if (ws.sel[p] == out->e[k].item)
+				out->e[k].score_rank = (int)p + 1;
+	out->calibrated = true;
+	rec_ws_destroy(&ws);
+}
+
 int rec_user(struct pipeline *pl, uint32_t user, int n, struct rec_list *out,
     struct err *err)
 {
@@ -121,6 +139,9 @@ int rec_user(struct pipeline *pl, uint32_t user, int n, struct rec_list *out,
 			e->via[v] = NO_ITEM;
 	}
 	rec_fill_via(pl, user, out);
+	if (params_real(&pl->params, P_DISTILL_CALIBRATE) > 0 &&
+	    pl->abs.community)
+		rec_score_ranks(pl, user, out);
 	return 0;
 }
 

@@ -17,6 +17,8 @@ struct rec_entry {
 	uint32_t item;
 	int rank;                 /* 1-based */
 	double score;             /* D_uj */
+	int score_rank;           /* calibrated lists: the rank by D_uj
+	                             alone (1-based; 0 beyond the pool) */
 	bool hit;                 /* in the user's held-out set */
 	uint32_t via[REC_TOP_VIA];/* largest contributing items, NO_ITEM pad */
 	double via_contrib[REC_TOP_VIA];
@@ -25,6 +27,8 @@ struct rec_entry {
 struct rec_list {
 	uint32_t user;
 	size_t n;
+	bool calibrated;          /* distill.calibrate > 0: not in score
+	                             order; score_rank says where each was */
 	struct rec_entry *e;
 };
 

@@ -61,6 +61,9 @@ int cmd_rec(struct session *s, int argc, char **argv)
 {
 	static const char *const cols[] = { "rank", "item", "score", "hit",
 	    "title", "because", NULL };
+	/* a calibrated list is not in score order: say where each stood */
+	static const char *const ccols[] = { "rank", "by_score", "item",
+	    "score", "hit", "title", "because", NULL };
 	struct rec_list l = { 0 };
 	struct err e;
 	struct out o;
@@ -88,11 +91,14 @@ int cmd_rec(struct session *s, int argc, char **argv)
 		out_kv_str(&o, "user", argv[1]);
 		out_kv_int(&o, "n", n);
 	}
-	out_table(&o, o.fmt == OUT_JSON ? "items" : argv[1], cols);
+	out_table(&o, o.fmt == OUT_JSON ? "items" : argv[1], l.calibrated ?
+	    ccols : cols);
 	for (size_t k = 0; k < l.n; k++) {
 		const struct rec_entry *r = &l.e[k];
 		via_text(&s->pl, r, via, sizeof via);
 		out_int(&o, r->rank);
+		if (l.calibrated)
+			out_int(&o, r->score_rank);
 		out_str(&o, item_id(&s->pl, r->item));
 		out_real(&o, r->score);
 		out_bool(&o, r->hit);

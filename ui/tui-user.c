@@ -321,9 +321,15 @@ static void explain_draw(struct tui *t, const struct rect *r, bool focus)
 		y = 3;
 	} else {
 		char sb[24];
-		tui_putf(&c, y++, 0, -1, ROLE_NORMAL, "score %s  rank %d  "
-		    "iw %.3g", fmt_score(sb, sizeof sb, w->score), w->rank,
-		    w->iw);
+		int x = tui_putf(&c, y, 0, -1, ROLE_NORMAL, "score %s  rank "
+		    "%d  iw %.3g", fmt_score(sb, sizeof sb, w->score),
+		    w->rank, w->iw);
+		/* a calibrated list is not in score order: say so */
+		if (w->calib_effect != 0 && w->rank_uncalibrated > 0)
+			tui_putf(&c, y, x, -1, ROLE_DIM, "  (%d by score: "
+			    "calibration moved it %s)", w->rank_uncalibrated,
+			    w->calib_effect > 0 ? "up" : "down");
+		y++;
 	}
 	tui_putf(&c, y++, 0, -1, ROLE_LABEL, "%zu paths u%si%sj (sum = score)",
 	    w->npaths, tui_utf8 ? "→" : ">", tui_utf8 ? "→" : ">");
