@@ -60,7 +60,9 @@ const struct cmd_entry cmd_table[] = {
 	{ "rec", NULL, "USER [N] | --all --out FILE",
 	  "top-N recommendations of a user (or every user into a file)",
 	  "Shows rank, item, title, score D_uj, whether the item is held out "
-	  "for the user (hit) and the items that contributed most.",
+	  "for the user (hit) and the items that contributed most. With "
+	  "distill.calibrate > 0 the list is not in score order; by_score "
+	  "gives each item's rank by D_uj alone.",
 	  1, 3, cmd_rec },
 	{ "why", NULL, "USER ITEM",
 	  "every path user -> item -> ITEM and the relations that were cut",
