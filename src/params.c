@@ -327,12 +327,41 @@ bool params_is_default(const struct params *p, enum param_id id)
 	return strcmp(a, b) == 0;
 }
 
+bool params_active(const struct params *p, enum param_id id)
+{
+	int metric = params_enum(p, P_ABSTRACT_METRIC);
+	int method = params_enum(p, P_FILTER_METHOD);
+	switch (id) {
+	case P_ABSTRACT_SHRINK:
+		return metric == METRIC_COSINE || metric == METRIC_ASYM;
+	case P_ABSTRACT_ASYM_ALPHA:
+		return metric == METRIC_ASYM;
+	case P_ABSTRACT_ALPHA:
+		return metric == METRIC_P3 || metric == METRIC_RP3;
+	case P_ABSTRACT_BETA:
+		return metric == METRIC_RP3;
+	case P_FILTER_ALPHA:
+		return method == FILTER_BACKBONE;
+	case P_FILTER_VAL_FRACTION:
+	case P_FILTER_MODEL:
+	case P_FILTER_MIN_SCORE:
+	case P_FILTER_SEED:
+		return method == FILTER_LEARNED;
+	default:
+		return true;
+	}
+}
+
 bool params_stage_differs(const struct params *a, const struct params *b,
     enum stage s)
 {
 	for (int i = 0; i < P__COUNT; i++) {
 		char x[256], y[256];
 		if (defs[i].stage != s)
+			continue;
+		/* a parameter no result reads under either setting (e.g.
+		 * filter.alpha while filter.method is none) changes nothing */
+		if (!params_active(a, i) && !params_active(b, i))
 			continue;
 		params_format(a, i, x, sizeof x);
 		params_format(b, i, y, sizeof y);

@@ -128,6 +128,12 @@ void params_format(const struct params *p, enum param_id id, char *buf,
     size_t size);
 bool params_is_default(const struct params *p, enum param_id id);
 /* True when the two parameter sets differ on any parameter of stage s. */
+/* Whether the results read parameter id under p's other settings
+ * (abstract.beta only for rp3, filter.alpha only for the backbone, the
+ * learned filter's settings only for it, …). */
+bool params_active(const struct params *p, enum param_id id);
+/* Whether stage s's parameters differ between a and b, ignoring those
+ * inactive in both (their change re-runs nothing). */
 bool params_stage_differs(const struct params *a, const struct params *b,
     enum stage s);
 

@@ -22,6 +22,19 @@ static int furthest_fresh(const struct pipeline *pl)
 	return had;
 }
 
+/* What makes a parameter inactive (params_active). */
+static const char *inactive_why(int id)
+{
+	switch (id) {
+	case P_ABSTRACT_SHRINK: return "abstract.metric is not cosine or asym";
+	case P_ABSTRACT_ASYM_ALPHA: return "abstract.metric is not asym";
+	case P_ABSTRACT_ALPHA: return "abstract.metric is not p3 or rp3";
+	case P_ABSTRACT_BETA: return "abstract.metric is not rp3";
+	case P_FILTER_ALPHA: return "filter.method is not backbone";
+	default: return "filter.method is not learned";
+	}
+}
+
 static void print_changes(struct out *o, const struct params *a,
     const struct params *b)
 {
@@ -38,6 +51,15 @@ static void print_changes(struct out *o, const struct params *a,
 		out_str(o, x);
 		out_str(o, y);
 		out_str(o, stage_name(params_def(id)->stage));
+	}
+	for (int id = 0; id < P__COUNT; id++) {
+		params_format(a, id, x, sizeof x);
+		params_format(b, id, y, sizeof y);
+		if (strcmp(x, y) != 0 && !params_active(b, id) &&
+		    o->fmt == OUT_TABLE)
+			out_note(o, "%s has no effect under the current "
+			    "settings (%s): nothing re-runs",
+			    params_def(id)->name, inactive_why(id));
 	}
 }
 

@@ -288,8 +288,11 @@ void tui_draw_params(struct tui *t, const struct rect *r)
 			    ">");
 			break;
 		}
+		/* a parameter nothing reads under the other settings is
+		 * greyed (and changing it re-runs nothing) */
 		x += tui_putf(r, 0, x, -1, k == sel ? ROLE_PARAMSEL :
-		    ROLE_PARAM, k == sel ? "[%s]" : " %s ", text[k]);
+		    params_active(&t->want, ids[k]) ? ROLE_PARAM : ROLE_DIM,
+		    k == sel ? "[%s]" : " %s ", text[k]);
 	}
 }
 

@@ -50,10 +50,26 @@ Test(params, stage_differs)
 {
 	struct params a, b;
 	params_init(&a);
+	params_set(&a, "filter.method", "backbone", NULL);
 	b = a;
 	params_set(&b, "filter.alpha", "0.2", NULL);
 	cr_assert(params_stage_differs(&a, &b, STAGE_FILTER));
 	cr_assert_not(params_stage_differs(&a, &b, STAGE_ABSTRACT));
+	/* filter.alpha is read only by the backbone: under none it
+	 * changes nothing; neither does abstract.beta outside rp3 */
+	params_set(&a, "filter.method", "none", NULL);
+	params_set(&b, "filter.method", "none", NULL);
+	cr_assert_not(params_active(&b, P_FILTER_ALPHA));
+	cr_assert_not(params_stage_differs(&a, &b, STAGE_FILTER));
+	params_set(&b, "abstract.metric", "cosine", NULL);
+	params_set(&a, "abstract.metric", "cosine", NULL);
+	params_set(&b, "abstract.beta", "0.9", NULL);
+	cr_assert_not(params_stage_differs(&a, &b, STAGE_ABSTRACT));
+	params_set(&b, "abstract.shrink", "5", NULL);
+	cr_assert(params_stage_differs(&a, &b, STAGE_ABSTRACT));
+	/* switching the method makes its parameters count again */
+	params_set(&b, "filter.method", "backbone", NULL);
+	cr_assert(params_stage_differs(&a, &b, STAGE_FILTER));
 }
 
 Test(pipeline, set_invalidates_only_later_stages)
@@ -61,6 +77,7 @@ Test(pipeline, set_invalidates_only_later_stages)
 	struct pipeline pl;
 	struct err e;
 	pipeline_init(&pl);
+	params_set(&pl.params, "filter.method", "backbone", NULL);
 	for (int s = 0; s < STAGE__COUNT; s++)
 		pl.fresh[s] = true;
 	cr_assert_eq(pipeline_set(&pl, "filter.alpha", "0.2", &e), 0);
