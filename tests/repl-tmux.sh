@@ -73,6 +73,8 @@ T -f /dev/null new-session -d -s repl -x 100 -y 30 \
     echo \"exit status \$?\"; sleep 30" || fail "tmux did not start"
 
 wait_for '^distill sample \[[a-z]+\*\]> ?$' 100
+# One greeting line says what is loaded and where help is.
+wait_for '^distill [0-9.]+ · sample: 400 users, 300 items · help lists the commands$'
 
 # The init file ran before the prompt.
 type_keys 'get rec.n'; T send-keys -t repl Enter
@@ -127,5 +129,16 @@ grep -q '^set abstract.metric jaccard$' "$hist" || {
 	cat "$hist"
 	fail "history not saved in \$XDG_STATE_HOME/distill/history"
 }
+# Without a dataset the REPL opens the bundled sample, as the TUI does.
+T kill-session -t repl
+T -f /dev/null new-session -d -s repl -x 100 -y 30 \
+    "env HOME='$tmp' XDG_STATE_HOME='$tmp/state' \
+    XDG_CONFIG_HOME='$tmp/none' TERM=screen LC_ALL=C.UTF-8 NO_COLOR=1 \
+    DISTILL_SAMPLES='$SAMPLES' '$DISTILL' --repl; \
+    echo \"exit status \$?\"; sleep 30" || fail "tmux did not start"
+wait_for '^distill [0-9.]+ · sample \(bundled\): 400 users' 100
+wait_for '^distill sample \[[a-z]+\*\]> ?$' 100
+T send-keys -t repl C-d
+wait_for '^exit status 0$'
 echo "PASS: repl-tmux"
 exit 0

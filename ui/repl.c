@@ -13,6 +13,7 @@
  * redisplay function, persistent history under $XDG_STATE_HOME and the
  * init file under $XDG_CONFIG_HOME.
  */
+#include "config.h"
 #include "repl.h"
 
 #include <errno.h>
@@ -437,6 +438,42 @@ static int repl_load(struct repl *r, const char *dataset)
 	return rc;
 }
 
+/*
+ * First contact at a terminal: with no dataset (none given, none loaded by
+ * the init file) open the bundled sample as the full-screen interface
+ * does, and say in one line what is loaded and how to go on.
+ */
+static void repl_greet(struct repl *r, const char *dataset)
+{
+	struct session *s = r->s;
+	if (!isatty(STDIN_FILENO))
+		return;
+	bool sample = false;
+	if (!dataset && !s->pl.ds) {
+		char *dir = main_samples_dir();
+		if (dir) {
+			char *path = xasprintf("%s/sample.csv", dir);
+			char *items = xasprintf("%s/sample-items.csv", dir);
+			struct load_opts lo = { 0 };
+			struct err e;
+			if (access(items, R_OK) == 0)
+				lo.items_path = items;
+			sample = pipeline_load(&s->pl, path, &lo, &e) == 0;
+			free(path);
+			free(items);
+			free(dir);
+		}
+	}
+	if (s->pl.ds)
+		fprintf(stderr, "distill %s · %s%s: %u users, %u items · help "
+		    "lists the commands\n", VERSION, s->pl.ds->name ?
+		    s->pl.ds->name : "dataset", sample ? " (bundled)" : "",
+		    s->pl.ds->users.n, s->pl.ds->items.n);
+	else
+		fprintf(stderr, "distill %s · no dataset: load FILE · help "
+		    "lists the commands\n", VERSION);
+}
+
 /* Readline settings: completion, hints, Enter, output stream. */
 static void repl_readline_setup(struct repl *r)
 {
@@ -476,6 +513,7 @@ int repl_run(struct session *s, const char *dataset)
 	repl_history_open(&r);
 	if (dataset && repl_load(&r, dataset) < 0)
 		status = EXIT_STATUS_INPUT;
+	repl_greet(&r, dataset);
 	while (!s->quit && (line = repl_read(&r)) != NULL) {
 		repl_history_add(&r, line);
 		repl_exec(&r, line);

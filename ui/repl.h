@@ -28,6 +28,9 @@ struct session;
  * the command line could not be loaded and the user then quit).
  */
 int repl_run(struct session *s, const char *dataset);
+/* The bundled sample's directory ($DISTILL_SAMPLES, the installed data
+ * directory, the source tree; main.c), malloc'd, or NULL. */
+char *main_samples_dir(void);
 
 /*
  * Replay the init file $XDG_CONFIG_HOME/distill/distillrc (fallback
