@@ -13,37 +13,65 @@
 
 /* ------------------------------------------------------------- header */
 
+/* The running work and its percentage in at most `max` columns: the
+ * label is cut, never the number. */
+static void progress_text(char *buf, size_t n, const char *lead,
+    const char *prog, int max)
+{
+	const char *pct = strrchr(prog, ' ');
+	int pl = pct ? (int)strlen(pct) : 0;
+	int room = max - (int)strlen(lead) - pl - 3;
+	if (room < 4)
+		room = 4;
+	int wl = pct ? (int)(pct - prog) : (int)strlen(prog);
+	if (wl > room)
+		snprintf(buf, n, " %s %.*s…%s ", lead, room - 1, prog,
+		    pct ? pct : "");
+	else
+		snprintf(buf, n, " %s %s ", lead, prog);
+}
+
 static void header_title(struct tui *t, const struct rect *r)
 {
 	const struct tui_snap *sn = &t->snap;
-	char u[16], i[16], n[16], right[96];
+	char u[16], i[16], n[16], right[128], left[256];
 	attrset(tui_attr(ROLE_HEADER));
 	mvhline(r->y, r->x, ' ', r->w);
-	int x = tui_put(r, 0, 0, -1, ROLE_HEADER, " distill ");
-	if (!sn->have_ds) {
-		tui_put(r, 0, x, -1, ROLE_HEADER, " no dataset: type :load FILE");
-	} else {
-		tui_fmt_count(u, sizeof u, sn->n_users);
-		tui_fmt_count(i, sizeof i, sn->n_items);
-		tui_fmt_count(n, sizeof n, (double)sn->n_inter);
-		x += tui_putf(r, 0, x, r->w - x - 12, ROLE_HEADER,
-		    " %s  %s users · %s items · %s interactions · seed %ld",
-		    sn->dsname, u, i, n,
-		    params_int(&t->want, P_SPLIT_SEED));
-	}
-	char ip[64];
+	/* the right end first: the work in progress keeps its percentage
+	 * at any width (issue 12), the dataset line gives way */
+	char ip[64], prog[64];
 	tui_insight_progress(t, ip, sizeof ip);
+	int max = r->w / 2;
 	if (t->running && !(t->why_running && !t->job_whynot)) {
 		pthread_mutex_lock(&t->mu);
-		snprintf(right, sizeof right, " running %s ", t->progress);
+		snprintf(prog, sizeof prog, "%s", t->progress);
 		pthread_mutex_unlock(&t->mu);
+		progress_text(right, sizeof right, "running", prog, max);
 	} else if (ip[0]) {
-		snprintf(right, sizeof right, " stats: %s ", ip);
+		progress_text(right, sizeof right, "stats:", ip, max);
 	} else {
 		snprintf(right, sizeof right, " ? help ");
 	}
 	int rw = tui_strwidth(right);
-	if (x + rw < r->w)
+	int x = tui_put(r, 0, 0, -1, ROLE_HEADER, " distill ");
+	int room = r->w - x - rw - 1;
+	if (!sn->have_ds) {
+		tui_put(r, 0, x, room, ROLE_HEADER,
+		    " no dataset: type :load FILE");
+	} else {
+		tui_fmt_count(u, sizeof u, sn->n_users);
+		tui_fmt_count(i, sizeof i, sn->n_items);
+		tui_fmt_count(n, sizeof n, (double)sn->n_inter);
+		snprintf(left, sizeof left, " %s  %s users · %s items · %s "
+		    "interactions · seed %ld", sn->dsname, u, i, n,
+		    params_int(&t->want, P_SPLIT_SEED));
+		if (tui_strwidth(left) > room)
+			snprintf(left, sizeof left, " %s  %su · %si · %s · "
+			    "seed %ld", sn->dsname, u, i, n,
+			    params_int(&t->want, P_SPLIT_SEED));
+		tui_put(r, 0, x, room, ROLE_HEADER, left);
+	}
+	if (rw < r->w)
 		tui_put(r, 0, r->w - rw, rw, ROLE_HEADER, right);
 }
 
@@ -106,23 +134,44 @@ static void fmt3(char *buf, size_t n, double v)
 		snprintf(buf, n, "%.2f", v);
 }
 
-/* "nDCG .211" or "nDCG .211→.245"; returns the width used. */
+static const char *fmt3_len(char *buf, size_t n, double v)
+{
+	fmt3(buf, n, v);
+	return buf;
+}
+
+/* "nDCG .211" or "nDCG .211→.245", or compact "nDCG .245↑" when the
+ * line is short (80 columns: abbreviate, never drop a metric). Returns
+ * the width used; with draw false it only measures. */
 static int metric_item(const struct rect *r, int x, const char *name,
-    double now, double before, bool have_before, bool higher_better)
+    double now, double before, bool have_before, bool higher_better,
+    bool compact, bool draw)
 {
 	char a[16], b[16];
-	int w = tui_putf(r, 0, x, -1, ROLE_LABEL, "%s ", name);
 	fmt3(b, sizeof b, now);
-	if (have_before && fabs(now - before) >= 5e-4) {
-		fmt3(a, sizeof a, before);
+	bool changed = have_before && fabs(now - before) >= 5e-4;
+	int w = (int)strlen(name) + 1 + (int)strlen(b) + 2;
+	if (changed)
+		w += compact ? 1 : (int)strlen(fmt3_len(a, sizeof a, before)) + 1;
+	if (!draw)
+		return w;
+	int c = tui_putf(r, 0, x, -1, ROLE_LABEL, "%s ", name);
+	if (changed) {
 		bool better = (now > before) == higher_better;
-		w += tui_putf(r, 0, x + w, -1, ROLE_DIM, "%s%s", a,
-		    tui_utf8 ? "→" : ">");
-		w += tui_put(r, 0, x + w, -1, better ? ROLE_UP : ROLE_DOWN, b);
+		enum tui_role role = better ? ROLE_UP : ROLE_DOWN;
+		if (compact) {
+			c += tui_put(r, 0, x + c, -1, role, b);
+			tui_put(r, 0, x + c, -1, role, now > before ?
+			    (tui_utf8 ? "↑" : "+") : (tui_utf8 ? "↓" : "-"));
+		} else {
+			c += tui_putf(r, 0, x + c, -1, ROLE_DIM, "%s%s", a,
+			    tui_utf8 ? "→" : ">");
+			tui_put(r, 0, x + c, -1, role, b);
+		}
 	} else {
-		w += tui_put(r, 0, x + w, -1, ROLE_VALUE, b);
+		tui_put(r, 0, x + c, -1, ROLE_VALUE, b);
 	}
-	return w + 2;
+	return w;
 }
 
 void tui_draw_metrics(struct tui *t, const struct rect *r)
@@ -145,16 +194,37 @@ void tui_draw_metrics(struct tui *t, const struct rect *r)
 	x += tui_putf(r, 0, x, -1, ROLE_TITLE, "%s@%d%s ",
 	    sn->ev.target == TARGET_TEST ? "test" : "valid", e->k,
 	    sn->fresh[STAGE_RECOMMEND] ? "" : "*");
-	x += metric_item(r, x, "P", e->precision, p->precision, hp, true);
-	x += metric_item(r, x, "R", e->recall, p->recall, hp, true);
-	x += metric_item(r, x, "nDCG", e->ndcg, p->ndcg, hp, true);
-	x += metric_item(r, x, "cov", e->coverage, p->coverage, hp, true);
-	if (x + 16 < r->w)
-		x += metric_item(r, x, "MAP", e->map, p->map, hp, true);
-	if (x + 16 < r->w)
-		x += metric_item(r, x, "HR", e->hitrate, p->hitrate, hp, true);
-	if (x + 16 < r->w)
-		x += metric_item(r, x, "gini", e->gini, p->gini, hp, false);
+	/* everything, with before→after when it fits; the after values
+	 * with an arrow when it does not; only then drop from the end */
+	struct { const char *name; double now, before; bool hb; } m[] = {
+		{ "P", e->precision, p->precision, true },
+		{ "R", e->recall, p->recall, true },
+		{ "nDCG", e->ndcg, p->ndcg, true },
+		{ "cov", e->coverage, p->coverage, true },
+		{ "MAP", e->map, p->map, true },
+		{ "HR", e->hitrate, p->hitrate, true },
+		{ "gini", e->gini, p->gini, false },
+	};
+	int nm = (int)(sizeof m / sizeof *m), need = x;
+	bool compact[sizeof m / sizeof *m] = { false };
+	for (int k = 0; k < nm; k++)
+		need += metric_item(r, 0, m[k].name, m[k].now, m[k].before,
+		    hp, m[k].hb, false, false);
+	/* abbreviate from the end until the line fits */
+	for (int k = nm - 1; k >= 0 && need - 2 > r->w; k--) {
+		compact[k] = true;
+		need -= metric_item(r, 0, m[k].name, m[k].now, m[k].before,
+		    hp, m[k].hb, false, false) - metric_item(r, 0, m[k].name,
+		    m[k].now, m[k].before, hp, m[k].hb, true, false);
+	}
+	for (int k = 0; k < nm; k++) {
+		int w = metric_item(r, 0, m[k].name, m[k].now, m[k].before,
+		    hp, m[k].hb, compact[k], false);
+		if (k > 3 && x + w - 2 > r->w)
+			break;
+		x += metric_item(r, x, m[k].name, m[k].now, m[k].before, hp,
+		    m[k].hb, compact[k], true);
+	}
 }
 
 /* ------------------------------------------------------------- params */

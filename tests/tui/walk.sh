@@ -29,7 +29,10 @@ after=$(tt_capture | sed -n 3p)
 echo "metrics before: $before"
 echo "metrics after:  $after"
 [ "$before" != "$after" ] || tt_fail "metrics line did not change"
-echo "$after" | grep -q '→' || tt_fail "no before → after delta shown"
+# at 80 columns the changed metrics show their new value and an arrow
+# (before→after where it fits); every metric stays on the line
+echo "$after" | grep -qE '→|↑|↓' || tt_fail "no before → after delta shown"
+echo "$after" | grep -q 'gini' || tt_fail "a metric was dropped at 80 columns"
 tt_check walk-threshold
 
 # why on the first recommended item: the contributions sum to the score
