@@ -301,6 +301,46 @@ static void table_header(struct out *o, const int *w, const bool *right)
 	fputc('\n', f);
 }
 
+/*
+ * One format per column of automatic reals (issue 12: fixed decimals
+ * showed small scores with one or two significant digits and mixed
+ * formats in one column): integers when every value is one, else the
+ * decimals that give the smallest non-zero value three significant
+ * digits (at least 4), or scientific when that needs more than 8 or the
+ * values reach 10^7. Returns -1 (no automatic reals), the decimals, or
+ * COL_SCI.
+ */
+#define COL_SCI 99
+
+static int column_format(const struct out *o, int c)
+{
+	int nc = o->ncols;
+	bool any = false, ints = true;
+	double mn = INFINITY, mx = 0;
+	for (size_t k = (size_t)c; k < o->ncells; k += (size_t)nc) {
+		const struct cell *cl = &o->cells[k];
+		if (cl->type != CELL_REAL || cl->prec >= 0 || !isfinite(cl->r))
+			continue;
+		double a = fabs(cl->r);
+		any = true;
+		ints = ints && cl->r == floor(cl->r) && a < 1e15;
+		if (a > 0 && a < mn)
+			mn = a;
+		if (a > mx)
+			mx = a;
+	}
+	if (!any)
+		return -1;
+	if (ints)
+		return 0;
+	if (mx >= 1e7)
+		return COL_SCI;
+	int d = mn < INFINITY ? 2 - (int)floor(log10(mn)) : 4;
+	if (d < 4)
+		d = 4;
+	return d > 8 ? COL_SCI : d;
+}
+
 /* Render the rows of a table section with aligned columns; numeric
  * columns (every non-null cell a number) are right-aligned. */
 static void table_render(struct out *o)
@@ -313,14 +353,26 @@ static void table_render(struct out *o)
 	bool *right = xcalloc(nc, sizeof *right);
 	char buf[512];
 
+	int *fmt = xcalloc(nc ? nc : 1, sizeof *fmt);
 	for (int c = 0; c < nc; c++) {
 		w[c] = out_width(o->cols[c]);
 		right[c] = true;
+		fmt[c] = column_format(o, c);
 	}
 	for (size_t k = 0; k < o->ncells; k++) {
 		const struct cell *cl = &o->cells[k];
 		int c = (int)(k % nc);
-		cell_text(cl, true, buf, sizeof buf);
+		if (cl->type == CELL_REAL && cl->prec < 0 && fmt[c] >= 0 &&
+		    isfinite(cl->r)) {
+			if (fmt[c] == COL_SCI)
+				snprintf(buf, sizeof buf, cl->r == 0 ? "0" :
+				    "%.3e", cl->r);
+			else
+				snprintf(buf, sizeof buf, "%.*f", fmt[c],
+				    cl->r);
+		} else {
+			cell_text(cl, true, buf, sizeof buf);
+		}
 		text[k] = c == nc - 1 ? xstrdup(buf) :
 		    truncate_width(buf, CELL_MAX_WIDTH, o->s->utf8);
 		if (out_width(text[k]) > w[c])
@@ -343,6 +395,7 @@ static void table_render(struct out *o)
 	for (size_t k = 0; k < o->ncells; k++)
 		free(text[k]);
 	free(text);
+	free(fmt);
 	free(w);
 	free(right);
 }
