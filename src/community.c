@@ -152,45 +152,6 @@ static double transitivity(const struct sym *y, uint32_t n)
 	return triples > 0 ? 3.0 * (double)tri / triples : 0;
 }
 
-static uint32_t uf_find(uint32_t *p, uint32_t x)
-{
-	while (p[x] != x) {
-		p[x] = p[p[x]];
-		x = p[x];
-	}
-	return x;
-}
-
-/* Weakly connected components of S over items that have an edge. */
-static void components(const struct csr *S, struct abstract_stats *st)
-{
-	uint32_t n = S->nrows;
-	uint32_t *p = xmalloc((n ? n : 1) * sizeof *p);
-	uint32_t *size = xcalloc(n ? n : 1, sizeof *size);
-	uint8_t *has = xcalloc(n ? n : 1, 1);
-	for (uint32_t i = 0; i < n; i++)
-		p[i] = i;
-	for (uint32_t i = 0; i < n; i++)
-		for (uint64_t e = S->ptr[i]; e < S->ptr[i + 1]; e++) {
-			uint32_t a = uf_find(p, i), b = uf_find(p, S->idx[e]);
-			has[i] = has[S->idx[e]] = 1;
-			if (a != b)
-				p[a < b ? b : a] = a < b ? a : b;
-		}
-	st->n_components = st->largest_component = 0;
-	for (uint32_t i = 0; i < n; i++)
-		if (has[i])
-			size[uf_find(p, i)]++;
-	for (uint32_t i = 0; i < n; i++) {
-		st->n_components += size[i] > 0;
-		if (size[i] > st->largest_component)
-			st->largest_component = size[i];
-	}
-	free(p);
-	free(size);
-	free(has);
-}
-
 /* Renumber membership by first appearance; fill community arrays. */
 static void comm_publish(const igraph_vector_int_t *memb, uint32_t n,
     struct abstract_out *out)
@@ -273,7 +234,7 @@ void community_structure(const struct csr *S, struct abstract_stats *st)
 {
 	struct sym y;
 	sym_build(S, &y);
-	components(S, st);
+	csr_components(S, false, &st->n_components, &st->largest_component);
 	st->clustering = transitivity(&y, S->nrows);
 	sym_destroy(&y);
 }
@@ -332,7 +293,8 @@ int community_detect(const struct pipeline *pl, const struct hooks *h,
 			}
 		}
 		if (structure && (me == 1 || nt == 1)) {
-			components(S, &out->st);
+			csr_components(S, false, &out->st.n_components,
+			    &out->st.largest_component);
 			tr = transitivity(&y, n);
 		}
 	}

@@ -49,6 +49,45 @@ void csr_transpose(const struct csr *m, struct csr *out)
 	free(fill);
 }
 
+static uint32_t uf_find(uint32_t *p, uint32_t x)
+{
+	while (p[x] != x) {
+		p[x] = p[p[x]];
+		x = p[x];
+	}
+	return x;
+}
+
+void csr_components(const struct csr *m, bool bipartite, uint32_t *count,
+    uint32_t *largest)
+{
+	uint32_t off = bipartite ? m->nrows : 0;
+	uint32_t n = bipartite ? m->nrows + m->ncols : m->nrows;
+	uint32_t *p = xmalloc(((size_t)n + 1) * sizeof *p);
+	uint32_t *size = xcalloc((size_t)n + 1, sizeof *size);
+	for (uint32_t v = 0; v < n; v++)
+		p[v] = v;
+	for (uint32_t r = 0; r < m->nrows; r++)
+		for (uint64_t k = m->ptr[r]; k < m->ptr[r + 1]; k++) {
+			uint32_t a = uf_find(p, r), b = uf_find(p, off +
+			    m->idx[k]);
+			if (a != b)
+				p[a < b ? b : a] = a < b ? a : b;
+		}
+	for (uint32_t v = 0; v < n; v++)
+		size[uf_find(p, v)]++;
+	*count = *largest = 0;
+	for (uint32_t v = 0; v < n; v++) {
+		if (size[v] < 2)
+			continue;   /* an isolated vertex: no edge */
+		(*count)++;
+		if (size[v] > *largest)
+			*largest = size[v];
+	}
+	free(p);
+	free(size);
+}
+
 void csr_swap(struct csr *a, struct csr *b)
 {
 	struct csr t = *a;

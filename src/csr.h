@@ -9,6 +9,7 @@
 #ifndef DISTILL_CSR_H
 #define DISTILL_CSR_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct csr {
@@ -25,6 +26,12 @@ void csr_destroy(struct csr *m);
 void csr_alloc(struct csr *m, uint32_t nrows, uint32_t ncols, uint64_t nnz);
 /* out = transpose of m; columns of out rows ascending. */
 void csr_transpose(const struct csr *m, struct csr *out);
+/* Weak components of the graph of m (rows and columns the same vertices,
+ * or with `bipartite` rows 0..R-1 and columns R..R+C-1) by union–find:
+ * the count of components with an edge (two vertices or more) and the
+ * vertices of the largest. */
+void csr_components(const struct csr *m, bool bipartite, uint32_t *count,
+    uint32_t *largest);
 /* Swap contents (used to publish a freshly computed result). */
 void csr_swap(struct csr *a, struct csr *b);
 static inline uint64_t csr_row_len(const struct csr *m, uint32_t r)

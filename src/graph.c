@@ -159,45 +159,6 @@ static void graph_counts(const struct graph_out *o, struct graph_stats *st)
 	st->density = nu && ni ? (double)o->ui.nnz / ((double)nu * ni) : 0;
 }
 
-static uint32_t uf_find(uint32_t *p, uint32_t x)
-{
-	while (p[x] != x) {
-		p[x] = p[p[x]];
-		x = p[x];
-	}
-	return x;
-}
-
-/* Weak components of the bipartite graph (users 0..U-1, items U..) with
- * a union–find over the CSR; isolated vertices are not counted. */
-static void graph_components(const struct csr *ui, struct graph_stats *st)
-{
-	uint32_t U = ui->nrows, n = U + ui->ncols;
-	uint32_t *p = xmalloc(((size_t)n + 1) * sizeof *p);
-	uint32_t *size = xcalloc((size_t)n + 1, sizeof *size);
-	for (uint32_t v = 0; v < n; v++)
-		p[v] = v;
-	for (uint32_t u = 0; u < U; u++)
-		for (uint64_t k = ui->ptr[u]; k < ui->ptr[u + 1]; k++) {
-			uint32_t a = uf_find(p, u), b = uf_find(p, U +
-			    ui->idx[k]);
-			if (a != b)
-				p[a < b ? b : a] = a < b ? a : b;
-		}
-	for (uint32_t v = 0; v < n; v++)
-		size[uf_find(p, v)]++;
-	st->n_components = st->largest_component = 0;
-	for (uint32_t v = 0; v < n; v++) {
-		if (size[v] < 2)
-			continue;
-		st->n_components++;
-		if (size[v] > st->largest_component)
-			st->largest_component = size[v];
-	}
-	free(p);
-	free(size);
-}
-
 void graph_insight(const struct graph_out *o, struct graph_stats *st)
 {
 	uint32_t nu, ni;
@@ -210,7 +171,8 @@ void graph_insight(const struct graph_out *o, struct graph_stats *st)
 	stats_hist_log2(di, ni, &st->item_hist);
 	free(du);
 	free(di);
-	graph_components(&o->ui, st);
+	csr_components(&o->ui, true, &st->n_components,
+	    &st->largest_component);
 }
 
 /* Held-out positives restricted to users and items present in the fit

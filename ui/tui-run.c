@@ -40,14 +40,19 @@ void tui_set_status(struct tui *t, bool error, const char *fmt, ...)
 	t->status_err = error;
 }
 
-/* Progress hook: called on the worker thread, only stores text. */
+/* Progress hooks: called on a worker thread, only store text. */
+static void store_progress(struct tui *t, char *dst, size_t n,
+    const char *what, double fraction)
+{
+	pthread_mutex_lock(&t->mu);
+	snprintf(dst, n, "%s %.0f%%", what ? what : "", fraction * 100);
+	pthread_mutex_unlock(&t->mu);
+}
+
 static void run_progress(void *ud, const char *what, double fraction)
 {
 	struct tui *t = ud;
-	pthread_mutex_lock(&t->mu);
-	snprintf(t->progress, sizeof t->progress, "%s %.0f%%", what ? what :
-	    "", fraction * 100);
-	pthread_mutex_unlock(&t->mu);
+	store_progress(t, t->progress, sizeof t->progress, what, fraction);
 }
 
 void tui_run_init(struct tui *t)
@@ -109,10 +114,7 @@ static void *run_worker(void *arg)
 static void insight_progress_hook(void *ud, const char *what, double f)
 {
 	struct tui *t = ud;
-	pthread_mutex_lock(&t->mu);
-	snprintf(t->iprogress, sizeof t->iprogress, "%s %.0f%%", what ? what :
-	    "", f * 100);
-	pthread_mutex_unlock(&t->mu);
+	store_progress(t, t->iprogress, sizeof t->iprogress, what, f);
 }
 
 static void *insight_worker(void *arg)
