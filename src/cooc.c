@@ -297,30 +297,20 @@ static inline __attribute__((always_inline)) void row_loop(
 		 * mispredicted on a good share of the entries): j is
 		 * always written at touched[nt] and kept only when new,
 		 * and a new j starts from 0 by a select */
+		/* one value in u's row: one product, no per-entry load of
+		 * it (see row_loop_dense); the test is the same for the
+		 * whole row, so it predicts */
 		double uv = kind == ACC_COUNT ? 1.0 : k->uval[u];
-		if (!c2 && uv == uv) {
-			/* one value in u's row: one product, no per-entry
-			 * load of it (see row_loop_dense) */
-			double v = kind == ACC_P3 ? pi * uv :
-			    kind == ACC_COUNT ? 1.0 : wi * uv;
-			for (uint64_t b = ui->ptr[u]; b < ui->ptr[u + 1]; b++) {
-				uint32_t j = ui->idx[b];
-				bool fresh = mark[j] != stamp;
-				mark[j] = stamp;
-				touched[nt] = j;
-				nt += fresh;
-				double a0 = acc[j];
-				acc[j] = (fresh ? 0.0 : a0) + v;
-			}
-			continue;
-		}
+		bool uni = !c2 && uv == uv;
+		double vu = kind == ACC_P3 ? pi * uv : kind == ACC_COUNT ? 1.0 :
+		    wi * uv;
 		for (uint64_t b = ui->ptr[u]; b < ui->ptr[u + 1]; b++) {
 			uint32_t j = ui->idx[b];
 			bool fresh = mark[j] != stamp;
 			mark[j] = stamp;
 			touched[nt] = j;
 			nt += fresh;
-			double v = kind == ACC_P3 ? pi * k->puj[b] :
+			double v = uni ? vu : kind == ACC_P3 ? pi * k->puj[b] :
 			    kind == ACC_COUNT ? 1.0 : wi * ui->val[b];
 			double a0 = acc[j];
 			acc[j] = (fresh ? 0.0 : a0) + v;
