@@ -253,7 +253,7 @@ Test(complete, hints_follow_the_usage)
 	cr_expect_str_eq(h = complete_hint(&S, "rec alice "), "[N]");
 	free(h);
 	cr_expect_str_eq(h = complete_hint(&S, "sweep abstract.topk 1 "),
-	    "TO STEP [METRIC]");
+	    "TO STEP [METRIC[@K]]");
 	free(h);
 }
 

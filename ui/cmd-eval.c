@@ -92,8 +92,17 @@ static double row_metric(const struct eval_row *r, const char *name)
 	return NAN;
 }
 
+/* The row of cut-off k (the first when k is 0); NULL when absent. */
+static const struct eval_row *row_at(const struct eval_result *ev, int k)
+{
+	for (int q = 0; q < ev->nk; q++)
+		if (k == 0 || ev->row[q].k == k)
+			return &ev->row[q];
+	return NULL;
+}
+
 static int sweep_args(struct session *s, char **argv, int argc,
-    double v[3], const char **metric)
+    double v[3], char *metric, size_t mn, int *mk)
 {
 	static const char *const what[3] = { "sweep: FROM", "sweep: TO",
 	    "sweep: STEP" };
@@ -112,28 +121,51 @@ static int sweep_args(struct session *s, char **argv, int argc,
 	if ((v[1] - v[0]) / v[2] >= SWEEP_MAX_POINTS)
 		return session_error(s, "sweep: more than %d values; use a "
 		    "larger STEP", SWEEP_MAX_POINTS);
-	*metric = argc > 5 ? argv[5] : "ndcg";
-	if (isnan(row_metric(&probe, *metric)))
+	/* METRIC or METRIC@K, K one of eval.k */
+	const char *m = argc > 5 ? argv[5] : "ndcg";
+	const char *at = strchr(m, '@');
+	snprintf(metric, mn, "%.*s", at ? (int)(at - m) : (int)strlen(m), m);
+	*mk = 0;
+	if (isnan(row_metric(&probe, metric)))
 		return session_error(s, "sweep: unknown metric '%s' (expected "
 		    "precision, recall, ndcg, map, mrr, hitrate, coverage, "
-		    "novelty, arp, gini or ile)", *metric);
+		    "novelty, arp, gini or ile, optionally @K)", metric);
+	if (at) {
+		long k;
+		if (cmd_parse_int(s, "sweep: K of METRIC@K", at + 1, 1, 1000,
+		    &k) < 0)
+			return -1;
+		const struct param_value *ks = &s->pl.params.v[P_EVAL_K];
+		bool found = false;
+		for (int q = 0; q < ks->nlist; q++)
+			found = found || ks->list[q] == k;
+		if (!found) {
+			char cur[64];
+			params_format(&s->pl.params, P_EVAL_K, cur, sizeof cur);
+			return session_error(s, "sweep: %s@%ld: eval.k is %s; "
+			    "set eval.k %s,%ld to evaluate at %ld too", metric,
+			    k, cur, cur, k, k);
+		}
+		*mk = (int)k;
+	}
 	return 0;
 }
 
 static void sweep_plot(struct out *o, const struct sweep_out *sw,
-    const char *metric)
+    const char *metric, int mk)
 {
 	const char **labels = xcalloc(sw->n + 1, sizeof *labels);
 	double *vals = xcalloc(sw->n + 1, sizeof *vals);
 	struct plot_lines pl;
 	char title[128];
+	const struct eval_row *r0 = sw->n ? row_at(&sw->pt[0].ev, mk) : NULL;
 	for (size_t k = 0; k < sw->n; k++) {
+		const struct eval_row *r = row_at(&sw->pt[k].ev, mk);
 		labels[k] = sw->pt[k].value;
-		vals[k] = sw->pt[k].ev.nk ?
-		    row_metric(&sw->pt[k].ev.row[0], metric) : NAN;
+		vals[k] = r ? row_metric(r, metric) : NAN;
 	}
-	snprintf(title, sizeof title, "%s@%d by %s", metric,
-	    sw->n && sw->pt[0].ev.nk ? sw->pt[0].ev.row[0].k : 0, sw->param);
+	snprintf(title, sizeof title, "%s@%d by %s", metric, r0 ? r0->k : 0,
+	    sw->param);
 	plot_lines_init(&pl);
 	plot_bars(labels, vals, sw->n, PLOT_WIDTH, o->s->utf8, &pl);
 	out_text(o, title, pl.line, pl.n);
@@ -145,12 +177,13 @@ static void sweep_plot(struct out *o, const struct sweep_out *sw,
 int cmd_sweep(struct session *s, int argc, char **argv)
 {
 	struct sweep_out sw = { 0 };
-	const char *metric = "ndcg";
+	char metric[32];
+	int mk = 0;
 	double v[3];
 	struct err e;
 	struct out o;
 
-	if (sweep_args(s, argv, argc, v, &metric) < 0)
+	if (sweep_args(s, argv, argc, v, metric, sizeof metric, &mk) < 0)
 		return -1;
 	if (session_ensure(s, STAGE_RECOMMEND) < 0)
 		return -1;
@@ -165,7 +198,7 @@ int cmd_sweep(struct session *s, int argc, char **argv)
 	for (size_t k = 0; k < sw.n; k++)
 		eval_rows(&o, sw.pt[k].value, &sw.pt[k].ev);
 	if (o.fmt == OUT_TABLE)
-		sweep_plot(&o, &sw, metric);
+		sweep_plot(&o, &sw, metric, mk);
 	out_end(&o);
 	sweep_out_destroy(&sw);
 	return 0;

@@ -82,9 +82,12 @@ const struct cmd_entry cmd_table[] = {
 	{ "compare", NULL, "",
 	  "the pipeline beside the pop, random, itemknn and rp3 baselines",
 	  NULL, 0, 0, cmd_compare },
-	{ "sweep", NULL, "PARAM FROM TO STEP [METRIC]",
+	{ "sweep", NULL, "PARAM FROM TO STEP [METRIC[@K]]",
 	  "re-run from PARAM's stage for each value; table and plot",
-	  NULL, 4, 5, cmd_sweep },
+	  "The plot shows METRIC (default ndcg) at K, one of eval.k (the "
+	  "first when no @K is given), e.g. sweep abstract.topk 50 300 50 "
+	  "recall@20.",
+	  4, 5, cmd_sweep },
 	{ "export", NULL, "STAGE FILE [--format graphml|dot|csv|json]",
 	  "write a stage's graph to a file", NULL, 2, 4, cmd_export },
 	{ "save", NULL, "FILE",

@@ -22,3 +22,6 @@ rec --all
 echo ile is reported when asked for (it detects communities)
 set eval.ile on
 eval
+echo sweep takes METRIC@K with K one of eval.k
+sweep distill.beta 0 0.2 0.1 ndcg@10
+sweep distill.beta 0 0.2 0.1 ndcg@5
