@@ -73,8 +73,10 @@ T -f /dev/null new-session -d -s repl -x 100 -y 30 \
     echo \"exit status \$?\"; sleep 30" || fail "tmux did not start"
 
 wait_for '^distill sample \[[a-z]+\*\]> ?$' 100
-# One greeting line says what is loaded and where help is.
+# One greeting line says what is loaded and where help is; the init
+# file's set ran quietly (no table at every start).
 wait_for '^distill [0-9.]+ · sample: 400 users, 300 items · help lists the commands$'
+screen | grep -q '^rec.n ' && fail "the init file printed its set table"
 
 # The init file ran before the prompt.
 type_keys 'get rec.n'; T send-keys -t repl Enter

@@ -106,7 +106,15 @@ int repl_source_init(struct session *s)
 
 	if (path && c && access(path, F_OK) == 0) {
 		char *argv[] = { (char *)"source", path, NULL };
+		/* quietly: its set lines would print their tables at every
+		 * start (issue 12); errors still reach stderr */
+		FILE *out = s->out, *null = fopen("/dev/null", "w");
+		if (null)
+			s->out = null;
 		rc = c->exec(s, 2, argv) < 0 ? -1 : 0;
+		s->out = out;
+		if (null)
+			fclose(null);
 	}
 	free(path);
 	return rc;
