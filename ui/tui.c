@@ -602,8 +602,19 @@ static int do_action(struct tui *t, struct prompt *p, enum tui_action a)
 			break;
 		p->param = ids[t->psel % n];
 		params_format(&t->want, p->param, v, sizeof v);
-		snprintf(label, sizeof label, "%s = ",
-		    params_def(p->param)->name);
+		{
+			/* an enumerated parameter lists its choices */
+			const struct param_def *d = params_def(p->param);
+			char ch[64] = "";
+			for (int c = 0; d->type == PT_ENUM && d->choices[c];
+			    c++)
+				snprintf(ch + strlen(ch), sizeof ch - strlen(ch),
+				    "%s%s", c ? "|" : " (", d->choices[c]);
+			if (ch[0])
+				snprintf(ch + strlen(ch), sizeof ch - strlen(ch),
+				    ")");
+			snprintf(label, sizeof label, "%s%s = ", d->name, ch);
+		}
 		prompt_open(p, PR_PARAM, label, v);
 		break;
 	case ACT_SEARCH: prompt_open(p, PR_SEARCH, "user id: ", NULL); break;

@@ -54,7 +54,7 @@ tt_capture | sed -n 3p | grep -q 'valid@10' ||
     tt_fail "an arrow press moved the scoring off validation"
 # switched explicitly: TEST is marked and there is no before→after
 tt_send Enter
-tt_wait 'eval.target = ' 3 || exit 1
+tt_wait 'eval.target \(valid\|test\) = ' 3 || exit 1
 tt_send C-u test Enter
 tt_wait 'TEST test@10' 20 || exit 1
 tt_settle
