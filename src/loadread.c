@@ -128,6 +128,17 @@ static int reader_fill(struct reader *r, struct err *err)
 			const char *m = gzerror(r->gz, &e);
 			return err_set(err, ERR_IO, "%s: gzip: %s", r->path, m);
 		}
+		/* the end of a truncated stream is not an end of file:
+		 * zlib says Z_BUF_ERROR (issue 13: half a file loaded
+		 * without a word) */
+		int ze = Z_OK;
+		if (got == 0)
+			gzerror(r->gz, &ze);
+		if (ze == Z_BUF_ERROR)
+			return err_set(err, ERR_IO, "%s: truncated gzip stream "
+			    "(it ends inside compressed data after %llu "
+			    "bytes of text)", r->path,
+			    (unsigned long long)r->bytes);
 	} else {
 		do
 			got = read(r->fd, r->buf + r->len, r->cap - r->len);

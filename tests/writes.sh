@@ -43,6 +43,17 @@ no_temp() {
 	[ "$(ls -A "$1" | grep -c 'tmp')" -eq 0 ]
 }
 
+# Results that cannot reach standard output fail the run (issue 13).
+if [ -w /dev/full ]; then
+	"$DISTILL" -c "load $TEACH; users" >/dev/full 2>"$T/err"
+	rc=$?
+	if [ $rc -ne 0 ] && grep -q "standard output" "$T/err"
+	then ok "stdout on a full device: exit $rc: $(cat "$T/err")"
+	else bad "stdout on a full device: exit $rc, no error"; fi
+else
+	echo "skip: /dev/full not writable"
+fi
+
 echo "$WRITERS" | while IFS='|' read -r label cmd; do
 	# missing directory
 	run "$(echo "$cmd" | sed "s|@|$T/missing/out.txt|")"

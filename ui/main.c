@@ -13,6 +13,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <langinfo.h>
 #include <locale.h>
@@ -327,6 +328,23 @@ static void session_setup(struct session *s, const struct options *o,
 	engine_igraph_set_cancel(&s->cancel);
 }
 
+/* Results that never reached standard output (a full disk, /dev/full, a
+ * closed pipe with SIGPIPE ignored) fail the run, as coreutils'
+ * close_stdout does (issue 13). */
+static int check_stdout(int status)
+{
+	errno = 0;
+	if (fflush(stdout) == 0 && !ferror(stdout))
+		return status;
+	if (errno)
+		fprintf(stderr, "distill: standard output: %s\n",
+		    strerror(errno));
+	else
+		fprintf(stderr, "distill: standard output: write error "
+		    "(results were lost)\n");
+	return status ? status : EXIT_STATUS_COMMAND;
+}
+
 int main(int argc, char **argv)
 {
 	struct options o = { 0 };
@@ -356,5 +374,5 @@ int main(int argc, char **argv)
 		status = tui_run(&s);
 	session_destroy(&s);
 	free(o.cmds);
-	return status;
+	return check_stdout(status);
 }

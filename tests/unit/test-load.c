@@ -117,6 +117,14 @@ Test(load, gzip_same_content_same_crc)
 	cr_assert_eq(ds.n, 3);
 }
 
+/* The first 40 of udata.gz's 61 bytes: a stream that ends inside its
+ * compressed data is an error, not half a file (issue 13). */
+Test(load, truncated_gzip_is_an_error)
+{
+	load_bad(FX "bad/truncated.gz", NULL, ERR_IO,
+	    "truncated gzip stream");
+}
+
 Test(load, ml1m_and_movies_dat)
 {
 	load_ok(FX "ml-1m/ratings.dat", NULL);
