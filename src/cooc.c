@@ -181,10 +181,14 @@ void simk_init_select(struct simk *k, const struct csr *ui,
 	k->shrink = params_real(p, P_ABSTRACT_SHRINK);
 	k->key.graph_gen = graph_gen;
 	k->key.metric = k->metric;
-	k->key.shrink = k->shrink;
-	k->key.asym_alpha = params_real(p, P_ABSTRACT_ASYM_ALPHA);
-	k->key.alpha = params_real(p, P_ABSTRACT_ALPHA);
-	k->key.beta = params_real(p, P_ABSTRACT_BETA);
+	/* only what the metric reads: a change of an inactive parameter
+	 * (abstract.beta under cosine) keeps the candidate cache */
+#define KEYED(id) (params_active(p, id) ? params_real(p, id) : 0)
+	k->key.shrink = KEYED(P_ABSTRACT_SHRINK);
+	k->key.asym_alpha = KEYED(P_ABSTRACT_ASYM_ALPHA);
+	k->key.alpha = KEYED(P_ABSTRACT_ALPHA);
+	k->key.beta = KEYED(P_ABSTRACT_BETA);
+#undef KEYED
 	k->threshold = params_real(p, P_ABSTRACT_THRESHOLD);
 	k->topk = params_int(p, P_ABSTRACT_TOPK);
 }

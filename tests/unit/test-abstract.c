@@ -418,3 +418,23 @@ Test(abstract, tighter_selection_is_a_prefix_of_s)
 	}
 	pipeline_destroy(&a);
 }
+
+/* The candidate cache is keyed by what the metric reads: abstract.beta
+ * under cosine does not rebuild it for the next threshold change. */
+Test(abstract, cache_key_ignores_inactive_parameters)
+{
+	struct pipeline a;
+	struct err e;
+	pipeline_init(&a);
+	cr_assert_eq(pipeline_load(&a, SAMPLES "/sample.csv", NULL, &e), 0,
+	    "%s", e.msg);
+	cr_assert_eq(pipeline_set(&a, "abstract.metric", "cosine", &e), 0);
+	cr_assert_eq(pipeline_run(&a, STAGE_ABSTRACT, &e), 0, "%s", e.msg);
+	const struct simcache *c = a.simcache;
+	cr_assert_not_null(c);
+	cr_assert_eq(pipeline_set(&a, "abstract.beta", "0.9", &e), 0);
+	cr_assert_eq(pipeline_set(&a, "abstract.threshold", "0.002", &e), 0);
+	cr_assert_eq(pipeline_run(&a, STAGE_ABSTRACT, &e), 0, "%s", e.msg);
+	cr_assert_eq(a.simcache, c, "the cache was rebuilt");
+	pipeline_destroy(&a);
+}
