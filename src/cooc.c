@@ -51,18 +51,17 @@ struct ws {
  * Every candidate similarity (j != i, s_ij before threshold and top-k) of
  * one configuration of the kernel, kept by the pipeline: when only
  * abstract.threshold or abstract.topk change, S is re-selected from it
- * instead of recomputing the co-occurrence. Rows are unsorted; the
- * selection orders by (s desc, j asc) exactly as a fresh build does, and
+ * instead of recomputing the co-occurrence. A row starts with its best
+ * rd[i] candidates, sorted, the rest in any order; the selection orders
+ * by (s desc, j asc) exactly as a fresh build does, and
  * the histogram and counts do not depend on the threshold, so a selection
  * equals a rebuild.
  */
 struct simcache {
 	struct simk_key key;
-	int nbuf;                  /* one buffer per thread of the build */
-	uint32_t **cj;             /* candidates' j ... */
-	float **cs;                /* ... and s, per buffer */
-	uint16_t *rt;              /* row i: buffer, offset, length */
-	uint64_t *ro;
+	uint32_t *cj;              /* candidates' j ... */
+	float *cs;                 /* ... and s, in one buffer */
+	uint64_t *ro;              /* row i: offset, length */
 	uint32_t *rl;
 	uint32_t *rd;              /* row i's first rd[i] are its best,
 	                              sorted (the rest in any order) */
@@ -265,7 +264,8 @@ static void ws_init(struct ws *w, uint32_t n, bool want_c)
 	w->acc = xcalloc(m, sizeof *w->acc);   /* dense rows need zeros */
 	w->acc2 = want_c ? xmalloc(m * sizeof *w->acc2) : NULL;
 	w->mark = xcalloc(m, sizeof *w->mark);
-	w->touched = xmalloc((m + 1) * sizeof *w->touched); /* +1: the branch-free append writes one past a full list */
+	/* +1: the branch-free append writes one past a full list */
+	w->touched = xmalloc((m + 1) * sizeof *w->touched);
 	w->cand = xmalloc(m * sizeof *w->cand);
 	w->want_oc = want_c;
 	w->fh.range = 0x1p-40;
@@ -297,13 +297,12 @@ static inline __attribute__((always_inline)) void row_loop(
 		uint32_t u = iu->idx[a];
 		double wi = iu->val[a];
 		double pi = kind == ACC_P3 ? k->piu[a] : 0;
-		/* no branch on whether j is new to the row (it was
-		 * mispredicted on a good share of the entries): j is
-		 * always written at touched[nt] and kept only when new,
-		 * and a new j starts from 0 by a select */
-		/* one value in u's row: one product, no per-entry load of
+		/* One value in u's row: one product, no per-entry load of
 		 * it (see row_loop_dense); the test is the same for the
-		 * whole row, so it predicts */
+		 * whole row, so it predicts. No branch on whether j is new
+		 * to the row (it was mispredicted on a good share of the
+		 * entries): j is always written at touched[nt] and kept
+		 * only when new, and a new j starts from 0 by a select. */
 		double uv = kind == ACC_COUNT ? 1.0 : k->uval[u];
 		bool uni = !c2 && uv == uv;
 		double vu = kind == ACC_P3 ? pi * uv : kind == ACC_COUNT ? 1.0 :
@@ -504,6 +503,21 @@ static inline void cand_swap(cand_t *c, size_t a, size_t b)
 	c[b] = t;
 }
 
+/* Move the keys above pv (at least pv with `ge`) to the front of c[0..n)
+ * and return their count. Branch-free: the comparison only moves the
+ * split point. */
+static inline size_t cand_front(cand_t *c, size_t n, cand_t pv, bool ge)
+{
+	size_t p = 0;
+	for (size_t x = 0; x < n; x++) {
+		cand_t v = c[x];
+		c[x] = c[p];
+		c[p] = v;
+		p += ge ? v >= pv : v > pv;
+	}
+	return p;
+}
+
 /* Partition c[0..n) (n > 2) around the median of three: returns p with
  * c[0..p) before c[p] and c[p] before c(p..n). */
 static size_t cand_partition(cand_t *c, size_t n)
@@ -515,15 +529,7 @@ static size_t cand_partition(cand_t *c, size_t n)
 		cand_swap(c, last, 0);
 	if (c[mid] > c[last])
 		cand_swap(c, mid, last);
-	cand_t pv = c[last];
-	size_t p = 0;
-	/* branch-free Lomuto: the comparison only moves the split point */
-	for (size_t x = 0; x < last; x++) {
-		cand_t v = c[x];
-		c[x] = c[p];
-		c[p] = v;
-		p += v > pv;
-	}
+	size_t p = cand_front(c, last, c[last], false);   /* Lomuto */
 	cand_swap(c, p, last);
 	return p;
 }
@@ -590,14 +596,7 @@ static void cand_select(cand_t *c, size_t n, size_t k)
 		/* the sample's rank for k, with a margin of 4 */
 		size_t r = (size_t)((double)k / (double)n * NS) + 4;
 		if (r < NS) {
-			cand_t pv = smp[r];
-			size_t p = 0;
-			for (size_t x = 0; x < n; x++) {
-				cand_t v = c[x];
-				c[x] = c[p];
-				c[p] = v;
-				p += v >= pv;
-			}
+			size_t p = cand_front(c, n, smp[r], true);
 			if (p >= k) {
 				cand_quickselect(c, p, k);
 				return;
@@ -702,8 +701,8 @@ static uint32_t row_select(const struct simk *k, const struct simcache *c,
     uint32_t i, struct ws *w)
 {
 	size_t nc = 0, ncand = c->rl[i];
-	const uint32_t *cj = c->cj[c->rt[i]] + c->ro[i];
-	const float *cs = c->cs[c->rt[i]] + c->ro[i];
+	const uint32_t *cj = c->cj + c->ro[i];
+	const float *cs = c->cs + c->ro[i];
 	double thr = k->threshold;
 	size_t npass = 0;
 	for (size_t e = 0; e < ncand; e++)
@@ -779,14 +778,10 @@ static struct simcache *cache_make(const struct simk *k, struct ws *W,
 {
 	struct simcache *c = xcalloc(1, sizeof *c);
 	c->key = k->key;
-	c->nbuf = 1;
-	c->cj = xcalloc(1, sizeof *c->cj);
-	c->cs = xcalloc(1, sizeof *c->cs);
-	c->cj[0] = cj;
-	c->cs[0] = cs;
+	c->cj = cj;
+	c->cs = cs;
 	for (uint32_t i = 0; i < n; i++)
 		c->nnz += rl[i];
-	c->rt = xcalloc(n ? n : 1, sizeof *c->rt);
 	c->ro = ro;
 	c->rl = rl;
 	c->rd = rd;
@@ -799,13 +794,8 @@ void simcache_free(struct simcache *c)
 {
 	if (!c)
 		return;
-	for (int x = 0; x < c->nbuf; x++) {
-		free(c->cj[x]);
-		free(c->cs[x]);
-	}
 	free(c->cj);
 	free(c->cs);
-	free(c->rt);
 	free(c->ro);
 	free(c->rl);
 	free(c->rd);
