@@ -236,16 +236,12 @@ int abstract_insight(const struct pipeline *pl, const struct hooks *h,
 void abstract_insight_publish(struct abstract_out *a,
     struct abstract_out *from)
 {
-	a->tally_pending = false;   /* from->st has the exact tallies */
+	/* from->st is complete: the exact tallies, and the communities'
+	 * statistics whether it detected them or copied a's */
 	if (!a->community && from->community)
 		take_communities(a, from);
-	struct dist_summary cs = a->st.comm_size;
-	uint32_t nc = a->st.n_communities;
-	double q = a->st.modularity;
 	a->st = from->st;
-	a->st.comm_size = cs;
-	a->st.n_communities = nc;
-	a->st.modularity = q;
+	a->tally_pending = false;
 }
 
 void abstract_out_destroy(struct abstract_out *o)

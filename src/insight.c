@@ -6,7 +6,6 @@
  * demand, for the stage's current result only, and cached until the stage
  * publishes a new result (pipeline.c clears pl->insight[s] then).
  */
-#include <stdlib.h>
 #include <string.h>
 
 #include "abstract.h"
@@ -71,10 +70,7 @@ void insight_publish(struct pipeline *pl, struct insight_out *o)
 
 void insight_out_destroy(struct insight_out *o)
 {
-	free(o->abs.community);
-	free(o->abs.comm_size);
-	free(o->abs.comm_order);
-	free(o->abs.user_entropy);
+	abstract_out_destroy(&o->abs);   /* what was not published */
 	memset(o, 0, sizeof *o);
 }
 
