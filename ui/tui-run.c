@@ -109,6 +109,18 @@ static void *run_worker(void *arg)
 	return NULL;
 }
 
+/* Start fn(t) on *th with every signal blocked in it, so SIGWINCH and
+ * SIGTERM reach the main thread's getch(); false when it cannot. */
+static bool spawn(struct tui *t, pthread_t *th, void *(*fn)(void *))
+{
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	int rc = pthread_create(th, NULL, fn, t);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return rc == 0;
+}
+
 /* ------------------------------------------------------------ insight */
 
 static void insight_progress_hook(void *ud, const char *what, double f)
@@ -165,12 +177,7 @@ static void insight_start(struct tui *t)
 	t->idone = false;
 	t->iprogress[0] = '\0';
 	t->istage = t->stage;
-	sigset_t all, old;
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	int rc = pthread_create(&t->ithread, NULL, insight_worker, t);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (rc != 0) {
+	if (!spawn(t, &t->ithread, insight_worker)) {
 		tui_set_status(t, true, "cannot start the statistics thread");
 		return;
 	}
@@ -241,20 +248,14 @@ static void *cmd_worker(void *arg)
 	return NULL;
 }
 
-/* Start fn on the worker with every signal blocked in it, so SIGWINCH
- * and SIGTERM reach the main thread's getch(). */
+/* Start fn on the worker (spawn: signals stay with the main thread). */
 static bool worker_start(struct tui *t, void *(*fn)(void *))
 {
-	sigset_t all, old;
 	err_clear(&t->werr);
 	flag_set(&t->s->cancel, 0);
 	t->done = false;
 	t->progress[0] = '\0';
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	int rc = pthread_create(&t->thread, NULL, fn, t);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (rc != 0) {
+	if (!spawn(t, &t->thread, fn)) {
 		tui_set_status(t, true, "cannot start the worker thread");
 		return false;
 	}
