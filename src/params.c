@@ -327,6 +327,22 @@ bool params_is_default(const struct params *p, enum param_id id)
 	return strcmp(a, b) == 0;
 }
 
+const char *params_inactive_why(enum param_id id)
+{
+	switch (id) {
+	case P_ABSTRACT_SHRINK: return "abstract.metric is not cosine or asym";
+	case P_ABSTRACT_ASYM_ALPHA: return "abstract.metric is not asym";
+	case P_ABSTRACT_ALPHA: return "abstract.metric is not p3 or rp3";
+	case P_ABSTRACT_BETA: return "abstract.metric is not rp3";
+	case P_FILTER_ALPHA: return "filter.method is not backbone";
+	case P_FILTER_VAL_FRACTION:
+	case P_FILTER_MODEL:
+	case P_FILTER_MIN_SCORE:
+	case P_FILTER_SEED: return "filter.method is not learned";
+	default: return NULL;
+	}
+}
+
 bool params_active(const struct params *p, enum param_id id)
 {
 	int metric = params_enum(p, P_ABSTRACT_METRIC);

@@ -132,6 +132,9 @@ bool params_is_default(const struct params *p, enum param_id id);
  * (abstract.beta only for rp3, filter.alpha only for the backbone, the
  * learned filter's settings only for it, …). */
 bool params_active(const struct params *p, enum param_id id);
+/* The setting that makes id inactive, in words (NULL: always active);
+ * beside params_active so the two cannot drift. */
+const char *params_inactive_why(enum param_id id);
 /* Whether stage s's parameters differ between a and b, ignoring those
  * inactive in both (their change re-runs nothing). */
 bool params_stage_differs(const struct params *a, const struct params *b,

@@ -22,19 +22,6 @@ static int furthest_fresh(const struct pipeline *pl)
 	return had;
 }
 
-/* What makes a parameter inactive (params_active). */
-static const char *inactive_why(int id)
-{
-	switch (id) {
-	case P_ABSTRACT_SHRINK: return "abstract.metric is not cosine or asym";
-	case P_ABSTRACT_ASYM_ALPHA: return "abstract.metric is not asym";
-	case P_ABSTRACT_ALPHA: return "abstract.metric is not p3 or rp3";
-	case P_ABSTRACT_BETA: return "abstract.metric is not rp3";
-	case P_FILTER_ALPHA: return "filter.method is not backbone";
-	default: return "filter.method is not learned";
-	}
-}
-
 static void print_changes(struct out *o, const struct params *a,
     const struct params *b)
 {
@@ -59,7 +46,7 @@ static void print_changes(struct out *o, const struct params *a,
 		    o->fmt == OUT_TABLE)
 			out_note(o, "%s has no effect under the current "
 			    "settings (%s): nothing re-runs",
-			    params_def(id)->name, inactive_why(id));
+			    params_def(id)->name, params_inactive_why(id));
 	}
 }
 
