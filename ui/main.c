@@ -277,32 +277,33 @@ char *main_samples_dir(void)
 
 /* Load the dataset for the TUI (the bundled sample with its metadata
  * when none is given). */
+int main_load_sample(struct session *s, struct err *e)
+{
+	struct load_opts lo = { 0 };
+	char *dir = main_samples_dir();
+	if (!dir)
+		return err_set(e, ERR_NOTFOUND, "the bundled sample was not "
+		    "found (set DISTILL_SAMPLES or give a DATASET)");
+	char *path = xasprintf("%s/sample.csv", dir);
+	char *items = xasprintf("%s/sample-items.csv", dir);
+	if (file_exists(items))
+		lo.items_path = items;
+	int rc = pipeline_load(&s->pl, path, &lo, e);
+	free(dir);
+	free(path);
+	free(items);
+	return rc;
+}
+
 static int tui_load(struct session *s, const char *dataset)
 {
 	struct load_opts lo = { 0 };
 	struct err e;
-	char *dir = NULL, *path = NULL, *items = NULL;
-	int rc;
-
-	if (!dataset) {
-		if (!(dir = main_samples_dir())) {
-			fprintf(stderr, "distill: the bundled sample was not "
-			    "found (set DISTILL_SAMPLES or give a DATASET)\n");
-			return -1;
-		}
-		path = xasprintf("%s/sample.csv", dir);
-		items = xasprintf("%s/sample-items.csv", dir);
-		if (file_exists(items))
-			lo.items_path = items;
-		dataset = path;
-	}
 	err_clear(&e);
-	rc = pipeline_load(&s->pl, dataset, &lo, &e);
+	int rc = dataset ? pipeline_load(&s->pl, dataset, &lo, &e) :
+	    main_load_sample(s, &e);
 	if (rc < 0)
 		fprintf(stderr, "distill: %s\n", e.msg);
-	free(dir);
-	free(path);
-	free(items);
 	return rc;
 }
 

@@ -458,19 +458,8 @@ static void repl_greet(struct repl *r, const char *dataset)
 		return;
 	bool sample = false;
 	if (!dataset && !s->pl.ds) {
-		char *dir = main_samples_dir();
-		if (dir) {
-			char *path = xasprintf("%s/sample.csv", dir);
-			char *items = xasprintf("%s/sample-items.csv", dir);
-			struct load_opts lo = { 0 };
-			struct err e;
-			if (access(items, R_OK) == 0)
-				lo.items_path = items;
-			sample = pipeline_load(&s->pl, path, &lo, &e) == 0;
-			free(path);
-			free(items);
-			free(dir);
-		}
+		struct err e;
+		sample = main_load_sample(s, &e) == 0;
 	}
 	if (s->pl.ds)
 		fprintf(stderr, "distill %s · %s%s: %u users, %u items · help "

@@ -28,9 +28,9 @@ struct session;
  * the command line could not be loaded and the user then quit).
  */
 int repl_run(struct session *s, const char *dataset);
-/* The bundled sample's directory ($DISTILL_SAMPLES, the installed data
- * directory, the source tree; main.c), malloc'd, or NULL. */
-char *main_samples_dir(void);
+struct err;
+/* Load the bundled sample with its titles (main.c); -1 with e set. */
+int main_load_sample(struct session *s, struct err *e);
 
 /*
  * Replay the init file $XDG_CONFIG_HOME/distill/distillrc (fallback

@@ -156,12 +156,10 @@ static void push(struct params **stk, size_t *n, size_t *cap,
 
 int session_set(struct session *s, const char *name, const char *value)
 {
-	struct history *h = s->priv;
 	struct params before = s->pl.params;
 	struct err e;
 	if (pipeline_set(&s->pl, name, value, &e) < 0)
 		return session_err(s, &e);
-	(void)h;
 	if (memcmp(&before, &s->pl.params, sizeof before) != 0)
 		session_history_push(s, &before);
 	return 0;
