@@ -161,6 +161,20 @@ double learn_auc(const double *score, const uint8_t *y, size_t n);
 int learn_filter(struct pipeline *pl, struct filter_out *out,
     struct err *err);
 
+/* filter.method ridge (ridge.c): B from S and the fit graph's Gram. */
+int ridge_filter(struct pipeline *pl, struct filter_out *out,
+    struct err *err);
+/* Solve (G_NN + Λ) b = G_Nj in place for one item: G is the m × m Gram
+ * block of its k = m − 1 neighbours followed by the item itself, upper
+ * triangle in row-major order; b receives k weights. -1 when the system
+ * is not positive definite. */
+int ridge_solve(double *G, uint32_t m, double lambda, double dropout,
+    double *b);
+/* The same for item j over neighbours nbr[0..k) of the graph whose
+ * items × users transpose is iu, in double precision (tests). */
+int ridge_column(const struct csr *iu, const uint32_t *nbr, uint32_t k,
+    uint32_t j, double lambda, double dropout, double *b);
+
 /* How the filter's reach loss is computed: REACH_AUTO picks by size,
  * the others force one way (tests compare them). */
 enum { REACH_AUTO, REACH_EDGES, REACH_BITS };

@@ -222,7 +222,12 @@ static int cmp_path(const void *a, const void *b)
 static int cmp_cut(const void *a, const void *b)
 {
 	const struct why_cut *x = a, *y = b;
-	if (x->would_add != y->would_add)
+	bool xn = isnan(x->would_add), yn = isnan(y->would_add);
+	if (xn != yn)
+		return xn ? 1 : -1;
+	if (xn && x->sim != y->sim)        /* ridge: by similarity */
+		return x->sim > y->sim ? -1 : 1;
+	if (!xn && x->would_add != y->would_add)
 		return x->would_add > y->would_add ? -1 : 1;
 	return x->via < y->via ? -1 : x->via > y->via;
 }
@@ -239,17 +244,22 @@ static int64_t s_edge(const struct csr *S, uint32_t i, uint32_t j)
 }
 
 /* The relation i → j (no path in B): why it was cut, or false if it
- * never existed. */
+ * never existed. Under filter.method ridge B_ij is learned from S's
+ * j → i, so that is the relation asked about, and what it would have
+ * added is unknown without solving again (NAN). */
 static bool why_cut_of(const struct pipeline *pl, struct pairk **pk,
     uint32_t i, uint32_t j, double a, double iw, struct why_cut *c)
 {
 	double cooc = 0, sim = 0;
 	int rank = 0;
 	enum cut_reason cut = CUT_NONE;
+	bool ridge = params_enum(&pl->params, P_FILTER_METHOD) ==
+	    FILTER_RIDGE;
+	uint32_t from = ridge ? j : i, to = ridge ? i : j;
 	if (!*pk)
 		*pk = pairk_new(pl);   /* once per call, on the first cut */
-	if (!*pk || pairk_query(*pk, i, j, &cooc, &sim, &rank, &cut) < 0 ||
-	    !(cooc > 0))
+	if (!*pk || pairk_query(*pk, from, to, &cooc, &sim, &rank, &cut) < 0
+	    || !(cooc > 0))
 		return false;
 	memset(c, 0, sizeof *c);
 	c->via = i;
@@ -258,9 +268,9 @@ static bool why_cut_of(const struct pipeline *pl, struct pairk **pk,
 	c->sim = sim;
 	c->row_rank = rank;
 	c->alpha = c->score = NAN;
-	c->would_add = a * sim * iw;
-	int64_t e = s_edge(&pl->abs.S, i, j);
-	if (e >= 0) {
+	c->would_add = ridge ? NAN : a * sim * iw;
+	int64_t e = s_edge(&pl->abs.S, from, to);
+	if (e >= 0 && !ridge) {
 		c->alpha = pl->filt.alpha ? pl->filt.alpha[e] : NAN;
 		c->score = pl->filt.score ? pl->filt.score[e] : NAN;
 		if (cut == CUT_NONE)

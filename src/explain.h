@@ -50,7 +50,10 @@ struct why_path {
 	double share;             /* contrib / score */
 };
 
-/* A relation i → j (i ∈ N(u)) that was cut somewhere in the pipeline. */
+/* A relation i → j (i ∈ N(u)) that was cut somewhere in the pipeline.
+ * Under filter.method ridge, B_ij is learned from S's j → i: cooc, sim,
+ * row_rank and reason are those of j → i (row j of S), and would_add is
+ * NAN (the weight it would get is not known without solving again). */
 struct why_cut {
 	uint32_t via;
 	enum cut_reason reason;
@@ -59,7 +62,7 @@ struct why_cut {
 	int row_rank;             /* rank of j in row i before top-k (1-based) */
 	double alpha;             /* disparity α_ij (backbone) or NAN */
 	double score;             /* classifier score (learned) or NAN */
-	double would_add;         /* A_ui · s_ij · iw(j) */
+	double would_add;         /* A_ui · s_ij · iw(j), NAN under ridge */
 };
 
 struct why_out {

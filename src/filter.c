@@ -8,6 +8,10 @@
  *             a row with a single edge keeps it.
  *   learned   a classifier scores every edge (learn.c); keep iff
  *             score ≥ filter.min_score.
+ *   ridge     every relation re-weighted by a ridge regression per item
+ *             (ridge.c); B_ij exists iff j → i is in S, and may be
+ *             negative. Nothing is cut, so α, kept[] and the reach loss
+ *             do not apply.
  *
  * For `none` the stage does nothing: B shares S's arrays. Otherwise α is
  * computed for every edge of S (why/whynot show it; the learned filter
@@ -269,6 +273,8 @@ int filter_run(struct pipeline *pl, struct filter_out *out, struct err *err)
 	if (!S->ptr || !pl->graph.ui.ptr)
 		return err_set(err, ERR_STATE, "the abstract stage has not run");
 	out->st.auc = NAN;
+	if (params_enum(&pl->params, P_FILTER_METHOD) == FILTER_RIDGE)
+		return ridge_filter(pl, out, err);
 	if (params_enum(&pl->params, P_FILTER_METHOD) == FILTER_NONE) {
 		out->B = *S;            /* B = S: S's arrays, not copied */
 		out->b_is_s = true;

@@ -34,7 +34,7 @@ static const char *const c_metric[] = {
 	"cosine", "jaccard", "asym", "p3", "rp3", NULL };
 static const char *const c_cluster[] = { "leiden", "louvain", "none", NULL };
 static const char *const c_filter[] = {
-	"none", "backbone", "learned", NULL };
+	"none", "backbone", "learned", "ridge", NULL };
 static const char *const c_model[] = { "logistic", "svm", NULL };
 static const char *const c_ideal[] = { "min", "all", NULL };
 static const char *const c_onoff[] = { "off", "on", NULL };
@@ -100,6 +100,12 @@ static const struct param_def defs[P__COUNT] = {
 	[P_FILTER_ALPHA] = { "filter.alpha", PT_REAL, STAGE_FILTER,
 	    1e-9, 1, NULL, "0.05", "0.01",
 	    "disparity filter: keep edges with significance below alpha" },
+	[P_FILTER_LAMBDA] = { "filter.lambda", PT_REAL, STAGE_FILTER,
+	    0, BIG, NULL, "100", "50",
+	    "ridge: L2 penalty lambda of each item's regression" },
+	[P_FILTER_DROPOUT] = { "filter.dropout", PT_REAL, STAGE_FILTER,
+	    0, 0.95, NULL, "0", "0.05",
+	    "ridge: denoising dropout p, adds p/(1-p)*diag(G) to the penalty" },
 	[P_FILTER_VAL_FRACTION] = { "filter.val_fraction", PT_REAL,
 	    STAGE_FILTER, 0.01, 0.9, NULL, "0.2", "0.05",
 	    "learned filter: share of each user's training held out for labels" },
@@ -335,6 +341,8 @@ const char *params_inactive_why(enum param_id id)
 	case P_ABSTRACT_ALPHA: return "abstract.metric is not p3 or rp3";
 	case P_ABSTRACT_BETA: return "abstract.metric is not rp3";
 	case P_FILTER_ALPHA: return "filter.method is not backbone";
+	case P_FILTER_LAMBDA:
+	case P_FILTER_DROPOUT: return "filter.method is not ridge";
 	case P_FILTER_VAL_FRACTION:
 	case P_FILTER_MODEL:
 	case P_FILTER_MIN_SCORE:
@@ -358,6 +366,9 @@ bool params_active(const struct params *p, enum param_id id)
 		return metric == METRIC_RP3;
 	case P_FILTER_ALPHA:
 		return method == FILTER_BACKBONE;
+	case P_FILTER_LAMBDA:
+	case P_FILTER_DROPOUT:
+		return method == FILTER_RIDGE;
 	case P_FILTER_VAL_FRACTION:
 	case P_FILTER_MODEL:
 	case P_FILTER_MIN_SCORE:

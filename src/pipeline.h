@@ -148,6 +148,9 @@ struct filter_stats {
 	double max_reach_loss;
 	uint32_t reach_users;       /* users it is taken over: all, or a
 	                               systematic sample of 10,000 */
+	/* ridge only: negative weights, the largest system solved */
+	uint64_t ridge_negative;
+	uint32_t ridge_max_neighbours;
 	/* learned only */
 	uint64_t n_train_edges, n_train_pos;
 	double auc;                 /* validation AUC, NAN otherwise */

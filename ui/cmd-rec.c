@@ -131,7 +131,7 @@ static void why_tables(struct out *o, const struct pipeline *pl,
     const struct why_out *w)
 {
 	static const char *const pcols[] = { "via", "A_ui", "B_ij",
-	    "contribution", "share", "via_title", NULL };
+	    "contribution", "share", "effect", "via_title", NULL };
 	static const char *const ccols[] = { "via", "cut_by", "cooc",
 	    "similarity", "row_rank", "alpha", "score", "would_add",
 	    "via_title", NULL };
@@ -143,6 +143,8 @@ static void why_tables(struct out *o, const struct pipeline *pl,
 		out_real(o, p->b);
 		out_real(o, p->contrib);
 		out_real(o, p->share);
+		/* a negative relation (filter.method ridge) pushes j down */
+		out_str(o, p->contrib < 0 ? "down" : "up");
 		out_str(o, title_of(pl, p->via));
 	}
 	if (w->ncuts == 0)

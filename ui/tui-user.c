@@ -226,30 +226,37 @@ const struct tui_view tui_view_user = { "user", user_draw, user_key };
 /* ------------------------------------------------------- explanation */
 
 /* Paths as a waterfall: each bar starts where the previous one ended, so
- * together they span the score. */
+ * together they span the score. Negative relations (filter.method ridge)
+ * come last and step back to the left in the cut colour: the positive
+ * paths span the full width, the negative ones push the item down to its
+ * score. */
 static int draw_paths(struct tui *t, const struct rect *r, int y,
     const struct why_out *w, int skip)
 {
 	int bw = r->w / 3, lw = r->w - bw - 16;
-	double cum = 0;
+	double cum = 0, pos = 0;
 	int row = 0;
+	for (size_t k = 0; k < w->npaths; k++)
+		pos += w->paths[k].contrib > 0 ? w->paths[k].contrib : 0;
 	for (size_t k = 0; k < w->npaths; k++) {
 		const struct why_path *p = &w->paths[k];
 		double share = w->score > 0 ? p->contrib / w->score : p->share;
+		double span = pos > 0 ? p->contrib / pos : 0;
 		if ((int)k >= skip && y + row < r->h) {
 			tui_put(r, y + row, 0, lw, ROLE_NORMAL,
 			    tui_item_label(t, p->via));
-			int x0 = lw + 1 + (int)lround(cum * bw);
-			int x1 = lw + 1 + (int)lround((cum + share) * bw);
+			double lo = span < 0 ? cum + span : cum;
+			int x0 = lw + 1 + (int)lround(lo * bw);
+			int x1 = lw + 1 + (int)lround((lo + fabs(span)) * bw);
 			tui_bar(r, y + row, x0, x1 - x0 > 0 ? x1 - x0 : 1,
-			    1.0, ROLE_C1 + (int)(k % 6));
+			    1.0, span < 0 ? ROLE_CUT : ROLE_C1 + (int)(k % 6));
 			char cb[24];
 			tui_putf(r, y + row, lw + bw + 2, -1, ROLE_SCORE,
 			    "%s %3.0f%%", fmt_score(cb, sizeof cb, p->contrib),
 			    share * 100);
 			row++;
 		}
-		cum += share;
+		cum += span;
 	}
 	return row;
 }
@@ -272,8 +279,11 @@ static int draw_cuts(struct tui *t, const struct rect *r, int y,
 			snprintf(extra, sizeof extra, " p=%.2f", c->score);
 		int x = tui_put(r, y + row, 0, r->w - 30, ROLE_CUT,
 		    tui_item_label(t, c->via));
-		tui_putf(r, y + row, x + 1, -1, ROLE_DIM, "%s s=%.3g%s +%.4f",
-		    cut_reason_name(c->reason), c->sim, extra, c->would_add);
+		char add[32] = "";
+		if (!isnan(c->would_add))
+			snprintf(add, sizeof add, " +%.4f", c->would_add);
+		tui_putf(r, y + row, x + 1, -1, ROLE_DIM, "%s s=%.3g%s%s",
+		    cut_reason_name(c->reason), c->sim, extra, add);
 		row++;
 	}
 	return row;

@@ -290,6 +290,38 @@ Test(teach, why_sums_to_rec_filtered_weighted_calibrated)
 	pipeline_destroy(&pl);
 }
 
+/* Ridge relations can be negative: the paths still add up to the score
+ * (negative ones pushing the item down), and the relations a user's item
+ * lacks are explained by S's reversed edge (j → i, ridge.c). */
+Test(teach, why_sums_to_rec_ridge)
+{
+	struct pipeline pl;
+	struct err e;
+	static const char *const set[] = { "split.validation", "0",
+		"filter.method", "ridge", "filter.lambda", "0.5",
+		"abstract.topk", "4", "distill.beta", "0.5", NULL };
+	load_teach(&pl, set);
+	check_sums(&pl);
+	cr_assert_gt(pl.filt.st.ridge_negative, 0);
+	int negative = 0;
+	for (uint32_t u = 0; u < pl.rec.n_users; u++)
+		for (uint32_t k = 0; k < pl.rec.len[u]; k++) {
+			struct why_out w;
+			cr_assert_eq(explain_why(&pl, u, LIST(&pl, u, k), &w,
+			    &e), 0, "%s", e.msg);
+			for (size_t p = 0; p < w.npaths; p++)
+				negative += w.paths[p].contrib < 0;
+			for (size_t c = 0; c < w.ncuts; c++) {
+				cr_assert(isnan(w.cuts[c].would_add));
+				cr_assert(w.cuts[c].reason == CUT_TOPK ||
+				    w.cuts[c].reason == CUT_THRESHOLD);
+			}
+			why_out_destroy(&w);
+		}
+	cr_assert_gt(negative, 0, "no path pushes an item down");
+	pipeline_destroy(&pl);
+}
+
 /* Every fix whynot proposes really brings the item into the top-N. */
 /* Every fix whynot proposes under `set` is real: applying it puts the
  * item at the promised rank. Records the fixed parameters in seen[]. */

@@ -1,0 +1,223 @@
+/*
+ * distill — unit tests of filter.method ridge (DESIGN §1.4): a single
+ * regression computed by hand on TINY, and the equality with the dense
+ * EASE closed form B = I − P·diag(1/diag P), P = (XᵀX + Λ)⁻¹ on a graph
+ * where every pair of items co-occurs (with and without the denoising
+ * dropout term). The reference inverse is a plain Gauss–Jordan in double
+ * here, independent of the LAPACK path under test.
+ */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <string.h>
+
+#include "tiny.h"
+
+static struct pipeline pl;
+
+static void teardown(void)
+{
+	pipeline_destroy(&pl);
+}
+
+static float b_of(const struct csr *B, uint32_t i, uint32_t j)
+{
+	return tiny_s(B, i, j);
+}
+
+/* TINY: item 4's only co-occurring item is 3 (C_34 = 1·2 = 2) and
+ * G_33 = 1² + 1² = 2, so with λ = 1 its regression is the scalar
+ * b = G_34 / (G_33 + λ) = 2/3; with dropout p = 0.5 the penalty gains
+ * p/(1−p)·G_33 = 2: b = 2/5. Item 0 has N(0) = {1, 2}:
+ * G_11 = 3, G_22 = 2, G_12 = 2, G_10 = 3, G_20 = 1; with λ = 1
+ * [4 2; 2 3] b = [3; 1] gives b = (7/8, −1/4): a negative relation. */
+Test(ridge, hand_computed_tiny, .fini = teardown)
+{
+	struct err e;
+	tiny_graph(&pl, 4, 5, TINY, sizeof TINY / sizeof TINY[0]);
+	tiny_set(&pl, "abstract.metric", "p3");
+	tiny_set(&pl, "abstract.topk", "0");
+	tiny_set(&pl, "filter.method", "ridge");
+	tiny_set(&pl, "filter.lambda", "1");
+	tiny_abstract(&pl);
+	cr_assert_eq(filter_run(&pl, &pl.filt, &e), 0, "%s", e.msg);
+	const struct csr *B = &pl.filt.B;
+	/* B_ij exists iff j → i is in S: the same 12 relations, reversed */
+	cr_assert_eq(B->nnz, 12);
+	cr_assert_float_eq(b_of(B, 3, 4), 2.0f / 3, 1e-6);
+	cr_assert_float_eq(b_of(B, 1, 0), 7.0f / 8, 1e-6);
+	cr_assert_float_eq(b_of(B, 2, 0), -1.0f / 4, 1e-6);
+	cr_assert(isnan(b_of(B, 4, 0)));    /* 0 → 4 not in S */
+	uint64_t neg = 0;
+	for (uint64_t x = 0; x < B->nnz; x++)
+		neg += B->val[x] < 0;
+	cr_assert_eq(pl.filt.st.ridge_negative, neg);
+	cr_assert_geq(neg, 1);
+	cr_assert_eq(pl.filt.st.removed, 0);
+	cr_assert_null(pl.filt.kept);
+
+	double b[1];
+	uint32_t nbr[1] = { 3 };
+	cr_assert_eq(ridge_column(&pl.graph.iu, nbr, 1, 4, 1, 0.5, b), 0);
+	cr_assert_float_eq(b[0], 2.0 / 5, 1e-12);
+}
+
+/* In-place inverse of the n × n row-major matrix a (Gauss–Jordan with
+ * partial pivoting). */
+static void gj_inverse(double *a, int n)
+{
+	double *m = calloc((size_t)n * 2 * n, sizeof *m);
+	for (int r = 0; r < n; r++) {
+		for (int c = 0; c < n; c++)
+			m[r * 2 * n + c] = a[r * n + c];
+		m[r * 2 * n + n + r] = 1;
+	}
+	for (int c = 0; c < n; c++) {
+		int piv = c;
+		for (int r = c + 1; r < n; r++)
+			if (fabs(m[r * 2 * n + c]) > fabs(m[piv * 2 * n + c]))
+				piv = r;
+		for (int k = 0; k < 2 * n; k++) {
+			double t = m[c * 2 * n + k];
+			m[c * 2 * n + k] = m[piv * 2 * n + k];
+			m[piv * 2 * n + k] = t;
+		}
+		double d = m[c * 2 * n + c];
+		for (int k = 0; k < 2 * n; k++)
+			m[c * 2 * n + k] /= d;
+		for (int r = 0; r < n; r++) {
+			if (r == c)
+				continue;
+			double f = m[r * 2 * n + c];
+			for (int k = 0; k < 2 * n; k++)
+				m[r * 2 * n + k] -= f * m[c * 2 * n + k];
+		}
+	}
+	for (int r = 0; r < n; r++)
+		for (int c = 0; c < n; c++)
+			a[r * n + c] = m[r * 2 * n + n + c];
+	free(m);
+}
+
+/* 7 users × 6 items, weights 1..3; every pair of items co-occurs. */
+#define NU 7
+#define NI 6
+static const float DENSE[NU][NI] = {
+	{ 1, 2, 0, 1, 3, 1 },
+	{ 2, 1, 1, 0, 1, 2 },
+	{ 0, 1, 3, 2, 0, 1 },
+	{ 1, 0, 2, 1, 2, 0 },
+	{ 3, 1, 1, 1, 1, 1 },
+	{ 1, 1, 0, 2, 1, 3 },
+	{ 2, 0, 1, 1, 0, 2 },
+};
+
+static void dense_graph(void)
+{
+	struct trip t[NU * NI];
+	size_t n = 0;
+	for (uint32_t u = 0; u < NU; u++)
+		for (uint32_t i = 0; i < NI; i++)
+			if (DENSE[u][i] > 0)
+				t[n++] = (struct trip){ u, i, DENSE[u][i] };
+	tiny_graph(&pl, NU, NI, t, n);
+}
+
+/* The EASE closed form with Λ = λI + p/(1−p)·diag(G). */
+static void ease_dense(double lambda, double p, double Bd[NI][NI])
+{
+	double P[NI * NI];
+	for (int i = 0; i < NI; i++)
+		for (int j = 0; j < NI; j++) {
+			double g = 0;
+			for (int u = 0; u < NU; u++)
+				g += (double)DENSE[u][i] * DENSE[u][j];
+			P[i * NI + j] = g;
+		}
+	for (int i = 0; i < NI; i++)
+		P[i * NI + i] += lambda + p / (1 - p) * P[i * NI + i];
+	gj_inverse(P, NI);
+	for (int i = 0; i < NI; i++)
+		for (int j = 0; j < NI; j++)
+			Bd[i][j] = i == j ? 0 : -P[i * NI + j] / P[j * NI + j];
+}
+
+static void check_equals_ease(double lambda, double p)
+{
+	struct err e;
+	char lv[32], pv[32];
+	snprintf(lv, sizeof lv, "%.17g", lambda);
+	snprintf(pv, sizeof pv, "%.17g", p);
+	dense_graph();
+	tiny_set(&pl, "abstract.metric", "cosine");
+	tiny_set(&pl, "abstract.topk", "0");
+	tiny_set(&pl, "abstract.threshold", "0");
+	tiny_set(&pl, "filter.method", "ridge");
+	tiny_set(&pl, "filter.lambda", lv);
+	tiny_set(&pl, "filter.dropout", pv);
+	tiny_abstract(&pl);
+	cr_assert_eq(pl.abs.S.nnz, NI * (NI - 1), "every pair co-occurs");
+	cr_assert_eq(filter_run(&pl, &pl.filt, &e), 0, "%s", e.msg);
+	double Bd[NI][NI];
+	ease_dense(lambda, p, Bd);
+	/* double precision: each column's regression to 1e-9 */
+	for (uint32_t j = 0; j < NI; j++) {
+		const struct csr *S = &pl.abs.S;
+		uint32_t k = (uint32_t)csr_row_len(S, j);
+		double b[NI];
+		cr_assert_eq(k, NI - 1);
+		cr_assert_eq(ridge_column(&pl.graph.iu, S->idx + S->ptr[j], k,
+		    j, lambda, p, b), 0);
+		for (uint32_t x = 0; x < k; x++) {
+			uint32_t i = S->idx[S->ptr[j] + x];
+			cr_assert(fabs(b[x] - Bd[i][j]) <= 1e-9,
+			    "b_%u%u = %.12g, EASE %.12g", i, j, b[x], Bd[i][j]);
+		}
+	}
+	/* the stage's B (float): every off-diagonal entry, to float
+	 * rounding */
+	for (uint32_t i = 0; i < NI; i++)
+		for (uint32_t j = 0; j < NI; j++) {
+			float v = b_of(&pl.filt.B, i, j);
+			if (i == j) {
+				cr_assert(isnan(v));
+				continue;
+			}
+			cr_assert(fabs(v - Bd[i][j]) <= 1e-6 * (1 +
+			    fabs(Bd[i][j])), "B_%u%u = %.9g, EASE %.9g", i, j,
+			    v, Bd[i][j]);
+		}
+	pipeline_destroy(&pl);
+}
+
+Test(ridge, equals_dense_ease)
+{
+	check_equals_ease(1, 0);
+	check_equals_ease(10, 0);
+	check_equals_ease(0.5, 0);
+}
+
+Test(ridge, equals_dense_edlae_with_dropout)
+{
+	check_equals_ease(1, 0.25);
+	check_equals_ease(0, 0.5);   /* dropout alone keeps it definite */
+}
+
+/* λ = 0 and no dropout on a rank-deficient block: a clear error. */
+Test(ridge, singular_system_is_an_error, .fini = teardown)
+{
+	static const struct trip two[] = {
+		{ 0, 0, 1 }, { 0, 1, 1 }, { 0, 2, 1 },
+	};
+	struct err e;
+	tiny_graph(&pl, 1, 3, two, sizeof two / sizeof two[0]);
+	tiny_set(&pl, "abstract.metric", "cosine");
+	tiny_set(&pl, "abstract.topk", "0");
+	tiny_set(&pl, "filter.method", "ridge");
+	tiny_set(&pl, "filter.lambda", "0");
+	tiny_abstract(&pl);
+	/* one user: every neighbour block is [1 1; 1 1], singular, and
+	 * exactly so in floating point (the second pivot is 1 − 1·1) */
+	cr_assert_eq(filter_run(&pl, &pl.filt, &e), -1);
+	cr_assert_eq(e.code, ERR_INVAL);
+	cr_assert(strstr(e.msg, "filter.lambda"), "%s", e.msg);
+}
