@@ -15,6 +15,8 @@
  *            0), filter none, distill.alpha=1, beta=0, calibrate=0
  *   rp3      abstract.metric=rp3 with the current abstract.alpha/beta,
  *            same top-k, threshold 0, filter none, alpha=1, beta=0, λ=0
+ *   ease     dense EASE (ease.c) with λ = filter.lambda (or the λ given
+ *            to eval_ease), scores x_u·B over every unseen item
  */
 #include <math.h>
 #include <stdlib.h>
@@ -106,7 +108,7 @@ void scratch_destroy(struct scratch *sc)
 }
 
 static const char *const base_names[BASE__COUNT] = {
-	"pop", "random", "itemknn", "rp3",
+	"pop", "random", "itemknn", "rp3", "ease",
 };
 
 const char *baseline_name(enum baseline b)
@@ -119,6 +121,7 @@ struct base_ctx {
 	const uint32_t *order;  /* pop: items by descending degree */
 	uint32_t n;             /* items in order (deg > 0) */
 	uint64_t seed;
+	const double *B;        /* ease: n_items x n_items, row-major */
 };
 
 /* Mark u's training items as seen in ws (mark = 2). */
@@ -176,6 +179,48 @@ static uint32_t base_fill_random(void *vc, struct rec_ws *ws, uint32_t u,
 	return n;
 }
 
+/* ease: R_u = x_u·B densely into ws->acc, the best L unseen items (any
+ * sign: EASE ranks every item) by insertion into items/scores. */
+static uint32_t base_fill_ease(void *vc, struct rec_ws *ws, uint32_t u,
+    uint32_t *items, float *scores, uint32_t L)
+{
+	const struct base_ctx *c = vc;
+	const struct csr *ui = &c->pl->graph.ui;
+	uint32_t n_items = ui->ncols, n = 0;
+	double *acc = ws->acc, *best = ws->sels;
+	if (csr_row_len(ui, u) == 0)
+		return 0;
+	for (uint64_t k = ui->ptr[u]; k < ui->ptr[u + 1]; k++) {
+		const double *row = c->B + (size_t)ui->idx[k] * n_items;
+		double w = ui->val[k];
+		for (uint32_t j = 0; j < n_items; j++)
+			acc[j] += w * row[j];
+	}
+	base_mark_seen(ws, ui, u);
+	if (L > ws->cap)
+		L = ws->cap;
+	for (uint32_t j = 0; j < n_items; j++) {
+		double d = acc[j];
+		acc[j] = 0;
+		if (ws->mark[j] || (n == L && !rank_before(d, j, best[n - 1],
+		    items[n - 1])))
+			continue;
+		uint32_t at = n < L ? n++ : n - 1;
+		while (at > 0 && rank_before(d, j, best[at - 1],
+		    items[at - 1])) {
+			best[at] = best[at - 1];
+			items[at] = items[at - 1];
+			at--;
+		}
+		best[at] = d;
+		items[at] = j;
+	}
+	for (uint32_t k = 0; k < n; k++)
+		scores[k] = (float)best[k];
+	rec_ws_reset(ws);
+	return n;
+}
+
 static int cmp_pop(const void *a, const void *b, void *ctx)
 {
 	const struct csr *iu = ctx;
@@ -192,7 +237,7 @@ static int base_simple(struct pipeline *pl, enum baseline b,
 {
 	const struct csr *iu = &pl->graph.iu;
 	struct base_ctx c = { pl, NULL, 0,
-		(uint64_t)params_int(&pl->params, P_SPLIT_SEED) };
+		(uint64_t)params_int(&pl->params, P_SPLIT_SEED), NULL };
 	uint32_t *order = xmalloc(((size_t)iu->nrows + 1) * sizeof *order);
 	struct rec_out ro;
 	int rc;
@@ -235,6 +280,40 @@ static int base_scratch(struct pipeline *pl, enum baseline b,
 	return rc;
 }
 
+static int base_ease(struct pipeline *pl, double lambda,
+    struct eval_result *out, struct err *err)
+{
+	struct base_ctx c = { pl, NULL, 0, 0, NULL };
+	double *B = NULL;
+	struct rec_out ro;
+	hooks_progress(&pl->hooks, "ease: inverting the Gram matrix", 0);
+	if (ease_fit(&pl->graph.ui, lambda, &B, err) < 0)
+		return -1;
+	c.B = B;
+	memset(&ro, 0, sizeof ro);
+	int rc = rec_build(pl, base_fill_ease, &c, 0, rec_list_len(
+	    &pl->params), &ro, err);
+	if (rc == 0)
+		eval_lists(pl, &(struct rec_lists){ ro.n_users, ro.L, ro.items,
+		    ro.len }, out);
+	rec_out_destroy(&ro);
+	free(B);
+	return rc;
+}
+
+int eval_ease(struct pipeline *pl, double lambda, struct eval_result *out,
+    struct err *err)
+{
+	double t0 = util_now_ms();
+	memset(out, 0, sizeof *out);
+	if (need_fresh(pl, STAGE_RECOMMEND, err) < 0)
+		return -1;
+	if (base_ease(pl, lambda, out, err) < 0)
+		return err_prefix(err, "baseline ease");
+	out->ms = util_now_ms() - t0;
+	return 0;
+}
+
 int eval_baseline(struct pipeline *pl, enum baseline b,
     struct eval_result *out, struct err *err)
 {
@@ -245,6 +324,9 @@ int eval_baseline(struct pipeline *pl, enum baseline b,
 		return err_set(err, ERR_INVAL, "unknown baseline %d", (int)b);
 	if (need_fresh(pl, STAGE_RECOMMEND, err) < 0)
 		return -1;
+	if (b == BASE_EASE)
+		return eval_ease(pl, params_real(&pl->params, P_FILTER_LAMBDA),
+		    out, err);
 	if (b == BASE_POP || b == BASE_RANDOM)
 		rc = base_simple(pl, b, out, err);
 	else

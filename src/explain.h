@@ -117,11 +117,22 @@ int explain_whynot(struct pipeline *pl, uint32_t user, uint32_t item,
     struct whynot_out *out, struct err *err);
 void whynot_out_destroy(struct whynot_out *w);
 
-/* Baselines on the same split and target as the pipeline. */
-enum baseline { BASE_POP, BASE_RANDOM, BASE_ITEMKNN, BASE_RP3, BASE__COUNT };
+/* Baselines on the same split and target as the pipeline. ease is the
+ * dense EASE model with λ = filter.lambda (eval_ease: any λ); above
+ * EASE_MAX_ITEMS items it fails with ERR_LIMIT, saying why. */
+enum baseline { BASE_POP, BASE_RANDOM, BASE_ITEMKNN, BASE_RP3, BASE_EASE,
+	BASE__COUNT };
 const char *baseline_name(enum baseline b);
 int eval_baseline(struct pipeline *pl, enum baseline b,
     struct eval_result *out, struct err *err);
+int eval_ease(struct pipeline *pl, double lambda, struct eval_result *out,
+    struct err *err);
+
+/* ease.c: B = I − P·diag(1/diag P), P = (XᵀX + λI)⁻¹ of the fit graph ui,
+ * into *B (n × n doubles, row-major, caller frees). */
+#define EASE_MAX_ITEMS 20000
+int ease_fit(const struct csr *ui, double lambda, double **B,
+    struct err *err);
 
 /* Refit on all of train and evaluate the test split (eval --test); the
  * pipeline's eval.target is restored afterwards. */

@@ -301,6 +301,13 @@ int filter_insight(const struct pipeline *pl, const struct hooks *h,
 {
 	const struct filter_out *f = &pl->filt;
 	*st = f->st;
+	if (params_enum(&pl->params, P_FILTER_METHOD) == FILTER_RIDGE) {
+		/* B is S reversed and re-weighted: nothing is cut, but the
+		 * reach is not S's, so "lost" has no meaning here */
+		st->mean_reach_loss = st->max_reach_loss = NAN;
+		st->reach_users = 0;
+		return 0;
+	}
 	if (f->st.removed == 0 || !f->kept) {
 		st->mean_reach_loss = st->max_reach_loss = 0;
 		st->reach_users = pl->graph.ui.nrows;

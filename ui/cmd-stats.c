@@ -280,6 +280,12 @@ static void stats_filter(struct out *o, const struct pipeline *pl)
 	out_kv_real(o, "mean_reach_loss", f->mean_reach_loss);
 	out_kv_real(o, "max_reach_loss", f->max_reach_loss);
 	out_kv_int(o, "reach_loss_users", f->reach_users);
+	if (params_enum(&pl->params, P_FILTER_METHOD) == FILTER_RIDGE) {
+		out_kv_int(o, "negative_weights", (int64_t)f->ridge_negative);
+		out_kv_real(o, "negative_share", f->kept ?
+		    (double)f->ridge_negative / (double)f->kept : 0);
+		out_kv_int(o, "largest_system", f->ridge_max_neighbours);
+	}
 	if (!pl->filt.has_model)
 		return;
 	out_kv_int(o, "training_edges", (int64_t)f->n_train_edges);

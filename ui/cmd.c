@@ -79,9 +79,15 @@ const struct cmd_entry cmd_table[] = {
 	  "communities: it is reported with set eval.ile on (or when the "
 	  "calibration or the learned filter detect them), '-' otherwise.",
 	  0, 1, cmd_eval },
-	{ "compare", NULL, "",
-	  "the pipeline beside the pop, random, itemknn and rp3 baselines",
-	  NULL, 0, 0, cmd_compare },
+	{ "compare", NULL, "[--ease-lambda L]",
+	  "the pipeline beside the pop, random, itemknn, rp3 and ease "
+	  "baselines",
+	  "Every baseline runs on the same split and target. ease is the "
+	  "dense EASE model B = I - P diag(1/diag P), P = (X'X + L I)^-1, "
+	  "with L = filter.lambda unless --ease-lambda is given; it needs an "
+	  "items x items matrix of doubles, so above 20000 items it is "
+	  "skipped with a warning saying why.",
+	  0, 2, cmd_compare },
 	{ "sweep", NULL, "PARAM FROM TO STEP [METRIC[@K]]",
 	  "re-run from PARAM's stage for each value; table and plot",
 	  "The plot shows METRIC (default ndcg) at K, one of eval.k (the "

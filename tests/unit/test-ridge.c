@@ -10,6 +10,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "explain.h"
 #include "tiny.h"
 
 static struct pipeline pl;
@@ -220,4 +221,47 @@ Test(ridge, singular_system_is_an_error, .fini = teardown)
 	cr_assert_eq(filter_run(&pl, &pl.filt, &e), -1);
 	cr_assert_eq(e.code, ERR_INVAL);
 	cr_assert(strstr(e.msg, "filter.lambda"), "%s", e.msg);
+}
+
+/* The dense EASE baseline (ease.c) against the same reference, and the
+ * ridge filter's B with every pair kept against it. */
+Test(ridge, ease_baseline_equals_closed_form, .fini = teardown)
+{
+	struct err e;
+	double Bd[NI][NI], *B = NULL;
+	dense_graph();
+	ease_dense(7, 0, Bd);
+	cr_assert_eq(ease_fit(&pl.graph.ui, 7, &B, &e), 0, "%s", e.msg);
+	for (int i = 0; i < NI; i++)
+		for (int j = 0; j < NI; j++)
+			cr_assert(fabs(B[i * NI + j] - Bd[i][j]) <= 1e-9,
+			    "B_%d%d = %.12g, closed form %.12g", i, j,
+			    B[i * NI + j], Bd[i][j]);
+	tiny_set(&pl, "abstract.metric", "cosine");
+	tiny_set(&pl, "abstract.topk", "0");
+	tiny_set(&pl, "filter.method", "ridge");
+	tiny_set(&pl, "filter.lambda", "7");
+	tiny_abstract(&pl);
+	cr_assert_eq(filter_run(&pl, &pl.filt, &e), 0, "%s", e.msg);
+	for (uint32_t i = 0; i < NI; i++)
+		for (uint32_t j = 0; j < NI; j++)
+			if (i != j)
+				cr_assert(fabs(b_of(&pl.filt.B, i, j) -
+				    B[i * NI + j]) <= 1e-6 * (1 +
+				    fabs(B[i * NI + j])));
+	free(B);
+}
+
+/* Too many items for a dense matrix: refused up front, saying why. */
+Test(ridge, ease_refuses_above_the_item_bound)
+{
+	struct csr ui = { 0 };
+	struct err e;
+	double *B = (double *)&ui;
+	csr_alloc(&ui, 1, EASE_MAX_ITEMS + 1, 0);
+	cr_assert_eq(ease_fit(&ui, 100, &B, &e), -1);
+	cr_assert_eq(e.code, ERR_LIMIT);
+	cr_assert_null(B);
+	cr_assert(strstr(e.msg, "20001 items"), "%s", e.msg);
+	csr_destroy(&ui);
 }
