@@ -154,6 +154,48 @@ int pipeline_sweep(struct pipeline *pl, const char *param, double from,
     double to, double step, struct sweep_out *out, struct err *err);
 void sweep_out_destroy(struct sweep_out *s);
 
+/* The value of metric NAME (precision … ile) at cut-off k of ev (the
+ * first cut-off when k is 0); NAN when not evaluated. */
+double eval_metric(const struct eval_result *ev, const char *name, int k);
+
+/* tune PARAM... (tune.c): a seeded search on the validation split. */
+#define TUNE_MAX_PARAMS 8
+#define TUNE_MAX_BUDGET 1000
+struct tune_spec {
+	int id;                   /* parameter */
+	double lo, hi;            /* range; enums: 0 .. choices − 1 */
+	bool log;                 /* searched on a log scale */
+};
+/* "NAME" (the registry's range, every choice of an enum) or
+ * "NAME=LO:HI" / "NAME=LO:HI:log". */
+int tune_spec_parse(const char *text, struct tune_spec *sp,
+    struct err *err);
+struct tune_opts {
+	long budget;              /* points evaluated at most */
+	const char *metric;       /* maximised */
+	int k;                    /* its cut-off (0: the first of eval.k) */
+	uint64_t seed;
+};
+struct tune_point {
+	char value[TUNE_MAX_PARAMS][64];
+	struct eval_result ev;
+	double score;             /* the metric; NAN when failed */
+	double ms;
+	bool failed;              /* the pipeline could not run it: */
+	char why[160];            /* its error */
+};
+struct tune_out {
+	int nparam;
+	size_t n;                 /* points evaluated, in order */
+	struct tune_point *pt;
+	long best;                /* index of the best point */
+	bool interrupted;         /* cancelled: the points so far */
+};
+/* The real pipeline is not changed: the caller applies pt[best]. */
+int pipeline_tune(struct pipeline *pl, const struct tune_spec *spec, int n,
+    const struct tune_opts *opt, struct tune_out *out, struct err *err);
+void tune_out_destroy(struct tune_out *o);
+
 /* Community profile of a user: pi_u(c) for the communities they touch,
  * largest first. */
 struct profile_entry {

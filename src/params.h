@@ -97,6 +97,10 @@ struct param_def {
 	const char *def;            /* default, as text */
 	const char *step;           /* sensible increment for ←/→, as text */
 	const char *doc;            /* one line */
+	/* tune's default search range, "LO HI" or "LO HI log" (searched on
+	 * a log scale); NULL: tune needs a range given (PARAM=LO:HI), or
+	 * for an enum searches every choice */
+	const char *tune;
 };
 
 struct param_value {

@@ -106,16 +106,6 @@ int cmd_compare(struct session *s, int argc, char **argv)
 
 /* ------------------------------------------------------------ sweep */
 
-/* The value of metric `name` in row r, NAN when unknown. */
-static double row_metric(const struct eval_row *r, const char *name)
-{
-#define F(f) if (strcmp(name, #f) == 0) return r->f
-	F(precision); F(recall); F(ndcg); F(map); F(mrr); F(hitrate);
-	F(coverage); F(novelty); F(arp); F(gini); F(ile);
-#undef F
-	return NAN;
-}
-
 /* The row of cut-off k (the first when k is 0); NULL when absent. */
 static const struct eval_row *row_at(const struct eval_result *ev, int k)
 {
@@ -125,12 +115,46 @@ static const struct eval_row *row_at(const struct eval_result *ev, int k)
 	return NULL;
 }
 
+/* METRIC or METRIC@K (K one of eval.k; 0 when not given) for command
+ * cmd. */
+static int metric_at(struct session *s, const char *cmd, const char *m,
+    char *metric, size_t mn, int *mk)
+{
+	struct eval_result probe = { .nk = 1 };
+	const char *at = strchr(m, '@');
+	snprintf(metric, mn, "%.*s", at ? (int)(at - m) : (int)strlen(m), m);
+	*mk = 0;
+	if (isnan(eval_metric(&probe, metric, 0)))
+		return session_error(s, "%s: unknown metric '%s' (expected "
+		    "precision, recall, ndcg, map, mrr, hitrate, coverage, "
+		    "novelty, arp, gini or ile, optionally @K)", cmd, metric);
+	if (at) {
+		long k;
+		char what[64];
+		snprintf(what, sizeof what, "%s: K of METRIC@K", cmd);
+		if (cmd_parse_int(s, what, at + 1, 1, 1000, &k) < 0)
+			return -1;
+		const struct param_value *ks = &s->pl.params.v[P_EVAL_K];
+		bool found = false;
+		for (int q = 0; q < ks->nlist; q++)
+			found = found || ks->list[q] == k;
+		if (!found) {
+			char cur[64];
+			params_format(&s->pl.params, P_EVAL_K, cur, sizeof cur);
+			return session_error(s, "%s: %s@%ld: eval.k is %s; "
+			    "set eval.k %s,%ld to evaluate at %ld too", cmd,
+			    metric, k, cur, cur, k, k);
+		}
+		*mk = (int)k;
+	}
+	return 0;
+}
+
 static int sweep_args(struct session *s, char **argv, int argc,
     double v[3], char *metric, size_t mn, int *mk)
 {
 	static const char *const what[3] = { "sweep: FROM", "sweep: TO",
 	    "sweep: STEP" };
-	struct eval_row probe = { 0 };
 	if (params_lookup(argv[1]) < 0)
 		return session_error(s, "unknown parameter '%s' (see params)",
 		    argv[1]);
@@ -145,34 +169,8 @@ static int sweep_args(struct session *s, char **argv, int argc,
 	if ((v[1] - v[0]) / v[2] >= SWEEP_MAX_POINTS)
 		return session_error(s, "sweep: more than %d values; use a "
 		    "larger STEP", SWEEP_MAX_POINTS);
-	/* METRIC or METRIC@K, K one of eval.k */
-	const char *m = argc > 5 ? argv[5] : "ndcg";
-	const char *at = strchr(m, '@');
-	snprintf(metric, mn, "%.*s", at ? (int)(at - m) : (int)strlen(m), m);
-	*mk = 0;
-	if (isnan(row_metric(&probe, metric)))
-		return session_error(s, "sweep: unknown metric '%s' (expected "
-		    "precision, recall, ndcg, map, mrr, hitrate, coverage, "
-		    "novelty, arp, gini or ile, optionally @K)", metric);
-	if (at) {
-		long k;
-		if (cmd_parse_int(s, "sweep: K of METRIC@K", at + 1, 1, 1000,
-		    &k) < 0)
-			return -1;
-		const struct param_value *ks = &s->pl.params.v[P_EVAL_K];
-		bool found = false;
-		for (int q = 0; q < ks->nlist; q++)
-			found = found || ks->list[q] == k;
-		if (!found) {
-			char cur[64];
-			params_format(&s->pl.params, P_EVAL_K, cur, sizeof cur);
-			return session_error(s, "sweep: %s@%ld: eval.k is %s; "
-			    "set eval.k %s,%ld to evaluate at %ld too", metric,
-			    k, cur, cur, k, k);
-		}
-		*mk = (int)k;
-	}
-	return 0;
+	return metric_at(s, "sweep", argc > 5 ? argv[5] : "ndcg", metric, mn,
+	    mk);
 }
 
 static void sweep_plot(struct out *o, const struct sweep_out *sw,
@@ -186,7 +184,7 @@ static void sweep_plot(struct out *o, const struct sweep_out *sw,
 	for (size_t k = 0; k < sw->n; k++) {
 		const struct eval_row *r = row_at(&sw->pt[k].ev, mk);
 		labels[k] = sw->pt[k].value;
-		vals[k] = r ? row_metric(r, metric) : NAN;
+		vals[k] = r ? eval_metric(&sw->pt[k].ev, metric, r->k) : NAN;
 	}
 	snprintf(title, sizeof title, "%s@%d by %s", metric, r0 ? r0->k : 0,
 	    sw->param);
@@ -226,6 +224,125 @@ int cmd_sweep(struct session *s, int argc, char **argv)
 	out_end(&o);
 	sweep_out_destroy(&sw);
 	return 0;
+}
+
+/* ------------------------------------------------------------- tune */
+
+struct tune_ctx {
+	int argc;
+	char **argv;
+};
+
+/* The trail: every point with its values, the metric and the time. */
+static void tune_trail(struct session *s, const struct tune_spec *spec,
+    const struct tune_out *t, const char *metric, int k)
+{
+	struct out o;
+	const char **cols = xcalloc((size_t)t->nparam + 5, sizeof *cols);
+	char mcol[48];
+	int c = 0;
+	snprintf(mcol, sizeof mcol, "%s@%d", metric, k);
+	cols[c++] = "point";
+	for (int p = 0; p < t->nparam; p++)
+		cols[c++] = params_def(spec[p].id)->name;
+	cols[c++] = mcol;
+	cols[c++] = "ms";
+	cols[c++] = "note";
+	out_begin(&o, s, "tune");
+	out_table(&o, "trail", cols);
+	for (size_t x = 0; x < t->n; x++) {
+		const struct tune_point *pt = &t->pt[x];
+		out_int(&o, (int64_t)x);
+		for (int p = 0; p < t->nparam; p++)
+			out_str(&o, pt->value[p]);
+		out_real(&o, pt->score);
+		out_real(&o, pt->ms);
+		out_str(&o, pt->failed ? pt->why : (long)x == t->best ? "best" :
+		    x == 0 ? "start" : "");
+	}
+	if (t->interrupted)
+		out_note(&o, "interrupted after %zu points: the best so far "
+		    "is applied", t->n);
+	out_end(&o);
+	free(cols);
+}
+
+static int apply_tune(struct session *s, void *vctx)
+{
+	const struct tune_ctx *c = vctx;
+	const char *budget_t = NULL, *metric_t = NULL, *seed_t = NULL;
+	const char *pos[TUNE_MAX_PARAMS + 1];
+	struct tune_spec spec[TUNE_MAX_PARAMS];
+	struct tune_opts opt = { 30, "ndcg", 0, 42 };
+	struct tune_out t;
+	char metric[32];
+	int npos;
+	long v;
+	struct err e;
+	const struct cmd_opt opts[] = { { "--budget", &budget_t, NULL },
+	    { "--metric", &metric_t, NULL }, { "--seed", &seed_t, NULL },
+	    { NULL, NULL, NULL } };
+
+	if (cmd_parse_opts(s, c->argc, c->argv, opts, pos,
+	    TUNE_MAX_PARAMS + 1, &npos) < 0)
+		return -1;
+	if (npos < 1)
+		return cmd_usage(s, "tune");
+	if (npos > TUNE_MAX_PARAMS)
+		return session_error(s, "tune: at most %d parameters",
+		    TUNE_MAX_PARAMS);
+	if (budget_t) {
+		if (cmd_parse_int(s, "tune: --budget", budget_t, 1,
+		    TUNE_MAX_BUDGET, &v) < 0)
+			return -1;
+		opt.budget = v;
+	}
+	if (seed_t) {
+		if (cmd_parse_int(s, "tune: --seed", seed_t, 0, 2147483647,
+		    &v) < 0)
+			return -1;
+		opt.seed = (uint64_t)v;
+	}
+	if (metric_at(s, "tune", metric_t ? metric_t : "ndcg", metric,
+	    sizeof metric, &opt.k) < 0)
+		return -1;
+	opt.metric = metric;
+	for (int p = 0; p < npos; p++) {
+		err_clear(&e);
+		if (tune_spec_parse(pos[p], &spec[p], &e) < 0)
+			return session_err(s, &e);
+	}
+	if (session_ensure(s, STAGE_RECOMMEND) < 0)
+		return -1;
+	if (opt.k == 0)
+		opt.k = s->pl.rec.ev.nk ? s->pl.rec.ev.row[0].k : 10;
+	err_clear(&e);
+	flag_set(&s->cancel, 0);
+	if (pipeline_tune(&s->pl, spec, npos, &opt, &t, &e) < 0)
+		return session_err(s, &e);
+	flag_set(&s->cancel, 0);   /* a Ctrl-C stopped the search only */
+	tune_trail(s, spec, &t, metric, opt.k);
+	/* the best point, as one change (one undo step) */
+	struct params before = s->pl.params;
+	for (int p = 0; p < npos; p++) {
+		err_clear(&e);
+		if (pipeline_set(&s->pl, params_def(spec[p].id)->name,
+		    t.pt[t.best].value[p], &e) < 0) {
+			s->pl.params = before;
+			tune_out_destroy(&t);
+			return session_err(s, &e);
+		}
+	}
+	if (memcmp(&before, &s->pl.params, sizeof before) != 0)
+		session_history_push(s, &before);
+	tune_out_destroy(&t);
+	return 0;
+}
+
+int cmd_tune(struct session *s, int argc, char **argv)
+{
+	struct tune_ctx c = { argc, argv };
+	return cmd_param_change(s, "tune", apply_tune, &c);
 }
 
 /* ------------------------------------------------------------ export */

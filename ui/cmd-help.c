@@ -125,6 +125,9 @@ static int help_param(struct session *s, const char *name)
 	out_kv_str(&o, "default", d->def);
 	out_kv_str(&o, "range", r);
 	out_kv_str(&o, "stage", stage_name(d->stage));
+	out_kv_str(&o, "tune_range", d->tune ? d->tune : d->type == PT_ENUM &&
+	    (d->stage == STAGE_ABSTRACT || d->stage == STAGE_FILTER ||
+	    d->stage == STAGE_DISTILL) ? "every choice" : "-");
 	out_end(&o);
 	return 0;
 }

@@ -82,8 +82,8 @@ static void print_deltas(struct out *o, const struct headline *a,
  * its effect: the changed parameters and, when there were results, the
  * headline deltas of the stages that were re-run.
  */
-static int param_change(struct session *s, const char *cmd,
-    int (*apply)(struct session *, char **), char **argv)
+int cmd_param_change(struct session *s, const char *cmd,
+    int (*apply)(struct session *, void *), void *ctx)
 {
 	struct params before = s->pl.params;
 	struct headline h0, h1;
@@ -91,7 +91,7 @@ static int param_change(struct session *s, const char *cmd,
 	struct out o;
 
 	headline_collect(&s->pl, false, &h0);
-	if (apply(s, argv) < 0)
+	if (apply(s, ctx) < 0)
 		return -1;
 	enum stage from = pipeline_first_stale(&s->pl);
 	if (had >= 0 && (int)from <= had &&
@@ -112,19 +112,20 @@ static int param_change(struct session *s, const char *cmd,
 	return 0;
 }
 
-static int apply_set(struct session *s, char **argv)
+static int apply_set(struct session *s, void *ctx)
 {
+	char **argv = ctx;
 	return session_set(s, argv[1], argv[2]);
 }
 
-static int apply_undo(struct session *s, char **argv)
+static int apply_undo(struct session *s, void *ctx)
 {
 	if (session_undo(s) < 0)
 		return session_error(s, "undo: nothing to undo");
 	return 0;
 }
 
-static int apply_redo(struct session *s, char **argv)
+static int apply_redo(struct session *s, void *ctx)
 {
 	if (session_redo(s) < 0)
 		return session_error(s, "redo: nothing to redo");
@@ -133,17 +134,17 @@ static int apply_redo(struct session *s, char **argv)
 
 int cmd_set(struct session *s, int argc, char **argv)
 {
-	return param_change(s, "set", apply_set, argv);
+	return cmd_param_change(s, "set", apply_set, argv);
 }
 
 int cmd_undo(struct session *s, int argc, char **argv)
 {
-	return param_change(s, "undo", apply_undo, argv);
+	return cmd_param_change(s, "undo", apply_undo, NULL);
 }
 
 int cmd_redo(struct session *s, int argc, char **argv)
 {
-	return param_change(s, "redo", apply_redo, argv);
+	return cmd_param_change(s, "redo", apply_redo, NULL);
 }
 
 int cmd_get(struct session *s, int argc, char **argv)

@@ -94,6 +94,22 @@ const struct cmd_entry cmd_table[] = {
 	  "first when no @K is given), e.g. sweep abstract.topk 50 300 50 "
 	  "recall@20.",
 	  4, 5, cmd_sweep },
+	{ "tune", NULL, "PARAM[=LO:HI[:log]]... [--budget N] [--metric "
+	  "METRIC[@K]] [--seed S]",
+	  "search several parameters on the validation split, apply the best",
+	  "A seeded search (default budget 30 points, metric ndcg at the "
+	  "first eval.k, seed 42): the current setting, then a Latin "
+	  "hypercube over the ranges (a third of the budget), then "
+	  "coordinate refinement around the best (steps of a quarter of a "
+	  "range, halved when a round brings nothing). Ranges default to the "
+	  "registry's (help param NAME); give PARAM=LO:HI or LO:HI:log to "
+	  "change one; enums try every choice. Only abstract, filter and "
+	  "distill parameters are tuned. Prints the trail of every point, "
+	  "then applies the best as one change (undo restores all of it). "
+	  "Ctrl-C stops the search and applies the best so far. It never "
+	  "reads the test split: with eval.target test it refuses; score "
+	  "the result once with eval --test.",
+	  1, -1, cmd_tune },
 	{ "export", NULL, "STAGE FILE [--format graphml|dot|csv|json]",
 	  "write a stage's graph to a file", NULL, 2, 4, cmd_export },
 	{ "save", NULL, "FILE",

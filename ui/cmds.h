@@ -36,6 +36,12 @@ int cmd_parse_real(struct session *s, const char *what, const char *text,
 /* A stage name, reported when unknown (with the list). */
 int cmd_parse_stage(struct session *s, const char *text);
 
+/* Apply a parameter change through apply(s, ctx) (which reports its own
+ * errors and returns -1) and show it as set does: the changed parameters
+ * and the headline deltas of the stages re-run (cmd-param.c). */
+int cmd_param_change(struct session *s, const char *cmd,
+    int (*apply)(struct session *, void *), void *ctx);
+
 /* "[lo, hi]" or "a|b|c" for a parameter (cmd-param.c). */
 void param_range_text(const struct param_def *d, char *buf, size_t size);
 
@@ -72,6 +78,7 @@ int cmd_profile(struct session *, int, char **);
 /* cmd-eval.c */
 int cmd_eval(struct session *, int, char **);
 int cmd_compare(struct session *, int, char **);
+int cmd_tune(struct session *, int, char **);
 int cmd_sweep(struct session *, int, char **);
 int cmd_export(struct session *, int, char **);
 /* cmd-help.c */

@@ -322,6 +322,67 @@ Test(teach, why_sums_to_rec_ridge)
 	pipeline_destroy(&pl);
 }
 
+/* tune: point 0 is the start, the best is never worse, the same seed
+ * gives the same trail, each point's metric is what a real run of its
+ * values gives, and the pipeline is untouched until the caller applies
+ * it. */
+Test(teach, tune_is_seeded_and_true)
+{
+	struct pipeline pl;
+	struct err e;
+	struct tune_spec spec[3];
+	struct tune_out a, b;
+	struct tune_opts opt = { 12, "ndcg", 5, 7 };
+	static const char *const set[] = { "eval.k", "5", NULL };
+	load_teach(&pl, set);
+	cr_assert_eq(tune_spec_parse("abstract.topk=1:6", &spec[0], &e), 0,
+	    "%s", e.msg);
+	cr_assert_eq(tune_spec_parse("distill.beta", &spec[1], &e), 0);
+	cr_assert_eq(tune_spec_parse("filter.method", &spec[2], &e), 0);
+	double start = pl.rec.ev.row[0].ndcg;
+	cr_assert_eq(pipeline_tune(&pl, spec, 3, &opt, &a, &e), 0, "%s",
+	    e.msg);
+	cr_assert_eq(pipeline_tune(&pl, spec, 3, &opt, &b, &e), 0, "%s",
+	    e.msg);
+	cr_assert_geq(a.n, 4);
+	cr_assert_leq(a.n, 12);
+	cr_assert_eq(a.n, b.n);
+	cr_assert_eq(a.best, b.best);
+	for (size_t x = 0; x < a.n; x++)
+		for (int p = 0; p < 3; p++)
+			cr_assert_str_eq(a.pt[x].value[p], b.pt[x].value[p]);
+	cr_assert_str_eq(a.pt[0].value[0], "100");   /* the start */
+	cr_assert_float_eq(a.pt[0].score, start, 1e-15);
+	cr_assert_geq(a.pt[a.best].score, start);
+	cr_assert_eq(params_int(&pl.params, P_ABSTRACT_TOPK), 100);
+	/* every point is what a real run of its values gives */
+	for (size_t x = 0; x < a.n; x++) {
+		for (int p = 0; p < 3; p++)
+			cr_assert_eq(pipeline_set(&pl, params_def(spec[p].id)->
+			    name, a.pt[x].value[p], &e), 0, "%s", e.msg);
+		if (pipeline_run(&pl, STAGE_RECOMMEND, &e) < 0) {
+			cr_assert(a.pt[x].failed, "point %zu: %s", x, e.msg);
+			continue;
+		}
+		cr_assert_float_eq(a.pt[x].score, pl.rec.ev.row[0].ndcg, 1e-12,
+		    "point %zu", x);
+	}
+	tune_out_destroy(&a);
+	tune_out_destroy(&b);
+	/* never on test; tuning what is evaluated is refused */
+	cr_assert_eq(tune_spec_parse("graph.min_rating", &spec[0], &e), -1);
+	cr_assert_eq(tune_spec_parse("abstract.seed", &spec[0], &e), -1);
+	cr_assert_eq(tune_spec_parse("abstract.alpha=2:1", &spec[0], &e), -1);
+	cr_assert_eq(tune_spec_parse("abstract.topk=0:9:log", &spec[0], &e),
+	    -1);
+	cr_assert_eq(pipeline_set(&pl, "eval.target", "test", &e), 0);
+	cr_assert_eq(pipeline_run(&pl, STAGE_RECOMMEND, &e), 0);
+	cr_assert_eq(tune_spec_parse("abstract.topk", &spec[0], &e), 0);
+	cr_assert_eq(pipeline_tune(&pl, spec, 1, &opt, &a, &e), -1);
+	cr_assert(strstr(e.msg, "test"), "%s", e.msg);
+	pipeline_destroy(&pl);
+}
+
 /* Every fix whynot proposes really brings the item into the top-N. */
 /* Every fix whynot proposes under `set` is real: applying it puts the
  * item at the promised rank. Records the fixed parameters in seen[]. */
