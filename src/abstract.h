@@ -175,6 +175,11 @@ int ridge_solve(double *G, uint32_t m, double lambda, double dropout,
 int ridge_column(const struct csr *iu, const uint32_t *nbr, uint32_t k,
     uint32_t j, double lambda, double dropout, double *b);
 
+/* filter.rank (lowrank.c): fit out->lr from the fit graph; nothing when
+ * the rank is 0. */
+int lowrank_fit(struct pipeline *pl, struct filter_out *out,
+    struct err *err);
+
 /* How the filter's reach loss is computed: REACH_AUTO picks by size,
  * the others force one way (tests compare them). */
 enum { REACH_AUTO, REACH_EDGES, REACH_BITS };

@@ -249,7 +249,7 @@ static int base_simple(struct pipeline *pl, enum baseline b,
 	c.order = order;
 	memset(&ro, 0, sizeof ro);
 	rc = rec_build(pl, b == BASE_POP ? base_fill_pop : base_fill_random,
-	    &c, 0, 1, &ro, err);
+	    &c, 0, 1, NULL, &ro, err);
 	if (rc == 0) {
 		eval_lists(pl, &(struct rec_lists){ ro.n_users, ro.L, ro.items,
 		    ro.len }, out);
@@ -292,7 +292,7 @@ static int base_ease(struct pipeline *pl, double lambda,
 	c.B = B;
 	memset(&ro, 0, sizeof ro);
 	int rc = rec_build(pl, base_fill_ease, &c, 0, rec_list_len(
-	    &pl->params), &ro, err);
+	    &pl->params), NULL, &ro, err);
 	if (rc == 0)
 		eval_lists(pl, &(struct rec_lists){ ro.n_users, ro.L, ro.items,
 		    ro.len }, out);

@@ -103,7 +103,7 @@ static void rec_score_ranks(const struct pipeline *pl, uint32_t user,
 	struct rec_ws ws;
 	uint32_t L = pl->rec.L;
 	rec_ws_init(&ws, pl->dist.A.ncols, 0, 5 * L);
-	rec_ws_score(&ws, &pl->dist.A, &pl->filt.B, user);
+	rec_ws_score_pl(&ws, pl, user);
 	uint32_t pool = rec_ws_select(&ws, pl->dist.iw, 5 * L);
 	for (size_t k = 0; k < out->n; k++)
 		for (uint32_t p = 0; p < pool; p++)
@@ -290,6 +290,8 @@ static void why_paths(const struct pipeline *pl, uint32_t u, uint32_t j,
 	struct pairk *pk = NULL;
 	w->paths = xcalloc(n + 1, sizeof *w->paths);
 	w->cuts = xcalloc(n + 1, sizeof *w->cuts);
+	const struct lowrank *lr = &pl->filt.lr;
+	double raw_lr = 0;
 	for (uint64_t k = A->ptr[u]; k < A->ptr[u + 1]; k++) {
 		uint32_t i = A->idx[k];
 		double a = A->val[k];
@@ -307,7 +309,19 @@ static void why_paths(const struct pipeline *pl, uint32_t u, uint32_t j,
 		if (!found && why_cut_of(pl, &pk, i, j, a, w->iw,
 		    &w->cuts[w->ncuts]))
 			w->ncuts++;
+		if (lr->k == 0)
+			continue;
+		/* with filter.rank every i ∈ N(u) relates to j through the
+		 * low-rank part; added after the sparse sum, as the scorer
+		 * does */
+		struct why_path *p = found ? &w->paths[w->npaths - 1] :
+		    &w->paths[w->npaths++];
+		p->via = i;
+		p->a = a;
+		p->lr = lowrank_pair(lr, i, j);
+		raw_lr += a * p->lr;
 	}
+	w->raw += raw_lr;
 	pairk_free(pk);
 }
 
@@ -317,7 +331,7 @@ static int rank_by_score(const struct pipeline *pl, uint32_t u, uint32_t j)
 	struct rec_ws ws;
 	int rank = 0;
 	rec_ws_init(&ws, pl->dist.A.ncols, 0, 1);
-	rec_ws_score(&ws, &pl->dist.A, &pl->filt.B, u);
+	rec_ws_score_pl(&ws, pl, u);
 	double dj = ws.acc[j] * pl->dist.iw[j];
 	if (ws.mark[j] == 1 && dj > 0) {
 		rank = 1;
@@ -356,7 +370,7 @@ static void why_compute(const struct pipeline *pl, uint32_t user,
 	out->score = out->raw * out->iw;
 	for (size_t p = 0; p < out->npaths; p++) {
 		struct why_path *w = &out->paths[p];
-		w->contrib = w->a * w->b * out->iw;
+		w->contrib = w->a * (w->b + w->lr) * out->iw;
 		w->share = out->score > 0 ? w->contrib / out->score : 0;
 	}
 	qsort(out->paths, out->npaths, sizeof *out->paths, cmp_path);
@@ -414,7 +428,7 @@ static int scratch_rank(const struct pipeline *sp, uint32_t u, uint32_t j,
 
 	rec_ws_init(&ws, sp->dist.A.ncols, sp->abs.community ? sp->abs.n_comm :
 	    0, 5 * L);
-	rec_ws_score(&ws, &sp->dist.A, &sp->filt.B, u);
+	rec_ws_score_pl(&ws, sp, u);
 	if (lambda > 0 && sp->abs.community) {
 		uint32_t pool = rec_ws_select(&ws, sp->dist.iw, 5 * L);
 		m = rec_ws_calibrate(&ws, pool, L, lambda, &sp->graph.ui, u,

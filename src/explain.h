@@ -45,8 +45,9 @@ int rec_write_all(struct pipeline *pl, const char *path, struct err *err);
 struct why_path {
 	uint32_t via;             /* i ∈ N(u) */
 	double a;                 /* A_ui */
-	double b;                 /* B_ij */
-	double contrib;           /* A_ui · B_ij · iw(j): sums to score */
+	double b;                 /* B_ij: the sparse relation (0 if none) */
+	double lr;                /* its low-rank part (filter.rank), or 0 */
+	double contrib;           /* A_ui·(B_ij + lr)·iw(j): sums to score */
 	double share;             /* contrib / score */
 };
 

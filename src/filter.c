@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "abstract.h"
+#include "topk.h"
 
 const char *const filter_feature_names[FILTER_NFEATURES] = {
 	"s_ij", "log C_ij", "log deg i", "log deg j", "rank", "same community",
@@ -267,7 +268,19 @@ static int filter_decide(struct pipeline *pl, struct filter_out *out,
 	return 0;
 }
 
+static int filter_method(struct pipeline *pl, struct filter_out *out,
+    struct err *err);
+
+/* The method's B, then (filter.rank > 0) its low-rank part. */
 int filter_run(struct pipeline *pl, struct filter_out *out, struct err *err)
+{
+	if (filter_method(pl, out, err) < 0)
+		return -1;
+	return lowrank_fit(pl, out, err);
+}
+
+static int filter_method(struct pipeline *pl, struct filter_out *out,
+    struct err *err)
 {
 	const struct csr *S = &pl->abs.S;
 	if (!S->ptr || !pl->graph.ui.ptr)
@@ -323,5 +336,6 @@ void filter_out_destroy(struct filter_out *o)
 	free(o->alpha);
 	free(o->score);
 	free(o->kept);
+	lowrank_destroy(&o->lr);
 	memset(o, 0, sizeof *o);
 }

@@ -111,6 +111,13 @@ static const struct param_def defs[P__COUNT] = {
 	    0, 0.95, NULL, "0", "0.05",
 	    "ridge: denoising dropout p, adds p/(1-p)*diag(G) to the penalty",
 	    "0 0.9" },
+	[P_FILTER_RANK] = { "filter.rank", PT_INT, STAGE_FILTER, 0, 4096,
+	    NULL, "0", "32",
+	    "compression: add the top-k singular directions (0 = off)",
+	    "16 512 log" },
+	[P_FILTER_LOWRANK_WEIGHT] = { "filter.lowrank_weight", PT_REAL,
+	    STAGE_FILTER, 0, 1000, NULL, "1", "0.1",
+	    "compression: weight gamma of the low-rank part", "0 2" },
 	[P_FILTER_VAL_FRACTION] = { "filter.val_fraction", PT_REAL,
 	    STAGE_FILTER, 0.01, 0.9, NULL, "0.2", "0.05",
 	    "learned filter: share of each user's training held out for labels",
@@ -122,7 +129,8 @@ static const struct param_def defs[P__COUNT] = {
 	    "learned filter: keep edges scored at least this", "0.1 0.9" },
 	[P_FILTER_SEED] = { "filter.seed", PT_INT, STAGE_FILTER,
 	    0, 2147483647, NULL, "42", "1",
-	    "learned filter: seed of the fit/validation split and SVM" },
+	    "seed of the learned filter's split and SVM, and of the "
+	    "randomized SVD (filter.rank)" },
 	[P_DISTILL_ALPHA] = { "distill.alpha", PT_REAL, STAGE_DISTILL,
 	    0, 5, NULL, "1", "0.1",
 	    "exponent on the user's normalised weights A_ui", "0 2" },
@@ -351,10 +359,12 @@ const char *params_inactive_why(enum param_id id)
 	case P_FILTER_ALPHA: return "filter.method is not backbone";
 	case P_FILTER_LAMBDA:
 	case P_FILTER_DROPOUT: return "filter.method is not ridge";
+	case P_FILTER_LOWRANK_WEIGHT: return "filter.rank is 0";
 	case P_FILTER_VAL_FRACTION:
 	case P_FILTER_MODEL:
-	case P_FILTER_MIN_SCORE:
-	case P_FILTER_SEED: return "filter.method is not learned";
+	case P_FILTER_MIN_SCORE: return "filter.method is not learned";
+	case P_FILTER_SEED: return "filter.method is not learned and "
+	    "filter.rank is 0";
 	default: return NULL;
 	}
 }
@@ -377,11 +387,15 @@ bool params_active(const struct params *p, enum param_id id)
 	case P_FILTER_LAMBDA:
 	case P_FILTER_DROPOUT:
 		return method == FILTER_RIDGE;
+	case P_FILTER_LOWRANK_WEIGHT:
+		return params_int(p, P_FILTER_RANK) > 0;
 	case P_FILTER_VAL_FRACTION:
 	case P_FILTER_MODEL:
 	case P_FILTER_MIN_SCORE:
-	case P_FILTER_SEED:
 		return method == FILTER_LEARNED;
+	case P_FILTER_SEED:
+		return method == FILTER_LEARNED ||
+		    params_int(p, P_FILTER_RANK) > 0;
 	default:
 		return true;
 	}

@@ -156,6 +156,17 @@ struct filter_stats {
 	double auc;                 /* validation AUC, NAN otherwise */
 };
 
+/* filter.rank k > 0 (lowrank.c): B gains γ·D^{-1/2} V Vᵀ D^{1/2}, kept
+ * as two items × k factors; k = 0 when off. */
+struct lowrank {
+	uint32_t k, n;       /* rank, items */
+	double gamma;        /* filter.lowrank_weight */
+	double *in;          /* n × k: d_i^{-1/2} V_i */
+	double *out;         /* n × k: γ d_j^{1/2} V_j */
+	double *sigma;       /* k singular values of X̃, descending */
+	double energy;       /* Σσ² / ‖X̃‖²_F: the spectrum captured */
+};
+
 struct filter_out {
 	struct csr B;        /* kept edges of S, same row order as S */
 	bool b_is_s;         /* filter.method none: B's arrays are S's own
@@ -171,6 +182,7 @@ struct filter_out {
 	 * before the weights (sd = 1 for a constant feature) */
 	double feat_mean[FILTER_NFEATURES], feat_sd[FILTER_NFEATURES];
 	bool has_model;
+	struct lowrank lr;   /* filter.rank: the low-rank part of B */
 	struct filter_stats st;
 };
 

@@ -51,6 +51,8 @@ void rec_ws_destroy(struct rec_ws *ws)
 	free(ws->pi);
 	free(ws->cnt);
 	free(ws->supp);
+	free(ws->lrt);
+	free(ws->lrrow);
 	memset(ws, 0, sizeof *ws);
 }
 
@@ -103,6 +105,41 @@ void rec_ws_score(struct rec_ws *ws, const struct csr *A, const struct csr *B,
 			mark[j] = m | 1;
 			acc[j] += a * bval[e];
 		}
+	}
+	ws->ntouched = nt;
+}
+
+void rec_ws_score_pl(struct rec_ws *ws, const struct pipeline *pl,
+    uint32_t u)
+{
+	const struct lowrank *lr = &pl->filt.lr;
+	rec_ws_score(ws, &pl->dist.A, &pl->filt.B, u);
+	if (lr->k == 0 || u >= pl->dist.A.nrows)
+		return;
+	if (!ws->lrt) {
+		ws->lrt = xmalloc((lr->k + 1) * sizeof *ws->lrt);
+		ws->lrrow = xmalloc(((size_t)ws->n_items + 1) *
+		    sizeof *ws->lrrow);
+	}
+	const double *row;
+	if (ws->lr_block && u >= ws->lr_lo && u - ws->lr_lo < ws->lr_n) {
+		row = ws->lr_block + (size_t)(u - ws->lr_lo) * lr->n;
+	} else {
+		lowrank_user(lr, &pl->dist.A, u, ws->lrt);
+		lowrank_scores(lr, ws->lrt, ws->lrrow);
+		row = ws->lrrow;
+	}
+	double *restrict acc = ws->acc;
+	uint8_t *restrict mark = ws->mark;
+	uint32_t *restrict touched = ws->touched;
+	uint32_t nt = ws->ntouched, n = lr->n < ws->n_items ? lr->n :
+	    ws->n_items;
+	for (uint32_t j = 0; j < n; j++) {
+		uint8_t m = mark[j];
+		touched[nt] = j;
+		nt += m == 0;
+		mark[j] = m | 1;
+		acc[j] += row[j];
 	}
 	ws->ntouched = nt;
 }
@@ -300,8 +337,13 @@ static void rec_block(const struct pipeline *pl, rec_fill_fn fill, void *ctx,
 	}
 }
 
+/* Users per low-rank block: the block's rows are LR_BLOCK × items
+ * doubles (Gowalla: 84 MB). */
+#define LR_BLOCK 256
+
 int rec_build(const struct pipeline *pl, rec_fill_fn fill, void *ctx,
-    uint32_t n_comm, uint32_t cap, struct rec_out *out, struct err *err)
+    uint32_t n_comm, uint32_t cap, const struct lowrank *lr,
+    struct rec_out *out, struct err *err)
 {
 	uint32_t U = pl->graph.ui.nrows, I = pl->graph.ui.ncols;
 	uint32_t L = rec_list_len(&pl->params);
@@ -322,16 +364,34 @@ int rec_build(const struct pipeline *pl, rec_fill_fn fill, void *ctx,
 	for (int t = 0; t < nt; t++)
 		rec_ws_init(&ws[t], I, n_comm, cap);
 	int rc = 0;
-	for (uint32_t lo = 0; lo < U; lo += 8192) {
+	bool blocks = lr && lr->k > 0 && U > 0;
+	uint32_t step = blocks ? LR_BLOCK : 8192;
+	double *T = blocks ? xmalloc((size_t)LR_BLOCK * lr->k * sizeof *T) :
+	    NULL;
+	double *rows = blocks ? xmalloc((size_t)LR_BLOCK * lr->n *
+	    sizeof *rows) : NULL;
+	for (uint32_t lo = 0; lo < U; lo += step) {
+		uint32_t hi = lo + step < U ? lo + step : U;
 		if (hooks_cancelled(&pl->hooks)) {
 			rc = err_set(err, ERR_INTERRUPTED, "interrupted while "
 			    "scoring users (%u of %u done)", lo, U);
 			break;
 		}
-		hooks_progress(&pl->hooks, "scoring users", (double)lo / U);
-		rec_block(pl, fill, ctx, ws, out, lo, lo + 8192 < U ?
-		    lo + 8192 : U);
+		if (!blocks || lo % 8192 == 0)
+			hooks_progress(&pl->hooks, "scoring users",
+			    (double)lo / U);
+		if (blocks) {
+			lowrank_rows(lr, &pl->dist.A, lo, hi - lo, T, rows);
+			for (int t = 0; t < nt; t++) {
+				ws[t].lr_block = rows;
+				ws[t].lr_lo = lo;
+				ws[t].lr_n = hi - lo;
+			}
+		}
+		rec_block(pl, fill, ctx, ws, out, lo, hi);
 	}
+	free(T);
+	free(rows);
 	for (int t = 0; t < nt; t++)
 		rec_ws_destroy(&ws[t]);
 	free(ws);
@@ -352,7 +412,7 @@ static uint32_t rec_fill_pipeline(void *vctx, struct rec_ws *ws, uint32_t u,
 	const struct pipeline *pl = c->pl;
 	uint32_t n;
 
-	rec_ws_score(ws, &pl->dist.A, &pl->filt.B, u);
+	rec_ws_score_pl(ws, pl, u);
 	if (c->lambda > 0 && c->comm) {
 		uint32_t pool = rec_ws_select(ws, pl->dist.iw, 5 * L);
 		n = rec_ws_calibrate(ws, pool, L, c->lambda, &pl->graph.ui, u,
@@ -380,7 +440,7 @@ int recommend_run(struct pipeline *pl, struct rec_out *out, struct err *err)
 		pl->abs.community };
 	uint32_t L = rec_list_len(&pl->params);
 	if (rec_build(pl, rec_fill_pipeline, &c, pl->abs.community ?
-	    pl->abs.n_comm : 0, 5 * L, out, err) < 0)
+	    pl->abs.n_comm : 0, 5 * L, &pl->filt.lr, out, err) < 0)
 		return -1;
 	double t0 = util_now_ms();
 	eval_lists(pl, &(struct rec_lists){ out->n_users, out->L, out->items,

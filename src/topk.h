@@ -35,6 +35,13 @@ struct rec_ws {
 	uint32_t *supp;     /* communities with π_u(c) > 0 */
 	uint32_t nsupp;
 	uint8_t *used;      /* cap: pool item already in the list */
+	/* filter.rank: the user's low-rank term (rec_ws_score_pl) */
+	double *lrt;        /* k */
+	double *lrrow;      /* n_items */
+	/* rows of the low-rank term computed for users lr_lo .. lr_lo +
+	 * lr_n − 1 at once (rec_build: one dgemm per block), or NULL */
+	const double *lr_block;
+	uint32_t lr_lo, lr_n;
 };
 
 void rec_ws_init(struct rec_ws *ws, uint32_t n_items, uint32_t n_comm,
@@ -48,6 +55,22 @@ void rec_ws_score(struct rec_ws *ws, const struct csr *A, const struct csr *B,
     uint32_t u);
 /* Clear the accumulator and marks after a user. */
 void rec_ws_reset(struct rec_ws *ws);
+/* The low-rank term (lowrank.c): t = Σ_i A_ui in_i (k values); row[j] =
+ * t·out_j for every item; one relation's low-rank weight in_i·out_j. */
+void lowrank_user(const struct lowrank *lr, const struct csr *A, uint32_t u,
+    double *t);
+void lowrank_scores(const struct lowrank *lr, const double *t, double *row);
+double lowrank_pair(const struct lowrank *lr, uint32_t i, uint32_t j);
+/* The rows of users lo .. lo+nb−1 at once: T (nb × k) = their t, rows
+ * (nb × items) = T·outᵀ, one matrix product. */
+void lowrank_rows(const struct lowrank *lr, const struct csr *A, uint32_t lo,
+    uint32_t nb, double *T, double *rows);
+void lowrank_destroy(struct lowrank *lr);
+
+/* rec_ws_score through the pipeline's A and B, plus B's low-rank part
+ * (filter.rank) against every item, which then counts as touched. */
+void rec_ws_score_pl(struct rec_ws *ws, const struct pipeline *pl,
+    uint32_t u);
 
 /* Select the K best candidates (unseen, touched, D = acc·iw > 0) into
  * ws->sel/sels sorted by descending D, ties by ascending item; returns
@@ -87,11 +110,15 @@ void eval_lists(const struct pipeline *pl, const struct rec_lists *rl,
 uint32_t rec_list_len(const struct params *p);
 
 /* Build lists for every user with a per-user generator (baselines):
- * fill(ctx, ws, u, items, scores, L) returns the length. */
+ * fill(ctx, ws, u, items, scores, L) returns the length. With lr (the
+ * pipeline's low-rank part, else NULL) the users' low-rank rows are
+ * computed a block at a time by one matrix product and handed to fill
+ * through ws->lr_block. */
 typedef uint32_t (*rec_fill_fn)(void *ctx, struct rec_ws *ws, uint32_t u,
     uint32_t *items, float *scores, uint32_t L);
 int rec_build(const struct pipeline *pl, rec_fill_fn fill, void *ctx,
-    uint32_t n_comm, uint32_t cap, struct rec_out *out, struct err *err);
+    uint32_t n_comm, uint32_t cap, const struct lowrank *lr,
+    struct rec_out *out, struct err *err);
 
 /*
  * A scratch copy of the pipeline (src/baseline.c): a shallow copy of *pl

@@ -240,11 +240,11 @@ int pipeline_tune(struct pipeline *pl, const struct tune_spec *spec, int n,
 			if (spec[p].id == spec[q].id)
 				return err_set(err, ERR_INVAL, "tune: %s given "
 				    "twice", params_def(spec[p].id)->name);
+	/* each point re-runs from the first stage whose parameters differ
+	 * from the pipeline's (scratch_run decides): a point that moves only
+	 * distill.beta borrows the pipeline's S and B */
 	struct tune_run t = { pl, out, spec, n, (size_t)opt->budget,
 		opt->metric, opt->k, STAGE_RECOMMEND };
-	for (int p = 0; p < n; p++)
-		if (params_def(spec[p].id)->stage < t.from)
-			t.from = params_def(spec[p].id)->stage;
 	out->nparam = n;
 	out->pt = xcalloc(t.budget, sizeof *out->pt);
 	char v[TUNE_MAX_PARAMS][64];

@@ -132,15 +132,21 @@ static void why_tables(struct out *o, const struct pipeline *pl,
 {
 	static const char *const pcols[] = { "via", "A_ui", "B_ij",
 	    "contribution", "share", "effect", "via_title", NULL };
+	static const char *const lcols[] = { "via", "A_ui", "B_ij",
+	    "B_lowrank", "contribution", "share", "effect", "via_title",
+	    NULL };
+	bool lr = pl->filt.lr.k > 0;
 	static const char *const ccols[] = { "via", "cut_by", "cooc",
 	    "similarity", "row_rank", "alpha", "score", "would_add",
 	    "via_title", NULL };
-	out_table(o, "paths", pcols);
+	out_table(o, "paths", lr ? lcols : pcols);
 	for (size_t k = 0; k < w->npaths; k++) {
 		const struct why_path *p = &w->paths[k];
 		out_str(o, item_id(pl, p->via));
 		out_real(o, p->a);
 		out_real(o, p->b);
+		if (lr)
+			out_real(o, p->lr);
 		out_real(o, p->contrib);
 		out_real(o, p->share);
 		/* a negative relation (filter.method ridge) pushes j down */

@@ -265,6 +265,42 @@ static void stats_abstract(struct out *o, const struct pipeline *pl)
 	stats_communities(o, pl);
 }
 
+/* The captured spectrum of filter.rank: singular values 1, 2, 4, …, k
+ * (a plot in table format, a table otherwise). */
+static void stats_spectrum(struct out *o, const struct lowrank *lr)
+{
+	static const char *const cols[] = { "index", "singular_value",
+	    NULL };
+	char lab[24][16];
+	const char *labels[24];
+	double vals[24];
+	size_t n = 0;
+	for (uint32_t x = 1; x <= lr->k && n < 24; x *= 2) {
+		snprintf(lab[n], sizeof lab[n], "%u", x);
+		labels[n] = lab[n];
+		vals[n++] = lr->sigma[x - 1];
+		if (x < lr->k && x * 2 > lr->k && n < 24) {
+			snprintf(lab[n], sizeof lab[n], "%u", lr->k);
+			labels[n] = lab[n];
+			vals[n++] = lr->sigma[lr->k - 1];
+		}
+	}
+	if (o->fmt == OUT_TABLE) {
+		struct plot_lines p;
+		plot_lines_init(&p);
+		plot_bars(labels, vals, n, PLOT_WIDTH, o->s->utf8, &p);
+		out_text(o, "singular values of the normalised fit matrix",
+		    p.line, p.n);
+		plot_lines_destroy(&p);
+		return;
+	}
+	out_table(o, "singular_values", cols);
+	for (uint32_t x = 0; x < lr->k; x++) {
+		out_int(o, x + 1);
+		out_real(o, lr->sigma[x]);
+	}
+}
+
 static void stats_filter(struct out *o, const struct pipeline *pl)
 {
 	static const char *const cols[] = { "feature", "weight", NULL };
@@ -285,6 +321,12 @@ static void stats_filter(struct out *o, const struct pipeline *pl)
 		out_kv_real(o, "negative_share", f->kept ?
 		    (double)f->ridge_negative / (double)f->kept : 0);
 		out_kv_int(o, "largest_system", f->ridge_max_neighbours);
+	}
+	if (pl->filt.lr.k > 0) {
+		out_kv_int(o, "rank", pl->filt.lr.k);
+		out_kv_real(o, "lowrank_weight", pl->filt.lr.gamma);
+		out_kv_real(o, "spectrum_captured", pl->filt.lr.energy);
+		stats_spectrum(o, &pl->filt.lr);
 	}
 	if (!pl->filt.has_model)
 		return;

@@ -137,6 +137,8 @@ extern const struct tui_view tui_view_stage, tui_view_user,
 
 /* TUI-owned copy of what the panes show of the pipeline (no pointers into
  * engine memory). Refreshed by the main thread while the worker is idle. */
+#define TUI_SIGMA 14
+
 struct tui_snap {
 	bool have_ds;
 	char dsname[128], dspath[256], format[16];
@@ -151,6 +153,10 @@ struct tui_snap {
 	struct abstract_stats as;
 	uint32_t comm_top[TUI_COMM_TOP], n_comm_top;
 	struct filter_stats fs;
+	/* filter.rank: singular values 1, 2, 4, …, k (TUI_SIGMA at most) */
+	double sigma[TUI_SIGMA];
+	uint32_t sigma_at[TUI_SIGMA], n_sigma;
+	double lr_energy;
 	struct histogram info_hist;
 	struct dist_summary iw_sum;
 	struct eval_result ev;

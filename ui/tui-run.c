@@ -145,7 +145,9 @@ static void *insight_worker(void *arg)
 		struct pipeline view = *pl;
 		view.hooks = h;
 		view.borrowed = true;
-		for (int b = 0; b < BASE__COUNT && !hooks_cancelled(&h); b++) {
+		/* not ease: its dense inverse (minutes at 20,000 items)
+		 * cannot be cancelled, and the view has no row for it */
+		for (int b = 0; b < BASE_EASE && !hooks_cancelled(&h); b++) {
 			struct err e;
 			err_clear(&e);
 			memset(&t->wbase[b], 0, sizeof t->wbase[b]);
@@ -194,7 +196,7 @@ static void insight_join(struct tui *t)
 	t->snap.insight_running = false;
 	insight_publish(&t->s->pl, &t->iout);
 	if (t->irc == 0 && t->ibase) {
-		for (int b = 0; b < BASE__COUNT; b++) {
+		for (int b = 0; b < BASE_EASE; b++) {
 			t->snap.base[b] = t->wbase[b];
 			t->snap.have_base[b] = t->wbase_ok[b];
 		}
@@ -571,8 +573,18 @@ void tui_snap_take(struct tui *t)
 		sn->as = pl->abs.st;
 		snap_comm(sn, &pl->abs);
 	}
-	if (pl->have[STAGE_FILTER])
+	if (pl->have[STAGE_FILTER]) {
+		const struct lowrank *lr = &pl->filt.lr;
 		sn->fs = pl->filt.st;
+		sn->n_sigma = 0;
+		sn->lr_energy = lr->energy;
+		for (uint32_t x = 1; lr->k && x <= lr->k &&
+		    sn->n_sigma < TUI_SIGMA; x = x * 2 <= lr->k || x == lr->k ?
+		    x * 2 : lr->k) {
+			sn->sigma_at[sn->n_sigma] = x;
+			sn->sigma[sn->n_sigma++] = lr->sigma[x - 1];
+		}
+	}
 	if (pl->have[STAGE_DISTILL]) {
 		sn->info_hist = pl->dist.info_hist;
 		sn->iw_sum = pl->dist.iw_sum;

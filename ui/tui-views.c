@@ -491,6 +491,18 @@ static void draw_filter(struct tui *t, const struct rect *r)
 	bar_row(r, 7, "top-k", (double)a->cut_topk, tot, ROLE_CUT);
 	bar_row(r, 8, "backbone", (double)f->removed_backbone, tot, ROLE_CUT);
 	bar_row(r, 9, "learned", (double)f->removed_learned, tot, ROLE_CUT);
+	const struct tui_snap *sn = &t->snap;
+	if (sn->n_sigma == 0 || r->h < 13)
+		return;
+	tui_putf(r, 11, 0, -1, ROLE_LABEL, "singular values (rank %u, %.0f%% "
+	    "of the spectrum)", sn->sigma_at[sn->n_sigma - 1],
+	    sn->lr_energy * 100);
+	for (uint32_t x = 0; x < sn->n_sigma && 12 + (int)x < r->h; x++) {
+		char l[16];
+		snprintf(l, sizeof l, "#%u", sn->sigma_at[x]);
+		bar_row(r, 12 + (int)x, l, sn->sigma[x], sn->sigma[0],
+		    ROLE_C1 + (int)(x % 6));
+	}
 }
 
 static void draw_distill(struct tui *t, const struct rect *r)

@@ -322,6 +322,33 @@ Test(teach, why_sums_to_rec_ridge)
 	pipeline_destroy(&pl);
 }
 
+/* With filter.rank every item of the user relates to every item through
+ * the low-rank part: why's paths (sparse + low-rank) still sum to the
+ * score rec computed (there through one matrix product per block of
+ * users). */
+Test(teach, why_sums_to_rec_lowrank)
+{
+	struct pipeline pl;
+	static const char *const set[] = { "split.validation", "0",
+		"filter.method", "ridge", "filter.lambda", "2",
+		"filter.rank", "4", "filter.lowrank_weight", "0.3",
+		"distill.beta", "0.5", NULL };
+	load_teach(&pl, set);
+	cr_assert_eq(pl.filt.lr.k, 4);
+	check_sums(&pl);
+	struct why_out w;
+	struct err e;
+	cr_assert_eq(explain_why(&pl, 0, LIST(&pl, 0, 0), &w, &e), 0);
+	cr_assert_eq(w.npaths, csr_row_len(&pl.graph.ui, 0),
+	    "one path per training item");
+	bool lr = false;
+	for (size_t p = 0; p < w.npaths; p++)
+		lr = lr || w.paths[p].lr != 0;
+	cr_assert(lr);
+	why_out_destroy(&w);
+	pipeline_destroy(&pl);
+}
+
 /* tune: point 0 is the start, the best is never worse, the same seed
  * gives the same trail, each point's metric is what a real run of its
  * values gives, and the pipeline is untouched until the caller applies

@@ -3,8 +3,10 @@
  * regression computed by hand on TINY, and the equality with the dense
  * EASE closed form B = I − P·diag(1/diag P), P = (XᵀX + Λ)⁻¹ on a graph
  * where every pair of items co-occurs (with and without the denoising
- * dropout term). The reference inverse is a plain Gauss–Jordan in double
- * here, independent of the LAPACK path under test.
+ * dropout term), and filter.rank's randomized SVD against the true
+ * spectrum and the projection property. The references are a plain
+ * Gauss–Jordan inverse and a Jacobi eigensolver in double, independent of
+ * the LAPACK paths under test.
  */
 #include <criterion/criterion.h>
 #include <math.h>
@@ -12,6 +14,7 @@
 
 #include "explain.h"
 #include "tiny.h"
+#include "topk.h"
 
 static struct pipeline pl;
 
@@ -264,4 +267,145 @@ Test(ridge, ease_refuses_above_the_item_bound)
 	cr_assert_null(B);
 	cr_assert(strstr(e.msg, "20001 items"), "%s", e.msg);
 	csr_destroy(&ui);
+}
+
+/* ------------------------------------------------------ filter.rank */
+
+/* Eigenvalues of the symmetric n × n matrix a (cyclic Jacobi), in e. */
+static void jacobi_eigen(double *a, int n, double *e)
+{
+	for (int sweep = 0; sweep < 100; sweep++) {
+		double off = 0;
+		for (int p = 0; p < n; p++)
+			for (int q = p + 1; q < n; q++)
+				off += a[p * n + q] * a[p * n + q];
+		if (off < 1e-30)
+			break;
+		for (int p = 0; p < n; p++)
+			for (int q = p + 1; q < n; q++) {
+				double apq = a[p * n + q];
+				if (fabs(apq) < 1e-300)
+					continue;
+				double th = (a[q * n + q] - a[p * n + p]) /
+				    (2 * apq);
+				double t = (th >= 0 ? 1 : -1) / (fabs(th) +
+				    sqrt(th * th + 1));
+				double c = 1 / sqrt(t * t + 1), s = t * c;
+				for (int k = 0; k < n; k++) {
+					double akp = a[k * n + p];
+					double akq = a[k * n + q];
+					a[k * n + p] = c * akp - s * akq;
+					a[k * n + q] = s * akp + c * akq;
+				}
+				for (int k = 0; k < n; k++) {
+					double apk = a[p * n + k];
+					double aqk = a[q * n + k];
+					a[p * n + k] = c * apk - s * aqk;
+					a[q * n + k] = s * apk + c * aqk;
+				}
+			}
+	}
+	for (int k = 0; k < n; k++)
+		e[k] = a[k * n + k];
+}
+
+static int cmp_desc(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? 1 : x > y ? -1 : 0;
+}
+
+/* X̃ = D_U^{-1/2} X D_I^{-1/2} of DENSE, row-major NU × NI. */
+static void normalised(double xt[NU][NI], double di[NI])
+{
+	double du[NU];
+	for (int u = 0; u < NU; u++) {
+		du[u] = 0;
+		for (int i = 0; i < NI; i++)
+			du[u] += DENSE[u][i];
+	}
+	for (int i = 0; i < NI; i++) {
+		di[i] = 0;
+		for (int u = 0; u < NU; u++)
+			di[i] += DENSE[u][i];
+	}
+	for (int u = 0; u < NU; u++)
+		for (int i = 0; i < NI; i++)
+			xt[u][i] = DENSE[u][i] / sqrt(du[u] * di[i]);
+}
+
+static void lowrank_run(const char *rank, const char *gamma)
+{
+	struct err e;
+	dense_graph();
+	tiny_set(&pl, "abstract.metric", "cosine");
+	tiny_set(&pl, "filter.rank", rank);
+	tiny_set(&pl, "filter.lowrank_weight", gamma);
+	tiny_abstract(&pl);
+	cr_assert_eq(filter_run(&pl, &pl.filt, &e), 0, "%s", e.msg);
+}
+
+/* The randomized SVD finds the true top singular values (the square
+ * roots of the eigenvalues of X̃ᵀX̃, by Jacobi here); the first is 1 for
+ * this normalisation. */
+Test(lowrank, singular_values_are_the_true_ones, .fini = teardown)
+{
+	double xt[NU][NI], di[NI], g[NI * NI], ev[NI];
+	normalised(xt, di);
+	for (int i = 0; i < NI; i++)
+		for (int j = 0; j < NI; j++) {
+			g[i * NI + j] = 0;
+			for (int u = 0; u < NU; u++)
+				g[i * NI + j] += xt[u][i] * xt[u][j];
+		}
+	jacobi_eigen(g, NI, ev);
+	qsort(ev, NI, sizeof *ev, cmp_desc);
+	lowrank_run("3", "1");
+	cr_assert_eq(pl.filt.lr.k, 3);
+	cr_assert_float_eq(pl.filt.lr.sigma[0], 1, 1e-9);
+	double cap = 0, tot = 0;
+	for (int c = 0; c < NI; c++)
+		tot += ev[c];
+	for (int c = 0; c < 3; c++) {
+		cr_assert_float_eq(pl.filt.lr.sigma[c], sqrt(ev[c]), 1e-9,
+		    "sigma_%d = %.12g, expected %.12g", c,
+		    pl.filt.lr.sigma[c], sqrt(ev[c]));
+		cap += ev[c];
+	}
+	cr_assert_float_eq(pl.filt.lr.energy, cap / tot, 1e-9);
+}
+
+/* At full rank V Vᵀ projects onto the row space of X̃, so every user's
+ * normalised row passes unchanged: Σ_i x̃_ui d_i^{1/2} M_ij equals
+ * γ x̃_uj d_j^{1/2} for M_ij = in_i·out_j = γ d_i^{-1/2} (VVᵀ)_ij d_j^{1/2}. */
+Test(lowrank, full_rank_projection_keeps_every_row, .fini = teardown)
+{
+	double xt[NU][NI], di[NI];
+	normalised(xt, di);
+	lowrank_run("6", "0.5");
+	for (int u = 0; u < NU; u++)
+		for (int j = 0; j < NI; j++) {
+			double s = 0;
+			for (int i = 0; i < NI; i++)
+				s += xt[u][i] * sqrt(di[i]) *
+				    lowrank_pair(&pl.filt.lr, i, j);
+			cr_assert_float_eq(s, 0.5 * xt[u][j] * sqrt(di[j]),
+			    1e-9, "user %d item %d", u, j);
+		}
+}
+
+/* A rank above min(users, items) is refused; rank 0 leaves nothing. */
+Test(lowrank, rank_bounds, .fini = teardown)
+{
+	struct err e;
+	dense_graph();
+	tiny_set(&pl, "filter.rank", "8");
+	tiny_abstract(&pl);
+	cr_assert_eq(filter_run(&pl, &pl.filt, &e), -1);
+	cr_assert(strstr(e.msg, "at most 6"), "%s", e.msg);
+	filter_out_destroy(&pl.filt);
+	tiny_set(&pl, "filter.rank", "0");
+	cr_assert_eq(filter_run(&pl, &pl.filt, &e), 0, "%s", e.msg);
+	cr_assert_eq(pl.filt.lr.k, 0);
+	cr_assert_null(pl.filt.lr.in);
 }

@@ -1,0 +1,227 @@
+/*
+ * distill — lowrank.c: compression in the filter stage (DESIGN §1.4),
+ * filter.rank = k > 0. The relations gain the projection on the top k
+ * right singular directions V of the normalised fit matrix
+ *
+ *     X̃ = D_U^{-1/2} X D_I^{-1/2}     (users × items),
+ *
+ * an ideal low-pass graph filter (GF-CF, Shen et al. 2021), weighted by
+ * γ = filter.lowrank_weight:  B ← B + γ·D_I^{-1/2} V Vᵀ D_I^{1/2}.
+ * It is never formed: the filter keeps  in_i = d_i^{-1/2} V_i  and
+ * out_j = γ d_j^{1/2} V_j  (items × k each) and a user's scores gain
+ * (Σ_i A_ui in_i) · out_j, a k-vector against every item.
+ *
+ * V comes from a seeded randomized SVD (Halko, Martinsson, Tropp 2011):
+ * a Gaussian test matrix of k + 10 columns, two power iterations with
+ * re-orthonormalisation (LAPACK dgeqrf/dorgqr), then the SVD of the thin
+ * items × (k+10) matrix X̃ᵀQ (dgesdd). The sparse products run over the
+ * CSR rows in parallel; the dense algebra is LAPACK/BLAS.
+ */
+#include <cblas.h>
+#include <lapacke.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "abstract.h"
+
+#define OVERSAMPLE 10
+#define POWER_ITERS 2
+
+/* Standard normal (Box–Muller). */
+static double gauss(struct rng *r)
+{
+	double u = rng_double(r), v = rng_double(r);
+	if (u < 1e-300)
+		u = 1e-300;
+	return sqrt(-2 * log(u)) * cos(2 * M_PI * v);
+}
+
+/* out (rows of m, l columns, row-major) = M·in, M = diag(dr) S diag(dc)
+ * for the CSR S (rows of m over columns of in); in row-major too. */
+static void spmm(const struct csr *S, const double *dr, const double *dc,
+    const double *in, size_t l, double *out)
+{
+	#pragma omp parallel for schedule(dynamic, 256)
+	for (int64_t r = 0; r < (int64_t)S->nrows; r++) {
+		double *o = out + (size_t)r * l;
+		memset(o, 0, l * sizeof *o);
+		for (uint64_t e = S->ptr[r]; e < S->ptr[r + 1]; e++) {
+			double w = dr[r] * S->val[e] * dc[S->idx[e]];
+			const double *x = in + (size_t)S->idx[e] * l;
+			for (size_t c = 0; c < l; c++)
+				o[c] += w * x[c];
+		}
+	}
+}
+
+/* Orthonormalise the columns of the m × l row-major matrix a in place. */
+static int orth(double *a, size_t m, size_t l)
+{
+	double *tau = xmalloc(l * sizeof *tau);
+	lapack_int info = LAPACKE_dgeqrf(LAPACK_ROW_MAJOR, (lapack_int)m,
+	    (lapack_int)l, a, (lapack_int)l, tau);
+	if (info == 0)
+		info = LAPACKE_dorgqr(LAPACK_ROW_MAJOR, (lapack_int)m,
+		    (lapack_int)l, (lapack_int)l, a, (lapack_int)l, tau);
+	free(tau);
+	return info == 0 ? 0 : -1;
+}
+
+int lowrank_fit(struct pipeline *pl, struct filter_out *out,
+    struct err *err)
+{
+	const struct csr *ui = &pl->graph.ui, *iu = &pl->graph.iu;
+	const struct hooks *h = &pl->hooks;
+	long k = params_int(&pl->params, P_FILTER_RANK);
+	double gamma = params_real(&pl->params, P_FILTER_LOWRANK_WEIGHT);
+	size_t m = ui->nrows, n = ui->ncols;
+	size_t rmax = m < n ? m : n;
+	if (k <= 0)
+		return 0;
+	if ((size_t)k > rmax)
+		return err_set(err, ERR_INVAL, "filter.rank %ld: the fit matrix "
+		    "has rank at most %zu (users %zu, items %zu)", k, rmax, m, n);
+	size_t l = (size_t)k + OVERSAMPLE < rmax ? (size_t)k + OVERSAMPLE :
+	    rmax;
+	double *du = xmalloc((m + 1) * sizeof *du);
+	double *di = xmalloc((n + 1) * sizeof *di);
+	for (size_t u = 0; u < m; u++) {
+		double s = 0;
+		for (uint64_t e = ui->ptr[u]; e < ui->ptr[u + 1]; e++)
+			s += ui->val[e];
+		du[u] = s > 0 ? 1 / sqrt(s) : 0;
+	}
+	for (size_t i = 0; i < n; i++) {
+		double s = 0;
+		for (uint64_t e = iu->ptr[i]; e < iu->ptr[i + 1]; e++)
+			s += iu->val[e];
+		di[i] = s > 0 ? 1 / sqrt(s) : 0;
+	}
+	double *Y = xmalloc((m * l + 1) * sizeof *Y);    /* users × l */
+	double *Z = xmalloc((n * l + 1) * sizeof *Z);    /* items × l */
+	struct rng r;
+	rng_seed(&r, (uint64_t)params_int(&pl->params, P_FILTER_SEED) ^
+	    0x6c6f7772616e6bull);
+	for (size_t x = 0; x < n * l; x++)
+		Z[x] = gauss(&r);
+	int rc = 0;
+	hooks_progress(h, "filter: randomized SVD", 0);
+	spmm(ui, du, di, Z, l, Y);                       /* Y = X̃ Ω */
+	for (int q = 0; q <= POWER_ITERS && rc == 0; q++) {
+		if (hooks_cancelled(h)) {
+			rc = err_set(err, ERR_INTERRUPTED, "filter: "
+			    "interrupted");
+			break;
+		}
+		if (orth(Y, m, l) < 0) {
+			rc = -1;
+			break;
+		}
+		spmm(iu, di, du, Y, l, Z);               /* Z = X̃ᵀ Q */
+		if (q < POWER_ITERS) {
+			if (orth(Z, n, l) < 0) {
+				rc = -1;
+				break;
+			}
+			spmm(ui, du, di, Z, l, Y);       /* Y = X̃ Z */
+		}
+		hooks_progress(h, "filter: randomized SVD",
+		    (q + 1.0) / (POWER_ITERS + 2));
+	}
+	/* X̃ ≈ Q Zᵀ: the right singular vectors of X̃ are the left ones of
+	 * Z (items × l) */
+	double *s = xmalloc((l + 1) * sizeof *s);
+	double *U = rc == 0 ? xmalloc((n * l + 1) * sizeof *U) : NULL;
+	double *vt = rc == 0 ? xmalloc((l * l + 1) * sizeof *vt) : NULL;
+	if (rc == 0) {
+		lapack_int info = LAPACKE_dgesdd(LAPACK_ROW_MAJOR, 'S',
+		    (lapack_int)n, (lapack_int)l, Z, (lapack_int)l, s, U,
+		    (lapack_int)l, vt, (lapack_int)l);
+		if (info != 0)
+			rc = -1;
+	}
+	if (rc == -1 && err->code != ERR_INTERRUPTED)
+		err_set(err, ERR_INVAL, "filter.rank: LAPACK failed on the "
+		    "randomized SVD");
+	if (rc == 0) {
+		struct lowrank *lr = &out->lr;
+		lr->k = (uint32_t)k;
+		lr->n = (uint32_t)n;
+		lr->gamma = gamma;
+		lr->in = xmalloc((n * (size_t)k + 1) * sizeof *lr->in);
+		lr->out = xmalloc((n * (size_t)k + 1) * sizeof *lr->out);
+		lr->sigma = xmalloc(((size_t)k + 1) * sizeof *lr->sigma);
+		memcpy(lr->sigma, s, (size_t)k * sizeof *s);
+		for (size_t i = 0; i < n; i++)
+			for (size_t c = 0; c < (size_t)k; c++) {
+				double v = U[i * l + c];
+				/* di = d_i^{-1/2}; an item without weight has
+				 * a zero row in X̃ and gets no relation */
+				lr->in[i * k + c] = di[i] * v;
+				lr->out[i * k + c] = di[i] > 0 ?
+				    gamma * v / di[i] : 0;
+			}
+		/* share of ‖X̃‖²_F the k directions capture */
+		double fro = 0;
+		for (size_t u = 0; u < m; u++)
+			for (uint64_t e = ui->ptr[u]; e < ui->ptr[u + 1]; e++) {
+				double x = du[u] * ui->val[e] *
+				    di[ui->idx[e]];
+				fro += x * x;
+			}
+		double cap = 0;
+		for (long c = 0; c < k; c++)
+			cap += s[c] * s[c];
+		lr->energy = fro > 0 ? cap / fro : 0;
+		hooks_progress(h, "filter: randomized SVD", 1);
+	}
+	free(U);
+	free(vt);
+	free(s);
+	free(Y);
+	free(Z);
+	free(du);
+	free(di);
+	return rc;
+}
+
+void lowrank_destroy(struct lowrank *lr)
+{
+	free(lr->in);
+	free(lr->out);
+	free(lr->sigma);
+	memset(lr, 0, sizeof *lr);
+}
+
+void lowrank_user(const struct lowrank *lr, const struct csr *A, uint32_t u,
+    double *t)
+{
+	memset(t, 0, lr->k * sizeof *t);
+	for (uint64_t e = A->ptr[u]; e < A->ptr[u + 1]; e++)
+		cblas_daxpy((int)lr->k, A->val[e], lr->in + (size_t)A->idx[e] *
+		    lr->k, 1, t, 1);
+}
+
+void lowrank_scores(const struct lowrank *lr, const double *t, double *row)
+{
+	cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)lr->n, (int)lr->k, 1,
+	    lr->out, (int)lr->k, t, 1, 0, row, 1);
+}
+
+double lowrank_pair(const struct lowrank *lr, uint32_t i, uint32_t j)
+{
+	return cblas_ddot((int)lr->k, lr->in + (size_t)i * lr->k, 1,
+	    lr->out + (size_t)j * lr->k, 1);
+}
+
+void lowrank_rows(const struct lowrank *lr, const struct csr *A, uint32_t lo,
+    uint32_t nb, double *T, double *rows)
+{
+	#pragma omp parallel for schedule(static)
+	for (uint32_t x = 0; x < nb; x++)
+		lowrank_user(lr, A, lo + x, T + (size_t)x * lr->k);
+	cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)nb,
+	    (int)lr->n, (int)lr->k, 1, T, (int)lr->k, lr->out, (int)lr->k, 0,
+	    rows, (int)lr->n);
+}
