@@ -1,83 +1,179 @@
 #!/bin/sh
-# distill — bench/tune.sh: tune the full pipeline and RP3β on ML-100K by
-# coordinate descent with `sweep` on the validation split, then score both
-# once on the test split. This is the protocol behind the NDCG@10 figures
-# in the issue notes: positives are ratings >= 4, each user's positives
-# are split 80/20 at random (split.seed 42), 10% of training is carved out
-# for validation; nothing is tuned on test.
+# distill — bench/tune.sh: tune on validation, score once on test, and
+# print one table per dataset: pop, itemknn, rp3 (RP3β tuned by `tune`),
+# ease (its λ tuned on validation, where the dense model fits in memory)
+# and the full pipeline (the ridge filter over P3α neighbours and the
+# information weight, tuned by `tune`). Nothing is tuned on test: every
+# search runs with eval.target valid; the test split is read once per row
+# (`eval --test` refits on all of train; the baselines are computed by
+# `compare` with eval.target test).
 #
-# Usage: bench/tune.sh [DISTILL] [ROUNDS]   (default ./distill, 2 rounds)
-# Needs ../shared/data/ml-100k/u.data beside the source tree (or
-# DISTILL_DATA=DIR); skips with a message when it is absent.
+# Protocols:
+#   ml100k   ../shared/data/ml-100k/u.data, ratings >= 4 are positives,
+#            each user's positives split 80/20 at random (split.seed 42),
+#            10% of training carved out for validation; NDCG@10
+#   gowalla  the benchmark split; train_fit/valid (a given carve of train)
+#            for tuning, train/test for the score; Recall@20
+#   yelp     the Yelp2018 benchmark split; 10% of each user's training
+#            carved out at random for validation; Recall@20
+#
+# Usage: bench/tune.sh [DISTILL] [DATASET...]   (default ./distill, all)
+#        BUDGET=N  points per tune (default 40)
+#        LOWRANK="filter.rank=16:256:log filter.lowrank_weight=0:1"
+#                  tune the low-rank part too (default on ml100k only:
+#                  on Gowalla and Yelp2018 it costs ~17 s of scoring per
+#                  point at rank 256)
+# Datasets under ../shared/data beside the source tree (or DISTILL_DATA);
+# a missing one is skipped with a message.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 D=${1:-./distill}
-rounds=${2:-2}
-data=${DISTILL_DATA:-$here/../../shared/data}/ml-100k/u.data
-[ -r "$data" ] || { echo "skip: $data not found"; exit 0; }
-base="load $data; set graph.min_rating 4"
+[ $# -gt 0 ] && shift
+sets=${*:-ml100k gowalla yelp}
+data=${DISTILL_DATA:-$here/../../shared/data}
+budget=${BUDGET:-40}
+lr_default="filter.rank=16:256:log filter.lowrank_weight=0:1"
 
-# best SETTINGS PARAM FROM TO STEP: the swept value with the highest
-# validation NDCG@10 (first of equals), as "value ndcg".
-best() {
-	"$D" --format csv -c "$base; $1; run; sweep $2 $3 $4 $5" 2>/dev/null |
-	awk -F, -v p="$2" '
-		$1 == p && $2 == "k" { for (c = 1; c <= NF; c++)
-			if ($c == "ndcg") col = c; on = 1; next }
-		on && NF > 2 && $2 == 10 && (!seen || $col > b) {
-			b = $col; v = $1; seen = 1 }
-		END { if (!seen) exit 1; printf "%s %.4f\n", v, b }'
+# col CSV METHOD METRIC K: the METRIC at K of METHOD's row in csv output
+col() {
+	awk -F, -v m="$2" -v name="$3" -v k="$4" '
+		$1 == "method" && $2 == "k" { for (c = 1; c <= NF; c++)
+			if ($c == name) at = c; next }
+		at && $1 == m && $2 == k { v = $at }
+		END { if (v == "") exit 1; printf "%.4f", v }' "$1"
 }
 
-# tune NAME SETTINGS "PARAM FROM TO STEP" ...: coordinate descent;
-# prints each step and leaves the settings in $tuned.
-tune() {
-	name=$1 set=$2
-	shift 2
-	r=0
-	while [ $r -lt "$rounds" ]; do
-		for spec in "$@"; do
-			# shellcheck disable=SC2086
-			out=$(best "$set" $spec) || {
-				echo "tune: sweep $spec failed" >&2; exit 1; }
-			p=${spec%% *} v=${out% *}
-			set="$set; set $p $v"
-			printf '%-8s round %d  %-20s = %-8s valid nDCG@10 %s\n' \
-			    "$name" $((r + 1)) "$p" "$v" "${out#* }"
-		done
-		r=$((r + 1))
+# gets PARAMS...: commands printing each parameter's value after a
+# marker line "@@" (read back by settings and params_of)
+gets() {
+	printf '; echo @@; format table'
+	for p in "$@"; do printf '; get %s' "${p%%=*}"; done
+}
+
+# settings FILE PARAMS...: "name=value …" of the values printed by gets
+settings() {
+	f=$1 i=1
+	shift
+	for p in "$@"; do
+		p=${p%%=*}
+		printf '%s=%s ' "${p#*.}" "$(sed '1,/^@@$/d' "$f" |
+		    sed -n "${i}p")"
+		i=$((i + 1))
 	done
-	tuned=$set
 }
 
-# test SETTINGS: test-split metrics at k=10 of a tuned configuration.
-test_ndcg() {
-	"$D" --format csv -c "$base; $1; set eval.target test; run; eval" |
-	awk -F, '$2 == "k" { for (c = 1; c <= NF; c++) h[c] = $c; on = 1; next }
-		on && $2 == 10 { for (c = 3; c <= NF; c++)
-			printf "%s %.4f  ", h[c], $c; print ""; exit }'
+# params_of FILE PARAMS...: "set p v; …" of the same
+params_of() {
+	f=$1 i=1
+	shift
+	for p in "$@"; do
+		printf 'set %s %s; ' "${p%%=*}" "$(sed '1,/^@@$/d' "$f" |
+		    sed -n "${i}p")"
+		i=$((i + 1))
+	done
 }
 
-rp3="set abstract.metric rp3; set filter.method none; set distill.alpha 1;"\
-" set distill.beta 0; set distill.calibrate 0; set abstract.cluster none"
-tune rp3 "$rp3" "abstract.alpha 0.2 1.6 0.1" "abstract.beta 0 1 0.05" \
-    "abstract.topk 25 500 25"
-rp3_tuned=$tuned
-
-full="$rp3_tuned; set abstract.cluster leiden; set filter.method backbone"
-tune full "$full" "filter.alpha 0.05 1 0.05" "abstract.topk 25 500 25" \
-    "distill.alpha 0 2 0.1" "distill.beta -0.3 0.6 0.05" \
-    "distill.calibrate 0 0.5 0.05" "abstract.resolution 0.25 3 0.25"
-full_tuned=$tuned
-
-# the last value set for each parameter after the starting settings
-final() {
-	echo "$1" | tr ';' '\n' | awk '$1 == "set" { if (!($2 in v)) o[n++] = $2
-		v[$2] = $3 } END { for (k = 0; k < n; k++)
-		printf "%s%s=%s", k ? " " : "", o[k], v[o[k]]; print "" }'
+row() {
+	printf '%-8s %-9s %-8s %-8s %s\n' "$1" "$2" "$3" "$4" "$5"
 }
-echo
-echo "settings (rp3):  $(final "${rp3_tuned#"$rp3; "}")"
-echo "settings (full): $(final "${full_tuned#"$full; "}")"
-echo "test rp3:  $(test_ndcg "$rp3_tuned")"
-echo "test full: $(test_ndcg "$full_tuned")"
+
+# run NAME BASE METRIC K: one dataset's table
+run() {
+	name=$1 base=$2 metric=$3 k=$4
+	tmp=$(mktemp -d)
+	echo "== $name: tuned on validation $metric@$k, scored once on test"
+	row method valid test seconds settings
+
+	# RP3β: tune its three parameters
+	rp3="set abstract.metric rp3; set abstract.cluster none"
+	rp3p="abstract.alpha abstract.beta abstract.topk"
+	t0=$(date +%s)
+	"$D" --format csv -c "$base; $rp3; tune abstract.alpha \
+abstract.beta abstract.topk=10:500:log --budget $budget \
+--metric $metric@$k; eval; eval --test$(gets $rp3p)" >"$tmp/rp3" \
+	    2>"$tmp/err" || {
+		cat "$tmp/err"; exit 1; }
+	row rp3 "$(valid_of "$tmp/rp3" "$metric")" \
+	    "$(test_of "$tmp/rp3" "$metric")" $(($(date +%s) - t0)) \
+	    "$(settings "$tmp/rp3" $rp3p)"
+	rp3set="$rp3; $(params_of "$tmp/rp3" $rp3p)"
+
+	# the baselines on test, with RP3β's tuned settings for rp3/itemknn
+	"$D" --format csv -c "$base; $rp3set; set eval.target test; \
+compare --ease-lambda 1" >"$tmp/cmp" 2>"$tmp/cerr" || true
+	for b in pop itemknn; do
+		row "$b" - "$(col "$tmp/cmp" "$b" "$metric" "$k")" - \
+		    "(rp3's topk)"
+	done
+
+	# EASE: λ by a grid on validation, then once on test
+	bestl= bestv=
+	for l in 10 30 100 300 1000 3000 10000; do
+		"$D" --format csv -c "$base; compare --ease-lambda $l" \
+		    >"$tmp/e" 2>"$tmp/eerr" || true
+		ev=$(col "$tmp/e" ease "$metric" "$k" 2>/dev/null) || {
+			bestl=; break; }
+		if [ -z "$bestv" ] || awk "BEGIN{exit !($ev > $bestv)}"; then
+			bestv=$ev bestl=$l
+		fi
+	done
+	if [ -n "$bestl" ]; then
+		"$D" --format csv -c "$base; set eval.target test; \
+compare --ease-lambda $bestl" >"$tmp/e" 2>/dev/null
+		row ease "$bestv" "$(col "$tmp/e" ease "$metric" "$k")" - \
+		    "lambda=$bestl"
+	else
+		row ease - - - "skipped: $(grep -o 'ease: [^:]*' \
+		    "$tmp/eerr" | head -1)"
+	fi
+
+	# the full pipeline: ridge over P3α neighbours, information weight
+	full="set abstract.metric p3; set abstract.cluster none; \
+set abstract.topk 200; set filter.method ridge"
+	fullp="filter.lambda filter.dropout abstract.alpha distill.beta $lowrank"
+	t0=$(date +%s)
+	"$D" --format csv -c "$base; $full; tune $fullp --budget $budget \
+--metric $metric@$k; eval; eval --test$(gets $fullp)" >"$tmp/full" \
+	    2>"$tmp/err" || {
+		cat "$tmp/err"; exit 1; }
+	row full "$(valid_of "$tmp/full" "$metric")" \
+	    "$(test_of "$tmp/full" "$metric")" $(($(date +%s) - t0)) \
+	    "$(settings "$tmp/full" $fullp)"
+	rm -rf "$tmp"
+	echo
+}
+
+# valid_of/test_of FILE METRIC: the metric of the last two eval outputs
+# (eval on validation, then eval --test)
+valid_of() { awk -F, -v name="$2" -v n=1 "$evals" "$1"; }
+test_of() { awk -F, -v name="$2" -v n=2 "$evals" "$1"; }
+evals='$1 == "method" && $2 == "k" { for (c = 1; c <= NF; c++)
+		if ($c == name) at = c; next }
+	$1 == "distill" && at { v[++m] = $at }
+	END { printf "%.4f", v[m - 2 + n] }'
+
+for s in $sets; do
+	case $s in
+	ml100k)
+		f=$data/ml-100k/u.data
+		[ -r "$f" ] || { echo "skip ml100k: $f not found"; continue; }
+		lowrank=${LOWRANK-$lr_default}
+		run ml100k "load $f; set graph.min_rating 4; set eval.k 10" \
+		    ndcg 10 ;;
+	gowalla)
+		g=$data/gowalla
+		[ -r "$g/train_fit.txt" ] || {
+			echo "skip gowalla: $g not found"; continue; }
+		lowrank=${LOWRANK-}
+		run gowalla "load $g/train_fit.txt --valid $g/valid.txt \
+--test $g/test.txt; set split.validation given; set eval.k 20" recall 20 ;;
+	yelp)
+		y=$data/yelp2018
+		[ -r "$y/train.txt" ] || {
+			echo "skip yelp: $y not found"; continue; }
+		lowrank=${LOWRANK-}
+		run yelp "load $y/train.txt --test $y/test.txt; \
+set split.validation 0.1; set eval.k 20" recall 20 ;;
+	*) echo "unknown dataset $s (ml100k, gowalla, yelp)" >&2; exit 2 ;;
+	esac
+done
