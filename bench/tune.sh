@@ -123,7 +123,7 @@ compare --ease-lambda $bestl" >"$tmp/e" 2>/dev/null
 		row ease "$bestv" "$(col "$tmp/e" ease "$metric" "$k")" - \
 		    "lambda=$bestl"
 	else
-		row ease - - - "skipped: $(grep -o 'ease: [^:]*' \
+		row ease - - - "skipped: $(sed -n 's/.*ease: \([0-9]* items [^(]*([^)]*)\).*/\1/p' \
 		    "$tmp/eerr" | head -1)"
 	fi
 
