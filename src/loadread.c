@@ -155,6 +155,12 @@ static int reader_fill(struct reader *r, struct err *err)
 	if (!r->has_nul && memchr(p, 0, (size_t)got))
 		r->has_nul = true;
 	r->len += (size_t)got;
+	/* a UTF-8 byte order mark is not part of the first id or header
+	 * (issue 13: 3 users instead of 2, a header that did not match);
+	 * the CRC above still covers the file's bytes */
+	if (r->bytes == (uint64_t)got && r->len >= 3 && r->pos == 0 &&
+	    memcmp(r->buf, "\xEF\xBB\xBF", 3) == 0)
+		r->pos = 3;
 	if (hooks_cancelled(r->hooks))
 		return err_set(err, ERR_INTERRUPTED, "%s: interrupted",
 		    r->path);

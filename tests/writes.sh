@@ -7,6 +7,12 @@
 #     in-place rewrite) and leaves no temporary file behind;
 #   - a write that fails half-way (file size limit, EFBIG) leaves the old
 #     file byte for byte and no temporary file;
+#   - the file keeps its mode (0600 stays 0600); a new file honours the
+#     umask (077 gives 0600);
+#   - a symlink is followed: its target is rewritten, the link stays;
+#   - a FIFO and /dev/null are written through, never replaced by a
+#     regular file;
+#   - a file the session read (the dataset) is never overwritten;
 #   - writing over a read-only file is a clear error and leaves it alone
 #     (checked as user nobody through setpriv; skipped when unavailable,
 #     since root may write anything).
@@ -73,6 +79,53 @@ echo "$WRITERS" | while IFS='|' read -r label cmd; do
 	then ok "$label: written by rename (inode $before -> $after)"
 	else bad "$label: exit $rc, inode $before -> $after, $(ls "$d")"; fi
 done
+
+echo "$WRITERS" | while IFS='|' read -r label cmd; do
+	d=$T/mode_$(echo "$label" | tr -c 'a-z\n' _)
+	mkdir -p "$d"
+	w() { echo "$cmd" | sed "s|@|$1|"; }
+	# mode kept, umask honoured
+	echo old >"$d/out.txt"
+	chmod 600 "$d/out.txt"
+	run "$(w "$d/out.txt")"
+	m=$(stat -c %a "$d/out.txt")
+	if [ $rc -eq 0 ] && [ "$m" = 600 ]; then ok "$label: mode 600 kept"
+	else bad "$label: mode 600 became $m (exit $rc)"; fi
+	(umask 077; run "$(w "$d/new.txt")"; exit $rc)
+	m=$(stat -c %a "$d/new.txt" 2>/dev/null)
+	if [ "$m" = 600 ]; then ok "$label: umask 077 gives 600"
+	else bad "$label: umask 077 gave mode '$m'"; fi
+	# a symlink: the target is written, the link stays a link
+	echo old >"$d/target.txt"
+	ln -s target.txt "$d/link.txt"
+	run "$(w "$d/link.txt")"
+	if [ $rc -eq 0 ] && [ -L "$d/link.txt" ] &&
+	    ! grep -qx old "$d/target.txt" && no_temp "$d"
+	then ok "$label: symlink followed, link kept"
+	else bad "$label: symlink: exit $rc, $(ls -l "$d")"; fi
+	# a FIFO is written through
+	mkfifo "$d/fifo"
+	cat "$d/fifo" >"$d/fifo.out" &
+	run "$(w "$d/fifo")"
+	wait
+	if [ $rc -eq 0 ] && [ -p "$d/fifo" ] && [ -s "$d/fifo.out" ]
+	then ok "$label: FIFO written through"
+	else bad "$label: FIFO: exit $rc, $(ls -l "$d")"; fi
+	# the character device stays one (as root rename would replace it)
+	run "$(w /dev/null)"
+	if [ $rc -eq 0 ] && [ -c /dev/null ]; then ok "$label: /dev/null"
+	else bad "$label: /dev/null: exit $rc, $(ls -l /dev/null)"; fi
+	# the dataset itself is refused
+	cp "$TEACH" "$d/data.tsv"
+	"$DISTILL" -c "load $d/data.tsv; $(w "$d/data.tsv")" >/dev/null \
+	    2>"$T/err"
+	rc=$?
+	if [ $rc -eq 1 ] && cmp -s "$TEACH" "$d/data.tsv" &&
+	    grep -q "refusing to overwrite" "$T/err"
+	then ok "$label: the loaded dataset is refused: $(cat "$T/err")"
+	else bad "$label: loaded dataset: exit $rc"; fi
+done
+[ -f "$T/fail" ] && fail=1
 
 # A write that fails half-way: a 1 KB file size limit, SIGXFSZ ignored.
 d=$T/efbig

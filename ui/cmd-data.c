@@ -258,9 +258,10 @@ int cmd_save(struct session *s, int argc, char **argv)
 {
 	struct outfile o;
 	struct err e = { 0 };
+	const char *in[PIPELINE_INPUTS_MAX];
 
 	(void)argc;
-	if (outfile_open(&o, argv[1], &e) < 0 ||
+	if (outfile_open(&o, argv[1], pipeline_inputs(&s->pl, in), &e) < 0 ||
 	    save_commit(&o, &s->pl, &e) < 0)
 		return session_err(s, &e);
 	if (s->fmt == OUT_TABLE && s->interactive)
@@ -273,11 +274,6 @@ int cmd_save(struct session *s, int argc, char **argv)
 int cmd_source(struct session *s, int argc, char **argv)
 {
 	static int depth;
-	const char *prev_file = s->source_file;
-	long prev_line = s->source_line;
-	char *line = NULL;
-	size_t cap = 0;
-	int rc = 0;
 
 	if (depth >= SOURCE_DEPTH_MAX)
 		return session_error(s, "source: nested more than %d deep",
@@ -288,22 +284,11 @@ int cmd_source(struct session *s, int argc, char **argv)
 		    strerror(errno));
 	char *name = xstrdup(argv[1]);
 	depth++;
-	s->source_file = name;
-	s->source_line = 0;
-	while (!s->quit && getline(&line, &cap, f) >= 0) {
-		s->source_line++;
-		if (cmd_run_line(s, line) < 0) {
-			rc = -1;
-			break;
-		}
-	}
+	int rc = cmd_run_script(s, f, name, cmd_run_line, false);
 	depth--;
-	s->source_file = prev_file;
-	s->source_line = prev_line;
-	free(line);
 	free(name);
 	fclose(f);
-	return rc;
+	return rc < 0 ? -1 : 0;
 }
 
 /* ------------------------------------------------------------ misc */

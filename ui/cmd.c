@@ -452,3 +452,70 @@ int cmd_parse_stage(struct session *s, const char *text)
 		    "graph, abstract, filter, distill or recommend)", text);
 	return st;
 }
+
+/* The next line of f into *line (newline kept): 1, 0 at the end, -1 on
+ * an error (*why says which). Bounded by SCRIPT_LINE_MAX. */
+static int script_getline(FILE *f, char **line, size_t *cap,
+    const char **why)
+{
+	size_t n = 0;
+	int c;
+	while ((c = getc(f)) != EOF) {
+		if (c == '\0') {
+			*why = "a NUL byte (is it a binary file?)";
+			return -1;
+		}
+		if (n + 2 > *cap) {
+			if (*cap >= SCRIPT_LINE_MAX) {
+				*why = "a line longer than 1 MiB (is it a "
+				    "script?)";
+				return -1;
+			}
+			*cap = *cap ? *cap * 2 : 256;
+			*line = xrealloc(*line, *cap);
+		}
+		(*line)[n++] = (char)c;
+		if (c == '\n')
+			break;
+	}
+	if (ferror(f)) {
+		*why = strerror(errno);
+		return -1;
+	}
+	if (n == 0)
+		return 0;
+	(*line)[n] = '\0';
+	return 1;
+}
+
+int cmd_run_script(struct session *s, FILE *f, const char *name,
+    int (*run)(struct session *, const char *), bool keep_going)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	const char *why = NULL;
+	int status = 0, r;
+	const char *prev_file = s->source_file;
+	long prev_line = s->source_line;
+	s->source_file = name;
+	s->source_line = 0;
+	errno = 0;
+	while (!s->quit && (r = script_getline(f, &line, &cap, &why)) != 0) {
+		s->source_line++;
+		if (r < 0) {
+			/* FILE:LINE: comes from the session's position */
+			session_error(s, "cannot read the script: %s", why);
+			status = -2;
+			break;
+		}
+		if (run(s, line) < 0) {
+			status = -1;
+			if (!keep_going)
+				break;
+		}
+	}
+	free(line);
+	s->source_file = prev_file;
+	s->source_line = prev_line;
+	return status;
+}

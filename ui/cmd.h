@@ -7,7 +7,9 @@
 #ifndef DISTILL_CMD_H
 #define DISTILL_CMD_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 struct session;
 
@@ -46,5 +48,19 @@ void cmd_free_words(int argc, char **argv);
  * Results go to s->out, errors to s->err. Returns 0 or -1 (first error;
  * with s->keep_going the remaining commands still run). */
 int cmd_run_line(struct session *s, const char *line);
+
+/* Longest script line accepted (a binary or endless input is refused
+ * instead of growing without bound). */
+#define SCRIPT_LINE_MAX (1 << 20)
+
+/*
+ * Run the lines of the script f (named name in messages, numbered in
+ * s->source_line) through run(s, line). Stops at the first failing line
+ * unless keep_going. Returns 0; -1 when a command failed; -2 when the
+ * script itself cannot be read: a directory or read error, a NUL byte,
+ * a line longer than SCRIPT_LINE_MAX (reported with FILE:LINE).
+ */
+int cmd_run_script(struct session *s, FILE *f, const char *name,
+    int (*run)(struct session *, const char *), bool keep_going);
 
 #endif

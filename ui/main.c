@@ -164,26 +164,11 @@ static int batch_line(struct session *s, const char *line)
 	return rc;
 }
 
-/* Run every line of f; lines are numbered for error messages. */
+/* Run every line of f; lines are numbered for error messages. -1 when
+ * a command failed, -2 when the script cannot be read. */
 static int batch_stream(struct session *s, FILE *f, const char *name)
 {
-	char *line = NULL;
-	size_t cap = 0;
-	int status = 0;
-
-	s->source_file = name;
-	s->source_line = 0;
-	while (!s->quit && getline(&line, &cap, f) >= 0) {
-		s->source_line++;
-		if (batch_line(s, line) < 0) {
-			status = -1;
-			if (!s->keep_going)
-				break;
-		}
-	}
-	free(line);
-	s->source_file = NULL;
-	return status;
+	return cmd_run_script(s, f, name, batch_line, s->keep_going);
 }
 
 /* Load DATASET given on the command line as `load DATASET` would. */
@@ -214,12 +199,18 @@ static int batch_run_cmds(struct session *s, const struct options *o)
 			    o->script);
 			return EXIT_STATUS_INPUT;
 		}
-		if (batch_stream(s, f, o->script) < 0)
-			status = -1;
+		int r = batch_stream(s, f, o->script);
 		if (f != stdin)
 			fclose(f);
+		if (r == -2)
+			return EXIT_STATUS_INPUT;
+		if (r < 0)
+			status = -1;
 	} else if (o->ncmds == 0 && !s->quit) {
-		if (batch_stream(s, stdin, "stdin") < 0)
+		int r = batch_stream(s, stdin, "stdin");
+		if (r == -2)
+			return EXIT_STATUS_INPUT;
+		if (r < 0)
 			status = -1;
 	}
 	return status < 0 ? EXIT_STATUS_COMMAND : EXIT_STATUS_OK;

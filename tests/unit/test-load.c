@@ -125,6 +125,22 @@ Test(load, truncated_gzip_is_an_error)
 	    "truncated gzip stream");
 }
 
+/* A UTF-8 byte order mark is not part of the first id (tsv: 2 users, not
+ * 3) or of the header (csv, metadata csv); the CRC covers the file's
+ * bytes, mark included (issue 13). */
+Test(load, utf8_bom_is_stripped)
+{
+	load_ok(FX "bom/pairs.tsv", NULL);
+	cr_assert_eq(ds.users.n, 2);
+	cr_assert_neq(idmap_find(&ds.users, "u1", 2), -1);
+	dataset_destroy(&ds);
+	struct load_opts o = { .items_path = FX "bom/items.csv" };
+	load_ok(FX "bom/ratings.csv", &o);
+	cr_assert_eq(ds.format, FMT_CSV);
+	cr_assert_eq(ds.users.n, 2);
+	cr_assert_str_eq(ds.title[idmap_find(&ds.items, "i1", 2)], "Alpha");
+}
+
 Test(load, ml1m_and_movies_dat)
 {
 	load_ok(FX "ml-1m/ratings.dat", NULL);

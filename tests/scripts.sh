@@ -1,0 +1,56 @@
+#!/bin/sh
+# distill — tests/scripts.sh: what is not a script is refused, bounded,
+# with FILE:LINE (issue 13):
+#
+#   - `source DIR` fails; `-f DIR` exits 3 (the man page's "script could
+#     not be read");
+#   - `source /dev/zero` (endless, binary) fails at once, memory bounded;
+#   - a NUL byte in a script fails at its line instead of silently
+#     dropping the rest of the line;
+#   - a line over 1 MiB fails; a normal script still runs.
+set -u
+
+: "${DISTILL:?DISTILL must name the distill binary}"
+T=$(mktemp -d "${TMPDIR:-/tmp}/distill-scripts.XXXXXX")
+trap 'rm -rf "$T"' EXIT INT TERM
+fail=0
+
+# expect NAME STATUS PATTERN -- CMD...: exit status and stderr pattern
+expect() {
+	name=$1 want=$2 pat=$3
+	shift 4
+	"$@" >"$T/out" 2>"$T/err"
+	rc=$?
+	if [ "$rc" != "$want" ] || { [ -n "$pat" ] && ! grep -q "$pat" "$T/err"; }
+	then
+		echo "FAIL: $name: exit $rc (want $want), stderr:"
+		sed 's/^/  | /' "$T/err" | head -5
+		fail=1
+	else
+		echo "ok: $name"
+	fi
+}
+
+mkdir "$T/dir"
+expect "source DIR" 1 "$T/dir:1: error: cannot read the script: Is a directory" \
+    -- "$DISTILL" -c "source $T/dir"
+expect "-f DIR exits 3" 3 "cannot read the script: Is a directory" \
+    -- "$DISTILL" -f "$T/dir"
+# bounded: under a 200 MB address-space limit when not sanitized
+limit=
+ldd "$DISTILL" 2>/dev/null | grep -q 'libasan\|libtsan' || limit=204800
+expect "source /dev/zero" 1 "/dev/zero:1: error: cannot read the script: a NUL byte" \
+    -- sh -c "${limit:+ulimit -v $limit; }exec timeout 20 '$DISTILL' -c 'source /dev/zero'"
+printf 'echo one\necho a\000b\necho three\n' >"$T/nul.distill"
+expect "NUL byte" 3 "nul.distill:2: error: cannot read the script: a NUL byte" \
+    -- "$DISTILL" -f "$T/nul.distill"
+grep -qx one "$T/out" && ! grep -q three "$T/out" ||
+    { echo "FAIL: NUL byte: line 1 ran, line 3 must not"; fail=1; }
+head -c 2000000 /dev/zero | tr '\000' a >"$T/long.distill"
+expect "long line" 3 "long.distill:1: error: cannot read the script: a line longer than 1 MiB" \
+    -- "$DISTILL" -f "$T/long.distill"
+printf 'echo a\necho b' >"$T/ok.distill"    # no final newline
+expect "a normal script" 0 "" -- "$DISTILL" -f "$T/ok.distill"
+[ "$(cat "$T/out")" = "a
+b" ] || { echo "FAIL: a normal script printed:"; cat "$T/out"; fail=1; }
+exit $fail
