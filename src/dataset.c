@@ -274,6 +274,7 @@ void dataset_destroy(struct dataset *ds)
 	free(ds->time);
 	free(ds->origin);
 	free(ds->path);
+	free(ds->meta_path);
 	free(ds->name);
 	memset(ds, 0, sizeof *ds);
 }
@@ -335,9 +336,11 @@ int dataset_load(struct dataset *out, const char *path,
 	char *meta = o->items_path ? xstrdup(o->items_path) :
 	    meta_discover(path);
 	rc = meta ? meta_load(&ds, meta, hooks, err) : 0;
-	free(meta);
-	if (rc < 0)
+	if (rc < 0) {
+		free(meta);
 		goto fail;
+	}
+	ds.meta_path = meta;
 	*out = ds;
 	return 0;
 fail:

@@ -73,6 +73,8 @@ struct load_opts {
 
 struct dataset {
 	char *path;            /* as given to load */
+	char *meta_path;       /* the metadata read (given or found), or
+	                          NULL */
 	char *name;            /* short display name, e.g. "ml-100k" */
 	enum format format;    /* detected or forced */
 	uint32_t crc;          /* CRC-32 of the main file's bytes */

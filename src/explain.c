@@ -195,10 +195,11 @@ static void rec_write_user(FILE *f, const struct pipeline *pl, uint32_t u,
 int rec_write_all(struct pipeline *pl, const char *path, struct err *err)
 {
 	struct outfile o;
+	const char *in[PIPELINE_INPUTS_MAX];
 	size_t pn = strlen(path);
 	bool json = pn >= 5 && strcmp(path + pn - 5, ".json") == 0, first = 1;
 	if (need_fresh(pl, STAGE_RECOMMEND, err) < 0 ||
-	    outfile_open(&o, path, err) < 0)
+	    outfile_open(&o, path, pipeline_inputs(pl, in), err) < 0)
 		return -1;
 	fputs(json ? "[" : "user,rank,item,score,title\n", o.f);
 	for (uint32_t u = 0; u < pl->rec.n_users; u++)

@@ -11,6 +11,7 @@
  * and CSV use the external ids ("u:ID"/"i:ID" in DOT, bare in CSV).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,21 +22,72 @@
 #include "explain.h"
 #include "topk.h"
 
-int outfile_open(struct outfile *o, const char *path, struct err *err)
+/* The process umask (read by setting and restoring it: the TUI writes
+ * files from its worker thread only, so nothing races with this). */
+static mode_t current_umask(void)
 {
-	struct stat st;
+	mode_t m = umask(0);
+	umask(m);
+	return m;
+}
+
+static bool special_path(const char *path)
+{
+	return strncmp(path, "/dev/", 5) == 0 ||
+	    strncmp(path, "/proc/", 6) == 0;
+}
+
+int outfile_open(struct outfile *o, const char *path,
+    const char *const *inputs, struct err *err)
+{
+	struct stat st, ls;
 	memset(o, 0, sizeof *o);
-	o->path = path;
+	bool exists = stat(path, &st) == 0;
+	for (size_t k = 0; exists && inputs && inputs[k]; k++) {
+		struct stat in;
+		if (stat(inputs[k], &in) == 0 && in.st_dev == st.st_dev &&
+		    in.st_ino == st.st_ino)
+			return err_set(err, ERR_IO, "refusing to overwrite '%s': "
+			    "the session read it (%s)", path, inputs[k]);
+	}
+	if ((exists && !S_ISREG(st.st_mode)) || special_path(path)) {
+		/* written through: a FIFO, a device, /dev/stdout, … */
+		o->path = xstrdup(path);
+		o->f = fopen(path, "w");
+		if (!o->f) {
+			err_set(err, ERR_IO, "cannot write '%s': %s", path,
+			    strerror(errno));
+			free(o->path);
+			o->path = NULL;
+			return -1;
+		}
+		return 0;
+	}
+	if (lstat(path, &ls) == 0 && S_ISLNK(ls.st_mode)) {
+		char *t = realpath(path, NULL);
+		if (!t)
+			return err_set(err, ERR_IO, "cannot write '%s': the "
+			    "symbolic link points nowhere (%s)", path,
+			    strerror(errno));
+		o->path = t;
+	} else {
+		o->path = xstrdup(path);
+	}
 	/* rename() would silently replace a file the user may not write */
-	if (access(path, F_OK) == 0 && access(path, W_OK) != 0)
-		return err_set(err, ERR_IO, "cannot write '%s': %s", path,
+	if (exists && access(o->path, W_OK) != 0) {
+		err_set(err, ERR_IO, "cannot write '%s': %s", path,
 		    strerror(errno));
-	o->tmp = xasprintf("%s.tmpXXXXXX", path);
+		free(o->path);
+		o->path = NULL;
+		return -1;
+	}
+	o->tmp = xasprintf("%s.tmpXXXXXX", o->path);
 	int fd = mkstemp(o->tmp);
 	if (fd < 0) {
 		int e = errno;
-		char *d = xstrdup(path), *dir = dirname(d);
-		if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+		char *d = xstrdup(o->path), *dir = dirname(d);
+		struct stat ds;
+		if (stat(dir, &ds) != 0 || !S_ISDIR(ds.st_mode))
 			err_set(err, ERR_IO, "cannot write '%s': directory "
 			    "'%s' does not exist", path, dir);
 		else
@@ -43,32 +95,56 @@ int outfile_open(struct outfile *o, const char *path, struct err *err)
 			    strerror(e));
 		free(d);
 		free(o->tmp);
-		o->tmp = NULL;
+		free(o->path);
+		memset(o, 0, sizeof *o);
 		return -1;
 	}
-	fchmod(fd, 0644);
+	/* the file keeps its mode; a new one gets what open(2) would give */
+	fchmod(fd, exists ? st.st_mode & 07777 : 0666 & ~current_umask());
 	o->f = fdopen(fd, "w");
 	return 0;
 }
 
+/* fsync the directory holding path, so the rename is on disk too. */
+static void sync_dir(const char *path)
+{
+	char *d = xstrdup(path);
+	int fd = open(dirname(d), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+	free(d);
+}
+
 int outfile_commit(struct outfile *o, struct err *err)
 {
-	int bad = ferror(o->f);
+	int bad = fflush(o->f) != 0 || ferror(o->f);
 	int e = errno;
+	/* data on disk before the name points at it (a crash after the
+	 * rename must not leave an empty file) */
+	if (!bad && o->tmp && fsync(fileno(o->f)) != 0) {
+		bad = 1;
+		e = errno;
+	}
 	if (fclose(o->f) != 0 && !bad) {
 		bad = 1;
 		e = errno;
 	}
-	if (!bad && rename(o->tmp, o->path) != 0) {
+	if (!bad && o->tmp && rename(o->tmp, o->path) != 0) {
 		bad = 1;
 		e = errno;
 	}
+	if (!bad && o->tmp)
+		sync_dir(o->path);
 	if (bad) {
-		unlink(o->tmp);
+		if (o->tmp)
+			unlink(o->tmp);
 		err_set(err, ERR_IO, "cannot write '%s': %s", o->path,
 		    strerror(e));
 	}
 	free(o->tmp);
+	free(o->path);
 	memset(o, 0, sizeof *o);
 	return bad ? -1 : 0;
 }
@@ -339,7 +415,8 @@ int export_stage(struct pipeline *pl, enum stage s, const char *path,
 			if (!g.rows_users)
 				g.icol[r] = 1;
 		}
-	int rc = outfile_open(&o, path, err);
+	const char *in[PIPELINE_INPUTS_MAX];
+	int rc = outfile_open(&o, path, pipeline_inputs(pl, in), err);
 	if (rc == 0) {
 		void (*fn[])(FILE *, const struct xgraph *) = { x_graphml,
 			x_dot, x_csv, x_json };

@@ -296,3 +296,20 @@ int64_t pipeline_item(const struct pipeline *pl, const char *id,
 		return err_set(err, ERR_NOTFOUND, "unknown item '%s'", id);
 	return i;
 }
+
+const char *const *pipeline_inputs(const struct pipeline *pl,
+    const char **in)
+{
+	int n = 0;
+	if (pl->ds) {
+		in[n++] = pl->ds->path;
+		if (pl->ds->meta_path)
+			in[n++] = pl->ds->meta_path;
+	}
+	if (pl->lopts.test_path)
+		in[n++] = pl->lopts.test_path;
+	if (pl->lopts.valid_path)
+		in[n++] = pl->lopts.valid_path;
+	in[n] = NULL;
+	return in;
+}

@@ -328,6 +328,13 @@ int split_run(struct pipeline *pl, struct split_out *out, struct err *err);
 int graph_run(struct pipeline *pl, struct graph_out *out, struct err *err);
 int abstract_run(struct pipeline *pl, struct abstract_out *out,
     struct err *err);
+/* The files the session read (dataset, metadata, given test and
+ * validation splits) into in[], NULL-terminated; returns in. Writers
+ * refuse to overwrite them (outfile_open). */
+#define PIPELINE_INPUTS_MAX 5
+const char *const *pipeline_inputs(const struct pipeline *pl,
+    const char **in);
+
 int filter_run(struct pipeline *pl, struct filter_out *out, struct err *err);
 int distill_run(struct pipeline *pl, struct distill_out *out,
     struct err *err);

@@ -108,15 +108,24 @@ double rng_double(struct rng *r);
 /* Uniform in [0, n). n > 0. */
 uint64_t rng_below(struct rng *r, uint64_t n);
 
-/* Output files (src/export.c): open a temporary next to path (errors name
- * the path and say whether the directory is missing), then fclose and
- * rename it over path, or remove it on failure. */
+/*
+ * Output files (src/export.c). A regular file is written to a temporary
+ * beside it (fsync'd) and renamed over it (then the directory is
+ * fsync'd), so a failed write never leaves a truncated file under the
+ * final name; the file keeps its mode, a new one gets 0666 & ~umask. A
+ * symlink is followed (its target is written, the link stays). A FIFO,
+ * a device, or anything under /dev or /proc (/dev/stdout, /dev/fd/N) is
+ * written through, never replaced. `inputs` (NULL-terminated, may be
+ * NULL) are files the session read: writing over one is refused. Errors
+ * name the path and say whether the directory is missing.
+ */
 struct outfile {
 	FILE *f;
-	char *tmp;
-	const char *path;
+	char *tmp;          /* NULL when writing through */
+	char *path;         /* the file written (a symlink's target) */
 };
-int outfile_open(struct outfile *o, const char *path, struct err *err);
+int outfile_open(struct outfile *o, const char *path,
+    const char *const *inputs, struct err *err);
 int outfile_commit(struct outfile *o, struct err *err);
 /* Quoted strings for CSV (RFC 4180: only when needed), JSON and XML
  * (src/export.c). */
