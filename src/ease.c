@@ -6,10 +6,11 @@
  *
  * with X the fit user–item weights. The Gram is counted from the users'
  * rows (Σ_u deg(u)² products) into the lower triangle of a dense matrix;
- * the inverse is LAPACK's Cholesky (dpotrf, dpotri) on OpenBLAS, whose
- * threads do the O(n³) work. B is n × n doubles, so the item count is
- * bounded (EASE_MAX_ITEMS) and anything larger is refused up front with
- * the memory it would take, never attempted.
+ * the inverse is LAPACK's Cholesky (dpotrf, dpotri) on the serial
+ * OpenBLAS: n³ flops, a second at 2,000 items, minutes near the bound.
+ * B is n × n doubles, so the item count is bounded (EASE_MAX_ITEMS) and
+ * anything larger is refused up front with the memory it would take,
+ * never attempted.
  */
 #include <lapacke.h>
 #include <math.h>

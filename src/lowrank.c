@@ -218,10 +218,15 @@ double lowrank_pair(const struct lowrank *lr, uint32_t i, uint32_t j)
 void lowrank_rows(const struct lowrank *lr, const struct csr *A, uint32_t lo,
     uint32_t nb, double *T, double *rows)
 {
-	#pragma omp parallel for schedule(static)
-	for (uint32_t x = 0; x < nb; x++)
-		lowrank_user(lr, A, lo + x, T + (size_t)x * lr->k);
-	cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)nb,
-	    (int)lr->n, (int)lr->k, 1, T, (int)lr->k, lr->out, (int)lr->k, 0,
-	    rows, (int)lr->n);
+	/* BLAS is serial (configure.ac): the threads take slices of rows */
+	#pragma omp parallel for schedule(dynamic, 1)
+	for (uint32_t x0 = 0; x0 < nb; x0 += 32) {
+		uint32_t x1 = x0 + 32 < nb ? x0 + 32 : nb;
+		for (uint32_t x = x0; x < x1; x++)
+			lowrank_user(lr, A, lo + x, T + (size_t)x * lr->k);
+		cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans,
+		    (int)(x1 - x0), (int)lr->n, (int)lr->k, 1,
+		    T + (size_t)x0 * lr->k, (int)lr->k, lr->out, (int)lr->k, 0,
+		    rows + (size_t)x0 * lr->n, (int)lr->n);
+	}
 }

@@ -19,7 +19,6 @@
  * the Cholesky factorisation (|N|³/3), which LAPACK does (dpotrf, dpotrs;
  * DESIGN: no hand-written elimination).
  */
-#include <cblas.h>
 #include <lapacke.h>
 #include <math.h>
 #include <stdlib.h>
@@ -209,10 +208,8 @@ int ridge_filter(struct pipeline *pl, struct filter_out *out,
 	uint32_t bad_item = 0;
 	uint32_t done = 0;
 	hooks_progress(h, "filter: ridge", 0);
-	/* the systems are small and solved one per OpenMP thread: OpenBLAS's
-	 * own threads would only contend with ours (4x slower on ML-100K) */
-	int blas_threads = openblas_get_num_threads();
-	openblas_set_num_threads(1);
+	/* the systems are small and solved one per OpenMP thread (the build
+	 * links the serial OpenBLAS: configure.ac) */
 	#pragma omp parallel
 	{
 		struct ridge_ws w;
@@ -253,7 +250,6 @@ int ridge_filter(struct pipeline *pl, struct filter_out *out,
 		free(b);
 		ws_destroy(&w);
 	}
-	openblas_set_num_threads(blas_threads);
 	free(slot);
 	if (stop)
 		return err_set(err, ERR_INTERRUPTED, "filter: interrupted");
