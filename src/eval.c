@@ -196,6 +196,14 @@ void eval_lists(const struct pipeline *pl, const struct rec_lists *rl,
 		row->arp = m[M_ARP] / dn;
 		row->ile = comm ? m[M_ILE] / dn : NAN;
 		eval_exposure(pl, rl, row->k, count, x, row);
+		if (nev == 0) {
+			/* nothing held out (split.method none, or no user
+			 * left with a held-out item): no metric, not zeros */
+			row->precision = row->recall = row->ndcg = NAN;
+			row->map = row->mrr = row->hitrate = NAN;
+			row->coverage = row->novelty = row->arp = NAN;
+			row->gini = row->ile = NAN;
+		}
 	}
 	free(count);
 	free(x);

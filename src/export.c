@@ -31,6 +31,25 @@ static mode_t current_umask(void)
 	return m;
 }
 
+/* The descriptor a path names (/dev/stdout, /dev/stderr, /dev/fd/N,
+ * /proc/self/fd/N), or -1. */
+static int fd_path(const char *path)
+{
+	const char *n = NULL;
+	if (strcmp(path, "/dev/stdout") == 0)
+		return 1;
+	if (strcmp(path, "/dev/stderr") == 0)
+		return 2;
+	if (strncmp(path, "/dev/fd/", 8) == 0)
+		n = path + 8;
+	else if (strncmp(path, "/proc/self/fd/", 14) == 0)
+		n = path + 14;
+	if (!n || !*n || strspn(n, "0123456789") != strlen(n) ||
+	    strlen(n) > 6)
+		return -1;
+	return atoi(n);
+}
+
 static bool special_path(const char *path)
 {
 	return strncmp(path, "/dev/", 5) == 0 ||
@@ -51,9 +70,24 @@ int outfile_open(struct outfile *o, const char *path,
 			    "the session read it (%s)", path, inputs[k]);
 	}
 	if ((exists && !S_ISREG(st.st_mode)) || special_path(path)) {
-		/* written through: a FIFO, a device, /dev/stdout, … */
+		/* written through: a FIFO, a device, /dev/stdout, … An open
+		 * descriptor is duplicated, so the output continues where
+		 * the process's own writes are (opening /dev/stdout anew
+		 * would truncate a redirected file and write from 0) */
+		int fd = fd_path(path);
 		o->path = xstrdup(path);
-		o->f = fopen(path, "w");
+		if (fd >= 0) {
+			fflush(NULL);
+			int d = dup(fd);
+			o->f = d >= 0 ? fdopen(d, "w") : NULL;
+			if (!o->f && d >= 0)
+				close(d);
+		} else {
+			int d = open(path, O_WRONLY | O_CLOEXEC);
+			o->f = d >= 0 ? fdopen(d, "w") : NULL;
+			if (!o->f && d >= 0)
+				close(d);
+		}
 		if (!o->f) {
 			err_set(err, ERR_IO, "cannot write '%s': %s", path,
 			    strerror(errno));

@@ -6,7 +6,10 @@
  *   random      h of n chosen uniformly (seeded by split.seed),
  *   temporal    the h latest by timestamp (ties: later in the file),
  *   leave-last  the single latest (h = 1),
- *   given       the interactions that came from the --test file.
+ *   given       the interactions that came from the --test file,
+ *   none        nothing: every interaction trains, nothing is held out
+ *               for test or validation (teaching, inspection; there is
+ *               nothing to evaluate).
  * Validation, per user, over what remains in training: the same rule
  * (random stays random, given test uses random, temporal and leave-last
  * take the latest) with split.validation as the fraction, or `given`: the
@@ -81,7 +84,7 @@ static int split_check(const struct dataset *ds, int method, double valid,
     struct err *err)
 {
 	static const char *const names[] = { "random", "temporal",
-		"leave-last", "given" };
+		"leave-last", "given", "none" };
 	if ((method == SPLIT_TEMPORAL || method == SPLIT_LEAVE_LAST) &&
 	    !ds->time)
 		return err_set(err, ERR_STATE, "split.method=%s needs "
@@ -90,7 +93,7 @@ static int split_check(const struct dataset *ds, int method, double valid,
 	if (method == SPLIT_GIVEN && !ds->has_test)
 		return err_set(err, ERR_INVAL, "split.method=given needs a "
 		    "test file: load TRAIN --test TEST");
-	if (valid < 0 && !ds->has_valid)
+	if (valid < 0 && !ds->has_valid && method != SPLIT_NONE)
 		return err_set(err, ERR_INVAL, "split.validation=given needs "
 		    "a validation file: load TRAIN --valid FILE");
 	if (ds->n >= UINT32_MAX)
@@ -124,6 +127,10 @@ int split_assign(const struct dataset *ds, const struct params *p,
 	uint64_t seed = (uint64_t)params_int(p, P_SPLIT_SEED);
 	if (split_check(ds, method, vf, err) < 0)
 		return -1;
+	if (method == SPLIT_NONE) {
+		memset(part, PART_TRAIN, ds->n);
+		return 0;
+	}
 	size_t *off = xmalloc((ds->users.n + 1) * sizeof *off);
 	uint32_t *perm = xmalloc((ds->n ? ds->n : 1) * sizeof *perm);
 	split_group(ds, perm, off);

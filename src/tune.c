@@ -231,7 +231,7 @@ int pipeline_tune(struct pipeline *pl, const struct tune_spec *spec, int n,
 		    "score the result once with eval --test)");
 	if (pl->rec.ev.n_users == 0)
 		return err_set(err, ERR_EMPTY, "tune: no user has a validation "
-		    "item (split.validation is 0?)");
+		    "item (split.validation 0, or split.method none?)");
 	if (isnan(eval_metric(&pl->rec.ev, opt->metric, opt->k)))
 		return err_set(err, ERR_INVAL, "tune: %s@%d is not evaluated "
 		    "(see eval.k)", opt->metric, opt->k);

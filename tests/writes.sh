@@ -127,6 +127,19 @@ echo "$WRITERS" | while IFS='|' read -r label cmd; do
 done
 [ -f "$T/fail" ] && fail=1
 
+# /dev/stdout redirected to a file: written through the process's own
+# descriptor, in order, never truncating what was printed before it
+"$DISTILL" -c "load $TEACH; echo BEFORE; export graph /dev/stdout \
+--format csv; echo AFTER" >"$T/stdout.txt" 2>"$T/err"
+rc=$?
+if [ $rc -eq 0 ] && [ "$(tr -d '\000' <"$T/stdout.txt" | wc -c)" -eq \
+    "$(wc -c <"$T/stdout.txt")" ] && grep -q '^dataset' "$T/stdout.txt" &&
+    [ "$(grep -n -e BEFORE -e '^source,target' -e AFTER "$T/stdout.txt" |
+    cut -d: -f2 | tr '\n' ' ')" = "BEFORE source,target,weight AFTER " ]
+then ok "export to /dev/stdout: in order, nothing truncated"
+else bad "export to /dev/stdout: exit $rc"; head -5 "$T/stdout.txt"; fi
+[ -f "$T/fail" ] && fail=1
+
 # A write that fails half-way: a 1 KB file size limit, SIGXFSZ ignored.
 d=$T/efbig
 mkdir -p "$d"

@@ -61,7 +61,8 @@ static void print_deltas(struct out *o, const struct headline *a,
 	out_table(o, "effect", cols);
 	for (int k = 0; k < a->n && k < b->n; k++) {
 		if (a->stage[k] < from || strcmp(a->name[k], b->name[k]) != 0 ||
-		    a->value[k] == b->value[k])
+		    a->value[k] == b->value[k] ||
+		    (isnan(a->value[k]) && isnan(b->value[k])))
 			continue;
 		out_str(o, stage_name(a->stage[k]));
 		out_str(o, a->name[k]);

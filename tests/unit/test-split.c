@@ -104,6 +104,22 @@ Test(split, random_per_user_counts)
 	cr_assert_eq(count(part, 0, PART_TRAIN), 1);
 }
 
+/* none: every interaction trains, whatever the fractions say (teaching:
+ * samples/teach.md assumes nothing is held out). */
+Test(split, none_holds_nothing_out)
+{
+	static const int deg[] = { 10, 1, 2, 3, 5 };
+	make(deg, 5, false);
+	set("split.method", "none");
+	set("split.test_fraction", "0.5");
+	set("split.validation", "0.3");
+	uint8_t part[21];
+	memset(part, 0xff, sizeof part);
+	cr_assert_eq(split_assign(&ds, &p, part, &err), 0, "%s", err.msg);
+	for (size_t k = 0; k < ds.n; k++)
+		cr_assert_eq(part[k], PART_TRAIN);
+}
+
 Test(split, deterministic_by_seed)
 {
 	static const int deg[] = { 50, 40, 30 };
