@@ -11,8 +11,10 @@
  *      cut on the log scale, enums drawn uniformly);
  *   3. coordinate refinement around the best: each parameter is moved a
  *      step up and down (a quarter of its range first, halved whenever a
- *      whole round brings nothing), enums try every other choice; until
- *      the budget is spent or the step is below 1/64 of the range.
+ *      whole round brings nothing), enums try every other choice; when
+ *      the step is below 1/64 of the range, the refinement restarts from
+ *      the best coarse point not yet refined; until the budget is spent
+ *      or every coarse point has been refined.
  *
  * Each point runs on a scratch copy (baseline.c) from the first stage
  * whose parameters differ, so the real pipeline, its parameters and its
@@ -282,48 +284,64 @@ int pipeline_tune(struct pipeline *pl, const struct tune_spec *spec, int n,
 	}
 	free(strata);
 
-	/* 3. coordinate refinement around the best */
+	/* 3. coordinate refinement around a centre: the best point first;
+	 * when the step falls below 1/64 of the ranges with budget left, the
+	 * best coarse point not yet refined becomes the next centre (a
+	 * single descent from one start can stall on a ridge of the metric
+	 * while another start does better) */
+	bool *refined = xcalloc(t.budget + 1, sizeof *refined);
+	long centre = out->best;
 	double step = 0.25;
-	while (rc >= 0 && out->n < t.budget && out->best >= 0 &&
-	    step >= 1.0 / 64) {
-		bool improved = false, tried = false;
+	while (rc >= 0 && out->n < t.budget && centre >= 0) {
+		if (step < 1.0 / 64) {
+			refined[centre] = true;
+			centre = -1;
+			for (size_t x = 0; x <= nc && x < out->n; x++)
+				if (!refined[x] && !isnan(out->pt[x].score) &&
+				    (centre < 0 || out->pt[x].score >
+				    out->pt[centre].score))
+					centre = (long)x;
+			step = 0.25;
+			continue;
+		}
+		bool improved = false;
 		for (int p = 0; p < n && rc >= 0 && out->n < t.budget; p++) {
 			const struct param_def *d = params_def(spec[p].id);
 			struct params bp = pl->params;
 			for (int q = 0; q < n; q++)
 				params_set_id(&bp, spec[q].id,
-				    out->pt[out->best].value[q], NULL);
+				    out->pt[centre].value[q], NULL);
 			double u0 = spec_pos(&spec[p], &bp);
 			int moves = d->type == PT_ENUM ? (int)spec[p].hi + 1 : 2;
 			for (int m = 0; m < moves && rc >= 0 &&
 			    out->n < t.budget; m++) {
-				long before = out->best;
 				for (int q = 0; q < n; q++)
-					memcpy(v[q], out->pt[before].value[q],
+					memcpy(v[q], out->pt[centre].value[q],
 					    64);
 				double u = d->type == PT_ENUM ? (spec[p].hi > 0 ?
 				    m / spec[p].hi : 0) : u0 + (m ? -step : step);
 				if (u < -1e-9 || u > 1 + 1e-9)
 					continue;
 				spec_value(&spec[p], u, v[p], sizeof v[p]);
+				size_t at = out->n;
 				int e = tune_eval(&t, v, err);
 				if (e < 0) {
 					rc = -1;
 					break;
 				}
-				tried = tried || e == 1;
-				if (out->best != before) {
+				if (e == 1 && !isnan(out->pt[at].score) &&
+				    out->pt[at].score > out->pt[centre].score) {
+					refined[centre] = true;
+					centre = (long)at;
 					improved = true;
-					break;  /* move from the new best */
+					break;  /* move from the new centre */
 				}
 			}
 		}
-		if (!improved) {
-			if (!tried && step < 1.0 / 64)
-				break;
+		if (!improved)
 			step /= 2;
-		}
 	}
+	free(refined);
 	if (rc < 0 && !out->interrupted) {
 		tune_out_destroy(out);
 		return -1;
