@@ -5,7 +5,7 @@ set -e
 cd "$(dirname "$0")"
 pkgs="build-essential autoconf automake pkg-config libigraph-dev
 libncurses-dev libreadline-dev libcriterion-dev zlib1g-dev liblapacke-dev
-libopenblas-serial-dev tmux valgrind"
+libopenblas-serial-dev liblinear-dev libxgboost-dev tmux valgrind"
 missing=
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||

@@ -141,17 +141,27 @@ struct learn_set {
 void learn_set_push(struct learn_set *s, const double *x, uint8_t y);
 void learn_set_destroy(struct learn_set *s);
 
-/* A fitted model: score(x) = 1/(1+exp(−(w·z + w[NF]))) with
- * z = (x − mean)/sd. */
-struct learn_model {
-	double w[FILTER_NFEATURES + 1];
-	double mean[FILTER_NFEATURES], sd[FILTER_NFEATURES];
+/* What fitting reads besides the data (the filter.* parameters). */
+struct learn_opts {
+	uint64_t seed;
+	int trees, depth, rounds;
+	double learning_rate;
 };
 /* Fit model (enum filter_model) on tr; ERR_EMPTY when one class is
- * missing. Deterministic for a given seed (svm) and input. */
-int learn_fit(int model, const struct learn_set *tr, uint64_t seed,
-    struct learn_model *m, struct err *err);
-double learn_score(const struct learn_model *m, const double *x);
+ * missing. Deterministic for a given seed and input. */
+int learn_fit(int model, const struct learn_set *tr,
+    const struct learn_opts *o, struct learn_model *m, struct err *err);
+/* Margins of n rows X (n × FILTER_NFEATURES raw features) and, when
+ * contrib is not NULL, their per-feature contributions (n × (NF+1), the
+ * last one the bias) which sum to the margin. */
+int learn_predict(const struct learn_model *m, const float *X, size_t n,
+    double *margin, double *contrib, struct err *err);
+double learn_score_of(double margin);
+void learn_model_free(struct learn_model *m);
+/* The contributions of S's edge e (row i) under the pipeline's learned
+ * model: its features are recomputed (learn.c). */
+int learn_edge_contrib(const struct pipeline *pl, uint32_t i, uint64_t e,
+    double *contrib, double *margin, struct err *err);
 /* Rank-based (Mann–Whitney) AUC with tied scores given average ranks;
  * NAN when one class is absent. */
 double learn_auc(const double *score, const uint8_t *y, size_t n);

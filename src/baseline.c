@@ -355,3 +355,44 @@ int eval_test(struct pipeline *pl, struct eval_result *out, struct err *err)
 	scratch_destroy(&sc);
 	return rc < 0 ? err_prefix(err, "eval --test") : 0;
 }
+
+int compare_filters(struct pipeline *pl, struct filter_cmp *out,
+    struct err *err)
+{
+	static const char *const method[FILTER_CMP_N] = { "none", "backbone",
+		"ridge", "learned", "learned", "learned", "learned" };
+	static const char *const model[FILTER_CMP_N] = { NULL, NULL, NULL,
+		"logistic", "svm", "forest", "boost" };
+	if (need_fresh(pl, STAGE_RECOMMEND, err) < 0)
+		return -1;
+	for (int k = 0; k < FILTER_CMP_N; k++) {
+		struct filter_cmp *c = &out[k];
+		struct params np = pl->params;
+		struct scratch sc;
+		memset(c, 0, sizeof *c);
+		snprintf(c->name, sizeof c->name, "%s%s%s", method[k],
+		    model[k] ? ":" : "", model[k] ? model[k] : "");
+		params_set_id(&np, P_FILTER_METHOD, method[k], NULL);
+		if (model[k])
+			params_set_id(&np, P_FILTER_MODEL, model[k], NULL);
+		int rc = scratch_run(&sc, pl, &np, STAGE_FILTER,
+		    STAGE_RECOMMEND, err);
+		if (rc == 0) {
+			c->ok = true;
+			c->auc = sc.pl.filt.st.auc;
+			c->kept = sc.pl.filt.B.nnz;
+			c->ev = sc.pl.rec.ev;
+		} else if (err->code == ERR_INTERRUPTED) {
+			scratch_destroy(&sc);
+			return -1;
+		} else {
+			/* one filter that cannot run (a singular ridge
+			 * system, one class only) does not hide the rest */
+			snprintf(c->why, sizeof c->why, "%.150s", err->msg);
+			c->auc = NAN;
+			err_clear(err);
+		}
+		scratch_destroy(&sc);
+	}
+	return 0;
+}

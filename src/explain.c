@@ -244,6 +244,38 @@ static int64_t s_edge(const struct csr *S, uint32_t i, uint32_t j)
 	return -1;
 }
 
+void explain_drivers(const double *contrib, int n, char *buf, size_t size)
+{
+	bool used[FILTER_NFEATURES] = { false };
+	size_t at = 0;
+	buf[0] = '\0';
+	for (int k = 0; k < n && k < FILTER_NFEATURES; k++) {
+		int best = -1;
+		for (int f = 0; f < FILTER_NFEATURES; f++)
+			if (!used[f] && (best < 0 || fabs(contrib[f]) >
+			    fabs(contrib[best])))
+				best = f;
+		used[best] = true;
+		int w = snprintf(buf + at, size - at, "%s%s %+.3g",
+		    k ? ", " : "", filter_feature_names[best], contrib[best]);
+		if (w < 0 || (size_t)w >= size - at)
+			break;
+		at += (size_t)w;
+	}
+}
+
+/* The drivers of the learned decision on S's edge e (row i). */
+static void learned_drivers(const struct pipeline *pl, uint32_t i,
+    uint64_t e, char *buf, size_t size)
+{
+	double c[FILTER_NFEATURES + 1], m;
+	struct err err;
+	buf[0] = '\0';
+	if (pl->filt.has_model &&
+	    learn_edge_contrib(pl, i, e, c, &m, &err) == 0)
+		explain_drivers(c, 3, buf, size);
+}
+
 /* The relation i → j (no path in B): why it was cut, or false if it
  * never existed. Under filter.method ridge B_ij is learned from S's
  * j → i, so that is the relation asked about, and what it would have
@@ -277,6 +309,9 @@ static bool why_cut_of(const struct pipeline *pl, struct pairk **pk,
 		if (cut == CUT_NONE)
 			c->reason = params_enum(&pl->params, P_FILTER_METHOD) ==
 			    FILTER_LEARNED ? CUT_LEARNED : CUT_BACKBONE;
+		if (c->reason == CUT_LEARNED)
+			learned_drivers(pl, from, (uint64_t)e, c->drivers,
+			    sizeof c->drivers);
 	}
 	return c->reason != CUT_NONE;
 }
@@ -306,6 +341,12 @@ static void why_paths(const struct pipeline *pl, uint32_t u, uint32_t j,
 			p->b = B->val[e];
 			w->raw += a * B->val[e];
 			found = true;
+			if (pl->filt.has_model) {
+				int64_t se = s_edge(&pl->abs.S, i, j);
+				if (se >= 0)
+					learned_drivers(pl, i, (uint64_t)se,
+					    p->drivers, sizeof p->drivers);
+			}
 		}
 		if (!found && why_cut_of(pl, &pk, i, j, a, w->iw,
 		    &w->cuts[w->ncuts]))

@@ -48,6 +48,9 @@ struct why_path {
 	double b;                 /* B_ij: the sparse relation (0 if none) */
 	double lr;                /* its low-rank part (filter.rank), or 0 */
 	double contrib;           /* A_ui·(B_ij + lr)·iw(j): sums to score */
+	/* kept by the learned filter: the features that drove its margin,
+	 * as for a cut (why_cut.drivers) */
+	char drivers[96];
 	double share;             /* contrib / score */
 };
 
@@ -64,6 +67,10 @@ struct why_cut {
 	double alpha;             /* disparity α_ij (backbone) or NAN */
 	double score;             /* classifier score (learned) or NAN */
 	double would_add;         /* A_ui · s_ij · iw(j), NAN under ridge */
+	/* removed by the learned filter: the features that drove its
+	 * margin, largest |contribution| first ("rank -1.8, log C_ij
+	 * +0.6"); empty otherwise */
+	char drivers[96];
 };
 
 struct why_out {
@@ -81,6 +88,10 @@ struct why_out {
 	size_t ncuts;
 	struct why_cut *cuts;     /* by descending would_add */
 };
+
+/* "name ±c, name ±c, …": the n largest |contributions| of a learned
+ * decision (learn_edge_contrib), into buf. */
+void explain_drivers(const double *contrib, int n, char *buf, size_t size);
 
 int explain_why(struct pipeline *pl, uint32_t user, uint32_t item,
     struct why_out *out, struct err *err);
@@ -127,6 +138,21 @@ const char *baseline_name(enum baseline b);
 int eval_baseline(struct pipeline *pl, enum baseline b,
     struct eval_result *out, struct err *err);
 int eval_ease(struct pipeline *pl, double lambda, struct eval_result *out,
+    struct err *err);
+
+/* compare --filters: the pipeline re-run from the filter stage under
+ * every filter (none, backbone, ridge, and learned with each
+ * filter.model), the other parameters as they are. */
+#define FILTER_CMP_N 7
+struct filter_cmp {
+	char name[32];            /* "none", …, "learned:boost" */
+	bool ok;                  /* ran; else why says why */
+	char why[160];
+	double auc;               /* learned: validation AUC, else NAN */
+	uint64_t kept;            /* edges of B */
+	struct eval_result ev;
+};
+int compare_filters(struct pipeline *pl, struct filter_cmp *out,
     struct err *err);
 
 /* ease.c: B = I − P·diag(1/diag P), P = (XᵀX + λI)⁻¹ of the fit graph ui,

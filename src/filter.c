@@ -336,6 +336,7 @@ void filter_out_destroy(struct filter_out *o)
 	free(o->alpha);
 	free(o->score);
 	free(o->kept);
+	learn_model_free(&o->model);
 	lowrank_destroy(&o->lr);
 	memset(o, 0, sizeof *o);
 }

@@ -14,19 +14,29 @@
  * Features are standardised with the training mean and sd. Both classes
  * get the same total weight (class-balanced loss), so a score of 0.5 means
  * "as likely valid as not, at equal priors" — without it the rare
- * positives would push every score below filter.min_score.
- *   logistic  L2-regularised (λ = 1e-4 per unit of sample weight, bias not
- *             penalised), Newton's method with backtracking; deterministic
- *             (sums over fixed chunks, added in order).
- *   svm       linear, hinge loss, Pegasos (λ = 1e-4, bias as a constant
- *             feature, projection step, averaged second half of the
- *             iterates), samples drawn with the seeded PRNG. Its margin m
- *             is mapped to a score in [0,1] by the logistic 1/(1+e^−m).
+ * positives would push every score below filter.min_score. Every model
+ * comes from a well-kept library (DESIGN §1.4), none is written here:
+ *   logistic  liblinear, L2-regularised logistic regression (primal trust
+ *             region Newton; C = 1/(λ·n), λ = 1e-4 per unit of weight);
+ *   svm       liblinear, L2-regularised L2-loss linear SVM (primal);
+ *   forest    XGBoost, a random forest: one round of filter.trees trees,
+ *             rows and features (per node) subsampled, depth filter.depth
+ *             (learning rate 1, as XGBoost's random forests);
+ *   boost     XGBoost, filter.rounds rounds of gradient-boosted trees,
+ *             learning rate filter.learning_rate, depth filter.depth.
+ * XGBoost runs on one thread with filter.seed: the kept edges are the
+ * same on every run and at any OpenMP thread count. A model's margin m
+ * (w·z + b, or the trees' sum) is mapped to a score by 1/(1+e^−m), and
+ * splits into per-feature contributions that sum to it: w_f·z_f (+ b)
+ * for the linear models, TreeSHAP (XGBoost's pred_contribs) for trees.
  * The model then scores every edge of S (built on all fit data).
  */
+#include <linear.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <xgboost/c_api.h>
 
 #include "abstract.h"
 
@@ -34,7 +44,6 @@
 #define NW (FILTER_NFEATURES + 1)
 #define LEARN_MAX 1000000
 #define HOLDOUT 0.2
-#define NCHUNK 64
 #define LAMBDA 1e-4
 
 /* Feature inputs for the edges of one S. */
@@ -58,20 +67,27 @@ static void featsrc_init(struct featsrc *f, const struct csr *S,
 			f->sigma[i] += S->val[e];
 }
 
-static void edge_features(const struct featsrc *f, uint32_t i, uint64_t e,
+/* The features of S's edge e (row i), given C_ij and σ_i. */
+static void features(const struct csr *S, const struct csr *iu,
+    const uint32_t *comm, uint32_t i, uint64_t e, double cooc, double sigma,
     double *x)
 {
-	const struct csr *S = f->S;
 	uint32_t j = S->idx[e];
-	double di = (double)csr_row_len(f->iu, i);
-	double dj = (double)csr_row_len(f->iu, j);
+	double di = (double)csr_row_len(iu, i);
+	double dj = (double)csr_row_len(iu, j);
 	x[0] = S->val[e];
-	x[1] = log(f->cooc[e] > 1e-30f ? f->cooc[e] : 1e-30);
+	x[1] = log(cooc > 1e-30 ? cooc : 1e-30);
 	x[2] = log(di > 1 ? di : 1);
 	x[3] = log(dj > 1 ? dj : 1);
 	x[4] = (double)(e - S->ptr[i] + 1);
-	x[5] = f->comm && f->comm[i] == f->comm[j];
-	x[6] = disparity_neglog(S->val[e], f->sigma[i], csr_row_len(S, i));
+	x[5] = comm && comm[i] == comm[j];
+	x[6] = disparity_neglog(S->val[e], sigma, csr_row_len(S, i));
+}
+
+static void edge_features(const struct featsrc *f, uint32_t i, uint64_t e,
+    double *x)
+{
+	features(f->S, f->iu, f->comm, i, e, f->cooc[e], f->sigma[i], x);
 }
 
 /* The fit/validation split of every user's fit interactions. */
@@ -232,172 +248,136 @@ static void standardise(const struct learn_set *s, double *mean, double *sd)
 	}
 }
 
-static void zrow(const struct learn_model *m, const float *x, double *z)
+static void liblinear_quiet(const char *msg)
 {
-	for (int f = 0; f < NF; f++)
-		z[f] = (x[f] - m->mean[f]) / m->sd[f];
-	z[NF] = 1;
+	(void)msg;
 }
 
-static double dotw(const double *w, const double *z)
+/* liblinear: a linear model on the standardised features, class weights
+ * cw; the margin is oriented so that it grows with the positive class. */
+static int fit_linear(int model, const struct learn_set *s,
+    const double *cw, struct learn_model *m, struct err *err)
 {
-	double s = 0;
-	for (int f = 0; f < NW; f++)
-		s += w[f] * z[f];
-	return s;
-}
-
-static double softplus(double m)
-{
-	return m > 0 ? m + log1p(exp(-m)) : log1p(exp(m));
-}
-
-/* Chunked, ordered sums of the weighted loss, gradient and Hessian. */
-static double logit_sums(const struct learn_set *s, const struct learn_model
-    *m, const double *w, const double *cw, double *g, double *H)
-{
-	double part[NCHUNK][1 + NW + NW * NW];
-	memset(part, 0, sizeof part);
-	#pragma omp parallel for schedule(dynamic, 1)
-	for (int c = 0; c < NCHUNK; c++) {
-		size_t lo = s->n * c / NCHUNK, hi = s->n * (c + 1) / NCHUNK;
-		double z[NW], *P = part[c];
-		for (size_t r = lo; r < hi; r++) {
-			zrow(m, s->X + r * NF, z);
-			double mg = dotw(w, z), y = s->y[r], k = cw[s->y[r]];
-			double pr = 1 / (1 + exp(-mg));
-			P[0] += k * (softplus(mg) - y * mg);
-			if (!g)
-				continue;
-			for (int a = 0; a < NW; a++) {
-				P[1 + a] += k * (pr - y) * z[a];
-				for (int b = 0; b < NW; b++)
-					P[1 + NW + a * NW + b] +=
-					    k * pr * (1 - pr) * z[a] * z[b];
-			}
-		}
+	size_t n = s->n;
+	struct feature_node *nodes = xmalloc(n * (NF + 2) * sizeof *nodes);
+	struct feature_node **rows = xmalloc(n * sizeof *rows);
+	double *y = xmalloc(n * sizeof *y);
+	for (size_t r = 0; r < n; r++) {
+		struct feature_node *x = nodes + r * (NF + 2);
+		for (int f = 0; f < NF; f++)
+			x[f] = (struct feature_node){ f + 1,
+			    (s->X[r * NF + f] - m->mean[f]) / m->sd[f] };
+		x[NF] = (struct feature_node){ NF + 1, 1 };   /* bias */
+		x[NF + 1] = (struct feature_node){ -1, 0 };
+		rows[r] = x;
+		y[r] = s->y[r] ? 1 : -1;
 	}
-	double loss = 0;
-	if (g) {
-		memset(g, 0, NW * sizeof *g);
-		memset(H, 0, NW * NW * sizeof *H);
+	struct problem prob = { (int)n, NF + 1, y, rows, -1 };
+	int labels[2] = { -1, 1 };
+	double weights[2] = { cw[0], cw[1] };
+	struct parameter par = { 0 };
+	/* primal trust-region Newton for both: millions of rows, eight
+	 * features (the dual solvers took seconds where this takes ms) */
+	par.solver_type = model == MODEL_SVM ? L2R_L2LOSS_SVC : L2R_LR;
+	par.eps = 0.01;
+	par.C = 1 / (LAMBDA * (double)n);
+	par.nr_weight = 2;
+	par.weight_label = labels;
+	par.weight = weights;
+	par.p = 0.1;
+	int rc = 0;
+	const char *bad = check_parameter(&prob, &par);
+	if (bad) {
+		rc = err_set(err, ERR_INVAL, "learned filter: liblinear: %s",
+		    bad);
+	} else {
+		set_print_string_function(liblinear_quiet);
+		struct model *lm = train(&prob, &par);
+		/* w is for label[0]: flip it when that is the negative */
+		double sign = lm->label[0] == 1 ? 1 : -1;
+		for (int f = 0; f <= NF; f++)
+			m->w[f] = sign * lm->w[f];
+		free_and_destroy_model(&lm);
 	}
-	for (int c = 0; c < NCHUNK; c++) {
-		loss += part[c][0];
-		for (int a = 0; g && a < NW; a++)
-			g[a] += part[c][1 + a];
-		for (int a = 0; g && a < NW * NW; a++)
-			H[a] += part[c][1 + NW + a];
-	}
-	return loss;
+	free(nodes);
+	free(rows);
+	free(y);
+	return rc;
 }
 
-/* Solve H d = g (NW x NW) by Gaussian elimination with pivoting. */
-static void solve(double *H, double *g, double *d)
+static int xgb_err(struct err *err, const char *what)
 {
-	for (int c = 0; c < NW; c++) {
-		int p = c;
-		for (int r = c + 1; r < NW; r++)
-			if (fabs(H[r * NW + c]) > fabs(H[p * NW + c]))
-				p = r;
-		for (int k = 0; k < NW; k++) {
-			double t = H[c * NW + k];
-			H[c * NW + k] = H[p * NW + k];
-			H[p * NW + k] = t;
-		}
-		double t = g[c];
-		g[c] = g[p];
-		g[p] = t;
-		for (int r = c + 1; r < NW; r++) {
-			double q = H[r * NW + c] / H[c * NW + c];
-			for (int k = c; k < NW; k++)
-				H[r * NW + k] -= q * H[c * NW + k];
-			g[r] -= q * g[c];
-		}
-	}
-	for (int c = NW - 1; c >= 0; c--) {
-		double s = g[c];
-		for (int k = c + 1; k < NW; k++)
-			s -= H[c * NW + k] * d[k];
-		d[c] = s / H[c * NW + c];
-	}
+	return err_set(err, ERR_INVAL, "learned filter: XGBoost %s: %s", what,
+	    XGBGetLastError());
 }
 
-static double reg(const double *w, double lam)
+/* XGBoost on the raw features (trees need no standardising). */
+static int fit_trees(int model, const struct learn_set *s, const double *cw,
+    const struct learn_opts *o, struct learn_model *m, struct err *err)
 {
-	double r = 0;
-	for (int f = 0; f < NF; f++)
-		r += w[f] * w[f];
-	return lam / 2 * r;
-}
-
-/* L2 logistic regression by Newton's method with backtracking. */
-static void fit_logistic(const struct learn_set *s, struct learn_model *m,
-    const double *cw, double tot)
-{
-	double lam = LAMBDA * tot, g[NW], H[NW * NW], d[NW], w2[NW];
-	double *w = m->w;
-	memset(w, 0, NW * sizeof *w);
-	for (int it = 0; it < 50; it++) {
-		double loss = logit_sums(s, m, w, cw, g, H) + reg(w, lam);
-		for (int f = 0; f < NF; f++) {
-			g[f] += lam * w[f];
-			H[f * NW + f] += lam;
-		}
-		H[NF * NW + NF] += 1e-9 * tot;
-		solve(H, g, d);
-		double t = 1, step = 0;
-		for (; t > 1e-8; t /= 2) {
-			for (int f = 0; f < NW; f++)
-				w2[f] = w[f] - t * d[f];
-			if (logit_sums(s, m, w2, cw, NULL, NULL) + reg(w2, lam)
-			    <= loss + 1e-12 * tot)
-				break;
-		}
-		for (int f = 0; f < NW; f++) {
-			step = fmax(step, fabs(w[f] - w2[f]));
-			w[f] = w2[f];
-		}
-		if (step < 1e-9)
-			break;
+	DMatrixHandle d = NULL;
+	BoosterHandle b = NULL;
+	size_t n = s->n;
+	float *lab = xmalloc(n * sizeof *lab), *w = xmalloc(n * sizeof *w);
+	for (size_t r = 0; r < n; r++) {
+		lab[r] = s->y[r];
+		w[r] = (float)cw[s->y[r]];
 	}
-}
-
-/* Linear SVM by Pegasos (seeded), averaged over the second half. */
-static void fit_svm(const struct learn_set *s, struct learn_model *m,
-    const double *cw, uint64_t seed)
-{
-	double w[NW] = { 0 }, avg[NW] = { 0 }, z[NW];
-	uint64_t T = 10 * (uint64_t)s->n;
-	T = T < 100000 ? 100000 : T > 20000000 ? 20000000 : T;
-	struct rng g;
-	rng_seed(&g, seed ^ 0x5f3759dfULL);
-	for (uint64_t t = 1; t <= T; t++) {
-		size_t r = (size_t)rng_below(&g, s->n);
-		zrow(m, s->X + r * NF, z);
-		double y = s->y[r] ? 1 : -1, eta = 1 / (LAMBDA * (double)t);
-		double mg = y * dotw(w, z), nrm = 0;
-		for (int f = 0; f < NW; f++) {
-			w[f] *= 1 - 1 / (double)t;
-			if (mg < 1)
-				w[f] += eta * cw[s->y[r]] * y * z[f];
-			nrm += w[f] * w[f];
-		}
-		double lim = 1 / sqrt(LAMBDA);
-		if (nrm > lim * lim)
-			for (int f = 0; f < NW; f++)
-				w[f] *= lim / sqrt(nrm);
-		for (int f = 0; t > T / 2 && f < NW; f++)
-			avg[f] += w[f];
+	char buf[32];
+	int rc = 0;
+	if (XGDMatrixCreateFromMat(s->X, n, NF, NAN, &d) != 0 ||
+	    XGDMatrixSetFloatInfo(d, "label", lab, n) != 0 ||
+	    XGDMatrixSetFloatInfo(d, "weight", w, n) != 0 ||
+	    XGBoosterCreate(&d, 1, &b) != 0) {
+		rc = xgb_err(err, "setup");
+		goto out;
 	}
-	for (int f = 0; f < NW; f++)
-		m->w[f] = avg[f] / (double)(T - T / 2);
+#define SET(k, v) if (rc == 0 && XGBoosterSetParam(b, k, v) != 0) \
+	rc = xgb_err(err, k)
+	SET("objective", "binary:logistic");
+	SET("tree_method", "hist");
+	SET("nthread", "1");
+	SET("verbosity", "0");
+	snprintf(buf, sizeof buf, "%d", o->depth);
+	SET("max_depth", buf);
+	snprintf(buf, sizeof buf, "%llu", (unsigned long long)(o->seed &
+	    0x7fffffff));
+	SET("seed", buf);
+	if (model == MODEL_FOREST) {
+		snprintf(buf, sizeof buf, "%d", o->trees);
+		SET("num_parallel_tree", buf);
+		SET("eta", "1");     /* XGBoost's random-forest setting */
+		SET("subsample", "0.632");
+		SET("colsample_bynode", "0.6");
+	} else {
+		snprintf(buf, sizeof buf, "%.17g", o->learning_rate);
+		SET("eta", buf);
+	}
+#undef SET
+	int rounds = model == MODEL_FOREST ? 1 : o->rounds;
+	for (int it = 0; rc == 0 && it < rounds; it++)
+		if (XGBoosterUpdateOneIter(b, it, d) != 0)
+			rc = xgb_err(err, "training");
+	if (rc == 0) {
+		m->booster = b;
+		b = NULL;
+	}
+out:
+	if (b)
+		XGBoosterFree(b);
+	if (d)
+		XGDMatrixFree(d);
+	free(lab);
+	free(w);
+	return rc;
 }
 
-int learn_fit(int model, const struct learn_set *tr, uint64_t seed,
-    struct learn_model *m, struct err *err)
+int learn_fit(int model, const struct learn_set *tr,
+    const struct learn_opts *o, struct learn_model *m, struct err *err)
 {
 	size_t npos = 0;
+	memset(m, 0, sizeof *m);
+	m->kind = model;
 	for (size_t r = 0; r < tr->n; r++)
 		npos += tr->y[r];
 	if (npos == 0 || npos == tr->n)
@@ -407,20 +387,73 @@ int learn_fit(int model, const struct learn_set *tr, uint64_t seed,
 	standardise(tr, m->mean, m->sd);
 	double cw[2] = { tr->n / (2.0 * (tr->n - npos)),
 	    tr->n / (2.0 * npos) };
-	if (model == MODEL_SVM)
-		fit_svm(tr, m, cw, seed);
-	else
-		fit_logistic(tr, m, cw, (double)tr->n);
-	return 0;
+	if (model == MODEL_FOREST || model == MODEL_BOOST)
+		return fit_trees(model, tr, cw, o, m, err);
+	return fit_linear(model, tr, cw, m, err);
 }
 
-double learn_score(const struct learn_model *m, const double *x)
+void learn_model_free(struct learn_model *m)
 {
-	double z[NW];
-	for (int f = 0; f < NF; f++)
-		z[f] = (x[f] - m->mean[f]) / m->sd[f];
-	z[NF] = 1;
-	return 1 / (1 + exp(-dotw(m->w, z)));
+	if (m->booster)
+		XGBoosterFree(m->booster);
+	m->booster = NULL;
+}
+
+/* Linear contributions of one row: w_f·z_f, then the bias. */
+static double linear_contrib(const struct learn_model *m, const float *x,
+    double *c)
+{
+	double s = m->w[NF];
+	for (int f = 0; f < NF; f++) {
+		double v = m->w[f] * ((x[f] - m->mean[f]) / m->sd[f]);
+		if (c)
+			c[f] = v;
+		s += v;
+	}
+	if (c)
+		c[NF] = m->w[NF];
+	return s;
+}
+
+int learn_predict(const struct learn_model *m, const float *X, size_t n,
+    double *margin, double *contrib, struct err *err)
+{
+	if (!m->booster) {
+		for (size_t r = 0; r < n; r++) {
+			double s = linear_contrib(m, X + r * NF, contrib ?
+			    contrib + r * (NF + 1) : NULL);
+			if (margin)
+				margin[r] = s;
+		}
+		return 0;
+	}
+	DMatrixHandle d = NULL;
+	bst_ulong len = 0;
+	const float *res = NULL;
+	if (XGDMatrixCreateFromMat(X, n, NF, NAN, &d) != 0)
+		return xgb_err(err, "predict");
+	int rc = 0;
+	if (margin) {
+		if (XGBoosterPredict(m->booster, d, 1, 0, 0, &len, &res) != 0 ||
+		    len != n)
+			rc = xgb_err(err, "predict");
+		for (size_t r = 0; rc == 0 && r < n; r++)
+			margin[r] = res[r];
+	}
+	if (rc == 0 && contrib) {
+		if (XGBoosterPredict(m->booster, d, 4, 0, 0, &len, &res) != 0 ||
+		    len != n * (NF + 1))
+			rc = xgb_err(err, "contributions");
+		for (size_t r = 0; rc == 0 && r < n * (NF + 1); r++)
+			contrib[r] = res[r];
+	}
+	XGDMatrixFree(d);
+	return rc;
+}
+
+double learn_score_of(double margin)
+{
+	return 1 / (1 + exp(-margin));
 }
 
 struct scored {
@@ -461,7 +494,9 @@ double learn_auc(const double *score, const uint8_t *y, size_t n)
 	return (rsum - npos * (npos + 1) / 2.0) / ((double)npos * nneg);
 }
 
-/* Score every edge of the main S with the model. */
+#define PREDICT_BLOCK 65536
+
+/* Score every edge of the main S with the model, a block at a time. */
 static int score_main(struct pipeline *pl, const struct learn_model *m,
     float *score, struct err *err)
 {
@@ -475,32 +510,107 @@ static int score_main(struct pipeline *pl, const struct learn_model *m,
 		return -1;
 	struct featsrc f;
 	featsrc_init(&f, S, &pl->graph.iu, cooc, pl->abs.community);
-	#pragma omp parallel for schedule(dynamic, 256)
-	for (int64_t i = 0; i < (int64_t)S->nrows; i++) {
-		double x[NF];
-		for (uint64_t e = S->ptr[i]; e < S->ptr[i + 1]; e++) {
-			edge_features(&f, (uint32_t)i, e, x);
-			score[e] = (float)learn_score(m, x);
+	/* the row of every edge, to compute its features out of order */
+	uint32_t *row = xmalloc((S->nnz ? S->nnz : 1) * sizeof *row);
+	for (uint32_t i = 0; i < S->nrows; i++)
+		for (uint64_t e = S->ptr[i]; e < S->ptr[i + 1]; e++)
+			row[e] = i;
+	float *X = xmalloc((size_t)PREDICT_BLOCK * NF * sizeof *X);
+	double *mg = xmalloc((size_t)PREDICT_BLOCK * sizeof *mg);
+	for (uint64_t lo = 0; rc == 0 && lo < S->nnz; lo += PREDICT_BLOCK) {
+		uint64_t hi = lo + PREDICT_BLOCK < S->nnz ? lo + PREDICT_BLOCK :
+		    S->nnz;
+		if (hooks_cancelled(&pl->hooks)) {
+			rc = err_set(err, ERR_INTERRUPTED, "learned filter: "
+			    "interrupted");
+			break;
 		}
+		#pragma omp parallel for schedule(static)
+		for (int64_t e = (int64_t)lo; e < (int64_t)hi; e++) {
+			double x[NF];
+			edge_features(&f, row[e], (uint64_t)e, x);
+			for (int q = 0; q < NF; q++)
+				X[(size_t)(e - (int64_t)lo) * NF + q] =
+				    (float)x[q];
+		}
+		rc = learn_predict(m, X, hi - lo, mg, NULL, err);
+		for (uint64_t e = lo; rc == 0 && e < hi; e++)
+			score[e] = (float)learn_score_of(mg[e - lo]);
 	}
+	free(X);
+	free(mg);
+	free(row);
 	free(f.sigma);
 	free(cooc);
-	return 0;
+	return rc;
 }
 
-static double holdout_auc(const struct learn_model *m,
-    const struct learn_set *ho)
+/* Held-out edges whose contributions the importance averages: TreeSHAP
+ * costs trees × leaves × depth² per edge (seconds for all of them). */
+#define IMPORTANCE_ROWS 2000
+
+/* On the held-out edges: AUC and the confusion at min_score (all of
+ * them) and each feature's mean |contribution| (the first
+ * IMPORTANCE_ROWS; they are a seeded sample already). */
+static int holdout_stats(const struct learn_model *m,
+    const struct learn_set *ho, double min_score, struct filter_stats *st,
+    struct err *err)
 {
-	double *sc = xmalloc((ho->n ? ho->n : 1) * sizeof *sc);
-	double x[NF];
-	for (size_t r = 0; r < ho->n; r++) {
-		for (int f = 0; f < NF; f++)
-			x[f] = ho->X[r * NF + f];
-		sc[r] = learn_score(m, x);
+	size_t n = ho->n, ni = n < IMPORTANCE_ROWS ? n : IMPORTANCE_ROWS;
+	double *mg = xmalloc((n ? n : 1) * sizeof *mg);
+	double *c = xmalloc((ni ? ni : 1) * (NF + 1) * sizeof *c);
+	int rc = n ? learn_predict(m, ho->X, n, mg, NULL, err) : 0;
+	if (rc == 0 && ni)
+		rc = learn_predict(m, ho->X, ni, NULL, c, err);
+	if (rc == 0) {
+		for (size_t r = 0; r < n; r++) {
+			mg[r] = learn_score_of(mg[r]);
+			bool keep = mg[r] >= min_score;
+			st->tp += keep && ho->y[r];
+			st->fp += keep && !ho->y[r];
+			st->tn += !keep && !ho->y[r];
+			st->fn += !keep && ho->y[r];
+		}
+		for (size_t r = 0; r < ni; r++)
+			for (int f = 0; f <= NF; f++)
+				st->importance[f] += fabs(c[r * (NF + 1) + f]);
+		for (int f = 0; ni && f <= NF; f++)
+			st->importance[f] /= (double)ni;
+		st->auc = learn_auc(mg, ho->y, n);
 	}
-	double auc = learn_auc(sc, ho->y, ho->n);
-	free(sc);
-	return auc;
+	free(mg);
+	free(c);
+	return rc;
+}
+
+int learn_edge_contrib(const struct pipeline *pl, uint32_t i, uint64_t e,
+    double *contrib, double *margin, struct err *err)
+{
+	const struct csr *S = &pl->abs.S, *iu = &pl->graph.iu;
+	if (!pl->filt.has_model || e >= S->nnz)
+		return err_set(err, ERR_STATE, "no learned model");
+	/* C_ij by merging the two items' user lists (weights w_ui) */
+	uint32_t j = S->idx[e];
+	double cij = 0;
+	uint64_t a = iu->ptr[i], b = iu->ptr[j];
+	while (a < iu->ptr[i + 1] && b < iu->ptr[j + 1]) {
+		if (iu->idx[a] < iu->idx[b])
+			a++;
+		else if (iu->idx[a] > iu->idx[b])
+			b++;
+		else
+			cij += (double)iu->val[a++] * iu->val[b++];
+	}
+	double sigma = 0;
+	for (uint64_t x = S->ptr[i]; x < S->ptr[i + 1]; x++)
+		sigma += S->val[x];
+	double x[NF];
+	float xf[NF];
+	/* C_ij as the kernel stores it (float) */
+	features(S, iu, pl->abs.community, i, e, (float)cij, sigma, x);
+	for (int q = 0; q < NF; q++)
+		xf[q] = (float)x[q];
+	return learn_predict(&pl->filt.model, xf, 1, margin, contrib, err);
 }
 
 int learn_filter(struct pipeline *pl, struct filter_out *out,
@@ -509,24 +619,33 @@ int learn_filter(struct pipeline *pl, struct filter_out *out,
 	struct learn_set tr = { 0 }, ho = { 0 };
 	struct learn_model m;
 	const struct params *p = &pl->params;
+	struct learn_opts o = {
+		(uint64_t)params_int(p, P_FILTER_SEED),
+		(int)params_int(p, P_FILTER_TREES),
+		(int)params_int(p, P_FILTER_DEPTH),
+		(int)params_int(p, P_FILTER_ROUNDS),
+		params_real(p, P_FILTER_LEARNING_RATE) };
+	memset(&m, 0, sizeof m);
 	int rc = learn_data(pl, &tr, &ho, err);
 	if (rc == 0 && tr.n == 0)
 		rc = err_set(err, ERR_EMPTY, "learned filter: S_fit has no "
 		    "edges: lower filter.val_fraction or abstract.threshold");
 	if (rc == 0)
-		rc = learn_fit(params_enum(p, P_FILTER_MODEL), &tr,
-		    (uint64_t)params_int(p, P_FILTER_SEED), &m, err);
+		rc = learn_fit(params_enum(p, P_FILTER_MODEL), &tr, &o, &m,
+		    err);
 	if (rc == 0)
 		rc = score_main(pl, &m, out->score, err);
+	if (rc == 0)
+		rc = holdout_stats(&m, &ho, params_real(p, P_FILTER_MIN_SCORE),
+		    &out->st, err);
 	if (rc == 0) {
-		memcpy(out->weight, m.w, sizeof out->weight);
-		memcpy(out->feat_mean, m.mean, sizeof out->feat_mean);
-		memcpy(out->feat_sd, m.sd, sizeof out->feat_sd);
+		out->model = m;
 		out->has_model = true;
 		out->st.n_train_edges = tr.n;
 		for (size_t r = 0; r < tr.n; r++)
 			out->st.n_train_pos += tr.y[r];
-		out->st.auc = holdout_auc(&m, &ho);
+	} else {
+		learn_model_free(&m);
 	}
 	learn_set_destroy(&tr);
 	learn_set_destroy(&ho);

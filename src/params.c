@@ -35,7 +35,8 @@ static const char *const c_metric[] = {
 static const char *const c_cluster[] = { "leiden", "louvain", "none", NULL };
 static const char *const c_filter[] = {
 	"none", "backbone", "learned", "ridge", NULL };
-static const char *const c_model[] = { "logistic", "svm", NULL };
+static const char *const c_model[] = { "logistic", "svm", "forest", "boost",
+	NULL };
 static const char *const c_ideal[] = { "min", "all", NULL };
 static const char *const c_onoff[] = { "off", "on", NULL };
 static const char *const c_target[] = { "valid", "test", NULL };
@@ -124,7 +125,17 @@ static const struct param_def defs[P__COUNT] = {
 	    "learned filter: share of each user's training held out for labels",
 	    "0.1 0.5" },
 	[P_FILTER_MODEL] = { "filter.model", PT_ENUM, STAGE_FILTER, 0, 0,
-	    c_model, "logistic", NULL, "learned filter: classifier" },
+	    c_model, "logistic", NULL, "learned filter: classifier (liblinear: "
+	    "logistic, svm; XGBoost: forest, boost)" },
+	[P_FILTER_TREES] = { "filter.trees", PT_INT, STAGE_FILTER, 1, 2000,
+	    NULL, "100", "10", "forest: trees in its one round", "10 500 log" },
+	[P_FILTER_DEPTH] = { "filter.depth", PT_INT, STAGE_FILTER, 1, 16,
+	    NULL, "6", "1", "forest, boost: depth of each tree", "2 10" },
+	[P_FILTER_ROUNDS] = { "filter.rounds", PT_INT, STAGE_FILTER, 1, 2000,
+	    NULL, "50", "10", "boost: boosting rounds", "10 300 log" },
+	[P_FILTER_LEARNING_RATE] = { "filter.learning_rate", PT_REAL,
+	    STAGE_FILTER, 0.001, 1, NULL, "0.3", "0.05",
+	    "boost: learning rate (shrinkage) of each round", "0.03 1 log" },
 	[P_FILTER_MIN_SCORE] = { "filter.min_score", PT_REAL, STAGE_FILTER,
 	    0, 1, NULL, "0.5", "0.05",
 	    "learned filter: keep edges scored at least this", "0.1 0.9" },
@@ -364,6 +375,13 @@ const char *params_inactive_why(enum param_id id)
 	case P_FILTER_VAL_FRACTION:
 	case P_FILTER_MODEL:
 	case P_FILTER_MIN_SCORE: return "filter.method is not learned";
+	case P_FILTER_TREES: return "filter.model is not forest (or "
+	    "filter.method is not learned)";
+	case P_FILTER_DEPTH: return "filter.model is not forest or boost (or "
+	    "filter.method is not learned)";
+	case P_FILTER_ROUNDS:
+	case P_FILTER_LEARNING_RATE: return "filter.model is not boost (or "
+	    "filter.method is not learned)";
 	case P_FILTER_SEED: return "filter.method is not learned and "
 	    "filter.rank is 0";
 	default: return NULL;
@@ -394,6 +412,16 @@ bool params_active(const struct params *p, enum param_id id)
 	case P_FILTER_MODEL:
 	case P_FILTER_MIN_SCORE:
 		return method == FILTER_LEARNED;
+	case P_FILTER_TREES:
+		return method == FILTER_LEARNED &&
+		    params_enum(p, P_FILTER_MODEL) == MODEL_FOREST;
+	case P_FILTER_DEPTH:
+		return method == FILTER_LEARNED &&
+		    params_enum(p, P_FILTER_MODEL) >= MODEL_FOREST;
+	case P_FILTER_ROUNDS:
+	case P_FILTER_LEARNING_RATE:
+		return method == FILTER_LEARNED &&
+		    params_enum(p, P_FILTER_MODEL) == MODEL_BOOST;
 	case P_FILTER_SEED:
 		return method == FILTER_LEARNED ||
 		    params_int(p, P_FILTER_RANK) > 0;

@@ -140,6 +140,17 @@ const char *cut_reason_name(enum cut_reason r);
 
 #define FILTER_NFEATURES 7
 
+/* A fitted classifier of the learned filter (learn.c). Linear models
+ * (logistic, svm): margin = w·z + w[NF] with z = (x − mean)/sd (sd = 1 for
+ * a constant feature); trees (forest, boost): an XGBoost booster on the
+ * raw features. score = 1/(1+e^−margin). */
+struct learn_model {
+	int kind;                           /* enum filter_model */
+	double w[FILTER_NFEATURES + 1];
+	double mean[FILTER_NFEATURES], sd[FILTER_NFEATURES];
+	void *booster;                      /* XGBoost BoosterHandle */
+};
+
 struct filter_stats {
 	uint64_t kept, removed;
 	uint64_t removed_backbone, removed_learned;
@@ -154,6 +165,10 @@ struct filter_stats {
 	/* learned only */
 	uint64_t n_train_edges, n_train_pos;
 	double auc;                 /* validation AUC, NAN otherwise */
+	/* on the held-out edges: the confusion at filter.min_score and
+	 * each feature's mean |contribution| to the margin (last: bias) */
+	uint64_t tp, fp, tn, fn;
+	double importance[FILTER_NFEATURES + 1];
 };
 
 /* filter.rank k > 0 (lowrank.c): B gains γ·D^{-1/2} V Vᵀ D^{1/2}, kept
@@ -175,12 +190,9 @@ struct filter_out {
 	float *alpha;        /* disparity significance α_ij */
 	float *score;        /* classifier score; NULL unless learned */
 	uint8_t *kept;       /* 1 if in B */
-	/* learned only: weights over the FILTER_NFEATURES standardised
-	 * features followed by the bias */
-	double weight[FILTER_NFEATURES + 1];
-	/* learned only: the standardisation x' = (x − mean)/sd applied
-	 * before the weights (sd = 1 for a constant feature) */
-	double feat_mean[FILTER_NFEATURES], feat_sd[FILTER_NFEATURES];
+	/* learned only: the fitted classifier (why explains a cut with its
+	 * per-feature contributions) */
+	struct learn_model model;
 	bool has_model;
 	struct lowrank lr;   /* filter.rank: the low-rank part of B */
 	struct filter_stats st;

@@ -55,6 +55,53 @@ int cmd_eval(struct session *s, int argc, char **argv)
 	return 0;
 }
 
+/* compare --filters: every filter side by side on the same split. */
+static int compare_filter_table(struct session *s)
+{
+	static const char *const cols[] = { "filter", "auc", "kept", "k",
+	    "precision", "recall", "ndcg", "map", "mrr", "hitrate",
+	    "coverage", "note", NULL };
+	struct filter_cmp fc[FILTER_CMP_N];
+	struct err e;
+	struct out o;
+	err_clear(&e);
+	flag_set(&s->cancel, 0);
+	if (compare_filters(&s->pl, fc, &e) < 0)
+		return session_err(s, &e);
+	out_begin(&o, s, "compare");
+	out_record(&o, "compare");
+	out_kv_str(&o, "target", target_name(s->pl.rec.ev.target));
+	out_kv_int(&o, "users_evaluated", s->pl.rec.ev.n_users);
+	out_table(&o, "filters", cols);
+	for (int k = 0; k < FILTER_CMP_N; k++) {
+		const struct filter_cmp *c = &fc[k];
+		const struct eval_row *r = c->ok && c->ev.nk ? &c->ev.row[0] :
+		    NULL;
+		out_str(&o, c->name);
+		out_real(&o, c->auc);
+		if (c->ok)
+			out_int(&o, (int64_t)c->kept);
+		else
+			out_null(&o);
+		if (r) {
+			out_int(&o, r->k);
+			out_real(&o, r->precision);
+			out_real(&o, r->recall);
+			out_real(&o, r->ndcg);
+			out_real(&o, r->map);
+			out_real(&o, r->mrr);
+			out_real(&o, r->hitrate);
+			out_real(&o, r->coverage);
+		} else {
+			for (int q = 0; q < 8; q++)
+				out_null(&o);
+		}
+		out_str(&o, c->ok ? "" : c->why);
+	}
+	out_end(&o);
+	return 0;
+}
+
 int cmd_compare(struct session *s, int argc, char **argv)
 {
 	struct eval_result ev[BASE__COUNT];
@@ -64,11 +111,17 @@ int cmd_compare(struct session *s, int argc, char **argv)
 	int npos;
 	struct err e;
 	struct out o;
+	bool filters = false;
 	const struct cmd_opt opts[] = { { "--ease-lambda", &lam_text, NULL },
-	    { NULL, NULL, NULL } };
+	    { "--filters", NULL, &filters }, { NULL, NULL, NULL } };
 
 	if (cmd_parse_opts(s, argc, argv, opts, pos, 0, &npos) < 0)
 		return -1;
+	if (filters) {
+		if (session_ensure(s, STAGE_RECOMMEND) < 0)
+			return -1;
+		return compare_filter_table(s);
+	}
 	double lambda = params_real(&s->pl.params, P_FILTER_LAMBDA);
 	if (lam_text && cmd_parse_real(s, "compare: --ease-lambda", lam_text,
 	    &lambda) < 0)

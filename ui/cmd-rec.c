@@ -139,7 +139,14 @@ static void why_tables(struct out *o, const struct pipeline *pl,
 	static const char *const ccols[] = { "via", "cut_by", "cooc",
 	    "similarity", "row_rank", "alpha", "score", "would_add",
 	    "via_title", NULL };
-	out_table(o, "paths", lr ? lcols : pcols);
+	static const char *const dcols[] = { "via", "cut_by", "cooc",
+	    "similarity", "row_rank", "alpha", "score", "would_add",
+	    "drivers", "via_title", NULL };
+	static const char *const pdcols[] = { "via", "A_ui", "B_ij",
+	    "contribution", "share", "effect", "drivers", "via_title", NULL };
+	/* the learned filter: what drove each kept or cut decision */
+	bool learned = pl->filt.has_model;
+	out_table(o, "paths", lr ? lcols : learned ? pdcols : pcols);
 	for (size_t k = 0; k < w->npaths; k++) {
 		const struct why_path *p = &w->paths[k];
 		out_str(o, item_id(pl, p->via));
@@ -151,11 +158,13 @@ static void why_tables(struct out *o, const struct pipeline *pl,
 		out_real(o, p->share);
 		/* a negative relation (filter.method ridge) pushes j down */
 		out_str(o, p->contrib < 0 ? "down" : "up");
+		if (learned && !lr)
+			out_str(o, p->drivers);
 		out_str(o, title_of(pl, p->via));
 	}
 	if (w->ncuts == 0)
 		return;
-	out_table(o, "cut_relations", ccols);
+	out_table(o, "cut_relations", learned ? dcols : ccols);
 	for (size_t k = 0; k < w->ncuts; k++) {
 		const struct why_cut *c = &w->cuts[k];
 		out_str(o, item_id(pl, c->via));
@@ -166,6 +175,8 @@ static void why_tables(struct out *o, const struct pipeline *pl,
 		out_real(o, c->alpha);
 		out_real(o, c->score);
 		out_real(o, c->would_add);
+		if (learned)
+			out_str(o, c->drivers);
 		out_str(o, title_of(pl, c->via));
 	}
 }

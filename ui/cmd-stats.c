@@ -303,7 +303,9 @@ static void stats_spectrum(struct out *o, const struct lowrank *lr)
 
 static void stats_filter(struct out *o, const struct pipeline *pl)
 {
-	static const char *const cols[] = { "feature", "weight", NULL };
+	static const char *const cols[] = { "feature", "weight", "importance",
+	    NULL };
+	static const char *const tcols[] = { "feature", "importance", NULL };
 	const struct filter_stats *f = &pl->filt.st;
 	char m[64];
 	params_format(&pl->params, P_FILTER_METHOD, m, sizeof m);
@@ -333,11 +335,36 @@ static void stats_filter(struct out *o, const struct pipeline *pl)
 	out_kv_int(o, "training_edges", (int64_t)f->n_train_edges);
 	out_kv_int(o, "training_positives", (int64_t)f->n_train_pos);
 	out_kv_real(o, "validation_auc", f->auc);
-	out_table(o, "model", cols);
+	/* the held-out edges at filter.min_score */
+	out_kv_int(o, "kept_valid", (int64_t)f->tp);
+	out_kv_int(o, "kept_invalid", (int64_t)f->fp);
+	out_kv_int(o, "cut_valid", (int64_t)f->fn);
+	out_kv_int(o, "cut_invalid", (int64_t)f->tn);
+	bool linear = !pl->filt.model.booster;
+	out_table(o, "model", linear ? cols : tcols);
+
 	for (int k = 0; k <= FILTER_NFEATURES; k++) {
 		out_str(o, k < FILTER_NFEATURES ? filter_feature_names[k] :
 		    "bias");
-		out_real(o, pl->filt.weight[k]);
+		if (linear)
+			out_real(o, pl->filt.model.w[k]);
+		out_real(o, f->importance[k]);
+	}
+	if (o->fmt == OUT_TABLE) {
+		const char *labels[FILTER_NFEATURES + 1];
+		double v[FILTER_NFEATURES + 1];
+		struct plot_lines p;
+		for (int k = 0; k <= FILTER_NFEATURES; k++) {
+			labels[k] = k < FILTER_NFEATURES ?
+			    filter_feature_names[k] : "bias";
+			v[k] = f->importance[k];
+		}
+		plot_lines_init(&p);
+		plot_bars(labels, v, FILTER_NFEATURES + 1, PLOT_WIDTH,
+		    o->s->utf8, &p);
+		out_text(o, "importance: mean |contribution| to the margin on "
+		    "held-out edges", p.line, p.n);
+		plot_lines_destroy(&p);
 	}
 }
 

@@ -79,14 +79,17 @@ const struct cmd_entry cmd_table[] = {
 	  "communities: it is reported with set eval.ile on (or when the "
 	  "calibration or the learned filter detect them), '-' otherwise.",
 	  0, 1, cmd_eval },
-	{ "compare", NULL, "[--ease-lambda L]",
+	{ "compare", NULL, "[--ease-lambda L] [--filters]",
 	  "the pipeline beside the pop, random, itemknn, rp3 and ease "
 	  "baselines",
 	  "Every baseline runs on the same split and target. ease is the "
 	  "dense EASE model B = I - P diag(1/diag P), P = (X'X + L I)^-1, "
 	  "with L = filter.lambda unless --ease-lambda is given; it needs an "
 	  "items x items matrix of doubles, so above 20000 items it is "
-	  "skipped with a warning saying why.",
+	  "skipped with a warning saying why. --filters instead re-runs "
+	  "from the filter stage under every filter (none, backbone, ridge, "
+	  "learned with each filter.model) and shows the validation AUC, "
+	  "the edges kept and the accuracy at the first eval.k side by side.",
 	  0, 2, cmd_compare },
 	{ "sweep", NULL, "PARAM FROM TO STEP [METRIC[@K]]",
 	  "re-run from PARAM's stage for each value; table and plot",

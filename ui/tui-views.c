@@ -492,15 +492,29 @@ static void draw_filter(struct tui *t, const struct rect *r)
 	bar_row(r, 8, "backbone", (double)f->removed_backbone, tot, ROLE_CUT);
 	bar_row(r, 9, "learned", (double)f->removed_learned, tot, ROLE_CUT);
 	const struct tui_snap *sn = &t->snap;
-	if (sn->n_sigma == 0 || r->h < 13)
+	int y = 11;
+	if (!isnan(f->auc) && f->n_train_edges && r->h > y + 2) {
+		/* the classifier's global importance: mean |contribution| */
+		double mx = 0;
+		for (int k = 0; k < FILTER_NFEATURES; k++)
+			mx = f->importance[k] > mx ? f->importance[k] : mx;
+		tui_put(r, y++, 0, -1, ROLE_LABEL, "importance (mean "
+		    "|contribution|, held-out edges)");
+		for (int k = 0; k < FILTER_NFEATURES && y < r->h; k++)
+			bar_row(r, y++, filter_feature_names[k],
+			    f->importance[k], mx, ROLE_C1 + k % 6);
+		y++;
+	}
+	if (sn->n_sigma == 0 || r->h < y + 2)
 		return;
-	tui_putf(r, 11, 0, -1, ROLE_LABEL, "singular values (rank %u, %.0f%% "
+	tui_putf(r, y, 0, -1, ROLE_LABEL, "singular values (rank %u, %.0f%% "
 	    "of the spectrum)", sn->sigma_at[sn->n_sigma - 1],
 	    sn->lr_energy * 100);
-	for (uint32_t x = 0; x < sn->n_sigma && 12 + (int)x < r->h; x++) {
+	y++;
+	for (uint32_t x = 0; x < sn->n_sigma && y + (int)x < r->h; x++) {
 		char l[16];
 		snprintf(l, sizeof l, "#%u", sn->sigma_at[x]);
-		bar_row(r, 12 + (int)x, l, sn->sigma[x], sn->sigma[0],
+		bar_row(r, y + (int)x, l, sn->sigma[x], sn->sigma[0],
 		    ROLE_C1 + (int)(x % 6));
 	}
 }

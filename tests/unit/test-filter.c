@@ -9,6 +9,10 @@
 
 #include "tiny.h"
 
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
 #define EPS 1e-6
 
 static struct pipeline pl;
@@ -183,24 +187,49 @@ static void toy_set(struct learn_set *s, size_t n, uint64_t seed)
 	}
 }
 
+static const struct learn_opts TOY_OPTS = { 42, 20, 3, 20, 0.3 };
+
+/* AUC on a fresh toy set of a model fitted on another; each model's
+ * contributions sum to its margin (linear: w_f·z_f + b; trees: TreeSHAP)
+ * and a refit gives the same margins. */
 static double toy_auc(int model)
 {
 	struct learn_set tr = { 0 }, te = { 0 };
-	struct learn_model m;
+	struct learn_model m, m2;
 	struct err e;
 	toy_set(&tr, 300, 1);
 	toy_set(&te, 200, 2);
-	cr_assert_eq(learn_fit(model, &tr, 42, &m, &e), 0, "%s", e.msg);
-	double sc[200], x[FILTER_NFEATURES];
+	cr_assert_eq(learn_fit(model, &tr, &TOY_OPTS, &m, &e), 0, "%s",
+	    e.msg);
+	cr_assert_eq(learn_fit(model, &tr, &TOY_OPTS, &m2, &e), 0);
+	double mg[200], mg2[200], c[200 * (FILTER_NFEATURES + 1)], sc[200];
+	cr_assert_eq(learn_predict(&m, te.X, te.n, mg, c, &e), 0, "%s",
+	    e.msg);
+	cr_assert_eq(learn_predict(&m2, te.X, te.n, mg2, NULL, &e), 0);
 	for (size_t r = 0; r < te.n; r++) {
-		for (int f = 0; f < FILTER_NFEATURES; f++)
-			x[f] = te.X[r * FILTER_NFEATURES + f];
-		sc[r] = learn_score(&m, x);
+		double sum = 0;
+		for (int f = 0; f <= FILTER_NFEATURES; f++)
+			sum += c[r * (FILTER_NFEATURES + 1) + f];
+		cr_assert_float_eq(sum, mg[r], 1e-4 * (1 + fabs(mg[r])),
+		    "model %d row %zu: contributions %g, margin %g", model, r,
+		    sum, mg[r]);
+		cr_assert_eq(mg[r], mg2[r], "a refit differs");
+		sc[r] = learn_score_of(mg[r]);
 		cr_assert(sc[r] >= 0 && sc[r] <= 1);
 	}
 	double auc = learn_auc(sc, te.y, te.n);
-	cr_assert_gt(m.w[0], 0, "the separating feature gets a positive "
-	    "weight");
+	if (model == MODEL_LOGISTIC || model == MODEL_SVM)
+		cr_assert_gt(m.w[0], 0, "the separating feature gets a "
+		    "positive weight");
+	/* the separating feature drives the decisions */
+	double imp[FILTER_NFEATURES] = { 0 };
+	for (size_t r = 0; r < te.n; r++)
+		for (int f = 0; f < FILTER_NFEATURES; f++)
+			imp[f] += fabs(c[r * (FILTER_NFEATURES + 1) + f]);
+	for (int f = 1; f < FILTER_NFEATURES; f++)
+		cr_assert_gt(imp[0], imp[f], "model %d: feature %d", model, f);
+	learn_model_free(&m);
+	learn_model_free(&m2);
 	learn_set_destroy(&tr);
 	learn_set_destroy(&te);
 	return auc;
@@ -210,6 +239,8 @@ Test(filter, classifiers_separate_a_separable_set)
 {
 	cr_assert_eq(toy_auc(MODEL_LOGISTIC), 1.0);
 	cr_assert_eq(toy_auc(MODEL_SVM), 1.0);
+	cr_assert_eq(toy_auc(MODEL_FOREST), 1.0);
+	cr_assert_eq(toy_auc(MODEL_BOOST), 1.0);
 }
 
 Test(filter, auc_ties_averaged)
@@ -231,7 +262,7 @@ Test(filter, one_class_is_an_error)
 	double x[FILTER_NFEATURES] = { 0 };
 	learn_set_push(&tr, x, 0);
 	learn_set_push(&tr, x, 0);
-	cr_assert_eq(learn_fit(MODEL_LOGISTIC, &tr, 1, &m, &e), -1);
+	cr_assert_eq(learn_fit(MODEL_LOGISTIC, &tr, &TOY_OPTS, &m, &e), -1);
 	cr_assert_eq(e.code, ERR_EMPTY);
 	cr_assert(strstr(e.msg, "filter.val_fraction"), "%s", e.msg);
 	learn_set_destroy(&tr);
@@ -276,14 +307,62 @@ Test(filter, learned_end_to_end_deterministic, .fini = teardown)
 		cr_assert_eq(f->kept[k], f->score[k] >= min_score);
 	}
 	double w[FILTER_NFEATURES + 1];
-	memcpy(w, f->weight, sizeof w);
+	memcpy(w, f->model.w, sizeof w);
 	filter_out_destroy(&pl.filt);
 	cr_assert_eq(filter_run(&pl, &pl.filt, &e), 0, "%s", e.msg);
-	cr_assert_arr_eq(pl.filt.weight, w, sizeof w);
+	cr_assert_arr_eq(pl.filt.model.w, w, sizeof w);
 	filter_out_destroy(&pl.filt);
 	tiny_set(&pl, "filter.model", "svm");
 	cr_assert_eq(filter_run(&pl, &pl.filt, &e), 0, "%s", e.msg);
 	cr_assert(pl.filt.has_model);
+}
+
+/* Trees from XGBoost keep the same edges on every run and at 1 or 2
+ * OpenMP threads; each edge's contributions sum to its margin. */
+Test(filter, trees_deterministic_across_threads, .fini = teardown)
+{
+	struct err e;
+	random_graph();
+	tiny_set(&pl, "abstract.metric", "cosine");
+	tiny_set(&pl, "filter.method", "learned");
+	tiny_abstract(&pl);
+	static const char *const models[] = { "forest", "boost" };
+	for (int k = 0; k < 2; k++) {
+		tiny_set(&pl, "filter.model", models[k]);
+		uint64_t n = pl.abs.S.nnz;
+		uint8_t *kept[2];
+		float *score[2];
+		for (int t = 0; t < 2; t++) {
+#ifdef _OPENMP
+			omp_set_num_threads(t + 1);
+#endif
+			filter_out_destroy(&pl.filt);
+			cr_assert_eq(filter_run(&pl, &pl.filt, &e), 0, "%s",
+			    e.msg);
+			kept[t] = malloc(n);
+			score[t] = malloc(n * sizeof **score);
+			memcpy(kept[t], pl.filt.kept, n);
+			memcpy(score[t], pl.filt.score, n * sizeof **score);
+		}
+		cr_assert_arr_eq(kept[0], kept[1], n, "%s", models[k]);
+		cr_assert_arr_eq(score[0], score[1], n * sizeof **score);
+		for (uint32_t i = 0; i < pl.abs.S.nrows; i++)
+			for (uint64_t x = pl.abs.S.ptr[i];
+			    x < pl.abs.S.ptr[i + 1]; x++) {
+				double c[FILTER_NFEATURES + 1], m, sum = 0;
+				cr_assert_eq(learn_edge_contrib(&pl, i, x, c, &m,
+				    &e), 0, "%s", e.msg);
+				for (int f = 0; f <= FILTER_NFEATURES; f++)
+					sum += c[f];
+				cr_assert_float_eq(sum, m, 1e-4 * (1 + fabs(m)));
+				cr_assert_float_eq(learn_score_of(m),
+				    pl.filt.score[x], 1e-5);
+			}
+		for (int t = 0; t < 2; t++) {
+			free(kept[t]);
+			free(score[t]);
+		}
+	}
 }
 
 Test(filter, reason_names)
