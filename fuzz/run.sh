@@ -30,8 +30,9 @@ TARGETS="ml100k ml1m csv tsv adj gz meta cmdline source"
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
 CFLAGS="-g -O1 -fno-omit-frame-pointer $SAN -std=c11 -D_GNU_SOURCE \
 	-Wall -Wno-unused-parameter -Wno-unknown-pragmas \
-	-Isrc -Iui -Ifuzz $(pkg-config --cflags igraph zlib)"
-LIBS="$(pkg-config --libs igraph zlib) -lm"
+	-Isrc -Iui -Ifuzz $(pkg-config --cflags igraph zlib lapacke openblas \
+	xgboost)"
+LIBS="$(pkg-config --libs igraph zlib lapacke openblas xgboost) -llinear -lm"
 WRAP="-Wl,--wrap=fopen,--wrap=open,--wrap=rename,--wrap=unlink"
 WRAP="$WRAP,--wrap=remove,--wrap=mkstemp,--wrap=mkostemp"
 
