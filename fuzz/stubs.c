@@ -18,12 +18,13 @@ STUB(cmd_source) STUB(cmd_format) STUB(cmd_quit) STUB(cmd_set)
 STUB(cmd_get) STUB(cmd_params) STUB(cmd_undo) STUB(cmd_redo)
 STUB(cmd_run) STUB(cmd_step) STUB(cmd_stats) STUB(cmd_rec) STUB(cmd_why)
 STUB(cmd_whynot) STUB(cmd_profile) STUB(cmd_eval) STUB(cmd_compare)
-STUB(cmd_sweep) STUB(cmd_export) STUB(cmd_help)
+STUB(cmd_sweep) STUB(cmd_export) STUB(cmd_help) STUB(cmd_tune)
 
 __attribute__((weak)) void headline_collect(const struct pipeline *pl,
-    struct headline *h)
+    bool insight, struct headline *h)
 {
 	(void)pl;
+	(void)insight;
 	h->n = 0;
 }
 
