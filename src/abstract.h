@@ -141,6 +141,10 @@ struct learn_set {
 void learn_set_push(struct learn_set *s, const double *x, uint8_t y);
 void learn_set_destroy(struct learn_set *s);
 
+/* The linear models' L2 penalty per unit of sample weight: liblinear's
+ * C = 1/(LEARN_LAMBDA·n), each class weighted n/(2·its count). */
+#define LEARN_LAMBDA 1e-4
+
 /* What fitting reads besides the data (the filter.* parameters). */
 struct learn_opts {
 	uint64_t seed;

@@ -44,7 +44,6 @@
 #define NW (FILTER_NFEATURES + 1)
 #define LEARN_MAX 1000000
 #define HOLDOUT 0.2
-#define LAMBDA 1e-4
 
 /* Feature inputs for the edges of one S. */
 struct featsrc {
@@ -279,8 +278,8 @@ static int fit_linear(int model, const struct learn_set *s,
 	/* primal trust-region Newton for both: millions of rows, eight
 	 * features (the dual solvers took seconds where this takes ms) */
 	par.solver_type = model == MODEL_SVM ? L2R_L2LOSS_SVC : L2R_LR;
-	par.eps = 0.01;
-	par.C = 1 / (LAMBDA * (double)n);
+	par.eps = 1e-4;    /* the objective to ~1e-7 relative (test) */
+	par.C = 1 / (LEARN_LAMBDA * (double)n);
 	par.nr_weight = 2;
 	par.weight_label = labels;
 	par.weight = weights;
