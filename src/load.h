@@ -22,7 +22,7 @@
 #define LOAD_LINE_MAX   (1u << 20)  /* delimited rows: 1 MiB */
 #define LOAD_ADJ_MAX    (16u << 20) /* adjacency rows: 16 MiB */
 #define LOAD_ID_MAX     256         /* bytes of an external id */
-#define LOAD_FIELDS_MAX 64          /* csv columns */
+#define LOAD_FIELDS_MAX 1024        /* csv columns (more: a clear error) */
 
 struct reader {
 	const char *path;

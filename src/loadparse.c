@@ -418,6 +418,14 @@ static int parse_csv(struct loadstate *st, struct reader *r,
 			    "got a stray or unterminated '\"'");
 			break;
 		}
+		if (ncol < 0 && n > LOAD_FIELDS_MAX) {
+			/* the named columns could be past the ones kept
+			 * (issue 13: rating and time silently lost) */
+			rc = load_error(err, ERR_LIMIT, r->path, r->line, 1,
+			    "expected at most %d columns, got %d",
+			    LOAD_FIELDS_MAX, n);
+			break;
+		}
 		if (ncol < 0) {
 			bool header = csv_is_header(f, n) || o->user_col;
 			if (csv_map(r, f, n, header, o, col, err) < 0) {

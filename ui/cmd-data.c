@@ -85,6 +85,10 @@ int cmd_load(struct session *s, int argc, char **argv)
 		    "auto, ml100k, ml1m, csv, tsv or adj)", fmt);
 	if (delim && parse_delim(s, delim, &lo.delim) < 0)
 		return -1;
+	if (crc && (strlen(crc) == 0 || strlen(crc) > 8 ||
+	    strspn(crc, "0123456789abcdefABCDEF") != strlen(crc)))
+		return session_error(s, "load: --crc '%s': expected the CRC-32 "
+		    "as 1 to 8 hexadecimal digits (as save writes it)", crc);
 	double t0 = util_now_ms();
 	err_clear(&e);
 	if (pipeline_load(&s->pl, pos[0], &lo, &e) < 0)

@@ -566,11 +566,28 @@ void out_number(struct out *o, double v)
 		out_real(o, v);
 }
 
+char *out_visible(const char *v)
+{
+	size_t n = 0;
+	for (const unsigned char *p = (const unsigned char *)v; *p; p++)
+		n += *p < 0x20 || *p == 0x7f ? 4 : 1;
+	char *r = xmalloc(n + 1), *q = r;
+	for (const unsigned char *p = (const unsigned char *)v; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			q += sprintf(q, "\\x%02x", *p);
+		else
+			*q++ = (char)*p;
+	*q = '\0';
+	return r;
+}
+
 void out_str(struct out *o, const char *v)
 {
 	struct cell *c = cell_add(o);
 	c->type = v ? CELL_STR : CELL_NULL;
-	c->s = v ? xstrdup(v) : NULL;
+	/* JSON escapes control bytes itself; a table or CSV shows them as
+	 * \xNN so an id with ESC or BEL cannot drive the terminal */
+	c->s = !v ? NULL : o->fmt == OUT_JSON ? xstrdup(v) : out_visible(v);
 }
 
 void out_null(struct out *o)

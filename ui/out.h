@@ -80,6 +80,9 @@ void out_bool(struct out *o, bool v);
 
 /* Free text lines (plots, notes): written in table format only. */
 void out_text(struct out *o, const char *title, char **lines, size_t n);
+/* A copy of v with control bytes (< 0x20, 0x7f) written as \xNN, for
+ * anything shown on a terminal (caller frees). */
+char *out_visible(const char *v);
 /* One line of prose (table format only), e.g. "ran graph in 3 ms". */
 void out_note(struct out *o, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

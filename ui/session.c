@@ -4,6 +4,7 @@
  * script position, and id/title resolution shared by every command.
  */
 #include "session.h"
+#include "out.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -49,7 +50,13 @@ static void report(struct session *s, const char *kind, const char *fmt,
 	if (s->source_file)
 		fprintf(s->err, "%s:%ld: ", s->source_file, s->source_line);
 	fprintf(s->err, "%s: ", kind);
-	vfprintf(s->err, fmt, ap);
+	/* a message may quote input (a command, an id): never raw control
+	 * bytes on the terminal */
+	char buf[2048];
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	char *v = out_visible(buf);
+	fputs(v, s->err);
+	free(v);
 	fputc('\n', s->err);
 	fflush(s->err);
 }

@@ -8,6 +8,7 @@
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "dataset.h"
 #include "load.h"
@@ -139,6 +140,30 @@ Test(load, utf8_bom_is_stripped)
 	cr_assert_eq(ds.format, FMT_CSV);
 	cr_assert_eq(ds.users.n, 2);
 	cr_assert_str_eq(ds.title[idmap_find(&ds.items, "i1", 2)], "Alpha");
+}
+
+/* Columns past the 64th are read (the rating and time columns of a wide
+ * export were silently lost); past LOAD_FIELDS_MAX a clear error. */
+Test(load, wide_csv_keeps_its_columns)
+{
+	load_ok(FX "wide.csv", NULL);
+	cr_assert_eq(ds.n, 10);
+	cr_assert_not_null(ds.rating);
+	cr_assert_not_null(ds.time);
+	dataset_destroy(&ds);
+	char path[] = "/tmp/distill-wideXXXXXX";
+	int fd = mkstemp(path);
+	cr_assert_geq(fd, 0);
+	FILE *f = fdopen(fd, "w");
+	for (int k = 0; k < LOAD_FIELDS_MAX + 5; k++)
+		fprintf(f, "c%d,", k);
+	fputs("userId,movieId\n", f);
+	for (int k = 0; k < LOAD_FIELDS_MAX + 5; k++)
+		fputs("x,", f);
+	fputs("u1,i1\n", f);
+	fclose(f);
+	load_bad(path, NULL, ERR_LIMIT, "expected at most 1024 columns");
+	unlink(path);
 }
 
 Test(load, ml1m_and_movies_dat)
