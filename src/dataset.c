@@ -99,11 +99,13 @@ static void dataset_fill_missing(struct loadstate *st)
 }
 
 /* Merge k into keep: last rating and origin win, latest time, counts add. */
-static void dataset_merge_pair(struct dataset *ds, bool implicit,
+static void dataset_merge_pair(struct dataset *ds, uint32_t *count,
     size_t keep, size_t k)
 {
-	if (implicit)
-		ds->rating[keep] += ds->rating[k];
+	/* implicit counts add in an integer: a float stops at 2^24 */
+	if (count)
+		count[keep] = count[keep] > UINT32_MAX - count[k] ?
+		    UINT32_MAX : count[keep] + count[k];
 	else if (ds->rating)
 		ds->rating[keep] = ds->rating[k];
 	if (ds->time && ds->time[k] > ds->time[keep])
@@ -179,6 +181,7 @@ static int dataset_dedup(struct dataset *ds, uint32_t nu, uint32_t ni)
 	uint32_t *mark = xcalloc(ni ? ni : 1, sizeof *mark);
 	uint32_t *pos = xmalloc((ni ? ni : 1) * sizeof *pos);
 	bool implicit = ds->rating == NULL;
+	uint32_t *count = NULL;
 	for (size_t k = 0; k < ds->n; k++) {
 		uint32_t j = perm ? perm[k] : (uint32_t)k, i = ds->item[j];
 		uint32_t u = ds->user[j];
@@ -187,19 +190,24 @@ static int dataset_dedup(struct dataset *ds, uint32_t nu, uint32_t ni)
 			pos[i] = j;
 			continue;
 		}
-		if (implicit && !ds->rating) {
-			if (!(ds->rating = malloc(ds->n * sizeof *ds->rating))) {
+		if (implicit && !count) {
+			if (!(count = malloc(ds->n * sizeof *count)) ||
+			    !(ds->rating = malloc(ds->n * sizeof *ds->rating))) {
+				free(count);
 				free(perm);
 				free(mark);
 				free(pos);
 				return -1;
 			}
 			for (size_t x = 0; x < ds->n; x++)
-				ds->rating[x] = 1;
+				count[x] = 1;
 		}
-		dataset_merge_pair(ds, implicit, pos[i], j);
+		dataset_merge_pair(ds, count, pos[i], j);
 		ds->n_duplicates++;
 	}
+	for (size_t x = 0; count && x < ds->n; x++)
+		ds->rating[x] = (float)count[x];
+	free(count);
 	free(perm);
 	free(mark);
 	free(pos);

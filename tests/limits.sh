@@ -10,6 +10,7 @@
 #     error after the line limit;
 #   - a gzip bomb of valid rows (1 MB inflating to 1 GB of "1<tab>1"):
 #     under ulimit -v 600 MB it loads or fails with a clear error;
+#   - 2^24 + 4 duplicates of one implicit pair weigh exactly 16777220;
 #   - the largest direct-table numeric id: loads, bounded memory.
 #
 # Each case must exit 0 or 1 — never by a signal — and a failure must say
@@ -119,6 +120,21 @@ if [ $sanitized = no ]; then
 	check "gzip bomb, 1 GB of rows under 600 MB" bounded "rows.tsv.gz"
 else
 	echo "skip: gzip bomb of rows (needs ulimit -v; sanitizer build)"
+fi
+
+# 5b. implicit duplicates are counted in an integer: 2^24 + 4 copies of
+#     one pair weigh 16777220 (a float count stopped at 2^24 = 16777216)
+yes "u1	i1" | head -n 16777220 | gzip -1 >"$T/many.tsv.gz"
+printf 'u1\ti2\n' | gzip >>"$T/many.tsv.gz"
+run_distill - "load $T/many.tsv.gz; set split.method none; \
+set graph.weighting rating; export graph $T/many.csv --format csv"
+w=$(grep '^u1,i1,' "$T/many.csv" 2>/dev/null | cut -d, -f3)
+if [ "$rc" -eq 0 ] && [ "$w" = 16777220 ]; then
+	echo "ok: 16777220 duplicates counted exactly"
+else
+	echo "FAIL: 16777220 duplicates: exit $rc, weight '$w'"
+	sed 's/^/  | /' "$T/err" | head -5
+	fail=1
 fi
 
 # 6. the largest id of the direct numeric table: bounded memory
