@@ -38,6 +38,11 @@ struct reader {
 	uint64_t bytes;      /* bytes read so far (decompressed) */
 	uint64_t size;       /* file size on disk, for progress */
 	const struct hooks *hooks;
+	/* the file as opened: a regular file that changes while it is read
+	 * (rewritten, truncated, replaced) is an error at its end */
+	bool regular;
+	uint64_t dev, ino;
+	int64_t mtime_ns;
 };
 
 int reader_open(struct reader *r, const char *path, size_t max_line,
@@ -46,7 +51,8 @@ void reader_close(struct reader *r);
 /*
  * Next record into *s / *len (without the line end). With `quoted`, a
  * newline inside "..." does not end the record. Returns 1, 0 at end of
- * file, -1 on error (too long, NUL byte, read error, cancelled).
+ * file, -1 on error (too long, NUL byte, read error, cancelled, or a
+ * regular file that changed size, time or identity while it was read).
  */
 int reader_next(struct reader *r, bool quoted, const char **s, size_t *len,
     struct err *err);

@@ -80,6 +80,11 @@ int reader_open(struct reader *r, const char *path, size_t max_line,
 		    "file", path);
 	}
 	r->size = (uint64_t)st.st_size;
+	r->regular = S_ISREG(st.st_mode);
+	r->dev = (uint64_t)st.st_dev;
+	r->ino = (uint64_t)st.st_ino;
+	r->mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 +
+	    st.st_mtim.tv_nsec;
 	unsigned char magic[2];
 	if (pread(r->fd, magic, 2, 0) == 2 && magic[0] == 0x1f &&
 	    magic[1] == 0x8b) {
@@ -216,6 +221,28 @@ static int reader_emit(struct reader *r, char *start, char *end,
 	return 1;
 }
 
+/* At the end of a regular file: is it still the file that was opened,
+ * unchanged? (issue 13: 3.86 M of 5 M rows accepted from a file
+ * truncated under the reader, and its CRC saved as the data's) */
+static int reader_unchanged(const struct reader *r, struct err *err)
+{
+	struct stat now, path;
+	if (!r->regular || fstat(r->fd, &now) != 0)
+		return 0;
+	int64_t mt = (int64_t)now.st_mtim.tv_sec * 1000000000 +
+	    now.st_mtim.tv_nsec;
+	bool replaced = stat(r->path, &path) == 0 &&
+	    ((uint64_t)path.st_dev != r->dev ||
+	    (uint64_t)path.st_ino != r->ino);
+	if ((uint64_t)now.st_size == r->size && mt == r->mtime_ns && !replaced)
+		return 0;
+	return err_set(err, ERR_IO, "%s: file changed while reading (%s; "
+	    "%llu bytes when opened, %llu now): load it again once it is "
+	    "complete", r->path, replaced ? "replaced by another file" :
+	    "rewritten or truncated", (unsigned long long)r->size,
+	    (unsigned long long)now.st_size);
+}
+
 int reader_next(struct reader *r, bool quoted, const char **s, size_t *len,
     struct err *err)
 {
@@ -240,7 +267,7 @@ int reader_next(struct reader *r, bool quoted, const char **s, size_t *len,
 		scan = (size_t)(end - start);
 		if (r->eof) {
 			if (start == end)
-				return 0;
+				return reader_unchanged(r, err) < 0 ? -1 : 0;
 			return reader_emit(r, start, end, embedded, s, len,
 			    err);
 		}

@@ -166,6 +166,46 @@ Test(load, wide_csv_keeps_its_columns)
 	unlink(path);
 }
 
+/* A regular file that shrinks, grows or is replaced while it is read is
+ * an error at its end, not a partial load. */
+Test(load, file_changed_while_reading)
+{
+	char path[] = "/tmp/distill-changeXXXXXX";
+	int fd = mkstemp(path);
+	cr_assert_geq(fd, 0);
+	FILE *f = fdopen(fd, "w");
+	for (int k = 0; k < 200000; k++)
+		fprintf(f, "u%d\ti%d\n", k % 97, k % 89);
+	fclose(f);
+	for (int how = 0; how < 2; how++) {
+		struct reader r;
+		struct err e;
+		const char *s;
+		size_t len;
+		int rc;
+		cr_assert_eq(reader_open(&r, path, 1 << 20, NULL, &e), 0);
+		cr_assert_eq(reader_next(&r, false, &s, &len, &e), 1);
+		if (how == 0) {
+			cr_assert_eq(truncate(path, 1000), 0);
+		} else {
+			/* a new file under the same name (rename over it) */
+			char tmp[64];
+			snprintf(tmp, sizeof tmp, "%s.new", path);
+			FILE *g = fopen(tmp, "w");
+			fputs("u1\ti1\n", g);
+			fclose(g);
+			cr_assert_eq(rename(tmp, path), 0);
+		}
+		while ((rc = reader_next(&r, false, &s, &len, &e)) > 0)
+			;
+		cr_assert_eq(rc, -1, "case %d: the change went unnoticed", how);
+		cr_assert(strstr(e.msg, "file changed while reading"), "%s",
+		    e.msg);
+		reader_close(&r);
+	}
+	unlink(path);
+}
+
 Test(load, ml1m_and_movies_dat)
 {
 	load_ok(FX "ml-1m/ratings.dat", NULL);
