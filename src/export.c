@@ -10,8 +10,10 @@
  * (always valid XML ids); the external id is the `label` attribute. DOT
  * and CSV use the external ids ("u:ID"/"i:ID" in DOT, bare in CSV).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <time.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,6 +56,46 @@ static bool special_path(const char *path)
 {
 	return strncmp(path, "/dev/", 5) == 0 ||
 	    strncmp(path, "/proc/", 6) == 0;
+}
+
+/* The temporary being written, for a fatal signal's handler to remove
+ * (one write at a time: the engine writes from one thread). */
+static char *volatile current_tmp;
+
+void outfile_signal_cleanup(void)
+{
+	char *t = current_tmp;
+	if (t)
+		unlink(t);   /* async-signal-safe */
+}
+
+/* Remove temporaries of ours left beside path by a process that died
+ * before it could (a kill -9, a power cut): PATH.tmpXXXXXX, older than
+ * ten minutes so a concurrent writer's is never touched. */
+static void sweep_stale(const char *path)
+{
+	char *d = xstrdup(path), *b = xstrdup(path);
+	const char *dir = dirname(d), *base = basename(b);
+	size_t bl = strlen(base);
+	DIR *dp = opendir(dir);
+	struct dirent *de;
+	time_t now = time(NULL);
+	while (dp && (de = readdir(dp))) {
+		const char *n = de->d_name;
+		if (strlen(n) != bl + 10 || strncmp(n, base, bl) != 0 ||
+		    strncmp(n + bl, ".tmp", 4) != 0)
+			continue;
+		char *full = xasprintf("%s/%s", dir, n);
+		struct stat st;
+		if (lstat(full, &st) == 0 && S_ISREG(st.st_mode) &&
+		    now - st.st_mtime > 600)
+			unlink(full);
+		free(full);
+	}
+	if (dp)
+		closedir(dp);
+	free(d);
+	free(b);
 }
 
 int outfile_open(struct outfile *o, const char *path,
@@ -115,6 +157,7 @@ int outfile_open(struct outfile *o, const char *path,
 		o->path = NULL;
 		return -1;
 	}
+	sweep_stale(o->path);
 	o->tmp = xasprintf("%s.tmpXXXXXX", o->path);
 	int fd = mkstemp(o->tmp);
 	if (fd < 0) {
@@ -133,6 +176,7 @@ int outfile_open(struct outfile *o, const char *path,
 		memset(o, 0, sizeof *o);
 		return -1;
 	}
+	current_tmp = o->tmp;
 	/* the file keeps its mode; a new one gets what open(2) would give */
 	fchmod(fd, exists ? st.st_mode & 07777 : 0666 & ~current_umask());
 	o->f = fdopen(fd, "w");
@@ -171,6 +215,7 @@ int outfile_commit(struct outfile *o, struct err *err)
 	}
 	if (!bad && o->tmp)
 		sync_dir(o->path);
+	current_tmp = NULL;
 	if (bad) {
 		if (o->tmp)
 			unlink(o->tmp);

@@ -127,6 +127,10 @@ struct outfile {
 int outfile_open(struct outfile *o, const char *path,
     const char *const *inputs, struct err *err);
 int outfile_commit(struct outfile *o, struct err *err);
+/* For a fatal signal's handler: remove the temporary being written
+ * (async-signal-safe). Temporaries older than ten minutes left by a
+ * process that could not are swept by the next write to the same path. */
+void outfile_signal_cleanup(void);
 /* Quoted strings for CSV (RFC 4180: only when needed), JSON and XML
  * (src/export.c). */
 void put_csv(FILE *f, const char *s);

@@ -13,6 +13,8 @@
 #   - a FIFO and /dev/null are written through, never replaced by a
 #     regular file;
 #   - a file the session read (the dataset) is never overwritten;
+#   - killed mid-write, no temporary is left; a stale temporary of ours
+#     is swept by the next write;
 #   - writing over a read-only file is a clear error and leaves it alone
 #     (checked as user nobody through setpriv; skipped when unavailable,
 #     since root may write anything).
@@ -152,6 +154,34 @@ if [ $rc -eq 1 ] && cmp -s "$d/recs.csv" "$d/keep" &&
     [ "$(ls "$d" | wc -l)" -eq 2 ] && grep -q "^error: .*recs.csv" "$T/err"
 then ok "rec --out: failed write keeps the old file: $(cat "$T/err")"
 else bad "rec --out: failed write: exit $rc, files: $(ls "$d")"; fi
+[ -f "$T/fail" ] && fail=1
+
+# Killed by a signal mid-write (SIGXFSZ of a 1 KB file size limit, not
+# ignored): the temporary goes with it, the old file stays.
+d=$T/killed
+mkdir -p "$d"
+yes old | head -c 5000 >"$d/recs.csv"
+cp "$d/recs.csv" "$d/keep"
+(ulimit -f 1 && exec "$DISTILL" -c \
+    "load $TEACH; rec --all --out $d/recs.csv") >/dev/null 2>&1
+rc=$?
+if [ $rc -gt 128 ] && cmp -s "$d/recs.csv" "$d/keep" &&
+    [ "$(ls "$d" | wc -l)" -eq 2 ]
+then ok "killed mid-write (signal $((rc - 128))): no temporary left"
+else bad "killed mid-write: exit $rc, files: $(ls "$d")"; fi
+
+# A stale temporary of ours (over ten minutes old) is swept by the next
+# write to the same path; a fresh one (a concurrent writer's) is not.
+d=$T/stale
+mkdir -p "$d"
+echo x >"$d/s.distill.tmpABCDEF"
+touch -d '2 hours ago' "$d/s.distill.tmpABCDEF"
+echo y >"$d/s.distill.tmpGHIJKL"
+run "save $d/s.distill"
+if [ $rc -eq 0 ] && [ ! -e "$d/s.distill.tmpABCDEF" ] &&
+    [ -e "$d/s.distill.tmpGHIJKL" ]
+then ok "stale temporary swept, fresh one kept"
+else bad "stale temporaries: exit $rc, files: $(ls "$d")"; fi
 [ -f "$T/fail" ] && fail=1
 
 # A read-only file, as an unprivileged user.

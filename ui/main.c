@@ -17,6 +17,7 @@
 #include <getopt.h>
 #include <langinfo.h>
 #include <locale.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -216,8 +217,26 @@ static int batch_run_cmds(struct session *s, const struct options *o)
 	return status < 0 ? EXIT_STATUS_COMMAND : EXIT_STATUS_OK;
 }
 
+/* Batch mode: a fatal signal while a file is written removes its
+ * temporary, then the signal takes its default course (exit status
+ * 128 + N, as the shell expects). */
+static void batch_fatal(int sig)
+{
+	outfile_signal_cleanup();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
 static int batch_run(struct session *s, const struct options *o)
 {
+	static const int fatal[] = { SIGINT, SIGTERM, SIGHUP, SIGXFSZ };
+	for (size_t k = 0; k < sizeof fatal / sizeof *fatal; k++) {
+		/* a signal ignored by whoever started us stays ignored */
+		struct sigaction old;
+		if (sigaction(fatal[k], NULL, &old) == 0 &&
+		    old.sa_handler != SIG_IGN)
+			signal(fatal[k], batch_fatal);
+	}
 	struct progress prog;
 	FILE *out = s->out, *err = s->err;
 	progress_init(&prog, stderr, s->color);
