@@ -53,4 +53,21 @@ printf 'echo a\necho b' >"$T/ok.distill"    # no final newline
 expect "a normal script" 0 "" -- "$DISTILL" -f "$T/ok.distill"
 [ "$(cat "$T/out")" = "a
 b" ] || { echo "FAIL: a normal script printed:"; cat "$T/out"; fail=1; }
+# save quotes any path so that source reads it back: a newline, both
+# quotes, a backslash, a tab
+: "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
+odd="$T/we ird
+di\\r"
+mkdir -p "$odd"
+cp "$top_srcdir/samples/teach.tsv" "$odd/te\"a'ch	x.tsv"
+"$DISTILL" -c "load \"$(printf '%s' "$odd" | sed 's/\\/\\\\/g; s/$/\\n/' |
+    tr -d '\n' | sed 's/\\n$//')/te\\\"a'ch\\tx.tsv\"; save $T/odd.distill" \
+    >/dev/null 2>"$T/err"
+rc=$?
+expect "save and source an odd path" 0 "" -- "$DISTILL" -f "$T/odd.distill"
+grep -q 'interactions *42' "$T/out" && [ $rc -eq 0 ] ||
+    { echo "FAIL: odd path: save exit $rc"; cat "$T/err"; fail=1; }
+[ "$(wc -l <"$T/odd.distill")" -ge 2 ] &&
+    [ "$(sed -n 2p "$T/odd.distill" | cut -c1-5)" = "load " ] ||
+    { echo "FAIL: the load line is split"; fail=1; }
 exit $fail

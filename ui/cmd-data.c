@@ -183,6 +183,24 @@ int cmd_items(struct session *s, int argc, char **argv)
 /* Write a word so that cmd_split() reads it back unchanged. */
 static void put_word(FILE *f, const char *w)
 {
+	bool ctrl = false;
+	for (const unsigned char *p = (const unsigned char *)w; *p; p++)
+		ctrl = ctrl || *p < 0x20 || *p == 0x7f;
+	if (ctrl) {
+		/* a newline or any control byte: double quotes with \xNN,
+		 * so the command stays on one line and round-trips */
+		fputc('"', f);
+		for (const unsigned char *p = (const unsigned char *)w; *p;
+		    p++)
+			if (*p < 0x20 || *p == 0x7f)
+				fprintf(f, "\\x%02x", *p);
+			else if (*p == '"' || *p == '\\')
+				fprintf(f, "\\%c", *p);
+			else
+				fputc(*p, f);
+		fputc('"', f);
+		return;
+	}
 	if (w[0] && strpbrk(w, " \t'\"\\;#") == NULL) {
 		fputs(w, f);
 		return;

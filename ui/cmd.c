@@ -238,9 +238,17 @@ static void word_add(int *argc, char ***argv, int *cap, char *w)
 	(*argv)[*argc] = NULL;
 }
 
+static int hexval(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ?
+	    c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
 /* Copy one word starting at *pp into buf (quotes removed, escapes
  * applied) and advance *pp. Returns 0, or the quote character that was
- * left open. */
+ * left open. Inside double quotes \n, \t and \xNN stand for a newline,
+ * a tab and the byte NN (save writes any other byte that way), and a
+ * backslash before anything else keeps that character. */
 static int read_word(const char **pp, char *buf, size_t *n)
 {
 	const char *p = *pp;
@@ -249,8 +257,24 @@ static int read_word(const char **pp, char *buf, size_t *n)
 		char q = *p;
 		if (q == '\'' || q == '"') {
 			for (p++; *p && *p != q; p++) {
-				if (q == '"' && *p == '\\' && p[1])
+				if (q == '"' && *p == '\\' && p[1]) {
 					p++;
+					if (*p == 'n') {
+						buf[(*n)++] = '\n';
+						continue;
+					}
+					if (*p == 't') {
+						buf[(*n)++] = '\t';
+						continue;
+					}
+					if (*p == 'x' && hexval(p[1]) >= 0 &&
+					    hexval(p[2]) >= 0) {
+						buf[(*n)++] = (char)(hexval(p[1]) *
+						    16 + hexval(p[2]));
+						p += 2;
+						continue;
+					}
+				}
 				buf[(*n)++] = *p;
 			}
 			if (*p != q)
