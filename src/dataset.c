@@ -302,6 +302,8 @@ static int dataset_read_all(struct dataset *ds, struct loadstate *st,
 		if (dataset_read_file(st, paths[f], origin[f], o, h, &fmt, &crc,
 		    err) < 0)
 			return -1;
+		ds->crc_part[f] = crc;
+		ds->has_crc[f] = true;
 		if (f == 0) {
 			ds->format = fmt;
 			ds->crc = crc;

@@ -78,6 +78,10 @@ struct dataset {
 	char *name;            /* short display name, e.g. "ml-100k" */
 	enum format format;    /* detected or forced */
 	uint32_t crc;          /* CRC-32 of the main file's bytes */
+	/* CRC-32 of every input read: main, --test, --valid, metadata
+	 * (has_crc says which were read) */
+	uint32_t crc_part[4];
+	bool has_crc[4];
 	struct idmap users, items;
 	size_t n;              /* interactions, after merging duplicates */
 	uint32_t *user, *item; /* n each */

@@ -246,6 +246,10 @@ int meta_load(struct dataset *ds, const char *path, const struct hooks *h,
 		ds->label = xcalloc(ni, sizeof *ds->label);
 	}
 	rc = meta_parse(ds, &r, &c, err);
+	if (rc == 0) {
+		ds->crc_part[3] = r.crc;
+		ds->has_crc[3] = true;
+	}
 out:
 	reader_close(&r);
 	return rc;

@@ -60,6 +60,77 @@ static void load_summary(struct session *s, const struct dataset *ds,
 	out_end(&o);
 }
 
+/* --crc MAIN[,test=HEX][,valid=HEX][,items=HEX], as save writes it. */
+static int parse_crc(struct session *s, const char *text, uint32_t *want,
+    bool *given)
+{
+	static const char *const key[4] = { "", "test", "valid", "items" };
+	char *copy = xstrdup(text), *save = NULL;
+	int k = 0, rc = 0;
+	for (char *t = strtok_r(copy, ",", &save); t && rc == 0;
+	    t = strtok_r(NULL, ",", &save), k++) {
+		int slot = 0;
+		char *hex = t, *eq = strchr(t, '=');
+		if (k > 0) {
+			slot = -1;
+			for (int q = 1; eq && q < 4; q++)
+				if ((size_t)(eq - t) == strlen(key[q]) &&
+				    strncmp(t, key[q], strlen(key[q])) == 0)
+					slot = q;
+			hex = eq ? eq + 1 : t;
+		} else if (eq) {
+			slot = -1;
+		}
+		if (slot < 0 || given[slot] || strlen(hex) == 0 ||
+		    strlen(hex) > 8 || strspn(hex, "0123456789abcdefABCDEF") !=
+		    strlen(hex))
+			rc = session_error(s, "load: --crc '%s': expected the "
+			    "CRC-32 of the file as 1 to 8 hexadecimal digits, "
+			    "then test=, valid=, items= ones (as save writes "
+			    "it)", text);
+		else {
+			want[slot] = (uint32_t)strtoul(hex, NULL, 16);
+			given[slot] = true;
+		}
+	}
+	if (rc == 0 && !given[0])
+		rc = session_error(s, "load: --crc '%s': expected the CRC-32 "
+		    "of the file first", text);
+	free(copy);
+	return rc;
+}
+
+/* Compare each input's CRC-32 with the one a saved session recorded: a
+ * warning, or under source --strict an error (the dataset stays loaded,
+ * the script stops). */
+static int check_crc(struct session *s, const uint32_t *want,
+    const bool *given)
+{
+	static const char *const what[4] = { "the data", "the --test file",
+		"the --valid file", "the item metadata" };
+	const struct dataset *ds = s->pl.ds;
+	int bad = 0;
+	for (int k = 0; k < 4; k++) {
+		if (!given[k])
+			continue;
+		const char *msg = !ds->has_crc[k] ? "was recorded but is not "
+		    "read now" : ds->crc_part[k] != want[k] ? "changed" : NULL;
+		if (!msg)
+			continue;
+		bad++;
+		if (s->strict)
+			session_error(s, "%s %s since the session was saved "
+			    "(CRC-32 %08x, recorded %08x): source --strict "
+			    "stops here", what[k], msg, ds->crc_part[k],
+			    want[k]);
+		else
+			session_warn(s, "%s %s since the session was saved "
+			    "(CRC-32 %08x, recorded %08x): results may differ",
+			    what[k], msg, ds->crc_part[k], want[k]);
+	}
+	return bad && s->strict ? -1 : 0;
+}
+
 int cmd_load(struct session *s, int argc, char **argv)
 {
 	const char *fmt = NULL, *delim = NULL, *crc = NULL, *pos[1];
@@ -85,20 +156,18 @@ int cmd_load(struct session *s, int argc, char **argv)
 		    "auto, ml100k, ml1m, csv, tsv or adj)", fmt);
 	if (delim && parse_delim(s, delim, &lo.delim) < 0)
 		return -1;
-	if (crc && (strlen(crc) == 0 || strlen(crc) > 8 ||
-	    strspn(crc, "0123456789abcdefABCDEF") != strlen(crc)))
-		return session_error(s, "load: --crc '%s': expected the CRC-32 "
-		    "as 1 to 8 hexadecimal digits (as save writes it)", crc);
+	uint32_t want[4];
+	bool given[4] = { false };
+	if (crc && parse_crc(s, crc, want, given) < 0)
+		return -1;
 	double t0 = util_now_ms();
 	err_clear(&e);
 	if (pipeline_load(&s->pl, pos[0], &lo, &e) < 0)
 		return session_err(s, &e);
 	double ms = util_now_ms() - t0;
 	session_history_clear(s);
-	if (crc && strtoul(crc, NULL, 16) != s->pl.ds->crc)
-		session_warn(s, "%s: CRC-32 %08x differs from %s recorded "
-		    "when the session was saved: the data changed, results "
-		    "may differ", pos[0], s->pl.ds->crc, crc);
+	if (crc && check_crc(s, want, given) < 0)
+		return -1;
 	if (session_ensure(s, STAGE_LOAD) < 0)
 		return -1;
 	load_summary(s, s->pl.ds, ms);
@@ -239,7 +308,13 @@ static void save_load_line(FILE *f, const struct pipeline *pl)
 	put_opt(f, "--time", lo->time_col);
 	put_opt(f, "--delim", lo->delim == '\t' ? "tab" : lo->delim ? d :
 	    NULL);
-	fprintf(f, " --crc %08x\n", pl->ds->crc);
+	/* every input's CRC-32: main, then the others by name */
+	static const char *const key[4] = { NULL, "test", "valid", "items" };
+	fprintf(f, " --crc %08x", pl->ds->crc);
+	for (int k = 1; k < 4; k++)
+		if (pl->ds->has_crc[k])
+			fprintf(f, ",%s=%08x", key[k], pl->ds->crc_part[k]);
+	fputc('\n', f);
 }
 
 /* True for parameters that `load` itself sets from its --test/--valid. */
@@ -296,18 +371,31 @@ int cmd_save(struct session *s, int argc, char **argv)
 int cmd_source(struct session *s, int argc, char **argv)
 {
 	static int depth;
+	bool strict = false;
+	const char *pos[1];
+	int npos;
+	const struct cmd_opt opts[] = { { "--strict", NULL, &strict },
+	    { NULL, NULL, NULL } };
 
+	if (cmd_parse_opts(s, argc, argv, opts, pos, 1, &npos) < 0)
+		return -1;
+	if (npos != 1)
+		return cmd_usage(s, "source");
+	const char *path = pos[0];
 	if (depth >= SOURCE_DEPTH_MAX)
 		return session_error(s, "source: nested more than %d deep",
 		    SOURCE_DEPTH_MAX);
-	FILE *f = fopen(argv[1], "r");
+	FILE *f = fopen(path, "r");
 	if (!f)
-		return session_error(s, "source: %s: %s", argv[1],
+		return session_error(s, "source: %s: %s", path,
 		    strerror(errno));
-	char *name = xstrdup(argv[1]);
+	char *name = xstrdup(path);
+	bool was = s->strict;
+	s->strict = was || strict;
 	depth++;
 	int rc = cmd_run_script(s, f, name, cmd_run_line, false);
 	depth--;
+	s->strict = was;
 	free(name);
 	fclose(f);
 	return rc < 0 ? -1 : 0;

@@ -118,8 +118,11 @@ const struct cmd_entry cmd_table[] = {
 	{ "save", NULL, "FILE",
 	  "write a replayable script: load, seeds, every non-default set",
 	  NULL, 1, 1, cmd_save },
-	{ "source", NULL, "FILE", "run the commands of a script", NULL,
-	  1, 1, cmd_source },
+	{ "source", NULL, "[--strict] FILE", "run the commands of a script",
+	  "With --strict, a load whose inputs changed since the script was "
+	  "saved (their CRC-32 differ from its --crc) is an error that stops "
+	  "the script; otherwise a warning.",
+	  1, 2, cmd_source },
 	{ "format", NULL, "FORMAT", "output format: table, csv or json", NULL,
 	  1, 1, cmd_format },
 	{ "echo", NULL, "[TEXT...]", "print TEXT (narration in scripts)",

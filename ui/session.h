@@ -24,6 +24,8 @@ struct session {
 	bool utf8;           /* locale is UTF-8 (Unicode blocks in plots) */
 	bool interactive;    /* a person is typing (REPL or TUI) */
 	bool keep_going;     /* batch -k: continue after errors */
+	bool strict;         /* source --strict: a changed input (CRC-32)
+	                        is an error, not a warning */
 	FILE *out;           /* command results (stdout, or a TUI buffer) */
 	FILE *err;           /* diagnostics (stderr, or a TUI buffer) */
 	volatile sig_atomic_t cancel; /* set by SIGINT / a TUI key */

@@ -11,3 +11,6 @@ source golden/bad.script
 get rec.n
 # a script recorded on other data: the checksum mismatch is reported
 load samples/teach.tsv --crc deadbeef
+
+source --strict golden/changed-data.distill
+load samples/teach.tsv --crc e0cfcfc4,items=1,items=2
