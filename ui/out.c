@@ -217,7 +217,7 @@ static void json_section(struct out *o)
 static void csv_section(struct out *o)
 {
 	FILE *f = o->s->out;
-	char buf[512];
+	char buf[4096];
 	int ncols = o->kind == SEC_RECORD ? (int)o->ncells : o->ncols;
 	size_t nrows = o->kind == SEC_RECORD ? 1 :
 	    (o->ncols ? o->ncells / o->ncols : 0);
@@ -268,7 +268,7 @@ static void table_caption(struct out *o)
 
 static void record_render(struct out *o)
 {
-	char buf[512];
+	char buf[4096];
 	int kw = 0;
 	table_caption(o);
 	for (size_t k = 0; k < o->ncells; k++)
@@ -351,7 +351,7 @@ static void table_render(struct out *o)
 	char **text = xcalloc(o->ncells ? o->ncells : 1, sizeof *text);
 	int *w = xcalloc(nc, sizeof *w);
 	bool *right = xcalloc(nc, sizeof *right);
-	char buf[512];
+	char buf[4096];
 
 	int *fmt = xcalloc(nc ? nc : 1, sizeof *fmt);
 	for (int c = 0; c < nc; c++) {
