@@ -232,17 +232,26 @@ static void sweep_plot(struct out *o, const struct sweep_out *sw,
 	const char **labels = xcalloc(sw->n + 1, sizeof *labels);
 	double *vals = xcalloc(sw->n + 1, sizeof *vals);
 	struct plot_lines pl;
-	char title[128];
+	char title[128], cur[64];
 	const struct eval_row *r0 = sw->n ? row_at(&sw->pt[0].ev, mk) : NULL;
+	long best = -1, current = -1;
+	int id = params_lookup(sw->param);
+	params_format(&o->s->pl.params, id, cur, sizeof cur);
+	double cv = strtod(cur, NULL);
 	for (size_t k = 0; k < sw->n; k++) {
 		const struct eval_row *r = row_at(&sw->pt[k].ev, mk);
 		labels[k] = sw->pt[k].value;
 		vals[k] = r ? eval_metric(&sw->pt[k].ev, metric, r->k) : NAN;
+		if (isfinite(vals[k]) && (best < 0 || vals[k] > vals[best]))
+			best = (long)k;
+		if (fabs(strtod(labels[k], NULL) - cv) <= 1e-9 * (1 + fabs(cv)))
+			current = (long)k;
 	}
 	snprintf(title, sizeof title, "%s@%d by %s", metric, r0 ? r0->k : 0,
 	    sw->param);
 	plot_lines_init(&pl);
-	plot_bars(labels, vals, sw->n, PLOT_WIDTH, o->s->utf8, &pl);
+	plot_sweep(labels, vals, sw->n, PLOT_WIDTH, o->s->utf8, best, current,
+	    &pl);
 	out_text(o, title, pl.line, pl.n);
 	plot_lines_destroy(&pl);
 	free(labels);

@@ -182,3 +182,39 @@ void plot_bars(const char *const *labels, const double *values, size_t n,
 		    values[k]);
 	}
 }
+
+void plot_sweep(const char *const *labels, const double *values, size_t n,
+    int width, bool utf8, long best, long current, struct plot_lines *out)
+{
+	const char *sep = utf8 ? "\u2502" : "|";
+	double lo = INFINITY, hi = -INFINITY;
+	int lw = 0;
+	char bar[512];
+	for (size_t k = 0; k < n; k++) {
+		if ((int)strlen(labels[k]) > lw)
+			lw = (int)strlen(labels[k]);
+		if (isfinite(values[k])) {
+			lo = values[k] < lo ? values[k] : lo;
+			hi = values[k] > hi ? values[k] : hi;
+		}
+	}
+	/* the axis starts a little below the smallest value, so 0.144 and
+	 * 0.157 do not look the same; the shortest bar is an eighth */
+	double base = lo - (hi > lo ? (hi - lo) / 16 : fabs(lo) / 16 + 1e-12);
+	int bw = width - lw - 24;
+	if (bw < 4)
+		bw = 4;
+	for (size_t k = 0; k < n; k++) {
+		bar[0] = '\0';
+		if (isfinite(values[k]) && hi > base)
+			plot_bar(bar, sizeof bar, (int)((values[k] - base) /
+			    (hi - base) * 8 * bw), utf8);
+		const char *mark = (long)k == best && (long)k == current ?
+		    "  <- best, current" : (long)k == best ? "  <- best" :
+		    (long)k == current ? "  <- current" : "";
+		plot_lines_add(out, "%*s %s%s %.4f%s", lw, labels[k], sep, bar,
+		    values[k], mark);
+	}
+	if (n && isfinite(base))
+		plot_lines_add(out, "%*s (bars start at %.4g)", lw, "", base);
+}

@@ -37,6 +37,12 @@ void plot_histogram(const struct histogram *h, int width, bool utf8,
 void plot_bars(const char *const *labels, const double *values, size_t n,
     int width, bool utf8, struct plot_lines *out);
 
+/* A sweep's bars: scaled from a little below the smallest value (the
+ * axis start is printed under them), the best and the current value
+ * marked (index, or -1). */
+void plot_sweep(const char *const *labels, const double *values, size_t n,
+    int width, bool utf8, long best, long current, struct plot_lines *out);
+
 /* Append a bar of `cells` eighths of a character cell to buf. */
 void plot_bar(char *buf, size_t size, int eighths, bool utf8);
 
