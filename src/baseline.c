@@ -337,6 +337,21 @@ int eval_baseline(struct pipeline *pl, enum baseline b,
 	return 0;
 }
 
+int eval_params(struct pipeline *pl, const struct params *np,
+    struct eval_result *out, struct err *err)
+{
+	struct scratch sc;
+	memset(out, 0, sizeof *out);
+	if (need_fresh(pl, STAGE_RECOMMEND, err) < 0)
+		return -1;
+	int rc = scratch_run(&sc, pl, np, STAGE_RECOMMEND, STAGE_RECOMMEND,
+	    err);
+	if (rc == 0)
+		*out = sc.rec.ev;
+	scratch_destroy(&sc);
+	return rc;
+}
+
 int eval_test(struct pipeline *pl, struct eval_result *out, struct err *err)
 {
 	struct params np = pl->params;

@@ -164,6 +164,10 @@ int ease_fit(const struct csr *ui, double lambda, double **B,
 /* Refit on all of train and evaluate the test split (eval --test); the
  * pipeline's eval.target is restored afterwards. */
 int eval_test(struct pipeline *pl, struct eval_result *out, struct err *err);
+/* The evaluation of another configuration np on a scratch copy (the
+ * stages whose parameters differ re-run; pl is not changed). */
+int eval_params(struct pipeline *pl, const struct params *np,
+    struct eval_result *out, struct err *err);
 
 /* sweep PARAM FROM TO STEP: rerun from the parameter's stage per value.
  * The parameter is restored afterwards. */

@@ -14,7 +14,7 @@
 #define SWEEP_MAX_POINTS 1000
 #define PLOT_WIDTH 72
 
-static const char *const metric_cols[] = { "method", "k", "precision",
+const char *const metric_cols[] = { "method", "k", "precision",
     "recall", "ndcg", "map", "mrr", "hitrate", "coverage", "novelty", "arp",
     "gini", "ile", NULL };
 

@@ -3,11 +3,15 @@
  * prints what changed; when the pipeline had results it re-runs the stages
  * that went stale and prints the headline statistics before → after.
  */
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "cmd.h"
 #include "cmds.h"
+#include "explain.h"
 #include "out.h"
 
 /* The last stage with a fresh result, or -1. */
@@ -210,6 +214,124 @@ int cmd_params(struct session *s, int argc, char **argv)
 		out_str(&o, stage_name(d->stage));
 		out_str(&o, d->doc);
 	}
+	out_end(&o);
+	return 0;
+}
+
+/* ------------------------------------------------------------ pin, diff */
+
+int cmd_pin(struct session *s, int argc, char **argv)
+{
+	if (argc > 1 && strcmp(argv[1], "--clear") == 0) {
+		s->pinned = false;
+		if (s->fmt == OUT_TABLE && s->interactive)
+			fprintf(s->out, "pin cleared\n");
+		return 0;
+	}
+	if (argc > 1)
+		return cmd_usage(s, "pin");
+	s->pin = s->pl.params;
+	s->pinned = true;
+	if (s->fmt == OUT_TABLE && s->interactive)
+		fprintf(s->out, "pinned the current configuration: diff "
+		    "compares with it\n");
+	return 0;
+}
+
+/* A configuration named on diff's command line: current, pinned, or a
+ * session file written by save (its set lines over the defaults). */
+static int diff_side(struct session *s, const char *what, struct params *p,
+    char *label, size_t lsize)
+{
+	if (strcmp(what, "current") == 0) {
+		*p = s->pl.params;
+		snprintf(label, lsize, "current");
+		return 0;
+	}
+	if (strcmp(what, "pinned") == 0) {
+		if (!s->pinned)
+			return session_error(s, "diff: nothing is pinned (pin "
+			    "keeps the current configuration)");
+		*p = s->pin;
+		snprintf(label, lsize, "pinned");
+		return 0;
+	}
+	FILE *f = fopen(what, "r");
+	if (!f)
+		return session_error(s, "diff: '%s' is neither current, pinned "
+		    "nor a readable session file: %s", what, strerror(errno));
+	params_init(p);
+	char *line = NULL;
+	size_t cap = 0;
+	long no = 0;
+	int rc = 0;
+	while (rc == 0 && getline(&line, &cap, f) >= 0) {
+		int argc;
+		char **argv, why[128];
+		no++;
+		if (cmd_split(line, &argc, &argv, why, sizeof why) < 0) {
+			rc = session_error(s, "diff: %s:%ld: %s", what, no, why);
+			break;
+		}
+		struct err e;
+		if (argc == 3 && strcmp(argv[0], "set") == 0 &&
+		    params_set(p, argv[1], argv[2], &e) < 0)
+			rc = session_error(s, "diff: %s:%ld: %s", what, no,
+			    e.msg);
+		cmd_free_words(argc, argv);
+	}
+	free(line);
+	fclose(f);
+	snprintf(label, lsize, "%s", what);
+	return rc;
+}
+
+int cmd_diff(struct session *s, int argc, char **argv)
+{
+	static const char *const pcols[] = { "parameter", "a", "b", "stage",
+	    NULL };
+	struct params pa, pb;
+	char la[256], lb[256];
+	struct err e;
+	struct out o;
+	const char *a = argc > 1 ? argv[1] : "pinned";
+	const char *b = argc > 2 ? argv[2] : "current";
+	if (diff_side(s, a, &pa, la, sizeof la) < 0 ||
+	    diff_side(s, b, &pb, lb, sizeof lb) < 0)
+		return -1;
+	if (session_ensure(s, STAGE_RECOMMEND) < 0)
+		return -1;
+	struct eval_result ea, eb;
+	err_clear(&e);
+	flag_set(&s->cancel, 0);
+	if (eval_params(&s->pl, &pa, &ea, &e) < 0 ||
+	    eval_params(&s->pl, &pb, &eb, &e) < 0)
+		return session_err(s, &e);
+	out_begin(&o, s, "diff");
+	out_record(&o, "diff");
+	out_kv_str(&o, "a", la);
+	out_kv_str(&o, "b", lb);
+	out_table(&o, "parameters", pcols);
+	int n = 0;
+	for (int id = 0; id < P__COUNT; id++) {
+		char x[256], y[256];
+		params_format(&pa, id, x, sizeof x);
+		params_format(&pb, id, y, sizeof y);
+		if (strcmp(x, y) == 0)
+			continue;
+		out_str(&o, params_def(id)->name);
+		out_str(&o, x);
+		out_str(&o, y);
+		out_str(&o, stage_name(params_def(id)->stage));
+		n++;
+	}
+	if (n == 0 && o.fmt == OUT_TABLE) {
+		out_drop(&o);
+		out_note(&o, "the two configurations are the same");
+	}
+	out_table(&o, "metrics", metric_cols);
+	eval_rows(&o, "a", &ea);
+	eval_rows(&o, "b", &eb);
 	out_end(&o);
 	return 0;
 }

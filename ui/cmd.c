@@ -97,6 +97,18 @@ const struct cmd_entry cmd_table[] = {
 	  "first when no @K is given), e.g. sweep abstract.topk 50 300 50 "
 	  "recall@20.",
 	  4, 5, cmd_sweep },
+	{ "pin", NULL, "[--clear]",
+	  "keep the current configuration to compare with (diff)",
+	  "diff with no argument then shows what changed since the pin and "
+	  "both configurations' metrics.",
+	  0, 1, cmd_pin },
+	{ "diff", NULL, "[A [B]]",
+	  "two configurations parameter by parameter, with their metrics",
+	  "A and B are current, pinned or a session file written by save "
+	  "(its set lines over the defaults); by default pinned and "
+	  "current. Both are evaluated on the loaded data and the current "
+	  "target.",
+	  0, 2, cmd_diff },
 	{ "tune", NULL, "PARAM[=LO:HI[:log]]... [--budget N] [--metric "
 	  "METRIC[@K]] [--seed S]",
 	  "search several parameters on the validation split, apply the best",

@@ -45,6 +45,8 @@ int cmd_param_change(struct session *s, const char *cmd,
 /* "[lo, hi]" or "a|b|c" for a parameter (cmd-param.c). */
 void param_range_text(const struct param_def *d, char *buf, size_t size);
 
+/* The columns of eval_rows' tables, "method" first (cmd-eval.c). */
+extern const char *const metric_cols[];
 /* Evaluation rows (one per k), prefixed by a method column when method
  * is not NULL (cmd-stats.c). */
 struct out;
@@ -79,6 +81,8 @@ int cmd_profile(struct session *, int, char **);
 int cmd_eval(struct session *, int, char **);
 int cmd_compare(struct session *, int, char **);
 int cmd_tune(struct session *, int, char **);
+int cmd_pin(struct session *, int, char **);
+int cmd_diff(struct session *, int, char **);
 int cmd_sweep(struct session *, int, char **);
 int cmd_export(struct session *, int, char **);
 /* cmd-help.c */

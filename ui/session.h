@@ -34,6 +34,9 @@ struct session {
 	void *priv;          /* ui-private state (undo stacks etc.), owned by
 	                        session.c */
 	bool quit;           /* set by quit/exit: the front end should stop */
+	/* pin: a configuration kept to compare against (diff) */
+	bool pinned;
+	struct params pin;
 };
 
 /* Process exit statuses of distill(1) (documented in the man page). */
