@@ -275,6 +275,11 @@ int cmd_sweep(struct session *s, int argc, char **argv)
 	flag_set(&s->cancel, 0);
 	if (pipeline_sweep(&s->pl, argv[1], v[0], v[1], v[2], &sw, &e) < 0)
 		return session_err(s, &e);
+	for (size_t k = 0; k < sw.n; k++) {
+		struct params p = s->pl.params;
+		if (params_set(&p, sw.param, sw.pt[k].value, NULL) == 0)
+			session_trail_add(s, &p, &sw.pt[k].ev, "sweep");
+	}
 	out_begin(&o, s, "sweep");
 	out_table(&o, "sweep", metric_cols);
 	free(o.cols[0]);
@@ -384,6 +389,15 @@ static int apply_tune(struct session *s, void *vctx)
 		return session_err(s, &e);
 	flag_set(&s->cancel, 0);   /* a Ctrl-C stopped the search only */
 	tune_trail(s, spec, &t, metric, opt.k);
+	for (size_t x = 0; x < t.n; x++) {
+		struct params p = s->pl.params;
+		bool ok = !t.pt[x].failed;
+		for (int q = 0; ok && q < npos; q++)
+			ok = params_set_id(&p, spec[q].id, t.pt[x].value[q],
+			    NULL) == 0;
+		if (ok)
+			session_trail_add(s, &p, &t.pt[x].ev, "tune");
+	}
 	/* the best point, as one change (one undo step) */
 	struct params before = s->pl.params;
 	for (int p = 0; p < npos; p++) {

@@ -335,3 +335,91 @@ int cmd_diff(struct session *s, int argc, char **argv)
 	out_end(&o);
 	return 0;
 }
+
+/* ------------------------------------------------------------ history */
+
+/* "name=value …" of the parameters where p differs from q. */
+static void params_delta(const struct params *p, const struct params *q,
+    char *buf, size_t size)
+{
+	size_t at = 0;
+	buf[0] = '\0';
+	for (int id = 0; id < P__COUNT && at < size; id++) {
+		char x[256], y[256];
+		params_format(p, id, x, sizeof x);
+		params_format(q, id, y, sizeof y);
+		if (strcmp(x, y) == 0)
+			continue;
+		int w = snprintf(buf + at, size - at, "%s%s=%s", at ? " " : "",
+		    params_def(id)->name, x);
+		if (w < 0)
+			break;
+		at += (size_t)w;
+	}
+}
+
+static int apply_history(struct session *s, void *ctx)
+{
+	const struct trail_entry *t;
+	size_t n = session_trail(s, &t);
+	long k = *(const long *)ctx;
+	if (k < 1 || (size_t)k > n)
+		return session_error(s, "history: no entry %ld (1 to %zu)", k,
+		    n);
+	struct params before = s->pl.params;
+	struct err e;
+	for (int id = 0; id < P__COUNT; id++) {
+		char v[256];
+		params_format(&t[k - 1].p, id, v, sizeof v);
+		if (pipeline_set(&s->pl, params_def(id)->name, v, &e) < 0) {
+			s->pl.params = before;
+			return session_err(s, &e);
+		}
+	}
+	if (memcmp(&before, &s->pl.params, sizeof before) != 0)
+		session_history_push(s, &before);
+	return 0;
+}
+
+int cmd_history(struct session *s, int argc, char **argv)
+{
+	static const char *const cols[] = { "#", "origin", "k", "precision",
+	    "recall", "ndcg", "differs_from_current", NULL };
+	if (argc == 3 && strcmp(argv[1], "--apply") == 0) {
+		long k;
+		if (cmd_parse_int(s, "history: --apply N", argv[2], 1,
+		    TRAIL_MAX, &k) < 0)
+			return -1;
+		return cmd_param_change(s, "history", apply_history, &k);
+	}
+	if (argc != 1)
+		return cmd_usage(s, "history");
+	const struct trail_entry *t;
+	size_t n = session_trail(s, &t);
+	struct out o;
+	char delta[1024];
+	out_begin(&o, s, "history");
+	out_table(&o, "trail", cols);
+	for (size_t x = 0; x < n; x++) {
+		const struct eval_row *r = t[x].ev.nk ? &t[x].ev.row[0] : NULL;
+		out_int(&o, (int64_t)x + 1);
+		out_str(&o, t[x].origin);
+		if (r) {
+			out_int(&o, r->k);
+			out_real(&o, r->precision);
+			out_real(&o, r->recall);
+			out_real(&o, r->ndcg);
+		} else {
+			for (int q = 0; q < 4; q++)
+				out_null(&o);
+		}
+		params_delta(&t[x].p, &s->pl.params, delta, sizeof delta);
+		out_str(&o, *delta ? delta : "(current)");
+	}
+	if (n == 0 && o.fmt == OUT_TABLE) {
+		out_drop(&o);
+		out_note(&o, "no configuration evaluated yet");
+	}
+	out_end(&o);
+	return 0;
+}

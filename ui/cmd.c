@@ -97,6 +97,15 @@ const struct cmd_entry cmd_table[] = {
 	  "first when no @K is given), e.g. sweep abstract.topk 50 300 50 "
 	  "recall@20.",
 	  4, 5, cmd_sweep },
+	{ "history", NULL, "[--apply N]",
+	  "every configuration evaluated in this session, with its metrics",
+	  "Lists the trail: each configuration that had fresh results after "
+	  "a command or a TUI change, and every point of sweep and tune, "
+	  "with the metrics at the first eval.k and the parameters where it "
+	  "differs from the current one. --apply N makes entry N current "
+	  "(one change: undo takes it back). A new dataset starts a new "
+	  "trail.",
+	  0, 2, cmd_history },
 	{ "pin", NULL, "[--clear]",
 	  "keep the current configuration to compare with (diff)",
 	  "diff with no argument then shows what changed since the pin and "
@@ -395,6 +404,7 @@ static int run_words(struct session *s, int argc, char **argv)
 	argv[0] = xstrdup(c->name);
 	int rc = c->exec(s, argc, argv);
 	fflush(s->out);
+	session_trail_note(s, c->name);
 	return rc < 0 ? -1 : 0;
 }
 

@@ -83,6 +83,7 @@ int cmd_compare(struct session *, int, char **);
 int cmd_tune(struct session *, int, char **);
 int cmd_pin(struct session *, int, char **);
 int cmd_diff(struct session *, int, char **);
+int cmd_history(struct session *, int, char **);
 int cmd_sweep(struct session *, int, char **);
 int cmd_export(struct session *, int, char **);
 /* cmd-help.c */

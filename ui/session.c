@@ -16,6 +16,8 @@
 struct history {
 	struct params *undo, *redo;
 	size_t nundo, nredo, capundo, capredo;
+	struct trail_entry *trail;
+	size_t ntrail, captrail;
 };
 
 void session_init(struct session *s)
@@ -36,6 +38,7 @@ void session_destroy(struct session *s)
 	if (h) {
 		free(h->undo);
 		free(h->redo);
+		free(h->trail);
 		free(h);
 	}
 	s->priv = NULL;
@@ -233,4 +236,46 @@ void session_history_clear(struct session *s)
 {
 	struct history *h = s->priv;
 	h->nundo = h->nredo = 0;
+	h->ntrail = 0;
+}
+
+/* ------------------------------------------------------------ trail */
+
+void session_trail_add(struct session *s, const struct params *p,
+    const struct eval_result *ev, const char *origin)
+{
+	struct history *h = s->priv;
+	/* a configuration is listed once, where it was first evaluated */
+	for (size_t k = h->ntrail; k-- > 0;)
+		if (memcmp(&h->trail[k].p, p, sizeof *p) == 0)
+			return;
+	if (h->ntrail == TRAIL_MAX) {
+		/* the oldest go: a session keeps its last TRAIL_MAX */
+		memmove(h->trail, h->trail + 1, (TRAIL_MAX - 1) *
+		    sizeof *h->trail);
+		h->ntrail--;
+	}
+	if (h->ntrail == h->captrail) {
+		h->captrail = h->captrail ? h->captrail * 2 : 16;
+		h->trail = xreallocarray(h->trail, h->captrail,
+		    sizeof *h->trail);
+	}
+	struct trail_entry *t = &h->trail[h->ntrail++];
+	t->p = *p;
+	t->ev = *ev;
+	snprintf(t->origin, sizeof t->origin, "%s", origin);
+}
+
+void session_trail_note(struct session *s, const char *origin)
+{
+	if (!s->pl.ds || !s->pl.fresh[STAGE_RECOMMEND])
+		return;
+	session_trail_add(s, &s->pl.params, &s->pl.rec.ev, origin);
+}
+
+size_t session_trail(const struct session *s, const struct trail_entry **t)
+{
+	const struct history *h = s->priv;
+	*t = h->trail;
+	return h->ntrail;
 }

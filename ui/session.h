@@ -76,7 +76,26 @@ int session_set(struct session *s, const char *name, const char *value);
 /* Restore the parameters before the last set / undo; -1 when none. */
 int session_undo(struct session *s);
 int session_redo(struct session *s);
-/* Drop the undo/redo history (a new dataset was loaded). */
+/*
+ * The trail (issue: tuning aids): every configuration the session
+ * evaluated — after any command or TUI change that left fresh results,
+ * and every point of sweep and tune — with its metrics, oldest first,
+ * each configuration once (where first evaluated), the last TRAIL_MAX
+ * kept. `history` lists it and re-applies an entry.
+ */
+#define TRAIL_MAX 10000
+struct trail_entry {
+	struct params p;
+	struct eval_result ev;
+	char origin[24];     /* the command (set, sweep, tune, tui, …) */
+};
+void session_trail_add(struct session *s, const struct params *p,
+    const struct eval_result *ev, const char *origin);
+/* Add the pipeline's current configuration when it has fresh results. */
+void session_trail_note(struct session *s, const char *origin);
+size_t session_trail(const struct session *s, const struct trail_entry **t);
+
+/* Drop the undo/redo history and the trail (a new dataset was loaded). */
 void session_history_clear(struct session *s);
 /*
  * The one history behind every front end (the REPL's and ':' undo/redo

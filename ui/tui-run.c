@@ -329,6 +329,8 @@ static void run_finish(struct tui *t)
 		tui_set_status(t, false, "ran in %.0f ms", t->run_t0);
 		t->before_locked = false;
 	}
+	if (t->rc == 0)
+		session_trail_note(t->s, "tui");
 	/* the refresh may start a why job, whose worker_done writes t->rc */
 	bool ok = t->rc == 0;
 	tui_snap_take(t);
