@@ -180,6 +180,7 @@ struct sweep_out {
 	char param[64];
 	size_t n;
 	struct sweep_point *pt;
+	bool interrupted;         /* cancelled: the n points before it */
 };
 int pipeline_sweep(struct pipeline *pl, const char *param, double from,
     double to, double step, struct sweep_out *out, struct err *err);

@@ -92,6 +92,12 @@ int pipeline_sweep(struct pipeline *pl, const char *param, double from,
 		if (rc == 0)
 			p->ev = sc.rec.ev;
 		scratch_destroy(&sc);
+		if (rc < 0 && err->code == ERR_INTERRUPTED && out->n > 0) {
+			/* Ctrl-C keeps the rows already computed */
+			out->interrupted = true;
+			err_clear(err);
+			return 0;
+		}
 		if (rc < 0) {
 			err_prefix(err, "sweep %s=%s", param, p->value);
 			sweep_out_destroy(out);

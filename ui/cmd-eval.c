@@ -288,7 +288,10 @@ int cmd_sweep(struct session *s, int argc, char **argv)
 		eval_rows(&o, sw.pt[k].value, &sw.pt[k].ev);
 	if (o.fmt == OUT_TABLE)
 		sweep_plot(&o, &sw, metric, mk);
+	if (sw.interrupted)
+		out_note(&o, "interrupted: the %zu values before it", sw.n);
 	out_end(&o);
+	flag_set(&s->cancel, 0);
 	sweep_out_destroy(&sw);
 	return 0;
 }

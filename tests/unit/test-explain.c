@@ -12,6 +12,7 @@
  */
 #include <criterion/criterion.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <unistd.h>
 
@@ -346,6 +347,36 @@ Test(teach, why_sums_to_rec_lowrank)
 		lr = lr || w.paths[p].lr != 0;
 	cr_assert(lr);
 	why_out_destroy(&w);
+	pipeline_destroy(&pl);
+}
+
+static volatile sig_atomic_t stop_flag;
+
+static void stop_halfway(void *ud, const char *what, double f)
+{
+	(void)ud;
+	if (strcmp(what, "sweep") == 0 && f >= 0.5)
+		stop_flag = 1;
+}
+
+/* Ctrl-C during a sweep keeps the rows already computed. */
+Test(teach, sweep_interrupted_keeps_its_rows)
+{
+	struct pipeline pl;
+	struct err e;
+	struct sweep_out sw;
+	load_teach(&pl, NULL);
+	stop_flag = 0;
+	pl.hooks.cancel = &stop_flag;
+	pl.hooks.progress = stop_halfway;
+	cr_assert_eq(pipeline_sweep(&pl, "abstract.topk", 1, 4, 1, &sw, &e),
+	    0, "%s", e.msg);
+	cr_assert(sw.interrupted);
+	cr_assert_eq(sw.n, 2);
+	cr_assert_str_eq(sw.pt[1].value, "2");
+	sweep_out_destroy(&sw);
+	pl.hooks.cancel = NULL;
+	pl.hooks.progress = NULL;
 	pipeline_destroy(&pl);
 }
 
