@@ -281,6 +281,10 @@ int cmd_sweep(struct session *s, int argc, char **argv)
 			session_trail_add(s, &p, &sw.pt[k].ev, "sweep");
 	}
 	out_begin(&o, s, "sweep");
+	/* first, so that a TUI shows it in its status line */
+	if (sw.interrupted)
+		out_note(&o, "interrupted: the %zu values computed before it",
+		    sw.n);
 	out_table(&o, "sweep", metric_cols);
 	free(o.cols[0]);
 	o.cols[0] = xstrdup(sw.param);
@@ -288,8 +292,6 @@ int cmd_sweep(struct session *s, int argc, char **argv)
 		eval_rows(&o, sw.pt[k].value, &sw.pt[k].ev);
 	if (o.fmt == OUT_TABLE)
 		sweep_plot(&o, &sw, metric, mk);
-	if (sw.interrupted)
-		out_note(&o, "interrupted: the %zu values before it", sw.n);
 	out_end(&o);
 	flag_set(&s->cancel, 0);
 	sweep_out_destroy(&sw);
