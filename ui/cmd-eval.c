@@ -293,6 +293,10 @@ int cmd_sweep(struct session *s, int argc, char **argv)
 	if (o.fmt == OUT_TABLE)
 		sweep_plot(&o, &sw, metric, mk);
 	out_end(&o);
+	/* and last, on stderr, below a long table in a terminal */
+	if (sw.interrupted)
+		session_warn(s, "sweep interrupted after %zu values: the rows "
+		    "above are those computed", sw.n);
 	flag_set(&s->cancel, 0);
 	sweep_out_destroy(&sw);
 	return 0;
