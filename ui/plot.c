@@ -154,11 +154,14 @@ void plot_histogram(const struct histogram *hist, int width, bool utf8,
 		    marker_name ? marker_name : "marker", h->marker);
 }
 
-void plot_bars(const char *const *labels, const double *values, size_t n,
-    int width, bool utf8, struct plot_lines *out)
+/* plot_bars and plot_sweep: bars from 0 (or min below 0), or from a
+ * little below the smallest value, with the best/current marks. */
+static void bars(const char *const *labels, const double *values, size_t n,
+    int width, bool utf8, bool near_data, long best, long current,
+    struct plot_lines *out)
 {
 	const char *sep = utf8 ? "\u2502" : "|";
-	double lo = 0, hi = 0;
+	double lo = near_data ? INFINITY : 0, hi = near_data ? -INFINITY : 0;
 	int lw = 0;
 	char bar[512];
 
@@ -170,38 +173,12 @@ void plot_bars(const char *const *labels, const double *values, size_t n,
 			hi = values[k] > hi ? values[k] : hi;
 		}
 	}
-	int bw = width - lw - 12;
-	if (bw < 4)
-		bw = 4;
-	for (size_t k = 0; k < n; k++) {
-		bar[0] = '\0';
-		if (isfinite(values[k]) && hi > lo)
-			plot_bar(bar, sizeof bar, (int)((values[k] - lo) /
-			    (hi - lo) * 8 * bw), utf8);
-		plot_lines_add(out, "%*s %s%s %.4f", lw, labels[k], sep, bar,
-		    values[k]);
-	}
-}
-
-void plot_sweep(const char *const *labels, const double *values, size_t n,
-    int width, bool utf8, long best, long current, struct plot_lines *out)
-{
-	const char *sep = utf8 ? "\u2502" : "|";
-	double lo = INFINITY, hi = -INFINITY;
-	int lw = 0;
-	char bar[512];
-	for (size_t k = 0; k < n; k++) {
-		if ((int)strlen(labels[k]) > lw)
-			lw = (int)strlen(labels[k]);
-		if (isfinite(values[k])) {
-			lo = values[k] < lo ? values[k] : lo;
-			hi = values[k] > hi ? values[k] : hi;
-		}
-	}
-	/* the axis starts a little below the smallest value, so 0.144 and
-	 * 0.157 do not look the same; the shortest bar is an eighth */
-	double base = lo - (hi > lo ? (hi - lo) / 16 : fabs(lo) / 16 + 1e-12);
-	int bw = width - lw - 24;
+	/* near the data the axis starts a little below the smallest value,
+	 * so 0.144 and 0.157 do not look the same; the shortest bar is an
+	 * eighth */
+	double base = !near_data ? lo : lo - (hi > lo ? (hi - lo) / 16 :
+	    fabs(lo) / 16 + 1e-12);
+	int bw = width - lw - (near_data ? 24 : 12);
 	if (bw < 4)
 		bw = 4;
 	for (size_t k = 0; k < n; k++) {
@@ -215,6 +192,18 @@ void plot_sweep(const char *const *labels, const double *values, size_t n,
 		plot_lines_add(out, "%*s %s%s %.4f%s", lw, labels[k], sep, bar,
 		    values[k], mark);
 	}
-	if (n && isfinite(base))
+	if (near_data && n && isfinite(base))
 		plot_lines_add(out, "%*s (bars start at %.4g)", lw, "", base);
+}
+
+void plot_bars(const char *const *labels, const double *values, size_t n,
+    int width, bool utf8, struct plot_lines *out)
+{
+	bars(labels, values, n, width, utf8, false, -1, -1, out);
+}
+
+void plot_sweep(const char *const *labels, const double *values, size_t n,
+    int width, bool utf8, long best, long current, struct plot_lines *out)
+{
+	bars(labels, values, n, width, utf8, true, best, current, out);
 }
