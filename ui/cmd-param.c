@@ -26,13 +26,13 @@ static int furthest_fresh(const struct pipeline *pl)
 	return had;
 }
 
-static void print_changes(struct out *o, const struct params *a,
+/* The rows "parameter, a's value, b's value, stage" of every parameter
+ * where a and b differ (the table is open); how many. */
+static int param_rows(struct out *o, const struct params *a,
     const struct params *b)
 {
-	static const char *const cols[] = { "parameter", "before", "after",
-	    "stage", NULL };
 	char x[256], y[256];
-	out_table(o, "changed", cols);
+	int n = 0;
 	for (int id = 0; id < P__COUNT; id++) {
 		params_format(a, id, x, sizeof x);
 		params_format(b, id, y, sizeof y);
@@ -42,7 +42,19 @@ static void print_changes(struct out *o, const struct params *a,
 		out_str(o, x);
 		out_str(o, y);
 		out_str(o, stage_name(params_def(id)->stage));
+		n++;
 	}
+	return n;
+}
+
+static void print_changes(struct out *o, const struct params *a,
+    const struct params *b)
+{
+	static const char *const cols[] = { "parameter", "before", "after",
+	    "stage", NULL };
+	char x[256], y[256];
+	out_table(o, "changed", cols);
+	param_rows(o, a, b);
 	for (int id = 0; id < P__COUNT; id++) {
 		params_format(a, id, x, sizeof x);
 		params_format(b, id, y, sizeof y);
@@ -264,11 +276,19 @@ static int diff_side(struct session *s, const char *what, struct params *p,
 	char *line = NULL;
 	size_t cap = 0;
 	long no = 0;
-	int rc = 0;
-	while (rc == 0 && getline(&line, &cap, f) >= 0) {
+	int rc = 0, r;
+	const char *bad = NULL;
+	/* the bounded reader of source: /dev/zero or a binary is refused */
+	while (rc == 0 &&
+	    (r = cmd_script_getline(f, &line, &cap, &bad)) != 0) {
 		int argc;
 		char **argv, why[128];
 		no++;
+		if (r < 0) {
+			rc = session_error(s, "diff: %s:%ld: cannot read the "
+			    "script: %s", what, no, bad);
+			break;
+		}
 		if (cmd_split(line, &argc, &argv, why, sizeof why) < 0) {
 			rc = session_error(s, "diff: %s:%ld: %s", what, no, why);
 			break;
@@ -312,20 +332,7 @@ int cmd_diff(struct session *s, int argc, char **argv)
 	out_kv_str(&o, "a", la);
 	out_kv_str(&o, "b", lb);
 	out_table(&o, "parameters", pcols);
-	int n = 0;
-	for (int id = 0; id < P__COUNT; id++) {
-		char x[256], y[256];
-		params_format(&pa, id, x, sizeof x);
-		params_format(&pb, id, y, sizeof y);
-		if (strcmp(x, y) == 0)
-			continue;
-		out_str(&o, params_def(id)->name);
-		out_str(&o, x);
-		out_str(&o, y);
-		out_str(&o, stage_name(params_def(id)->stage));
-		n++;
-	}
-	if (n == 0 && o.fmt == OUT_TABLE) {
+	if (param_rows(&o, &pa, &pb) == 0 && o.fmt == OUT_TABLE) {
 		out_drop(&o);
 		out_note(&o, "the two configurations are the same");
 	}

@@ -268,6 +268,25 @@ static int hexval(char c)
 	    c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
 }
 
+/* The byte a backslash escape inside double quotes stands for, *pp at
+ * the character after the backslash (advanced past the escape): \n, \t,
+ * \xNN, or any other character itself. */
+static char dq_escape(const char **pp)
+{
+	const char *p = *pp;
+	char c = *p++;
+	if (c == 'n')
+		c = '\n';
+	else if (c == 't')
+		c = '\t';
+	else if (c == 'x' && hexval(p[0]) >= 0 && hexval(p[1]) >= 0) {
+		c = (char)(hexval(p[0]) * 16 + hexval(p[1]));
+		p += 2;
+	}
+	*pp = p;
+	return c;
+}
+
 /* Copy one word starting at *pp into buf (quotes removed, escapes
  * applied) and advance *pp. Returns 0, or the quote character that was
  * left open. Inside double quotes \n, \t and \xNN stand for a newline,
@@ -280,26 +299,13 @@ static int read_word(const char **pp, char *buf, size_t *n)
 	while (*p && *p != ' ' && *p != '\t' && *p != '\r' && *p != '\n') {
 		char q = *p;
 		if (q == '\'' || q == '"') {
-			for (p++; *p && *p != q; p++) {
+			for (p++; *p && *p != q;) {
 				if (q == '"' && *p == '\\' && p[1]) {
 					p++;
-					if (*p == 'n') {
-						buf[(*n)++] = '\n';
-						continue;
-					}
-					if (*p == 't') {
-						buf[(*n)++] = '\t';
-						continue;
-					}
-					if (*p == 'x' && hexval(p[1]) >= 0 &&
-					    hexval(p[2]) >= 0) {
-						buf[(*n)++] = (char)(hexval(p[1]) *
-						    16 + hexval(p[2]));
-						p += 2;
-						continue;
-					}
+					buf[(*n)++] = dq_escape(&p);
+				} else {
+					buf[(*n)++] = *p++;
 				}
-				buf[(*n)++] = *p;
 			}
 			if (*p != q)
 				return q;
@@ -505,9 +511,7 @@ int cmd_parse_stage(struct session *s, const char *text)
 	return st;
 }
 
-/* The next line of f into *line (newline kept): 1, 0 at the end, -1 on
- * an error (*why says which). Bounded by SCRIPT_LINE_MAX. */
-static int script_getline(FILE *f, char **line, size_t *cap,
+int cmd_script_getline(FILE *f, char **line, size_t *cap,
     const char **why)
 {
 	size_t n = 0;
@@ -552,7 +556,8 @@ int cmd_run_script(struct session *s, FILE *f, const char *name,
 	s->source_file = name;
 	s->source_line = 0;
 	errno = 0;
-	while (!s->quit && (r = script_getline(f, &line, &cap, &why)) != 0) {
+	while (!s->quit &&
+	    (r = cmd_script_getline(f, &line, &cap, &why)) != 0) {
 		s->source_line++;
 		if (r < 0) {
 			/* FILE:LINE: comes from the session's position */

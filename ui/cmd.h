@@ -53,6 +53,11 @@ int cmd_run_line(struct session *s, const char *line);
  * instead of growing without bound). */
 #define SCRIPT_LINE_MAX (1 << 20)
 
+/* The next line of a script into *line (newline kept, NUL-terminated):
+ * 1, 0 at the end, -1 on a read error, a NUL byte or a line over
+ * SCRIPT_LINE_MAX (*why says which). */
+int cmd_script_getline(FILE *f, char **line, size_t *cap, const char **why);
+
 /*
  * Run the lines of the script f (named name in messages, numbered in
  * s->source_line) through run(s, line). Stops at the first failing line
