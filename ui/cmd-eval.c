@@ -239,9 +239,8 @@ static void sweep_plot(struct out *o, const struct sweep_out *sw,
 	params_format(&o->s->pl.params, id, cur, sizeof cur);
 	double cv = strtod(cur, NULL);
 	for (size_t k = 0; k < sw->n; k++) {
-		const struct eval_row *r = row_at(&sw->pt[k].ev, mk);
 		labels[k] = sw->pt[k].value;
-		vals[k] = r ? eval_metric(&sw->pt[k].ev, metric, r->k) : NAN;
+		vals[k] = eval_metric(&sw->pt[k].ev, metric, mk);
 		if (isfinite(vals[k]) && (best < 0 || vals[k] > vals[best]))
 			best = (long)k;
 		if (fabs(strtod(labels[k], NULL) - cv) <= 1e-9 * (1 + fabs(cv)))

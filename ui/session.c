@@ -18,6 +18,10 @@ struct history {
 	size_t nundo, nredo, capundo, capredo;
 	struct trail_entry *trail;
 	size_t ntrail, captrail;
+	/* the configuration session_trail_note saw last: a command that
+	 * leaves it as it was (help, rec, why …) does not scan the trail */
+	struct params noted;
+	bool have_noted;
 };
 
 void session_init(struct session *s)
@@ -237,6 +241,7 @@ void session_history_clear(struct session *s)
 	struct history *h = s->priv;
 	h->nundo = h->nredo = 0;
 	h->ntrail = 0;
+	h->have_noted = false;
 }
 
 /* ------------------------------------------------------------ trail */
@@ -268,8 +273,12 @@ void session_trail_add(struct session *s, const struct params *p,
 
 void session_trail_note(struct session *s, const char *origin)
 {
-	if (!s->pl.ds || !s->pl.fresh[STAGE_RECOMMEND])
+	struct history *h = s->priv;
+	if (!s->pl.ds || !s->pl.fresh[STAGE_RECOMMEND] || (h->have_noted &&
+	    memcmp(&h->noted, &s->pl.params, sizeof h->noted) == 0))
 		return;
+	h->noted = s->pl.params;
+	h->have_noted = true;
 	session_trail_add(s, &s->pl.params, &s->pl.rec.ev, origin);
 }
 
