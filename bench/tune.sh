@@ -77,6 +77,19 @@ row() {
 	printf '%-8s %-9s %-8s %-8s %s\n' "$1" "$2" "$3" "$4" "$5"
 }
 
+# tune_row NAME SETTINGS PARAMS: tune PARAMS after SETTINGS on
+# validation, score once on test, print the row; output in $tmp/NAME
+tune_row() {
+	t0=$(date +%s)
+	"$D" --format csv -c "$base; $2; tune $3 --budget $budget \
+--metric $metric@$k; eval; eval --test$(gets $3)" >"$tmp/$1" \
+	    2>"$tmp/err" || {
+		cat "$tmp/err"; exit 1; }
+	row "$1" "$(valid_of "$tmp/$1" "$metric")" \
+	    "$(test_of "$tmp/$1" "$metric")" $(($(date +%s) - t0)) \
+	    "$(settings "$tmp/$1" $3)"
+}
+
 # run NAME BASE METRIC K: one dataset's table
 run() {
 	name=$1 base=$2 metric=$3 k=$4
@@ -86,16 +99,8 @@ run() {
 
 	# RP3β: tune its three parameters
 	rp3="set abstract.metric rp3; set abstract.cluster none"
-	rp3p="abstract.alpha abstract.beta abstract.topk"
-	t0=$(date +%s)
-	"$D" --format csv -c "$base; $rp3; tune abstract.alpha \
-abstract.beta abstract.topk=10:500:log --budget $budget \
---metric $metric@$k; eval; eval --test$(gets $rp3p)" >"$tmp/rp3" \
-	    2>"$tmp/err" || {
-		cat "$tmp/err"; exit 1; }
-	row rp3 "$(valid_of "$tmp/rp3" "$metric")" \
-	    "$(test_of "$tmp/rp3" "$metric")" $(($(date +%s) - t0)) \
-	    "$(settings "$tmp/rp3" $rp3p)"
+	rp3p="abstract.alpha abstract.beta abstract.topk=10:500:log"
+	tune_row rp3 "$rp3" "$rp3p"
 	rp3set="$rp3; $(params_of "$tmp/rp3" $rp3p)"
 
 	# the baselines on test, with RP3β's tuned settings for rp3/itemknn
@@ -131,14 +136,7 @@ compare --ease-lambda $bestl" >"$tmp/e" 2>/dev/null
 	full="set abstract.metric p3; set abstract.cluster none; \
 set abstract.topk 200; set filter.method ridge"
 	fullp="filter.lambda filter.dropout abstract.alpha distill.beta $lowrank"
-	t0=$(date +%s)
-	"$D" --format csv -c "$base; $full; tune $fullp --budget $budget \
---metric $metric@$k; eval; eval --test$(gets $fullp)" >"$tmp/full" \
-	    2>"$tmp/err" || {
-		cat "$tmp/err"; exit 1; }
-	row full "$(valid_of "$tmp/full" "$metric")" \
-	    "$(test_of "$tmp/full" "$metric")" $(($(date +%s) - t0)) \
-	    "$(settings "$tmp/full" $fullp)"
+	tune_row full "$full" "$fullp"
 	rm -rf "$tmp"
 	echo
 }
