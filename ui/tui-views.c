@@ -428,7 +428,12 @@ static void bar_row(const struct rect *r, int y, const char *label,
     double v, double total, enum tui_role role)
 {
 	char n[16];
-	tui_fmt_count(n, sizeof n, v);
+	/* counts as 90.1k; a measurement (importance, a singular value) with
+	 * its digits, not rounded to "0" */
+	if (v == floor(v))
+		tui_fmt_count(n, sizeof n, v);
+	else
+		snprintf(n, sizeof n, "%.3g", v);
 	tui_put(r, y, 0, 10, ROLE_LABEL, label);
 	int bw = r->w - 10 - 7;
 	tui_bar(r, y, 10, bw, total > 0 ? v / total : 0, role);
