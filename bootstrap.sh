@@ -5,7 +5,8 @@ set -e
 cd "$(dirname "$0")"
 pkgs="build-essential autoconf automake pkg-config libigraph-dev
 libncurses-dev libreadline-dev libcriterion-dev zlib1g-dev liblapacke-dev
-libopenblas-serial-dev liblinear-dev libxgboost-dev tmux valgrind"
+libopenblas-serial-dev liblinear-dev libxgboost-dev libjansson-dev tmux valgrind
+python3-dask python3-distributed python3-pandas python3-numpy python3-scipy"
 missing=
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||

@@ -59,7 +59,7 @@ static bool can_derive(const struct abstract_out *a, const struct simk_key *k,
 	    (a->topk == 0 || (topk > 0 && topk <= a->topk));
 }
 
-static void derive_prefix(const struct csr *S, double thr, long topk,
+void abstract_derive_prefix(const struct csr *S, double thr, long topk,
     struct csr *out)
 {
 	uint32_t n = S->nrows;
@@ -95,6 +95,8 @@ int abstract_run(struct pipeline *pl, struct abstract_out *out,
 	const struct graph_out *g = &pl->graph;
 	if (!g->ui.ptr || !g->iu.ptr)
 		return err_set(err, ERR_STATE, "the graph stage has not run");
+	if (pl->imp)
+		return import_abstract(pl, out, err);
 	struct simk k;
 	struct simk_tally t;
 	/* a threshold or top-k change selects from the cached candidates:
@@ -107,7 +109,7 @@ int abstract_run(struct pipeline *pl, struct abstract_out *out,
 	if (!simcache_holds(pl->simcache, &k.key) &&
 	    can_derive(&pl->abs, &k.key, k.threshold, k.topk)) {
 		const struct abstract_out *a = &pl->abs;
-		derive_prefix(&a->S, k.threshold, k.topk, &out->S);
+		abstract_derive_prefix(&a->S, k.threshold, k.topk, &out->S);
 		memset(&t, 0, sizeof t);
 		t.candidates = a->st.candidate_pairs;
 		t.kept = out->S.nnz;

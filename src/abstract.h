@@ -43,6 +43,14 @@ struct simk_tally {
 	                              threshold */
 };
 
+/* The rows of S cut to s >= thr and at most topk (0: all) entries: a
+ * prefix of each row, since rows are sorted (s desc, j asc). */
+void abstract_derive_prefix(const struct csr *S, double thr, long topk,
+    struct csr *out);
+/* The abstract stage of an imported directory (import.c). */
+int import_abstract(struct pipeline *pl, struct abstract_out *out,
+    struct err *err);
+
 /* Bind ui/iu and the abstract parameters of p; precompute the norms. */
 void simk_init(struct simk *k, const struct csr *ui, const struct csr *iu,
     const struct params *p);

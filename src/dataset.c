@@ -216,6 +216,47 @@ static int dataset_dedup(struct dataset *ds, uint32_t nu, uint32_t ni)
 	return 0;
 }
 
+/* Rebuild an idmap with the ids still used (in order of first use) and
+ * renumber x[] through it. */
+static void dataset_renumber(struct idmap *m, uint32_t *x, size_t n)
+{
+	uint32_t *to = xmalloc(((size_t)m->n + 1) * sizeof *to);
+	for (uint32_t v = 0; v < m->n; v++)
+		to[v] = UINT32_MAX;
+	struct idmap nm;
+	idmap_init(&nm);
+	for (size_t k = 0; k < n; k++) {
+		uint32_t v = x[k];
+		if (to[v] == UINT32_MAX) {
+			const char *name = idmap_name(m, v);
+			to[v] = idmap_intern(&nm, name, strlen(name));
+		}
+		x[k] = to[v];
+	}
+	free(to);
+	idmap_destroy(m);
+	*m = nm;
+}
+
+/* load --sample-users F --sample-seed S: keep the interactions of the
+ * users whose label hash falls below F (util.h), then only the users
+ * and items they use, in order of first appearance. */
+static void dataset_sample(struct dataset *ds, double f, uint64_t seed)
+{
+	uint8_t *in = xmalloc(ds->users.n ? ds->users.n : 1);
+	for (uint32_t u = 0; u < ds->users.n; u++) {
+		const char *name = idmap_name(&ds->users, u);
+		in[u] = hash_unit(hash_user(name, strlen(name), seed)) < f;
+	}
+	for (size_t k = 0; k < ds->n; k++)
+		if (!in[ds->user[k]])
+			ds->origin[k] = 0xff;
+	free(in);
+	dataset_compact(ds);
+	dataset_renumber(&ds->users, ds->user, ds->n);
+	dataset_renumber(&ds->items, ds->item, ds->n);
+}
+
 /* Give the arrays back their unused tail. */
 static void dataset_shrink(struct dataset *ds)
 {
@@ -287,6 +328,34 @@ void dataset_destroy(struct dataset *ds)
 	memset(ds, 0, sizeof *ds);
 }
 
+/* Intern the item ids that start the lines of path, in order. */
+static int dataset_preintern(struct loadstate *st, const char *path,
+    const struct hooks *h, struct err *err)
+{
+	struct reader r;
+	const char *s, *why;
+	size_t len;
+	int rc;
+	if (reader_open(&r, path, LOAD_LINE_MAX, h, err) < 0)
+		return -1;
+	while ((rc = reader_next(&r, false, &s, &len, err)) > 0) {
+		const char *tab = memchr(s, '\t', len);
+		struct field f = { s, tab ? (size_t)(tab - s) : len, 1 };
+		uint32_t id;
+		if (len == 0)
+			continue;
+		if (idtab_get(&st->items, f.s, f.len, &id, &why) < 0) {
+			char q[128];
+			rc = load_error(err, ERR_PARSE, path, r.line, 1,
+			    "expected an item id, got %s",
+			    load_quote(q, sizeof q, f.s, f.len));
+			break;
+		}
+	}
+	reader_close(&r);
+	return rc < 0 ? -1 : 0;
+}
+
 /* Parse the interaction files (main, test, valid) into ds. */
 static int dataset_read_all(struct dataset *ds, struct loadstate *st,
     const char *path, const struct load_opts *o, const struct hooks *h,
@@ -326,7 +395,10 @@ int dataset_load(struct dataset *out, const char *path,
 	st.ds = &ds;
 	idtab_init(&st.users);
 	idtab_init(&st.items);
-	int rc = dataset_read_all(&ds, &st, path, o, hooks, err);
+	int rc = o->item_order ? dataset_preintern(&st, o->item_order, hooks,
+	    err) : 0;
+	if (rc == 0)
+		rc = dataset_read_all(&ds, &st, path, o, hooks, err);
 	idtab_free_table(&st.users);
 	idtab_free_table(&st.items);
 	ds.users = st.users.map;
@@ -340,6 +412,8 @@ int dataset_load(struct dataset *out, const char *path,
 		    "machine's memory", path, ds.n);
 		goto fail;
 	}
+	if (o->sample_users > 0 && o->sample_users < 1)
+		dataset_sample(&ds, o->sample_users, o->sample_seed);
 	dataset_shrink(&ds);
 	ds.path = xstrdup(path);
 	ds.name = dataset_make_name(path);

@@ -69,6 +69,15 @@ struct load_opts {
 	const char *items_path; /* metadata (titles/genres), may be NULL */
 	const char *test_path;  /* given test split, may be NULL */
 	const char *valid_path; /* given validation split, may be NULL */
+	/* keep only the users with unit(hash_user(u, sample_seed)) <
+	 * sample_users (util.h); 0 or 1: every user */
+	double sample_users;
+	uint64_t sample_seed;
+	/* a file whose lines start with item ids (first tab-separated
+	 * field): they are interned first, in that order, so item indices
+	 * (the similarity's tie rule) follow it; every interaction's item
+	 * must be listed (load DIR reads the job's items.tsv) */
+	const char *item_order;
 };
 
 struct dataset {

@@ -40,7 +40,10 @@ static void distill_build_info(struct pipeline *pl, struct distill_out *out,
 {
 	const struct csr *iu = &pl->graph.iu;
 	uint32_t n = pl->graph.ui.ncols;
-	double E = (double)pl->graph.ui.nnz;
+	/* imported (load DIR): the popularity of every user's fit edges,
+	 * not the sample's */
+	const uint32_t *pop = pl->imp ? pl->imp->pop : NULL;
+	double E = pop ? (double)pl->imp->pop_edges : (double)pl->graph.ui.nnz;
 	float *infos = xmalloc(((size_t)n + 1) * sizeof *infos);
 	double *iws = xmalloc(((size_t)n + 1) * sizeof *iws);
 	size_t m = 0;
@@ -49,7 +52,8 @@ static void distill_build_info(struct pipeline *pl, struct distill_out *out,
 	out->info = xmalloc(((size_t)n + 1) * sizeof *out->info);
 	out->iw = xmalloc(((size_t)n + 1) * sizeof *out->iw);
 	for (uint32_t j = 0; j < n; j++) {
-		uint64_t deg = j < iu->nrows ? csr_row_len(iu, j) : 0;
+		uint64_t deg = pop ? pop[j] : j < iu->nrows ?
+		    csr_row_len(iu, j) : 0;
 		if (deg == 0 || E <= 0) {
 			out->info[j] = NAN;
 			out->iw[j] = 1.0f;  /* unreachable: no path reaches j */

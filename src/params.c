@@ -28,7 +28,7 @@ int stage_lookup(const char *name)
 }
 
 static const char *const c_split[] = {
-	"random", "temporal", "leave-last", "given", "none", NULL };
+	"random", "temporal", "leave-last", "given", "none", "hash", NULL };
 static const char *const c_weight[] = { "binary", "rating", "log", NULL };
 static const char *const c_metric[] = {
 	"cosine", "jaccard", "asym", "p3", "rp3", NULL };
@@ -47,7 +47,8 @@ static const struct param_def defs[P__COUNT] = {
 	[P_SPLIT_METHOD] = { "split.method", PT_ENUM, STAGE_LOAD, 0, 0,
 	    c_split, "random", NULL,
 	    "how test interactions are held out per user (none: every "
-	    "interaction trains)" },
+	    "interaction trains; hash: by a hash of user, item and seed, "
+	    "as cluster/distill-abstract does)" },
 	[P_SPLIT_TEST_FRACTION] = { "split.test_fraction", PT_REAL,
 	    STAGE_LOAD, 0.01, 0.9, NULL, "0.2", "0.05",
 	    "share of each user's interactions held out for test" },

@@ -83,7 +83,7 @@ enum param_type {
 
 /* Enumerated values, in the order of each parameter's choices[]. */
 enum split_method { SPLIT_RANDOM, SPLIT_TEMPORAL, SPLIT_LEAVE_LAST, SPLIT_GIVEN,
-	SPLIT_NONE };
+	SPLIT_NONE, SPLIT_HASH };
 enum weighting { WEIGHT_BINARY, WEIGHT_RATING, WEIGHT_LOG };
 enum metric { METRIC_COSINE, METRIC_JACCARD, METRIC_ASYM, METRIC_P3, METRIC_RP3 };
 enum cluster { CLUSTER_LEIDEN, CLUSTER_LOUVAIN, CLUSTER_NONE };

@@ -25,6 +25,7 @@ static void free_lopts(struct load_opts *o)
 	free((char *)o->items_path);
 	free((char *)o->test_path);
 	free((char *)o->valid_path);
+	free((char *)o->item_order);
 	memset(o, 0, sizeof *o);
 }
 
@@ -44,6 +45,9 @@ static void copy_lopts(struct load_opts *dst, const struct load_opts *src)
 	dst->items_path = dup_or_null(src->items_path);
 	dst->test_path = dup_or_null(src->test_path);
 	dst->valid_path = dup_or_null(src->valid_path);
+	dst->item_order = dup_or_null(src->item_order);
+	dst->sample_users = src->sample_users;
+	dst->sample_seed = src->sample_seed;
 }
 
 /* Free the output of stage s (whether fresh or stale). */
@@ -70,8 +74,10 @@ void pipeline_destroy(struct pipeline *pl)
 		free(pl->ds);
 	}
 	free_lopts(&pl->lopts);
-	if (!pl->borrowed)
+	if (!pl->borrowed) {
 		simcache_free(pl->simcache);
+		import_free(pl->imp);
+	}
 	memset(pl, 0, sizeof *pl);
 }
 
@@ -89,17 +95,9 @@ enum stage pipeline_first_stale(const struct pipeline *pl)
 	return STAGE__COUNT;
 }
 
-int pipeline_load(struct pipeline *pl, const char *path,
-    const struct load_opts *opts, struct err *err)
+void pipeline_replace(struct pipeline *pl, struct dataset *ds,
+    const struct load_opts *opts, struct import *im)
 {
-	struct load_opts none = { 0 };
-	struct dataset *ds = xcalloc(1, sizeof *ds);
-	if (!opts)
-		opts = &none;
-	if (dataset_load(ds, path, opts, &pl->hooks, err) < 0) {
-		free(ds);
-		return -1;
-	}
 	for (int s = STAGE__COUNT - 1; s >= 0; s--)
 		drop_stage(pl, s);
 	if (pl->ds) {
@@ -108,9 +106,28 @@ int pipeline_load(struct pipeline *pl, const char *path,
 	}
 	simcache_free(pl->simcache);   /* of the old data: only memory now */
 	pl->simcache = NULL;
+	import_free(pl->imp);
+	pl->imp = im;
 	pl->ds = ds;
 	free_lopts(&pl->lopts);
 	copy_lopts(&pl->lopts, opts);
+	pipeline_invalidate(pl, STAGE_LOAD);
+}
+
+int pipeline_load(struct pipeline *pl, const char *path,
+    const struct load_opts *opts, struct err *err)
+{
+	struct load_opts none = { 0 };
+	if (import_is_dir(path))
+		return pipeline_import(pl, path, err);
+	struct dataset *ds = xcalloc(1, sizeof *ds);
+	if (!opts)
+		opts = &none;
+	if (dataset_load(ds, path, opts, &pl->hooks, err) < 0) {
+		free(ds);
+		return -1;
+	}
+	pipeline_replace(pl, ds, opts, NULL);
 	/* A given test file fixes the split; a given validation file fixes
 	 * validation. Without them a previous `given` makes no sense. */
 	if (ds->has_test)
@@ -121,7 +138,6 @@ int pipeline_load(struct pipeline *pl, const char *path,
 		params_set_id(&pl->params, P_SPLIT_VALIDATION, "given", NULL);
 	else if (params_real(&pl->params, P_SPLIT_VALIDATION) < 0)
 		params_set_id(&pl->params, P_SPLIT_VALIDATION, "0.1", NULL);
-	pipeline_invalidate(pl, STAGE_LOAD);
 	return 0;
 }
 
@@ -158,15 +174,18 @@ int pipeline_set(struct pipeline *pl, const char *name, const char *value,
 		return -1;
 	if (check_given(pl, &np, err) < 0)
 		return -1;
-	pipeline_set_all(pl, &np);
-	return 0;
+	return pipeline_set_all(pl, &np, err);
 }
 
-void pipeline_set_all(struct pipeline *pl, const struct params *p)
+int pipeline_set_all(struct pipeline *pl, const struct params *p,
+    struct err *err)
 {
+	if (import_check(pl->imp, p, err) < 0)
+		return -1;
 	struct params old = pl->params;
 	pl->params = *p;
 	invalidate_changed(pl, &old);
+	return 0;
 }
 
 /* Run one stage into a temporary; publish on success. */

@@ -238,6 +238,26 @@ struct rec_out {
 	struct eval_result ev;
 };
 
+/* -------------------------------------------------------------- import */
+
+/* `load DIR` of a cluster/distill-abstract output (import.c, DESIGN
+ * §2.2): the abstract stage's result computed for every user elsewhere. */
+struct import {
+	char *dir;              /* the directory loaded */
+	char *command;          /* the job's command that made it */
+	struct params params;   /* what the lists were computed with */
+	struct csr S;           /* every imported neighbour list, rows
+	                           (s desc, j asc), ties at the k-th kept */
+	double threshold;       /* the job's abstract.threshold, topk */
+	long topk;
+	uint32_t *pop;          /* per item: fit degree over all users */
+	uint64_t pop_edges;     /* Σ pop: fit edges of all users */
+	uint64_t candidates;    /* the job's candidate pairs */
+	uint64_t users_all, interactions_all;
+	double sample;          /* the share of users loaded, its seed */
+	uint64_t sample_seed;
+};
+
 /* --------------------------------------------------------------- pipeline */
 
 struct simcache;
@@ -263,6 +283,9 @@ struct pipeline {
 	 * scratch copy borrows it read-only */
 	struct simcache *simcache;
 	bool borrowed;
+	/* the abstract stage is imported (load DIR); NULL otherwise. Shared
+	 * read-only by scratch copies, freed by the owner. */
+	struct import *imp;
 };
 
 void pipeline_init(struct pipeline *pl);
@@ -277,12 +300,36 @@ void pipeline_destroy(struct pipeline *pl);
 int pipeline_load(struct pipeline *pl, const char *path,
     const struct load_opts *opts, struct err *err);
 
+/*
+ * load DIR (import.c): check DIR's manifest and every file it lists
+ * (sizes, CRC-32s, rows; a missing or truncated file names itself), load
+ * the sampled users and the neighbour lists, and make the abstract stage
+ * imported; the parameters the lists were computed with become the
+ * session's. pipeline_load() calls it for a directory. On failure the
+ * pipeline is unchanged.
+ */
+int pipeline_import(struct pipeline *pl, const char *dir, struct err *err);
+bool import_is_dir(const char *path);
+void import_free(struct import *im);
+/* ERR_INVAL, with the job's command that would recompute the lists, when
+ * np changes what the imported lists were computed with (anything but a
+ * higher abstract.threshold, a smaller abstract.topk and the community
+ * parameters); 0 when im is NULL. */
+int import_check(const struct import *im, const struct params *np,
+    struct err *err);
+/* Swap in a loaded dataset (and its import, or NULL): every stage is
+ * dropped. Used by pipeline_load and pipeline_import. */
+void pipeline_replace(struct pipeline *pl, struct dataset *ds,
+    const struct load_opts *opts, struct import *im);
+
 /* Set a parameter by name; invalidates its stage and those after it
  * (only when the value really changed). On error nothing changes. */
 int pipeline_set(struct pipeline *pl, const char *name, const char *value,
     struct err *err);
-/* Replace all parameters (undo/redo, source); invalidates what differs. */
-void pipeline_set_all(struct pipeline *pl, const struct params *p);
+/* Replace all parameters (undo/redo, source); invalidates what differs.
+ * -1 (nothing changes) when an imported abstract stage refuses them. */
+int pipeline_set_all(struct pipeline *pl, const struct params *p,
+    struct err *err);
 
 /* Mark stage s and all later stages stale. */
 void pipeline_invalidate(struct pipeline *pl, enum stage s);

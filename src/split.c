@@ -9,7 +9,15 @@
  *   given       the interactions that came from the --test file,
  *   none        nothing: every interaction trains, nothing is held out
  *               for test or validation (teaching, inspection; there is
- *               nothing to evaluate).
+ *               nothing to evaluate),
+ *   hash        each interaction whose unit(hash_pair(user, item, seed))
+ *               is below the fraction (util.h): a rule on the labels
+ *               alone, so a sample of users or a cluster job
+ *               (cluster/distill-abstract) splits every user exactly as
+ *               the whole log in process does. When it would hold out
+ *               all of a user's n >= 2 interactions, the one with the
+ *               largest hash stays in training; n < 2 holds out none.
+ *               Validation: the same with seed ^ 0x9e3779b97f4a7c15.
  * Validation, per user, over what remains in training: the same rule
  * (random stays random, given test uses random, temporal and leave-last
  * take the latest) with split.validation as the fraction, or `given`: the
@@ -79,12 +87,38 @@ static void split_pick(const struct dataset *ds, uint32_t *pool, size_t n,
 		part[tk[j].k] = to;
 }
 
+/* split.method hash: mark pool entries whose pair hash falls below f. */
+static void split_hash(const struct dataset *ds, const uint32_t *pool,
+    size_t n, double f, uint64_t seed, uint8_t *part, uint8_t to)
+{
+	if (n < 2 || f <= 0)
+		return;
+	size_t held = 0, keep = 0;
+	uint64_t best = 0;
+	for (size_t j = 0; j < n; j++) {
+		uint32_t k = pool[j];
+		const char *u = idmap_name(&ds->users, ds->user[k]);
+		const char *i = idmap_name(&ds->items, ds->item[k]);
+		uint64_t h = hash_pair(u, strlen(u), i, strlen(i), seed);
+		if (h >= best) {
+			best = h;
+			keep = j;
+		}
+		if (hash_unit(h) < f) {
+			part[k] = to;
+			held++;
+		}
+	}
+	if (held == n)
+		part[pool[keep]] = PART_TRAIN;
+}
+
 /* Check that the chosen methods have what they need. */
 static int split_check(const struct dataset *ds, int method, double valid,
     struct err *err)
 {
 	static const char *const names[] = { "random", "temporal",
-		"leave-last", "given", "none" };
+		"leave-last", "given", "none", "hash" };
 	if ((method == SPLIT_TEMPORAL || method == SPLIT_LEAVE_LAST) &&
 	    !ds->time)
 		return err_set(err, ERR_STATE, "split.method=%s needs "
@@ -151,7 +185,9 @@ int split_assign(const struct dataset *ds, const struct params *p,
 			part[seg[j]] = method == SPLIT_GIVEN &&
 			    ds->origin[seg[j]] == PART_TEST ? PART_TEST :
 			    PART_TRAIN;
-		if (method != SPLIT_GIVEN)
+		if (method == SPLIT_HASH)
+			split_hash(ds, seg, n, tf, seed, part, PART_TEST);
+		else if (method != SPLIT_GIVEN)
 			split_pick(ds, seg, n, method == SPLIT_LEAVE_LAST ?
 			    (n >= 2) : split_count(tf, n), latest, &rt, tk,
 			    part, PART_TEST);
@@ -163,7 +199,10 @@ int split_assign(const struct dataset *ds, const struct params *p,
 			else
 				pool[m++] = seg[j];
 		}
-		if (vf > 0)
+		if (vf > 0 && method == SPLIT_HASH)
+			split_hash(ds, pool, m, vf, seed ^ 0x9e3779b97f4a7c15ull,
+			    part, PART_VALID);
+		else if (vf > 0)
 			split_pick(ds, pool, m, split_count(vf, m), latest,
 			    &rv, tk, part, PART_VALID);
 	}

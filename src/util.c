@@ -142,6 +142,33 @@ static uint64_t splitmix64(uint64_t *x)
 	return z ^ (z >> 31);
 }
 
+uint64_t hash_label(const char *s, size_t len)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	for (size_t k = 0; k < len; k++) {
+		h ^= (unsigned char)s[k];
+		h *= 0x100000001b3ull;
+	}
+	return h;
+}
+
+uint64_t hash_mix(uint64_t x)
+{
+	return splitmix64(&x);
+}
+
+uint64_t hash_user(const char *u, size_t len, uint64_t seed)
+{
+	return hash_mix(hash_label(u, len) ^ hash_mix(seed));
+}
+
+uint64_t hash_pair(const char *u, size_t ulen, const char *i, size_t ilen,
+    uint64_t seed)
+{
+	return hash_mix(hash_label(u, ulen) ^
+	    hash_mix(hash_label(i, ilen) ^ hash_mix(seed)));
+}
+
 void rng_seed(struct rng *r, uint64_t seed)
 {
 	for (int i = 0; i < 4; i++)

@@ -109,6 +109,32 @@ double rng_double(struct rng *r);
 uint64_t rng_below(struct rng *r, uint64_t n);
 
 /*
+ * Label hashes (DESIGN §2.2): what picks a sampled user and a hash split,
+ * computed identically by cluster/distill-abstract, so the same session
+ * makes the same choice in process and on a cluster, whatever the order
+ * or the partitioning of the data.
+ *
+ *   fnv(s)        FNV-1a 64 of the label's bytes
+ *   mix(x)        one splitmix64 step: z = x + 0x9e3779b97f4a7c15, then
+ *                 z ^= z>>30; z *= 0xbf58476d1ce4e5b9; z ^= z>>27;
+ *                 z *= 0x94d049bb133111eb; z ^= z>>31
+ *   user(u, s)    mix(fnv(u) ^ mix(s))
+ *   pair(u,i,s)   mix(fnv(u) ^ mix(fnv(i) ^ mix(s)))
+ *   unit(h)       (h >> 11) · 2^-53, in [0, 1)
+ *
+ * A user is sampled when unit(user(u, sample_seed)) < F.
+ */
+uint64_t hash_label(const char *s, size_t len);
+uint64_t hash_mix(uint64_t x);
+uint64_t hash_user(const char *u, size_t len, uint64_t seed);
+uint64_t hash_pair(const char *u, size_t ulen, const char *i, size_t ilen,
+    uint64_t seed);
+static inline double hash_unit(uint64_t h)
+{
+	return (double)(h >> 11) * 0x1p-53;
+}
+
+/*
  * Output files (src/export.c). A regular file is written to a temporary
  * beside it (fsync'd) and renamed over it (then the directory is
  * fsync'd), so a failed write never leaves a truncated file under the

@@ -3,6 +3,7 @@
  * whole: load, users, items, save, source, format, quit.
  */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,6 +57,23 @@ static void load_summary(struct session *s, const struct dataset *ds,
 	out_kv_int(&o, "validation", (int64_t)sp->n_valid);
 	out_kv_int(&o, "test", (int64_t)sp->n_test);
 	out_kv_str(&o, "crc32", crc);
+	const struct import *im = s->pl.imp;
+	if (im) {
+		/* load DIR: what the cluster job computed, for whom */
+		out_kv_str(&o, "abstract", "imported");
+		out_kv_int(&o, "neighbour_rows", (int64_t)im->S.nnz);
+		out_kv_int(&o, "all_users", (int64_t)im->users_all);
+		out_kv_int(&o, "all_interactions",
+		    (int64_t)im->interactions_all);
+		out_kv_real(&o, "sample_users", im->sample);
+		out_kv_int(&o, "sample_seed", (int64_t)im->sample_seed);
+		out_kv_str(&o, "job", im->command);
+	} else if (s->pl.lopts.sample_users > 0 &&
+	    s->pl.lopts.sample_users < 1) {
+		out_kv_real(&o, "sample_users", s->pl.lopts.sample_users);
+		out_kv_int(&o, "sample_seed",
+		    (int64_t)s->pl.lopts.sample_seed);
+	}
 	out_kv_real(&o, "ms", ms);
 	out_end(&o);
 }
@@ -134,6 +152,7 @@ static int check_crc(struct session *s, const uint32_t *want,
 int cmd_load(struct session *s, int argc, char **argv)
 {
 	const char *fmt = NULL, *delim = NULL, *crc = NULL, *pos[1];
+	const char *sample = NULL, *sseed = NULL;
 	struct load_opts lo = { 0 };
 	struct err e;
 	int npos;
@@ -144,7 +163,8 @@ int cmd_load(struct session *s, int argc, char **argv)
 		{ "--user", &lo.user_col, NULL }, { "--item", &lo.item_col, NULL },
 		{ "--rating", &lo.rating_col, NULL },
 		{ "--time", &lo.time_col, NULL }, { "--delim", &delim, NULL },
-		{ "--crc", &crc, NULL }, { NULL, NULL, NULL }
+		{ "--crc", &crc, NULL }, { "--sample-users", &sample, NULL },
+		{ "--sample-seed", &sseed, NULL }, { NULL, NULL, NULL }
 	};
 
 	if (cmd_parse_opts(s, argc, argv, opts, pos, 1, &npos) < 0)
@@ -156,6 +176,29 @@ int cmd_load(struct session *s, int argc, char **argv)
 		    "auto, ml100k, ml1m, csv, tsv or adj)", fmt);
 	if (delim && parse_delim(s, delim, &lo.delim) < 0)
 		return -1;
+	if (sample && (cmd_parse_real(s, "load: --sample-users", sample,
+	    &lo.sample_users) < 0))
+		return -1;
+	if (sample && !(lo.sample_users > 0 && lo.sample_users <= 1))
+		return session_error(s, "load: --sample-users %s: expected a "
+		    "share of users in (0, 1]", sample);
+	if (sseed) {
+		double v;
+		if (cmd_parse_real(s, "load: --sample-seed", sseed, &v) < 0)
+			return -1;
+		if (v < 0 || v > 2147483647 || v != floor(v))
+			return session_error(s, "load: --sample-seed %s: "
+			    "expected an integer in [0, 2147483647]", sseed);
+		lo.sample_seed = (uint64_t)v;
+	} else {
+		lo.sample_seed = 42;
+	}
+	if (import_is_dir(pos[0]) && (fmt || lo.items_path || lo.test_path ||
+	    lo.valid_path || lo.user_col || lo.item_col || lo.rating_col ||
+	    lo.time_col || delim || sample || sseed))
+		return session_error(s, "load %s: a directory (the output of "
+		    "cluster/distill-abstract) takes no options: its "
+		    "manifest says what to read", pos[0]);
 	uint32_t want[4];
 	bool given[4] = { false };
 	if (crc && parse_crc(s, crc, want, given) < 0)
@@ -297,6 +340,11 @@ static void save_load_line(FILE *f, const struct pipeline *pl)
 	char d[2] = { lo->delim, 0 };
 	fputs("load ", f);
 	put_word(f, pl->ds->path);
+	if (pl->imp) {
+		/* the manifest checks every file of the directory */
+		fputc('\n', f);
+		return;
+	}
 	if (lo->format != FMT_AUTO)
 		put_opt(f, "--format", format_name(lo->format));
 	put_opt(f, "--items", lo->items_path);
@@ -308,6 +356,9 @@ static void save_load_line(FILE *f, const struct pipeline *pl)
 	put_opt(f, "--time", lo->time_col);
 	put_opt(f, "--delim", lo->delim == '\t' ? "tab" : lo->delim ? d :
 	    NULL);
+	if (lo->sample_users > 0 && lo->sample_users < 1)
+		fprintf(f, " --sample-users %.17g --sample-seed %llu",
+		    lo->sample_users, (unsigned long long)lo->sample_seed);
 	/* every input's CRC-32: main, then the others by name */
 	static const char *const key[4] = { NULL, "test", "valid", "items" };
 	fprintf(f, " --crc %08x", pl->ds->crc);

@@ -223,7 +223,10 @@ int session_undo(struct session *s)
 	struct params p;
 	if (!session_history_back(s, &s->pl.params, &p))
 		return -1;
-	pipeline_set_all(&s->pl, &p);
+	struct err e;
+	err_clear(&e);
+	if (pipeline_set_all(&s->pl, &p, &e) < 0)
+		return session_err(s, &e);
 	return 0;
 }
 
@@ -232,7 +235,10 @@ int session_redo(struct session *s)
 	struct params p;
 	if (!session_history_forward(s, &s->pl.params, &p))
 		return -1;
-	pipeline_set_all(&s->pl, &p);
+	struct err e;
+	err_clear(&e);
+	if (pipeline_set_all(&s->pl, &p, &e) < 0)
+		return session_err(s, &e);
 	return 0;
 }
 

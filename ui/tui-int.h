@@ -142,6 +142,12 @@ extern const struct tui_view tui_view_stage, tui_view_user,
 struct tui_snap {
 	bool have_ds;
 	char dsname[128], dspath[256], format[16];
+	/* load DIR: the import's constraints, checked by the UI thread
+	 * before a key changes a parameter (import_check on a copy) */
+	bool imported;
+	struct import imp;          /* params, threshold, topk; dir and
+	                               command point at the arrays below */
+	char imp_dir[256], imp_cmd[1024];
 	uint32_t n_users, n_items;
 	size_t n_inter, n_dup;
 	bool rated, has_titles;

@@ -490,7 +490,14 @@ bool tui_run_tick(struct tui *t)
 		if (params_enum(&t->want, P_EVAL_TARGET) !=
 		    params_enum(&pl->params, P_EVAL_TARGET))
 			t->snap.have_prev_ev = false;
-		pipeline_set_all(pl, &t->want);
+		struct err e;
+		err_clear(&e);
+		if (pipeline_set_all(pl, &t->want, &e) < 0) {
+			/* refused (an imported abstract stage): keep the
+			 * pipeline's parameters and say why */
+			t->want = pl->params;
+			tui_set_status(t, true, "%s", e.msg);
+		}
 		tui_snap_take(t);
 		redraw = true;
 	}
@@ -557,6 +564,18 @@ void tui_snap_take(struct tui *t)
 	const struct pipeline *pl = &t->s->pl;
 	struct tui_snap *sn = &t->snap;
 	snap_dataset(sn, pl->ds);
+	sn->imported = pl->imp != NULL;
+	if (pl->imp) {
+		memset(&sn->imp, 0, sizeof sn->imp);
+		sn->imp.params = pl->imp->params;
+		sn->imp.threshold = pl->imp->threshold;
+		sn->imp.topk = pl->imp->topk;
+		snprintf(sn->imp_dir, sizeof sn->imp_dir, "%s", pl->imp->dir);
+		snprintf(sn->imp_cmd, sizeof sn->imp_cmd, "%s",
+		    pl->imp->command);
+		sn->imp.dir = sn->imp_dir;
+		sn->imp.command = sn->imp_cmd;
+	}
 	memcpy(sn->fresh, pl->fresh, sizeof sn->fresh);
 	memcpy(sn->have, pl->have, sizeof sn->have);
 	memcpy(sn->ms, pl->ms, sizeof sn->ms);

@@ -305,7 +305,10 @@ void tui_param_step(struct tui *t, int dir)
 		return;
 	}
 	err_clear(&e);
-	if (params_set_id(&t->want, id, buf, &e) < 0) {
+	if (params_set_id(&t->want, id, buf, &e) < 0 ||
+	    (t->snap.imported && import_check(&t->snap.imp, &t->want,
+	    &e) < 0)) {
+		t->want = before;
 		tui_set_status(t, true, "%s", e.msg);
 		return;
 	}

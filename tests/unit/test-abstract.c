@@ -361,7 +361,7 @@ Test(abstract, candidate_cache_equals_a_fresh_build)
 		pipeline_init(&b);
 		cr_assert_eq(pipeline_load(&b, SAMPLES "/sample.csv", NULL,
 		    &e), 0);
-		pipeline_set_all(&b, &a.params);
+		pipeline_set_all(&b, &a.params, NULL);
 		cr_assert_eq(pipeline_run(&b, STAGE_ABSTRACT, &e), 0);
 		same_abstract(&a.abs, &b.abs, change[k][0]);
 		pipeline_destroy(&b);
@@ -371,7 +371,7 @@ Test(abstract, candidate_cache_equals_a_fresh_build)
 	cr_assert_eq(pipeline_run(&a, STAGE_ABSTRACT, &e), 0);
 	pipeline_init(&b);
 	cr_assert_eq(pipeline_load(&b, SAMPLES "/sample.csv", NULL, &e), 0);
-	pipeline_set_all(&b, &a.params);
+	pipeline_set_all(&b, &a.params, NULL);
 	cr_assert_eq(pipeline_run(&b, STAGE_ABSTRACT, &e), 0);
 	same_abstract(&a.abs, &b.abs, "abstract.beta");
 	pipeline_destroy(&b);
@@ -410,7 +410,7 @@ Test(abstract, tighter_selection_is_a_prefix_of_s)
 		pipeline_init(&b);
 		cr_assert_eq(pipeline_load(&b, SAMPLES "/sample.csv", NULL,
 		    &e), 0);
-		pipeline_set_all(&b, &a.params);
+		pipeline_set_all(&b, &a.params, NULL);
 		cr_assert_eq(pipeline_run(&b, STAGE_ABSTRACT, &e), 0);
 		cr_assert_eq(pipeline_insight(&b, STAGE_ABSTRACT, &e), 0);
 		same_abstract(&a.abs, &b.abs, change[k][0]);

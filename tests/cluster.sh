@@ -1,0 +1,226 @@
+#!/bin/sh
+# distill — tests/cluster.sh: cluster/distill-abstract (Dask) against distill
+# in process (DESIGN §2.2, issue 15). On ML-100K's u1.base/u1.test, for
+# every metric with a non-zero shrink, threshold and top-k, the job's
+# neighbour lists, loaded with `load DIR`, equal the in-process S edge for
+# edge (the exported csv byte for byte) and `eval` prints identical
+# metrics; the same for split.method hash on u.data; a 10 % user sample is
+# the same set both ways; the job runs against a real dask-scheduler with
+# two dask-worker processes over TCP; bad input fails cleanly with no
+# OUTDIR left. Skips (77) without Dask or without ../shared/data.
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+bin=${DISTILL:-./distill}
+[ -x "$bin" ] || bin="$top/distill"
+job="$top/cluster/distill-abstract"
+data=${DISTILL_DATA:-$top/../shared/data}
+ml="$data/ml-100k"
+
+if ! /usr/bin/python3 -c 'import dask, distributed, pandas, numpy, scipy' \
+    2>/dev/null; then
+	echo "SKIP: Dask is not installed (apt-get install python3-dask" \
+	    "python3-distributed python3-pandas python3-numpy python3-scipy)"
+	exit 77
+fi
+if [ ! -r "$ml/u1.base" ]; then
+	echo "SKIP: $ml/u1.base not found (set DISTILL_DATA)"
+	exit 77
+fi
+
+tmp=$(mktemp -d)
+pids=
+cleanup() {
+	for p in $pids; do kill "$p" 2>/dev/null; done
+	rm -rf "$tmp"
+}
+trap cleanup EXIT INT TERM
+export DISTILL="$bin"
+fail=0
+bad() { echo "FAIL: $*"; fail=1; }
+
+# the metrics row of eval (timings differ)
+metrics() { grep -E '^distill +[0-9]+ +[0-9.]+ ' "$1"; }
+
+# compare: NAME LOAD_ARGS SETTINGS [JOB_ARGS]: save a session, export S
+# and eval in process; run the job; load DIR, export and eval; compare.
+compare() {
+	name=$1 load=$2 sets=$3 jobargs=${4:---workers 2}
+	s="$tmp/$name.distill" out="$tmp/$name.out"
+	"$bin" -c "load $load; $sets; save $s" >/dev/null ||
+		{ bad "$name: cannot save the session"; return; }
+	"$bin" -c "source $s; run; export abstract $tmp/$name-in.csv \
+	    --format csv; eval" > "$tmp/$name-in.txt" 2>&1 ||
+		{ bad "$name: in process"; cat "$tmp/$name-in.txt"; return; }
+	# shellcheck disable=SC2086
+	/usr/bin/python3 "$job" "$s" "$out" $jobargs --quiet \
+	    2> "$tmp/$name-job.err" ||
+		{ bad "$name: the job failed"; cat "$tmp/$name-job.err";
+		  return; }
+	"$bin" -c "load $out; run; export abstract $tmp/$name-dir.csv \
+	    --format csv; eval" > "$tmp/$name-dir.txt" 2>&1 ||
+		{ bad "$name: load DIR"; cat "$tmp/$name-dir.txt"; return; }
+	if ! cmp -s "$tmp/$name-in.csv" "$tmp/$name-dir.csv"; then
+		bad "$name: imported S differs from the in-process S"
+		diff "$tmp/$name-in.csv" "$tmp/$name-dir.csv" | head -5
+	fi
+	a=$(metrics "$tmp/$name-in.txt") b=$(metrics "$tmp/$name-dir.txt")
+	if [ -z "$a" ] || [ "$a" != "$b" ]; then
+		bad "$name: metrics differ"
+		echo "  in process: $a"
+		echo "  imported:   $b"
+	else
+		echo "ok: $name: $(wc -l < "$tmp/$name-in.csv") edges," \
+		    "$(echo "$a" | awk '{print "P@" $2 " " $3 ", NDCG " $5}')"
+	fi
+}
+
+given="$ml/u1.base --test $ml/u1.test"
+base="set split.validation 0; set eval.target test"
+compare cosine "$given" "$base; set abstract.metric cosine;
+    set abstract.shrink 10; set abstract.threshold 0.05;
+    set abstract.topk 30"
+compare jaccard "$given" "$base; set abstract.metric jaccard;
+    set abstract.threshold 0.02; set abstract.topk 40"
+compare asym "$given" "$base; set abstract.metric asym;
+    set abstract.asym_alpha 0.3; set abstract.shrink 5;
+    set abstract.threshold 0.01; set abstract.topk 25;
+    set graph.weighting rating"
+compare p3 "$given" "$base; set abstract.metric p3; set abstract.alpha 0.8;
+    set abstract.threshold 0.001; set abstract.topk 60"
+compare rp3 "$given" "$base; set abstract.metric rp3; set abstract.alpha 1;
+    set abstract.beta 0.6; set abstract.threshold 0.0001;
+    set abstract.topk 50; set graph.min_rating 3" "--workers 1"
+# the hash split, validation carved by hash too, scored on validation
+compare hash "$ml/u.data" "set split.method hash; set split.validation 0.1;
+    set abstract.metric rp3; set abstract.shrink 2; set abstract.topk 80;
+    set abstract.threshold 0.0005"
+
+# the user ids of a `users` table
+user_ids() { awk '/^users$/ {on = 1; next} on && NF == 2 && $2 ~ /^[0-9]+$/ {print $1}'; }
+
+# a 10 % sample of users: the same set in process and from the job
+"$bin" -c "load $ml/u.data --sample-users 0.1 --sample-seed 7; users" |
+    user_ids | sort > "$tmp/users-in"
+"$bin" -c "load $ml/u.data; set split.method hash; save $tmp/smp.distill" \
+    >/dev/null
+/usr/bin/python3 "$job" "$tmp/smp.distill" "$tmp/smp.out" --workers 2 \
+    --sample-users 0.1 --sample-seed 7 --quiet || bad "sample: job failed"
+"$bin" -c "load $tmp/smp.out; users" | user_ids |
+    sort > "$tmp/users-dir"
+n=$(wc -l < "$tmp/users-in")
+if [ "$n" -lt 50 ] || [ "$n" -gt 150 ] ||
+    ! cmp -s "$tmp/users-in" "$tmp/users-dir"; then
+	bad "sample: $n users in process, $(wc -l < "$tmp/users-dir") from" \
+	    "the job, or not the same set"
+else
+	echo "ok: sample: the same $n of 943 users"
+fi
+
+# refused and allowed changes after load DIR
+o=$("$bin" -c "load $tmp/p3.out; set abstract.topk 20; set abstract.threshold 0.01; set abstract.metric cosine" 2>&1)
+echo "$o" | grep -q "abstract.metric: the abstract stage is imported" ||
+	bad "an abstract.metric change is not refused: $o"
+echo "$o" | grep -q "distill-abstract .* --set abstract.metric=cosine" ||
+	bad "the refusal does not give the job's command: $o"
+o=$("$bin" -c "load $tmp/p3.out; set abstract.topk 61" 2>&1)
+echo "$o" | grep -q "a larger top-k needs the job again" ||
+	bad "a larger top-k is not refused: $o"
+
+# a real scheduler and two workers over TCP
+port=$((20000 + $$ % 20000))
+dask-scheduler --host 127.0.0.1 --port "$port" --no-dashboard \
+    > "$tmp/sched.log" 2>&1 &
+pids="$pids $!"
+for w in 1 2; do
+	dask-worker "tcp://127.0.0.1:$port" --nworkers 1 --nthreads 1 \
+	    --no-dashboard --local-directory "$tmp/w$w" \
+	    > "$tmp/worker$w.log" 2>&1 &
+	pids="$pids $!"
+done
+ready=0
+for _ in $(seq 60); do
+	if /usr/bin/python3 -c "
+from dask.distributed import Client
+c = Client('tcp://127.0.0.1:$port', timeout=2)
+raise SystemExit(0 if len(c.scheduler_info()['workers']) == 2 else 1)" \
+	    2>/dev/null; then
+		ready=1
+		break
+	fi
+	sleep 1
+done
+if [ "$ready" = 1 ]; then
+	compare scheduler "$given" "$base; set abstract.metric p3;
+	    set abstract.alpha 0.8; set abstract.threshold 0.001;
+	    set abstract.topk 60" "--scheduler tcp://127.0.0.1:$port"
+	cmp -s "$tmp/p3-dir.csv" "$tmp/scheduler-dir.csv" ||
+		bad "scheduler: S differs from the LocalCluster run"
+else
+	bad "the dask-scheduler on port $port did not get two workers"
+	tail -5 "$tmp/sched.log"
+fi
+
+# bad input: one clear error, non-zero exit, no OUTDIR left behind
+expect_fail() {
+	what=$1 want=$2
+	shift 2
+	rm -rf "$tmp/bad.out" "$tmp/bad.out.tmp"
+	if /usr/bin/python3 "$job" "$@" "$tmp/bad.out" --quiet \
+	    > "$tmp/bad.log" 2>&1; then
+		bad "$what: the job succeeded"
+	elif ! grep -q -- "$want" "$tmp/bad.log"; then
+		bad "$what: expected '$want' in: $(cat "$tmp/bad.log")"
+	elif [ -e "$tmp/bad.out" ] || [ -e "$tmp/bad.out.tmp" ]; then
+		bad "$what: left an output directory behind"
+	else
+		echo "ok: $what: $(head -1 "$tmp/bad.log")"
+	fi
+}
+expect_fail "unreachable scheduler" "tcp://127.0.0.1:9" \
+    "$tmp/p3.distill" --scheduler tcp://127.0.0.1:9 --timeout 3
+printf 'load %s\nfrobnicate 3\n' "$ml/u1.base" > "$tmp/unknown.distill"
+expect_fail "unknown session line" "unknown.distill:2: unexpected session line" \
+    "$tmp/unknown.distill"
+printf 'load %s/missing.tsv\nset split.method hash\n' "$tmp" \
+    > "$tmp/missing.distill"
+expect_fail "missing input" "missing.tsv" "$tmp/missing.distill"
+printf '1\t2\t5\t1\n1\t3\tfive\t2\n' > "$tmp/badrating.tsv"
+printf 'load %s\nset split.method hash\n' "$tmp/badrating.tsv" \
+    > "$tmp/badrating.distill"
+expect_fail "malformed rating" "badrating.tsv:2:5: expected a rating" \
+    "$tmp/badrating.distill"
+printf 'load %s\n' "$ml/u.data" > "$tmp/random.distill"
+expect_fail "a split the cluster cannot reproduce" "set split.method hash" \
+    "$tmp/random.distill"
+
+# load DIR checks every file against the manifest, and keeps the session
+cp -r "$tmp/p3.out" "$tmp/trunc.out"
+part=$(ls "$tmp/trunc.out" | grep neighbours | head -1)
+head -c 1000 "$tmp/p3.out/$part" > "$tmp/trunc.out/$part"
+o=$("$bin" -k -c "load $ml/u1.base; load $tmp/trunc.out; users" 2>&1)
+echo "$o" | grep -q "$part: 1000 bytes, manifest.json says" ||
+	bad "a truncated part-file is not named: $o"
+echo "$o" | grep -q "^users" || bad "a failed load DIR lost the session"
+rm "$tmp/trunc.out/$part"
+o=$("$bin" -c "load $tmp/trunc.out" 2>&1)
+echo "$o" | grep -q "$part: No such file or directory (manifest.json lists it)" ||
+	bad "a missing part-file is not named: $o"
+cp -r "$tmp/p3.out" "$tmp/flip.out"
+# one digit of the first score changed: same size, different bytes
+/usr/bin/python3 -c "import sys
+p = sys.argv[1]; b = bytearray(open(p, 'rb').read()); n = b.index(b'\n') - 1
+b[n] = ord('1') if b[n] != ord('1') else ord('2'); open(p, 'wb').write(b)" \
+    "$tmp/flip.out/$part"
+sz1=$(stat -c %s "$tmp/p3.out/$part") sz2=$(stat -c %s "$tmp/flip.out/$part")
+o=$("$bin" -c "load $tmp/flip.out" 2>&1)
+if [ "$sz1" != "$sz2" ] ||
+    ! echo "$o" | grep -q "$part: CRC-32 .* manifest.json says"; then
+	bad "a changed part-file is not caught: $o"
+fi
+mkdir "$tmp/empty.out"
+o=$("$bin" -c "load $tmp/empty.out" 2>&1)
+echo "$o" | grep -q "a directory without manifest.json" ||
+	bad "a directory without a manifest: $o"
+
+[ "$fail" = 0 ] && echo "cluster: all passed"
+exit "$fail"
