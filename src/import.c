@@ -495,7 +495,7 @@ static int manifest_params(const char *dir, const struct manifest *m,
 
 /* True for the parameters the imported lists were computed with: the
  * load and graph stages, eval.target, and the abstract kernel's. */
-static bool import_fixed(int id)
+bool import_fixed(int id)
 {
 	enum stage s = params_def(id)->stage;
 	if (id == P_ABSTRACT_THRESHOLD || id == P_ABSTRACT_TOPK ||

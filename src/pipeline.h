@@ -317,6 +317,9 @@ void import_free(struct import *im);
  * parameters); 0 when im is NULL. */
 int import_check(const struct import *im, const struct params *np,
     struct err *err);
+/* The parameters an import fixes (the split, graph and abstract kernel
+ * ones; not abstract.threshold, topk or the community parameters). */
+bool import_fixed(int id);
 /* Swap in a loaded dataset (and its import, or NULL): every stage is
  * dropped. Used by pipeline_load and pipeline_import. */
 void pipeline_replace(struct pipeline *pl, struct dataset *ds,

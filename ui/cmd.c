@@ -18,16 +18,24 @@
 /* ------------------------------------------------------------ the table */
 
 const struct cmd_entry cmd_table[] = {
-	{ "load", NULL, "FILE [--format auto|ml100k|ml1m|csv|tsv|adj] "
+	{ "load", NULL, "FILE|DIR [--format auto|ml100k|ml1m|csv|tsv|adj] "
 	  "[--items FILE] [--test FILE] [--valid FILE] [--user COL] "
-	  "[--item COL] [--rating COL] [--time COL] [--delim C] [--crc HEX]",
+	  "[--item COL] [--rating COL] [--time COL] [--delim C] "
+	  "[--sample-users F] [--sample-seed S] [--crc HEX]",
 	  "load an interaction log (and metadata, given splits)",
 	  "Reads FILE (format detected unless --format), optional item "
 	  "metadata (--items), a given test split (--test) and validation "
 	  "split (--valid). CSV columns are found by name or given with "
 	  "--user/--item/--rating/--time; --delim forces the delimiter. "
-	  "--crc (written by save) warns when the file's CRC-32 differs. A "
-	  "failed load keeps the previous dataset.",
+	  "--crc (written by save) warns when the file's CRC-32 differs. "
+	  "--sample-users F keeps the users whose label hash (seeded by "
+	  "--sample-seed) falls below F, the same users the cluster job "
+	  "samples. DIR is the output of cluster/distill-abstract: its "
+	  "manifest and every file are checked, the sampled users and the "
+	  "neighbour lists are loaded, and the abstract stage is imported "
+	  "(a higher abstract.threshold or smaller abstract.topk stays live; "
+	  "other abstract changes print the job command that recomputes "
+	  "them). A failed load keeps the previous dataset.",
 	  1, -1, cmd_load },
 	{ "set", NULL, "PARAM VALUE", "change a parameter",
 	  "Invalidates the parameter's stage and every later one. When the "

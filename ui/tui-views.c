@@ -83,12 +83,14 @@ static int stage_seg(struct tui *t, const struct rect *r, int x, int s,
 	const struct tui_snap *sn = &t->snap;
 	char buf[48], tm[16];
 	tui_fmt_ms(tm, sizeof tm, sn->ms[s]);
+	const char *name = s == STAGE_ABSTRACT && sn->imported ?
+	    "abstract(imported)" : stage_name(s);
 	if (sn->fresh[s])
-		snprintf(buf, sizeof buf, "%s %s", stage_name(s), tm);
+		snprintf(buf, sizeof buf, "%s %s", name, tm);
 	else if (sn->have[s])
-		snprintf(buf, sizeof buf, "%s* %s", stage_name(s), tm);
+		snprintf(buf, sizeof buf, "%s* %s", name, tm);
 	else
-		snprintf(buf, sizeof buf, "%s*", stage_name(s));
+		snprintf(buf, sizeof buf, "%s*", name);
 	if (!draw)
 		return tui_strwidth(buf);
 	enum tui_role role = s == (int)t->stage ? ROLE_CURSTAGE :
@@ -363,8 +365,11 @@ void tui_draw_params(struct tui *t, const struct rect *r)
 		}
 		/* a parameter nothing reads under the other settings is
 		 * greyed (and changing it re-runs nothing) */
+		/* so is one an imported abstract stage fixes */
+		bool fixed = t->snap.imported && import_fixed(ids[k]);
 		x += tui_putf(r, 0, x, -1, k == sel ? ROLE_PARAMSEL :
-		    params_active(&t->want, ids[k]) ? ROLE_PARAM : ROLE_DIM,
+		    params_active(&t->want, ids[k]) && !fixed ? ROLE_PARAM :
+		    ROLE_DIM,
 		    k == sel ? "[%s]" : " %s ", text[k]);
 	}
 }
@@ -459,6 +464,15 @@ static void draw_abstract(struct tui *t, const struct rect *r)
 	    a->clustering);
 	tui_putf(r, 3, 0, -1, ROLE_NORMAL, "communities %u  modularity %.3f",
 	    a->n_communities, a->modularity);
+	if (t->snap.imported) {
+		/* S came from cluster/distill-abstract: what stays live */
+		char lim[32] = "";
+		if (t->snap.imp.topk > 0)
+			snprintf(lim, sizeof lim, " topk<=%ld",
+			    t->snap.imp.topk);
+		tui_putf(r, 4, 0, -1, ROLE_LABEL, "imported; live for "
+		    "threshold>=%g%s", t->snap.imp.threshold, lim);
+	}
 	int left = r->h - 5;
 	int nc = (int)t->snap.n_comm_top, ch = nc + 1;
 	if (ch > left / 2)
@@ -623,17 +637,21 @@ static void draw_load(struct tui *t, const struct rect *r)
 
 static void stage_draw(struct tui *t, const struct rect *r, bool focus)
 {
-	char title[64], tm[16];
+	char title[128], tm[16], imp[16] = "";
 	enum stage s = t->stage;
 	tui_fmt_ms(tm, sizeof tm, t->snap.ms[s]);
+	if (s == STAGE_ABSTRACT && t->snap.imported) {
+		/* say where S came from and what stays live */
+		snprintf(imp, sizeof imp, " · imported");
+	}
 	/* statistics are insight: computed in the background, after the
 	 * results (DESIGN §2.1) */
 	bool pending = t->snap.fresh[s] && !t->snap.insight[s] &&
 	    (s == STAGE_GRAPH || s == STAGE_ABSTRACT || s == STAGE_FILTER);
-	snprintf(title, sizeof title, "%d/%d %s%s%s", s + 1, STAGE__COUNT,
+	snprintf(title, sizeof title, "%d/%d %s%s%s%s", s + 1, STAGE__COUNT,
 	    stage_name(s), t->snap.fresh[s] ? "" : " (stale)",
 	    pending ? t->snap.insight_running ? " · computing statistics…" :
-	    " · statistics not computed" : "");
+	    " · statistics not computed" : "", imp);
 	tui_rule(r, 0, title, focus);
 	struct rect c = { r->y + 1, r->x + 1, r->h - 1, r->w - 1 };
 	if (!t->snap.have[s] && s != STAGE_LOAD) {
