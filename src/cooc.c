@@ -1020,7 +1020,25 @@ struct pairk {
 	struct ws w;
 	enum acc_kind kind;
 	uint32_t row;              /* row accumulated in w, or UINT32_MAX */
+	/* load DIR: s_ij and its rank come from the imported lists (all
+	 * users), the co-occurrence from the sample's graph */
+	const struct import *imp;
 };
+
+/* s_ij and its 1-based rank in the imported row i; false when the job
+ * did not keep j (beyond its top-k or below its threshold). */
+static bool imported_pair(const struct import *im, uint32_t i, uint32_t j,
+    float *s, int *rank)
+{
+	const struct csr *S = &im->S;
+	for (uint64_t e = S->ptr[i]; e < S->ptr[i + 1]; e++)
+		if (S->idx[e] == j) {
+			*s = S->val[e];
+			*rank = (int)(e - S->ptr[i]) + 1;
+			return true;
+		}
+	return false;
+}
 
 /* Do items i and j share a user? (iu rows ascending: a merge.) */
 static bool co_occur(const struct csr *iu, uint32_t i, uint32_t j)
@@ -1047,6 +1065,7 @@ struct pairk *pairk_new(const struct pipeline *pl)
 	ws_init(&p->w, iu->nrows, true);
 	p->kind = kind_of(p->k.metric);
 	p->row = UINT32_MAX;
+	p->imp = pl->imp;
 	return p;
 }
 
@@ -1086,9 +1105,16 @@ int pairk_query(struct pairk *p, uint32_t i, uint32_t j, double *cooc,
 	double c = cand ? w->acc2[j] : 0;
 	float s = cand ? sim_value(k, i, j, w->acc[j]) : 0.0f;
 	int rank = cand ? row_rank_of(k, i, j, w) : 0;
+	if (p->imp && cand && !imported_pair(p->imp, i, j, &s, &rank)) {
+		/* the job cut it: past its top-k, or under its threshold */
+		s = NAN;
+		rank = 0;
+	}
 	enum cut_reason r = CUT_NONE;
 	if (i == j)
 		r = CUT_SELF;
+	else if (cand && p->imp && isnan(s))
+		r = p->imp->topk > 0 ? CUT_TOPK : CUT_THRESHOLD;
 	else if (cand && (double)s < k->threshold)
 		r = CUT_THRESHOLD;
 	else if (cand && k->topk > 0 && rank > k->topk)
