@@ -248,7 +248,8 @@ void abstract_insight_publish(struct abstract_out *a,
 
 void abstract_out_destroy(struct abstract_out *o)
 {
-	csr_destroy(&o->S);
+	if (!o->s_shared)
+		csr_destroy(&o->S);
 	free(o->community);
 	free(o->comm_size);
 	free(o->comm_order);

@@ -277,12 +277,17 @@ static int read_popularity(const char *dir, const struct mfile *f,
 	return rc < 0 ? -1 : 0;
 }
 
-/* One neighbour file, parsed into (i, j, s) triples. */
+/*
+ * One neighbour file, parsed straight into S: the job writes each file
+ * as a contiguous range of rows in ascending order, and the files in row
+ * order, so file k's entries go to S at the sum of the rows before it
+ * and only the per-row counts are kept aside (rows of different files
+ * are disjoint: no two threads count the same row).
+ */
 struct npart {
 	const struct mfile *f;
-	uint32_t *i, *j;
-	float *s;
-	uint64_t n;
+	uint64_t at;            /* first entry of S it fills */
+	uint32_t first, last;   /* its first and last row */
 	struct err err;
 	int rc;
 };
@@ -301,28 +306,27 @@ static int parse_u32(const char **p, const char *end, uint32_t *v)
 	return 0;
 }
 
-static void read_part(const char *dir, struct npart *np, uint32_t nitems)
+static void read_part(const char *dir, struct npart *np, struct csr *S,
+    uint64_t *cnt)
 {
 	char *path = join(dir, np->f->name);
 	struct reader r;
 	const char *s;
 	size_t len;
 	int rc;
+	uint64_t n = 0;
+	uint32_t nitems = S->nrows;
 	err_clear(&np->err);
 	if (reader_open(&r, path, LOAD_LINE_MAX, NULL, &np->err) < 0) {
 		free(path);
 		np->rc = -1;
 		return;
 	}
-	uint64_t cap = np->f->rows ? np->f->rows : 1;
-	np->i = xmalloc(cap * sizeof *np->i);
-	np->j = xmalloc(cap * sizeof *np->j);
-	np->s = xmalloc(cap * sizeof *np->s);
 	while ((rc = reader_next(&r, false, &s, &len, &np->err)) > 0) {
 		const char *p = s, *end = s + len;
 		uint32_t i, j;
 		char *e;
-		if (np->n >= np->f->rows) {
+		if (n >= np->f->rows) {
 			rc = load_error(&np->err, ERR_PARSE, path, r.line, 1,
 			    "more lines than the %llu in " MANIFEST,
 			    (unsigned long long)np->f->rows);
@@ -333,6 +337,12 @@ static void read_part(const char *dir, struct npart *np, uint32_t nitems)
 			rc = load_error(&np->err, ERR_PARSE, path, r.line, 1,
 			    "expected an item index below %u and a tab",
 			    nitems);
+			break;
+		}
+		if (n > 0 && i < np->last) {
+			rc = load_error(&np->err, ERR_PARSE, path, r.line, 1,
+			    "row %u after row %u: expected the rows in "
+			    "ascending order", i, np->last);
 			break;
 		}
 		const char *pj = p;
@@ -350,14 +360,17 @@ static void read_part(const char *dir, struct npart *np, uint32_t nitems)
 			    "similarity");
 			break;
 		}
-		np->i[np->n] = i;
-		np->j[np->n] = j;
-		np->s[np->n++] = v;
+		if (n == 0)
+			np->first = i;
+		np->last = i;
+		S->idx[np->at + n] = j;
+		S->val[np->at + n] = v;
+		cnt[i]++;
+		n++;
 	}
-	if (rc == 0 && np->n != np->f->rows)
+	if (rc == 0 && n != np->f->rows)
 		rc = load_error(&np->err, ERR_PARSE, path, r.line, 1, "%llu "
-		    "lines, " MANIFEST " says %llu",
-		    (unsigned long long)np->n,
+		    "lines, " MANIFEST " says %llu", (unsigned long long)n,
 		    (unsigned long long)np->f->rows);
 	if (rc == 0 && r.crc != np->f->crc)
 		rc = crc_mismatch(&np->err, dir, np->f, r.crc);
@@ -374,94 +387,112 @@ static int cmp_entry(const void *a, const void *b)
 	return x->j < y->j ? -1 : x->j > y->j;
 }
 
+/* Row i of S in (s desc, j asc) order; a repeated pair is an error. */
+static bool sort_row(struct csr *S, uint32_t i)
+{
+	uint64_t a = S->ptr[i], b = S->ptr[i + 1];
+	bool sorted = true;
+	for (uint64_t e = a + 1; e < b && sorted; e++)
+		sorted = S->val[e - 1] > S->val[e] ||
+		    (S->val[e - 1] == S->val[e] && S->idx[e - 1] < S->idx[e]);
+	if (!sorted) {
+		struct { float s; uint32_t j; } *t = xmalloc((b - a) *
+		    sizeof *t);
+		for (uint64_t e = a; e < b; e++) {
+			t[e - a].s = S->val[e];
+			t[e - a].j = S->idx[e];
+		}
+		qsort(t, b - a, sizeof *t, cmp_entry);
+		for (uint64_t e = a; e < b; e++) {
+			S->val[e] = t[e - a].s;
+			S->idx[e] = t[e - a].j;
+		}
+		free(t);
+	}
+	for (uint64_t e = a + 1; e < b; e++)
+		if (S->idx[e] == S->idx[e - 1])
+			return false;
+	return true;
+}
+
 /* The neighbour files into im->S, rows sorted (s desc, j asc). */
 static int read_neighbours(const char *dir, const struct manifest *m,
     struct import *im, uint32_t nitems, const struct hooks *h,
     struct err *err)
 {
 	size_t np = 0;
-	for (size_t k = 0; k < m->nf; k++)
-		np += strncmp(m->f[k].name, "neighbours-", 11) == 0;
-	struct npart *P = xcalloc(np ? np : 1, sizeof *P);
-	np = 0;
-	for (size_t k = 0; k < m->nf; k++)
-		if (strncmp(m->f[k].name, "neighbours-", 11) == 0)
-			P[np++].f = &m->f[k];
-	#pragma omp parallel for schedule(dynamic)
-	for (int64_t k = 0; k < (int64_t)np; k++)
-		read_part(dir, &P[k], nitems);
-	int rc = 0;
 	uint64_t nnz = 0;
-	for (size_t k = 0; k < np; k++) {
-		if (P[k].rc < 0 && rc == 0) {
-			*err = P[k].err;
-			rc = -1;
+	for (size_t k = 0; k < m->nf; k++)
+		if (strncmp(m->f[k].name, "neighbours-", 11) == 0) {
+			np++;
+			nnz += m->f[k].rows;
 		}
-		nnz += P[k].n;
-	}
-	if (rc == 0 && nnz != m->neighbour_rows)
-		rc = mf_error(err, dir, "the neighbour files hold %llu rows, "
+	if (nnz != m->neighbour_rows)
+		return mf_error(err, dir, "the neighbour files list %llu rows, "
 		    "\"neighbour_rows\" says %llu", (unsigned long long)nnz,
 		    (unsigned long long)m->neighbour_rows);
+	struct npart *P = xcalloc(np ? np : 1, sizeof *P);
+	struct csr *S = &im->S;
+	csr_alloc(S, nitems, nitems, nnz);
+	uint64_t *cnt = S->ptr + 1;     /* counts, then prefix sums */
+	np = 0;
+	nnz = 0;
+	for (size_t k = 0; k < m->nf; k++)
+		if (strncmp(m->f[k].name, "neighbours-", 11) == 0) {
+			P[np].f = &m->f[k];
+			P[np++].at = nnz;
+			nnz += m->f[k].rows;
+		}
+	#pragma omp parallel for schedule(dynamic)
+	for (int64_t k = 0; k < (int64_t)np; k++)
+		read_part(dir, &P[k], S, cnt);
+	int rc = 0;
+	for (size_t k = 0; k < np && rc == 0; k++) {
+		if (P[k].rc < 0) {
+			*err = P[k].err;
+			rc = -1;
+		} else if (k > 0 && P[k].f->rows && P[k - 1].f->rows &&
+		    P[k].first <= P[k - 1].last) {
+			rc = mf_error(err, dir, "%s starts at row %u, not after "
+			    "the last row (%u) of %s: expected the files in "
+			    "row order", P[k].f->name, P[k].first,
+			    P[k - 1].last, P[k - 1].f->name);
+		}
+	}
 	if (rc == 0 && hooks_cancelled(h))
 		rc = err_set(err, ERR_INTERRUPTED, "interrupted");
 	if (rc == 0) {
-		struct csr *S = &im->S;
-		csr_alloc(S, nitems, nitems, nnz);
-		for (size_t k = 0; k < np; k++)
-			for (uint64_t e = 0; e < P[k].n; e++)
-				S->ptr[P[k].i[e] + 1]++;
 		for (uint32_t i = 0; i < nitems; i++)
 			S->ptr[i + 1] += S->ptr[i];
-		uint64_t *fill = xmalloc(((size_t)nitems + 1) * sizeof *fill);
-		memcpy(fill, S->ptr, ((size_t)nitems + 1) * sizeof *fill);
-		for (size_t k = 0; k < np; k++)
-			for (uint64_t e = 0; e < P[k].n; e++) {
-				uint64_t at = fill[P[k].i[e]]++;
-				S->idx[at] = P[k].j[e];
-				S->val[at] = P[k].s[e];
-			}
-		free(fill);
-		/* the job writes rows in order; sort only a row that is
-		 * not (s desc, j asc), and refuse a repeated pair */
+		/* the job writes rows sorted: this only checks, unless
+		 * another writer did not */
+		int bad = -1;
 		#pragma omp parallel for schedule(dynamic, 256)
-		for (int64_t i = 0; i < (int64_t)nitems; i++) {
-			uint64_t a = S->ptr[i], b = S->ptr[i + 1];
-			bool sorted = true;
-			for (uint64_t e = a + 1; e < b && sorted; e++)
-				sorted = S->val[e - 1] > S->val[e] ||
-				    (S->val[e - 1] == S->val[e] &&
-				    S->idx[e - 1] < S->idx[e]);
-			if (sorted || b - a < 2)
-				continue;
-			struct { float s; uint32_t j; } *t = xmalloc((b - a) *
-			    sizeof *t);
-			for (uint64_t e = a; e < b; e++) {
-				t[e - a].s = S->val[e];
-				t[e - a].j = S->idx[e];
+		for (int64_t i = 0; i < (int64_t)nitems; i++)
+			if (!sort_row(S, (uint32_t)i)) {
+				#pragma omp critical
+				bad = (int)i;
 			}
-			qsort(t, b - a, sizeof *t, cmp_entry);
-			for (uint64_t e = a; e < b; e++) {
-				S->val[e] = t[e - a].s;
-				S->idx[e] = t[e - a].j;
-			}
-			free(t);
-		}
-		for (uint32_t i = 0; i < nitems && rc == 0; i++)
-			for (uint64_t e = S->ptr[i] + 1; e < S->ptr[i + 1];
-			    e++)
-				if (S->idx[e] == S->idx[e - 1] &&
-				    S->val[e] == S->val[e - 1]) {
-					rc = mf_error(err, dir, "the neighbour "
-					    "files list the pair (%u, %u) "
-					    "twice", i, S->idx[e]);
-					break;
-				}
+		if (bad >= 0)
+			rc = mf_error(err, dir, "the neighbour files list a "
+			    "pair of row %d twice", bad);
 	}
-	for (size_t k = 0; k < np; k++) {
-		free(P[k].i);
-		free(P[k].j);
-		free(P[k].s);
+	if (rc == 0 && im->topk > 0) {
+		/* the ties past the k-th score were there for distill's tie
+		 * rule, now applied: no top-k up to the job's selects them */
+		uint64_t w = 0, a = 0;
+		for (uint32_t i = 0; i < nitems; i++) {
+			uint64_t b = S->ptr[i + 1], len = b - a;
+			if (len > (uint64_t)im->topk)
+				len = (uint64_t)im->topk;
+			memmove(S->idx + w, S->idx + a, len * sizeof *S->idx);
+			memmove(S->val + w, S->val + a, len * sizeof *S->val);
+			a = b;
+			S->ptr[i + 1] = w += len;
+		}
+		S->nnz = w;
+		S->idx = xreallocarray(S->idx, w ? w : 1, sizeof *S->idx);
+		S->val = xreallocarray(S->val, w ? w : 1, sizeof *S->val);
 	}
 	free(P);
 	return rc;
@@ -560,28 +591,37 @@ int import_abstract(struct pipeline *pl, struct abstract_out *out,
 	simk_destroy(&k);
 	out->threshold = thr;
 	out->topk = topk;
-	abstract_derive_prefix(&im->S, thr, topk, &out->S);
+	/* every imported row kept whole: S is the imported lists (borrowed,
+	 * not copied: the copy was the largest allocation after load DIR) */
+	bool whole = true;
+	for (uint32_t i = 0; i < im->S.nrows && whole; i++) {
+		uint64_t a = im->S.ptr[i], b = im->S.ptr[i + 1];
+		whole = a == b || ((topk == 0 || b - a <= (uint64_t)topk) &&
+		    (double)im->S.val[b - 1] >= thr);
+	}
+	if (whole) {
+		out->S = im->S;
+		out->s_shared = true;
+	} else {
+		abstract_derive_prefix(&im->S, thr, topk, &out->S);
+	}
 	struct abstract_stats *st = &out->st;
 	st->candidate_pairs = im->candidates;
 	st->kept_edges = out->S.nnz;
 	/* what the imported lists lose to this threshold and top-k; what
 	 * the job cut is in candidate_pairs − imported */
 	uint64_t below = 0;
-	float *v = xmalloc((im->S.nnz ? im->S.nnz : 1) * sizeof *v);
 	double max = 0;
-	for (uint32_t i = 0; i < im->S.nrows; i++)
-		for (uint64_t e = im->S.ptr[i]; e < im->S.ptr[i + 1]; e++) {
-			below += (double)im->S.val[e] < thr;
-			v[e] = im->S.val[e];
-			if (v[e] > max)
-				max = v[e];
-		}
+	for (uint64_t e = 0; e < im->S.nnz; e++) {
+		below += (double)im->S.val[e] < thr;
+		if (im->S.val[e] > max)
+			max = im->S.val[e];
+	}
 	st->cut_threshold = below + (im->candidates - im->S.nnz);
 	st->cut_topk = im->S.nnz - below - out->S.nnz;
-	stats_hist_linear(v, im->S.nnz, 0, max > 0 ? max : 1, HIST_MAX,
-	    &st->sim_hist);
+	stats_hist_linear(im->S.val, im->S.nnz, 0, max > 0 ? max : 1,
+	    HIST_MAX, &st->sim_hist);
 	st->sim_hist.marker = thr;
-	free(v);
 	out->max_sim = max;
 	if (out->S.nnz == 0)
 		return err_set(err, ERR_EMPTY, "abstract.threshold=%g cuts "
@@ -639,13 +679,13 @@ int pipeline_import(struct pipeline *pl, const char *dir, struct err *err)
 	if (read_popularity(dir, mf_find(&m, "items.tsv"), im, &pl->hooks,
 	    err) < 0)
 		goto out;
+	im->threshold = params_real(&np, P_ABSTRACT_THRESHOLD);
+	im->topk = params_int(&np, P_ABSTRACT_TOPK);
 	if (read_neighbours(dir, &m, im, ds->items.n, &pl->hooks, err) < 0)
 		goto out;
 	im->dir = xstrdup(dir);
 	im->command = xstrdup(m.command);
 	im->params = np;
-	im->threshold = params_real(&np, P_ABSTRACT_THRESHOLD);
-	im->topk = params_int(&np, P_ABSTRACT_TOPK);
 	im->candidates = m.candidates;
 	im->users_all = m.users_all;
 	im->interactions_all = m.interactions_all;

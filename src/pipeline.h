@@ -118,6 +118,9 @@ struct abstract_out {
 	 * max_sim are exact, the cut_threshold / cut_topk split is insight
 	 * (abstract_insight runs the kernel for it) */
 	bool tally_pending;
+	/* S's arrays are the imported lists' (load DIR, every row kept
+	 * whole): not freed with S */
+	bool s_shared;
 	uint32_t *community;        /* per item (every item has one) */
 	uint32_t n_comm;
 	uint32_t *comm_size;        /* n_comm */
