@@ -239,3 +239,101 @@ Test(split, real_gowalla_given)
 	cr_assert_eq(c[PART_TEST], 217242);
 	free(part);
 }
+
+/* The label hash of DESIGN §2.2 against published vectors: FNV-1a 64 of
+ * "" is its offset basis and of "a" 0xaf63dc4c8601ec8c; the first
+ * splitmix64 output from state 0 is 0xe220a8397b1dcdaf. The cluster job
+ * computes the same functions (tests/cluster.sh checks the sets agree). */
+Test(split, label_hash_vectors)
+{
+	cr_assert_eq(hash_label("", 0), 0xcbf29ce484222325ull);
+	cr_assert_eq(hash_label("a", 1), 0xaf63dc4c8601ec8cull);
+	cr_assert_eq(hash_label("foobar", 6), 0x85944171f73967e8ull);
+	cr_assert_eq(hash_mix(0), 0xe220a8397b1dcdafull);
+	cr_assert_eq(hash_user("u1", 2, 7),
+	    hash_mix(hash_label("u1", 2) ^ hash_mix(7)));
+	cr_assert_eq(hash_pair("u1", 2, "i3", 2, 7),
+	    hash_mix(hash_label("u1", 2) ^
+	    hash_mix(hash_label("i3", 2) ^ hash_mix(7))));
+	cr_assert_eq(hash_unit(~0ull), 1.0 - 0x1p-53);
+	cr_assert_eq(hash_unit(0), 0.0);
+}
+
+/* The part an interaction gets from the hash rule alone (no user rule). */
+static bool held(size_t k, double f, uint64_t seed)
+{
+	const char *u = idmap_name(&ds.users, ds.user[k]);
+	const char *i = idmap_name(&ds.items, ds.item[k]);
+	return hash_unit(hash_pair(u, strlen(u), i, strlen(i), seed)) < f;
+}
+
+/* split.method hash: an interaction is test when its pair hash is below
+ * the fraction, except that a user with one interaction keeps it and a
+ * user who would lose all of them keeps the one with the largest hash. */
+Test(split, hash_rule)
+{
+	static const int deg[] = { 1, 2, 5, 9, 30, 3 };
+	make(deg, 6, false);
+	cr_assert_eq(params_set(&p, "split.method", "hash", &err), 0);
+	cr_assert_eq(params_set(&p, "split.test_fraction", "0.9", &err), 0);
+	cr_assert_eq(params_set(&p, "split.validation", "0", &err), 0);
+	uint8_t *part = xmalloc(ds.n);
+	cr_assert_eq(split_assign(&ds, &p, part, &err), 0);
+	uint64_t seed = 42;
+	size_t k = 0;
+	int all_held_users = 0;
+	for (int u = 0; u < 6; u++) {
+		size_t a = k, b = k + (size_t)deg[u], nh = 0, top = a;
+		uint64_t best = 0;
+		for (k = a; k < b; k++) {
+			const char *un = idmap_name(&ds.users, ds.user[k]);
+			const char *in = idmap_name(&ds.items, ds.item[k]);
+			uint64_t h = hash_pair(un, strlen(un), in,
+			    strlen(in), seed);
+			if (h >= best)
+				best = h, top = k;
+			nh += held(k, 0.9, seed);
+		}
+		bool all = deg[u] >= 2 && nh == (size_t)deg[u];
+		all_held_users += all;
+		for (k = a; k < b; k++) {
+			int want = deg[u] < 2 ? PART_TRAIN :
+			    all && k == top ? PART_TRAIN :
+			    held(k, 0.9, seed) ? PART_TEST : PART_TRAIN;
+			cr_assert_eq(part[k], want, "user %d row %zu", u, k);
+		}
+		cr_assert(count(part, (uint32_t)u, PART_TRAIN) >= 1);
+	}
+	/* at 0.9 the keep-one rule is exercised (P = 0.9^n per user) */
+	cr_assert_geq(all_held_users, 1);
+	free(part);
+}
+
+/* The hash split depends on the labels, not on their order in the file
+ * (or which other users are loaded): reversing the rows keeps every
+ * (user, item) in the same part. */
+Test(split, hash_ignores_order)
+{
+	static const int deg[] = { 4, 7, 2, 12 };
+	make(deg, 4, false);
+	cr_assert_eq(params_set(&p, "split.method", "hash", &err), 0);
+	cr_assert_eq(params_set(&p, "split.validation", "0.3", &err), 0);
+	uint8_t *a = xmalloc(ds.n), *b = xmalloc(ds.n);
+	cr_assert_eq(split_assign(&ds, &p, a, &err), 0);
+	for (size_t k = 0; k < ds.n / 2; k++) {
+		size_t r = ds.n - 1 - k;
+		uint32_t t = ds.user[k];
+		ds.user[k] = ds.user[r], ds.user[r] = t;
+		t = ds.item[k];
+		ds.item[k] = ds.item[r], ds.item[r] = t;
+	}
+	cr_assert_eq(split_assign(&ds, &p, b, &err), 0);
+	int valid = 0;
+	for (size_t k = 0; k < ds.n; k++) {
+		cr_assert_eq(a[k], b[ds.n - 1 - k]);
+		valid += a[k] == PART_VALID;
+	}
+	cr_assert_gt(valid, 0);
+	free(a);
+	free(b);
+}
