@@ -86,7 +86,7 @@ if [ -r "$g/train.txt" ] && [ -r "$g/test.txt" ]; then
 	job gw1 "$tmp/gw.distill" 1
 	job gw2 "$tmp/gw.distill" 2
 	echo "-- load DIR"
-	live -c abstract.threshold "$tmp/gw2.out"
+	live -s eval.k=20 -c abstract.threshold "$tmp/gw2.out"
 	"$d" -c "load $tmp/gw2.out; eval" | grep -E '^distill +20 ' |
 	    awk '{print "Recall@20 imported " $4}'
 else

@@ -31,6 +31,7 @@ tmp=$(mktemp -d)
 pids=
 cleanup() {
 	for p in $pids; do kill "$p" 2>/dev/null; done
+	umount "$tmp/full" 2>/dev/null
 	rm -rf "$tmp"
 }
 trap cleanup EXIT INT TERM
@@ -76,9 +77,11 @@ compare() {
 
 given="$ml/u1.base --test $ml/u1.test"
 base="set split.validation 0; set eval.target test"
+# (the inputs through --data as file:// URLs, as a cluster would read them)
 compare cosine "$given" "$base; set abstract.metric cosine;
     set abstract.shrink 10; set abstract.threshold 0.05;
-    set abstract.topk 30"
+    set abstract.topk 30" "--workers 2 --data $ml/u1.base=file://$ml/u1.base
+    --data $ml/u1.test=file://$ml/u1.test"
 compare jaccard "$given" "$base; set abstract.metric jaccard;
     set abstract.threshold 0.02; set abstract.topk 40"
 compare asym "$given" "$base; set abstract.metric asym;
@@ -192,6 +195,25 @@ expect_fail "malformed rating" "badrating.tsv:2:5: expected a rating" \
 printf 'load %s\n' "$ml/u.data" > "$tmp/random.distill"
 expect_fail "a split the cluster cannot reproduce" "set split.method hash" \
     "$tmp/random.distill"
+
+# a full disk: one clear error, nothing left behind (needs a small tmpfs)
+mkdir "$tmp/full"
+if mount -t tmpfs -o size=64k tmpfs "$tmp/full" 2>/dev/null; then
+	rm -rf "$tmp/full/x.out"
+	if /usr/bin/python3 "$job" "$tmp/p3.distill" "$tmp/full/x.out" \
+	    --workers 1 --quiet > "$tmp/full.log" 2>&1; then
+		bad "full disk: the job succeeded"
+	elif ! grep -q "No space left on device" "$tmp/full.log"; then
+		bad "full disk: $(cat "$tmp/full.log")"
+	elif [ -n "$(ls -A "$tmp/full")" ]; then
+		bad "full disk: left $(ls -A "$tmp/full") behind"
+	else
+		echo "ok: full disk: $(head -1 "$tmp/full.log")"
+	fi
+	umount "$tmp/full"
+else
+	echo "skip: full disk (cannot mount a tmpfs here: not root?)"
+fi
 
 # load DIR checks every file against the manifest, and keeps the session
 cp -r "$tmp/p3.out" "$tmp/trunc.out"
