@@ -356,9 +356,15 @@ static void save_load_line(FILE *f, const struct pipeline *pl)
 	put_opt(f, "--time", lo->time_col);
 	put_opt(f, "--delim", lo->delim == '\t' ? "tab" : lo->delim ? d :
 	    NULL);
-	if (lo->sample_users > 0 && lo->sample_users < 1)
-		fprintf(f, " --sample-users %.17g --sample-seed %llu",
-		    lo->sample_users, (unsigned long long)lo->sample_seed);
+	if (lo->sample_users > 0 && lo->sample_users < 1) {
+		/* the shortest text that reads back as the same double */
+		char v[32];
+		snprintf(v, sizeof v, "%.15g", lo->sample_users);
+		if (strtod(v, NULL) != lo->sample_users)
+			snprintf(v, sizeof v, "%.17g", lo->sample_users);
+		fprintf(f, " --sample-users %s --sample-seed %llu", v,
+		    (unsigned long long)lo->sample_seed);
+	}
 	/* every input's CRC-32: main, then the others by name */
 	static const char *const key[4] = { NULL, "test", "valid", "items" };
 	fprintf(f, " --crc %08x", pl->ds->crc);
