@@ -104,10 +104,11 @@ user_ids() { awk '/^users$/ {on = 1; next} on && NF == 2 && $2 ~ /^[0-9]+$/ {pri
 # a 10 % sample of users: the same set in process and from the job
 "$bin" -c "load $ml/u.data --sample-users 0.1 --sample-seed 7; users" |
     user_ids | sort > "$tmp/users-in"
-"$bin" -c "load $ml/u.data; set split.method hash; save $tmp/smp.distill" \
-    >/dev/null
+# (the job takes the sample from the session's load line)
+"$bin" -c "load $ml/u.data --sample-users 0.1 --sample-seed 7;
+    set split.method hash; save $tmp/smp.distill" >/dev/null
 /usr/bin/python3 "$job" "$tmp/smp.distill" "$tmp/smp.out" --workers 2 \
-    --sample-users 0.1 --sample-seed 7 --quiet || bad "sample: job failed"
+    --quiet || bad "sample: job failed"
 "$bin" -c "load $tmp/smp.out; users" | user_ids |
     sort > "$tmp/users-dir"
 n=$(wc -l < "$tmp/users-in")
