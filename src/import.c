@@ -691,8 +691,18 @@ int pipeline_import(struct pipeline *pl, const char *dir, struct err *err)
 	im->interactions_all = m.interactions_all;
 	im->sample = m.sample;
 	im->sample_seed = m.sample_seed;
+	/* named after the directory itself (its stem may look generic,
+	 * "u1.out", and make_name would pick the parent) */
 	free(ds->name);
-	ds->name = dataset_make_name(dir);
+	{
+		size_t n = strlen(dir);
+		while (n > 1 && dir[n - 1] == '/')
+			n--;
+		const char *b = dir + n;
+		while (b > dir && b[-1] != '/')
+			b--;
+		ds->name = xstrndup(b, (size_t)(dir + n - b));
+	}
 	free(ds->path);
 	ds->path = xstrdup(dir);
 	pipeline_replace(pl, ds, &lo, im);

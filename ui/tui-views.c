@@ -468,9 +468,9 @@ static void draw_abstract(struct tui *t, const struct rect *r)
 		/* S came from cluster/distill-abstract: what stays live */
 		char lim[32] = "";
 		if (t->snap.imp.topk > 0)
-			snprintf(lim, sizeof lim, " topk<=%ld",
+			snprintf(lim, sizeof lim, ", topk<=%ld",
 			    t->snap.imp.topk);
-		tui_putf(r, 4, 0, -1, ROLE_LABEL, "imported; live for "
+		tui_putf(r, 4, 0, -1, ROLE_LABEL, "imported; live: "
 		    "threshold>=%g%s", t->snap.imp.threshold, lim);
 	}
 	int left = r->h - 5;
