@@ -89,7 +89,7 @@ compare asym "$given" "$base; set abstract.metric asym;
     set abstract.threshold 0.01; set abstract.topk 25;
     set graph.weighting rating"
 compare p3 "$given" "$base; set abstract.metric p3; set abstract.alpha 0.8;
-    set abstract.threshold 0.001; set abstract.topk 60"
+    set abstract.threshold 0.001; set abstract.topk 60; set distill.beta 0.2"
 compare rp3 "$given" "$base; set abstract.metric rp3; set abstract.alpha 1;
     set abstract.beta 0.6; set abstract.threshold 0.0001;
     set abstract.topk 50; set graph.min_rating 3" "--workers 1"
@@ -130,6 +130,20 @@ o=$("$bin" -c "load $tmp/p3.out; set abstract.topk 61" 2>&1)
 echo "$o" | grep -q "a larger top-k needs the job again" ||
 	bad "a larger top-k is not refused: $o"
 
+# save after load DIR replays: the baseline of save is what load DIR sets
+# (distill.beta 0.2 from the job's session), so a change back to the
+# default must be written
+"$bin" -c "load $tmp/p3.out; set distill.beta 0; set abstract.topk 30; eval;
+    save $tmp/p3-again.distill" > "$tmp/again1.txt" 2>&1
+"$bin" -c "source $tmp/p3-again.distill; eval" > "$tmp/again2.txt" 2>&1
+a=$(metrics "$tmp/again1.txt") b=$(metrics "$tmp/again2.txt")
+if [ -z "$a" ] || [ "$a" != "$b" ]; then
+	bad "save after load DIR does not replay: '$a' vs '$b'"
+	cat "$tmp/p3-again.distill"
+else
+	echo "ok: save after load DIR replays ($a)"
+fi
+
 # a real scheduler and two workers over TCP
 port=$((20000 + $$ % 20000))
 dask-scheduler --host 127.0.0.1 --port "$port" --no-dashboard \
@@ -156,7 +170,8 @@ done
 if [ "$ready" = 1 ]; then
 	compare scheduler "$given" "$base; set abstract.metric p3;
 	    set abstract.alpha 0.8; set abstract.threshold 0.001;
-	    set abstract.topk 60" "--scheduler tcp://127.0.0.1:$port"
+	    set abstract.topk 60; set distill.beta 0.2" \
+	    "--scheduler tcp://127.0.0.1:$port"
 	cmp -s "$tmp/p3-dir.csv" "$tmp/scheduler-dir.csv" ||
 		bad "scheduler: S differs from the LocalCluster run"
 else

@@ -391,10 +391,21 @@ static void save_script(FILE *f, const struct pipeline *pl)
 	for (int id = 0; id < P__COUNT; id++) {
 		const char *name = params_def(id)->name;
 		bool seed = strstr(name, ".seed") != NULL;
-		if ((!seed && params_is_default(&pl->params, id)) ||
+		/* after load DIR the baseline is what the load itself sets
+		 * (the job's parameters), not the defaults: abstract.topk
+		 * back at its default 100 under an import of 200 must be
+		 * written */
+		bool as_loaded = false;
+		params_format(&pl->params, id, v, sizeof v);
+		if (pl->imp) {
+			char w[256];
+			params_format(&pl->imp->params, id, w, sizeof w);
+			as_loaded = strcmp(v, w) == 0;
+		}
+		if ((!seed && (pl->imp ? as_loaded :
+		    params_is_default(&pl->params, id))) ||
 		    set_by_load(pl, id))
 			continue;
-		params_format(&pl->params, id, v, sizeof v);
 		fprintf(f, "set %s ", name);
 		put_word(f, v);
 		fputc('\n', f);
