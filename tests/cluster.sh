@@ -30,7 +30,11 @@ fi
 tmp=$(mktemp -d)
 pids=
 cleanup() {
+	# a dask-worker whose scheduler is gone waits to reconnect: TERM,
+	# then KILL what is left
 	for p in $pids; do kill "$p" 2>/dev/null; done
+	[ -n "$pids" ] && sleep 1
+	for p in $pids; do kill -9 "$p" 2>/dev/null; done
 	umount "$tmp/full" 2>/dev/null
 	rm -rf "$tmp"
 }
