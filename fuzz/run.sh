@@ -31,8 +31,8 @@ SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
 CFLAGS="-g -O1 -fno-omit-frame-pointer $SAN -std=c11 -D_GNU_SOURCE \
 	-Wall -Wno-unused-parameter -Wno-unknown-pragmas \
 	-Isrc -Iui -Ifuzz $(pkg-config --cflags igraph zlib lapacke openblas \
-	xgboost)"
-LIBS="$(pkg-config --libs igraph zlib lapacke openblas xgboost) -llinear -lm"
+	xgboost jansson)"
+LIBS="$(pkg-config --libs igraph zlib lapacke openblas xgboost jansson) -llinear -lm"
 WRAP="-Wl,--wrap=fopen,--wrap=open,--wrap=rename,--wrap=unlink"
 WRAP="$WRAP,--wrap=remove,--wrap=mkstemp,--wrap=mkostemp"
 

@@ -217,6 +217,13 @@ static int check_sizes(const char *dir, const struct manifest *m,
 			    MANIFEST " says %llu (truncated or changed)", dir,
 			    m->f[k].name, (unsigned long long)st.st_size,
 			    (unsigned long long)m->f[k].bytes);
+		/* a line takes two bytes at least: a row count the file
+		 * cannot hold is refused before anything is sized by it */
+		if (m->f[k].rows > m->f[k].bytes / 2)
+			return mf_error(err, dir, "%s: %llu rows cannot fit in "
+			    "%llu bytes", m->f[k].name,
+			    (unsigned long long)m->f[k].rows,
+			    (unsigned long long)m->f[k].bytes);
 	}
 	return 0;
 }
