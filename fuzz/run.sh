@@ -9,7 +9,8 @@
 # Targets: ml100k ml1m csv tsv adj gz (one loader format each), meta (the
 # item metadata readers), cmdline (cmd_split, cmd_find, cmd_run_line on a
 # session with the teaching set), source (a fuzzed script through
-# `source`). Built with clang -fsanitize=fuzzer,address,undefined into
+# `source`), manifest (load DIR with a fuzzed manifest.json). Built with
+# clang -fsanitize=fuzzer,address,undefined into
 # fuzz/build/ (gitignored), not by the autotools build.
 #
 # Each run: -max_total_time=SECONDS -timeout=10 -rss_limit_mb=2048, leak
@@ -25,7 +26,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 B=fuzz/build
 CC=${FUZZ_CC:-clang}
-TARGETS="ml100k ml1m csv tsv adj gz meta cmdline source"
+TARGETS="ml100k ml1m csv tsv adj gz meta cmdline source manifest"
 
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
 CFLAGS="-g -O1 -fno-omit-frame-pointer $SAN -std=c11 -D_GNU_SOURCE \
@@ -94,6 +95,11 @@ build() {
 		$CC $CFLAGS -fsanitize=fuzzer $def -DFUZZ_SRCDIR="\"$top\"" \
 			fuzz/cmdline.c $common $(objs fuzz/sandbox.c \
 			fuzz/stubs.c src/*.c $UI) $WRAP $LIBS -lrt -o "$out" ;;
+	manifest)
+		# shellcheck disable=SC2046
+		$CC $CFLAGS -fsanitize=fuzzer -DFUZZ_SRCDIR="\"$top\"" \
+			fuzz/manifest.c $common $(objs src/*.c) $LIBS \
+			-lpthread -o "$out" ;;
 	*) die "unknown target '$t' (expected: $TARGETS)" ;;
 	esac
 }
@@ -114,6 +120,7 @@ seeds() {
 		$F/ml-latest/movies.csv $F/movies-badutf8.csv \
 		$F/items-plain-items.csv samples/teach-items.csv ;;
 	cmdline|source) echo samples/teach.md ;;
+	manifest) echo tests/fixtures/import/tiny/manifest.json ;;
 	esac
 }
 
