@@ -229,6 +229,29 @@ printf 'load %s\n' "$ml/u.data" > "$tmp/random.distill"
 expect_fail "a split the cluster cannot reproduce" "set split.method hash" \
     "$tmp/random.distill"
 
+# interrupted (SIGTERM, as a batch system's timeout sends) while it writes
+# OUTDIR.tmp: nothing left behind
+rm -rf "$tmp/term.out" "$tmp/term.out.tmp"
+/usr/bin/python3 "$job" "$tmp/p3.distill" "$tmp/term.out" --workers 1 \
+    --quiet > "$tmp/term.log" 2>&1 &
+jp=$!
+for _ in $(seq 600); do
+	[ -e "$tmp/term.out.tmp" ] && break
+	kill -0 "$jp" 2>/dev/null || break
+	sleep 0.05
+done
+kill -TERM "$jp" 2>/dev/null
+wait "$jp" 2>/dev/null
+if [ -e "$tmp/term.out" ] && ! grep -q interrupted "$tmp/term.log"; then
+	echo "skip: interrupted job (it finished before the signal)"
+elif [ -e "$tmp/term.out" ] || [ -e "$tmp/term.out.tmp" ]; then
+	bad "interrupted job left $(ls -d "$tmp"/term.out*)"
+elif ! grep -q "interrupted; .*term.out not written" "$tmp/term.log"; then
+	bad "interrupted job: $(cat "$tmp/term.log")"
+else
+	echo "ok: interrupted: $(tail -1 "$tmp/term.log")"
+fi
+
 # a full disk: one clear error, nothing left behind (needs a small tmpfs)
 mkdir "$tmp/full"
 if mount -t tmpfs -o size=64k tmpfs "$tmp/full" 2>/dev/null; then
