@@ -74,6 +74,7 @@ struct manifest {
 	struct mfile *f;
 	size_t nf;
 	uint64_t items, candidates, neighbour_rows, users_all;
+	uint64_t cut_threshold;     /* UINT64_MAX: not recorded */
 	uint64_t interactions_all;
 	double sample;
 	uint64_t sample_seed;
@@ -147,6 +148,9 @@ static int manifest_read(const char *dir, struct manifest *m,
 	    get_u64(c, "interactions", &m->interactions_all) < 0)
 		return mf_error(err, dir, "expected \"counts\" with items, "
 		    "users, interactions, candidate_pairs and neighbour_rows");
+	if (get_u64(c, "cut_threshold", &m->cut_threshold) < 0 ||
+	    m->cut_threshold > m->candidates)
+		m->cut_threshold = UINT64_MAX;
 	if (m->items >= UINT32_MAX)
 		return mf_error(err, dir, "%llu items: more than %u",
 		    (unsigned long long)m->items, UINT32_MAX - 1);
@@ -624,8 +628,14 @@ int import_abstract(struct pipeline *pl, struct abstract_out *out,
 		if (im->S.val[e] > max)
 			max = im->S.val[e];
 	}
-	st->cut_threshold = below + (im->candidates - im->S.nnz);
-	st->cut_topk = im->S.nnz - below - out->S.nnz;
+	/* the job's threshold cuts (when the manifest records them) and
+	 * the imported relations under this threshold; the rest of what
+	 * is not kept fell to a top-k, the job's or this one */
+	uint64_t job_thr = im->cut_threshold == UINT64_MAX ? 0 :
+	    im->cut_threshold;
+	st->cut_threshold = job_thr + below;
+	st->cut_topk = im->candidates >= st->cut_threshold + out->S.nnz ?
+	    im->candidates - st->cut_threshold - out->S.nnz : 0;
 	stats_hist_linear(im->S.val, im->S.nnz, 0, max > 0 ? max : 1,
 	    HIST_MAX, &st->sim_hist);
 	st->sim_hist.marker = thr;
@@ -694,6 +704,7 @@ int pipeline_import(struct pipeline *pl, const char *dir, struct err *err)
 	im->command = xstrdup(m.command);
 	im->params = np;
 	im->candidates = m.candidates;
+	im->cut_threshold = m.cut_threshold;
 	im->users_all = m.users_all;
 	im->interactions_all = m.interactions_all;
 	im->sample = m.sample;

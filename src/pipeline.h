@@ -256,6 +256,8 @@ struct import {
 	uint32_t *pop;          /* per item: fit degree over all users */
 	uint64_t pop_edges;     /* Σ pop: fit edges of all users */
 	uint64_t candidates;    /* the job's candidate pairs */
+	uint64_t cut_threshold; /* of them, cut by its threshold
+	                           (UINT64_MAX: not recorded) */
 	uint64_t users_all, interactions_all;
 	double sample;          /* the share of users loaded, its seed */
 	uint64_t sample_seed;

@@ -54,7 +54,7 @@ compare() {
 	"$bin" -c "load $load; $sets; save $s" >/dev/null ||
 		{ bad "$name: cannot save the session"; return; }
 	"$bin" -c "source $s; run; export abstract $tmp/$name-in.csv \
-	    --format csv; eval" > "$tmp/$name-in.txt" 2>&1 ||
+	    --format csv; eval; stats abstract" > "$tmp/$name-in.txt" 2>&1 ||
 		{ bad "$name: in process"; cat "$tmp/$name-in.txt"; return; }
 	# shellcheck disable=SC2086
 	/usr/bin/python3 "$job" "$s" "$out" $jobargs --quiet \
@@ -62,12 +62,18 @@ compare() {
 		{ bad "$name: the job failed"; cat "$tmp/$name-job.err";
 		  return; }
 	"$bin" -c "load $out; run; export abstract $tmp/$name-dir.csv \
-	    --format csv; eval" > "$tmp/$name-dir.txt" 2>&1 ||
+	    --format csv; eval; stats abstract" > "$tmp/$name-dir.txt" 2>&1 ||
 		{ bad "$name: load DIR"; cat "$tmp/$name-dir.txt"; return; }
 	if ! cmp -s "$tmp/$name-in.csv" "$tmp/$name-dir.csv"; then
 		bad "$name: imported S differs from the in-process S"
 		diff "$tmp/$name-in.csv" "$tmp/$name-dir.csv" | head -5
 	fi
+	# the cut counts of stats abstract: the job's and the import's
+	a=$(grep -E '^  (candidate_pairs|kept_edges|cut_by_)' \
+	    "$tmp/$name-in.txt") b=$(grep -E \
+	    '^  (candidate_pairs|kept_edges|cut_by_)' "$tmp/$name-dir.txt")
+	[ -n "$a" ] && [ "$a" = "$b" ] ||
+		bad "$name: stats abstract counts differ: $a / $b"
 	a=$(metrics "$tmp/$name-in.txt") b=$(metrics "$tmp/$name-dir.txt")
 	if [ -z "$a" ] || [ "$a" != "$b" ]; then
 		bad "$name: metrics differ"
