@@ -621,13 +621,22 @@ int import_abstract(struct pipeline *pl, struct abstract_out *out,
 	st->kept_edges = out->S.nnz;
 	/* what the imported lists lose to this threshold and top-k; what
 	 * the job cut is in candidate_pairs − imported */
+	/* rows are sorted (s desc): a binary search per row, not a pass
+	 * over every imported relation on every change */
 	uint64_t below = 0;
-	double max = 0;
-	for (uint64_t e = 0; e < im->S.nnz; e++) {
-		below += (double)im->S.val[e] < thr;
-		if (im->S.val[e] > max)
-			max = im->S.val[e];
+	for (uint32_t i = 0; i < im->S.nrows; i++) {
+		uint64_t lo = im->S.ptr[i], hi = im->S.ptr[i + 1];
+		uint64_t end = hi;
+		while (lo < hi) {
+			uint64_t mid = lo + (hi - lo) / 2;
+			if ((double)im->S.val[mid] < thr)
+				hi = mid;
+			else
+				lo = mid + 1;
+		}
+		below += end - lo;
 	}
+	double max = im->max_sim;
 	/* the job's threshold cuts (when the manifest records them) and
 	 * the imported relations under this threshold; the rest of what
 	 * is not kept fell to a top-k, the job's or this one */
@@ -636,8 +645,7 @@ int import_abstract(struct pipeline *pl, struct abstract_out *out,
 	st->cut_threshold = job_thr + below;
 	st->cut_topk = im->candidates >= st->cut_threshold + out->S.nnz ?
 	    im->candidates - st->cut_threshold - out->S.nnz : 0;
-	stats_hist_linear(im->S.val, im->S.nnz, 0, max > 0 ? max : 1,
-	    HIST_MAX, &st->sim_hist);
+	st->sim_hist = im->hist;      /* of the imported lists, made once */
 	st->sim_hist.marker = thr;
 	out->max_sim = max;
 	if (out->S.nnz == 0)
@@ -700,6 +708,14 @@ int pipeline_import(struct pipeline *pl, const char *dir, struct err *err)
 	im->topk = params_int(&np, P_ABSTRACT_TOPK);
 	if (read_neighbours(dir, &m, im, ds->items.n, &pl->hooks, err) < 0)
 		goto out;
+	/* the similarity histogram of the imported lists: the same for
+	 * every threshold and top-k, so it is made once here */
+	for (uint32_t i = 0; i < im->S.nrows; i++)
+		if (im->S.ptr[i] < im->S.ptr[i + 1] &&
+		    im->S.val[im->S.ptr[i]] > im->max_sim)
+			im->max_sim = im->S.val[im->S.ptr[i]];
+	stats_hist_linear(im->S.val, im->S.nnz, 0, im->max_sim > 0 ?
+	    im->max_sim : 1, HIST_MAX, &im->hist);
 	im->dir = xstrdup(dir);
 	im->command = xstrdup(m.command);
 	im->params = np;

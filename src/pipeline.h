@@ -258,6 +258,8 @@ struct import {
 	uint64_t candidates;    /* the job's candidate pairs */
 	uint64_t cut_threshold; /* of them, cut by its threshold
 	                           (UINT64_MAX: not recorded) */
+	double max_sim;         /* the largest imported similarity */
+	struct histogram hist;  /* of the imported similarities */
 	uint64_t users_all, interactions_all;
 	double sample;          /* the share of users loaded, its seed */
 	uint64_t sample_seed;
