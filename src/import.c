@@ -258,11 +258,15 @@ static int read_popularity(const char *dir, const struct mfile *f,
 	while ((rc = reader_next(&r, false, &s, &len, err)) > 0) {
 		const char *tab = memchr(s, '\t', len);
 		char *end;
-		if (!tab || n >= f->rows) {
+		if (n >= f->rows) {
 			rc = load_error(err, ERR_PARSE, path, r.line, 1,
-			    n >= f->rows ? "more lines than the %llu in "
-			    MANIFEST : "expected 'id<TAB>degree'%.0llu",
+			    "more lines than the %llu in " MANIFEST,
 			    (unsigned long long)f->rows);
+			break;
+		}
+		if (!tab) {
+			rc = load_error(err, ERR_PARSE, path, r.line, 1,
+			    "expected 'id<TAB>degree'");
 			break;
 		}
 		errno = 0;
