@@ -158,25 +158,41 @@ void eval_lists(const struct pipeline *pl, const struct rec_lists *rl,
 	memset(out, 0, sizeof *out);
 	out->target = params_enum(p, P_EVAL_TARGET);
 	out->nk = nk;
-#pragma omp parallel for schedule(dynamic, 256) \
-    reduction(+:acc[:PARAM_LIST_MAX * M__N], nev, nnonempty)
-	for (uint32_t u = 0; u < U; u++) {
-		if (csr_row_len(t, u) == 0)
-			continue;
-		const uint32_t *items = rl->items + (size_t)u * rl->L;
-		nev++;
-		nnonempty += rl->len[u] > 0;
-		for (int q = 0; q < nk; q++) {
-			int k = p->v[P_EVAL_K].list[q];
-			uint32_t n = rl->len[u] < (uint32_t)k ? rl->len[u] :
-			    (uint32_t)k;
-			eval_user_k(t, u, items, rl->len[u], k, all,
-			    acc + q * M__N);
-			if (n)
-				eval_user_beyond(pl, items, n, comm,
-				    acc + q * M__N);
+	/* Sums of doubles depend on their order: each block of users sums
+	 * into its own slot and the slots are added in block order, so
+	 * the metrics do not depend on which thread took which block (an
+	 * OpenMP reduction over a dynamic schedule changed the 4th digit
+	 * of arp from run to run) */
+	enum { BLOCK = 256 };
+	size_t width = (size_t)nk * M__N, nb = ((size_t)U + BLOCK - 1) / BLOCK;
+	double *part = xcalloc((nb ? nb : 1) * width, sizeof *part);
+#pragma omp parallel for schedule(dynamic, 1) reduction(+:nev, nnonempty)
+	for (size_t b = 0; b < nb; b++) {
+		double *sum = part + b * width;
+		uint32_t end = (b + 1) * BLOCK < U ? (uint32_t)((b + 1) *
+		    BLOCK) : U;
+		for (uint32_t u = (uint32_t)(b * BLOCK); u < end; u++) {
+			if (csr_row_len(t, u) == 0)
+				continue;
+			const uint32_t *items = rl->items + (size_t)u * rl->L;
+			nev++;
+			nnonempty += rl->len[u] > 0;
+			for (int q = 0; q < nk; q++) {
+				int k = p->v[P_EVAL_K].list[q];
+				uint32_t n = rl->len[u] < (uint32_t)k ?
+				    rl->len[u] : (uint32_t)k;
+				eval_user_k(t, u, items, rl->len[u], k, all,
+				    sum + q * M__N);
+				if (n)
+					eval_user_beyond(pl, items, n, comm,
+					    sum + q * M__N);
+			}
 		}
 	}
+	for (size_t b = 0; b < nb; b++)
+		for (size_t x = 0; x < width; x++)
+			acc[x] += part[b * width + x];
+	free(part);
 	out->n_users = (uint32_t)nev;
 	uint32_t *count = xmalloc(((size_t)pl->graph.ui.ncols + 1) *
 	    sizeof *count);

@@ -186,3 +186,70 @@ Test(eval, ile_not_reported_without_communities)
 	cr_assert(isnan(ev.row[1].ile));
 	pipeline_destroy(&pl);
 }
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+/* The metrics are sums of doubles over users: they must not depend on how
+ * many threads summed them or on which thread took which users (batch
+ * output never depends on timing). 3000 users with lists of 1-10 of 40
+ * items, drawn by an LCG; every sum compared bit for bit. */
+Test(eval, sums_independent_of_threads)
+{
+	enum { U = 3000, I = 40, L = 10 };
+	float *w = calloc((size_t)U * I, sizeof *w);
+	float *t = calloc((size_t)U * I, sizeof *t);
+	float *b = calloc((size_t)I * I, sizeof *b);
+	uint32_t *lists = malloc((size_t)U * L * sizeof *lists);
+	uint32_t *len = malloc(U * sizeof *len);
+	uint32_t comm[I] = { 0 };
+	uint64_t x = 12345;
+	for (size_t k = 0; k < (size_t)U * I; k++) {
+		x = x * 6364136223846793005u + 1442695040888963407u;
+		unsigned r = (unsigned)(x >> 33) % 10;
+		w[k] = r < 2 ? 1 : 0;
+		t[k] = r == 2 ? 1 : 0;
+	}
+	for (uint32_t u = 0; u < U; u++) {
+		len[u] = 1 + u % L;
+		for (uint32_t r = 0; r < L; r++)
+			lists[(size_t)u * L + r] = r < len[u] ?
+			    (u * 7 + r) % I : NO_ITEM;
+	}
+	struct pipeline pl;
+	hand_pipeline(&pl, U, I, w, t, b, comm, 1);
+	params_set(&pl.params, "eval.k", "10,3", NULL);
+	struct rec_lists rl = { U, L, lists, len };
+	struct eval_result one, two;
+#ifdef _OPENMP
+	int was = omp_get_max_threads();
+	omp_set_num_threads(1);
+#endif
+	eval_lists(&pl, &rl, &one);
+	for (int rep = 0; rep < 40; rep++) {
+#ifdef _OPENMP
+		omp_set_num_threads(2 + rep % 2);
+#endif
+		eval_lists(&pl, &rl, &two);
+		for (int q = 0; q < 2; q++) {
+			const struct eval_row *a = &one.row[q], *c = &two.row[q];
+			cr_assert(a->precision == c->precision &&
+			    a->recall == c->recall && a->ndcg == c->ndcg &&
+			    a->map == c->map && a->mrr == c->mrr &&
+			    a->hitrate == c->hitrate &&
+			    a->novelty == c->novelty && a->arp == c->arp,
+			    "k=%d run %d: a sum depends on the threads "
+			    "(arp %.17g vs %.17g)", a->k, rep, a->arp, c->arp);
+		}
+	}
+#ifdef _OPENMP
+	omp_set_num_threads(was);
+#endif
+	pipeline_destroy(&pl);
+	free(w);
+	free(t);
+	free(b);
+	free(lists);
+	free(len);
+}
