@@ -202,6 +202,19 @@ else
 	tail -5 "$tmp/sched.log"
 fi
 
+# a relative load path is read beside the session file, as source does
+mkdir -p "$tmp/rel"
+cp "$top/samples/teach.tsv" "$tmp/rel/t.tsv"
+printf 'load t.tsv\nset split.method hash\n' > "$tmp/rel/rel.distill"
+if (cd / && /usr/bin/python3 "$job" "$tmp/rel/rel.distill" "$tmp/rel/out" \
+    --workers 1 --quiet) > "$tmp/rel.log" 2>&1 &&
+    "$bin" -c "load $tmp/rel/out; stats load" 2>&1 |
+    grep -q 'interactions *42'; then
+	echo "ok: a relative load path is read beside the session file"
+else
+	bad "relative load path: $(tail -2 "$tmp/rel.log")"
+fi
+
 # bad input: one clear error, non-zero exit, no OUTDIR left behind
 expect_fail() {
 	what=$1 want=$2

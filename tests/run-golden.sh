@@ -24,8 +24,12 @@ trap 'rm -rf "$tmp"' EXIT INT TERM
 ln -s "$(cd "$top_srcdir" && pwd)/samples" "$tmp/samples"
 ln -s "$(cd "$golden" && pwd)" "$tmp/golden"
 
+# save writes input paths absolute: the source tree's place is not part
+# of the truth
+abs_top=$(cd "$top_srcdir" && pwd -P)
 normalize() {
 	sed -E \
+	    -e "s|$abs_top/||g" \
 	    -e 's/("ms":)[-0-9.e+]+/\1#/g' \
 	    -e 's/^(  ms +)[0-9.]+$/\1#/' \
 	    -e 's/^(load|graph|abstract|filter|distill|recommend)( +)[0-9]+\.[0-9]$/\1\2#/' \

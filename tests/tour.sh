@@ -18,6 +18,12 @@ cd "$top_srcdir" || fail "no source tree"
 "$DISTILL" -f samples/tour.distill >"$out" 2>"$err" ||
     { cat "$err"; fail "the tour stopped with an error"; }
 [ -s "$err" ] && { cat "$err"; fail "the tour wrote diagnostics"; }
+# the tour runs from any directory: its load line is read beside it
+# (the same output but for timings and the path)
+same() { grep -Ev '^ +(ms|path) ' "$1"; }
+(cd / && "$DISTILL" -f "$top_srcdir/samples/tour.distill") >"$err" 2>&1 &&
+    [ "$(same "$out")" = "$(same "$err")" ] ||
+    { head -5 "$err"; fail "the tour run from / differs from the tree's"; }
 
 for section in dataset graph abstract filter distill recommend why whynot \
     profile sweep compare eval; do

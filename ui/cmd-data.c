@@ -149,6 +149,38 @@ static int check_crc(struct session *s, const uint32_t *want,
 	return bad && s->strict ? -1 : 0;
 }
 
+/*
+ * A relative input path on a script's load line: as given when it exists
+ * from the working directory (what every script written so far meant),
+ * else relative to the script's own directory, so a script that sits
+ * beside its data replays from anywhere. NULL: use the path as given.
+ */
+static char *script_relative(const struct session *s, const char *p)
+{
+	const char *sf = s->source_file;
+	if (!p || p[0] == '/' || !sf || access(p, F_OK) == 0)
+		return NULL;
+	const char *slash = strrchr(sf, '/');
+	if (!slash)
+		return NULL;            /* the script is in the working dir */
+	char *q = xasprintf("%.*s/%s", (int)(slash - sf), sf, p);
+	if (access(q, F_OK) != 0) {
+		free(q);
+		return NULL;
+	}
+	return q;
+}
+
+static void resolve_inputs(const struct session *s, const char **path,
+    struct load_opts *lo, char *own[4])
+{
+	const char **slot[4] = { path, &lo->items_path, &lo->test_path,
+	    &lo->valid_path };
+	for (int k = 0; k < 4; k++)
+		if ((own[k] = script_relative(s, *slot[k])) != NULL)
+			*slot[k] = own[k];
+}
+
 int cmd_load(struct session *s, int argc, char **argv)
 {
 	const char *fmt = NULL, *delim = NULL, *crc = NULL, *pos[1];
@@ -203,9 +235,15 @@ int cmd_load(struct session *s, int argc, char **argv)
 	bool given[4] = { false };
 	if (crc && parse_crc(s, crc, want, given) < 0)
 		return -1;
+	const char *path = pos[0];
+	char *own[4];
+	resolve_inputs(s, &path, &lo, own);
 	double t0 = util_now_ms();
 	err_clear(&e);
-	if (pipeline_load(&s->pl, pos[0], &lo, &e) < 0)
+	int rc = pipeline_load(&s->pl, path, &lo, &e);
+	for (int k = 0; k < 4; k++)
+		free(own[k]);
+	if (rc < 0)
 		return session_err(s, &e);
 	double ms = util_now_ms() - t0;
 	session_history_clear(s);
@@ -326,6 +364,18 @@ static void put_word(FILE *f, const char *w)
 	fputc('\'', f);
 }
 
+/*
+ * An input path as the saved session writes it: absolute, so that the
+ * session replays from any directory (the first line of the file says
+ * so); as loaded when it cannot be resolved any more.
+ */
+static void put_path(FILE *f, const char *p)
+{
+	char *abs = realpath(p, NULL);
+	put_word(f, abs ? abs : p);
+	free(abs);
+}
+
 static void put_opt(FILE *f, const char *name, const char *v)
 {
 	if (!v)
@@ -334,12 +384,20 @@ static void put_opt(FILE *f, const char *name, const char *v)
 	put_word(f, v);
 }
 
+static void put_path_opt(FILE *f, const char *name, const char *v)
+{
+	if (!v)
+		return;
+	fprintf(f, " %s ", name);
+	put_path(f, v);
+}
+
 static void save_load_line(FILE *f, const struct pipeline *pl)
 {
 	const struct load_opts *lo = &pl->lopts;
 	char d[2] = { lo->delim, 0 };
 	fputs("load ", f);
-	put_word(f, pl->ds->path);
+	put_path(f, pl->ds->path);
 	if (pl->imp) {
 		/* the manifest checks every file of the directory */
 		fputc('\n', f);
@@ -347,9 +405,9 @@ static void save_load_line(FILE *f, const struct pipeline *pl)
 	}
 	if (lo->format != FMT_AUTO)
 		put_opt(f, "--format", format_name(lo->format));
-	put_opt(f, "--items", lo->items_path);
-	put_opt(f, "--test", lo->test_path);
-	put_opt(f, "--valid", lo->valid_path);
+	put_path_opt(f, "--items", lo->items_path);
+	put_path_opt(f, "--test", lo->test_path);
+	put_path_opt(f, "--valid", lo->valid_path);
 	put_opt(f, "--user", lo->user_col);
 	put_opt(f, "--item", lo->item_col);
 	put_opt(f, "--rating", lo->rating_col);
@@ -386,6 +444,9 @@ static void save_script(FILE *f, const struct pipeline *pl)
 	char v[256];
 	fprintf(f, "# distill session: replay with 'source FILE' or "
 	    "'distill -f FILE'\n");
+	if (pl->ds)
+		fprintf(f, "# paths are absolute; a relative one is read "
+		    "from the working directory, else beside this file\n");
 	if (pl->ds)
 		save_load_line(f, pl);
 	for (int id = 0; id < P__COUNT; id++) {

@@ -146,11 +146,14 @@ const struct cmd_entry cmd_table[] = {
 	  "write a stage's graph to a file", NULL, 2, 4, cmd_export },
 	{ "save", NULL, "FILE",
 	  "write a replayable script: load, seeds, every non-default set",
-	  NULL, 1, 1, cmd_save },
+	  "Input paths are written absolute, so the script replays from any "
+	  "directory.", 1, 1, cmd_save },
 	{ "source", NULL, "[--strict] FILE", "run the commands of a script",
-	  "With --strict, a load whose inputs changed since the script was "
-	  "saved (their CRC-32 differ from its --crc) is an error that stops "
-	  "the script; otherwise a warning.",
+	  "A relative path on a load line is read from the working "
+	  "directory, else from the script's own directory. With --strict, "
+	  "a load whose inputs changed since the script was saved (their "
+	  "CRC-32 differ from its --crc) is an error that stops the script; "
+	  "otherwise a warning.",
 	  1, 2, cmd_source },
 	{ "format", NULL, "FORMAT", "output format: table, csv or json", NULL,
 	  1, 1, cmd_format },
