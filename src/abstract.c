@@ -36,7 +36,8 @@ static int empty_error(const struct pipeline *pl, const struct simk_tally *t,
 	if (t->candidates == 0)
 		return err_set(err, ERR_EMPTY, "no two items share a user in "
 		    "the fit graph (no co-occurrence): relax graph.min_rating, "
-		    "graph.min_user_degree or graph.min_item_degree");
+		    "graph.min_user_degree, graph.min_item_degree or "
+		    "graph.max_user_degree");
 	return err_set(err, ERR_EMPTY, "abstract.threshold=%g cuts all %llu "
 	    "candidate pairs (the largest similarity is %.6g): lower "
 	    "abstract.threshold",
@@ -89,6 +90,46 @@ void abstract_derive_prefix(const struct csr *S, double thr, long topk,
 	free(len);
 }
 
+static int cmp_desc_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return (x < y) - (x > y);
+}
+
+/* ERR_LIMIT for a fit graph whose co-occurrence is over the bound, with
+ * the largest graph.max_user_degree that brings it under. */
+static int work_error(const struct pipeline *pl, struct err *err)
+{
+	const struct graph_out *g = &pl->graph;
+	uint32_t U = g->ui.nrows, n = 0;
+	uint32_t *d = xmalloc(((size_t)U + 1) * sizeof *d);
+	for (uint32_t u = 0; u < U; u++)
+		if (csr_row_len(&g->ui, u))
+			d[n++] = (uint32_t)csr_row_len(&g->ui, u);
+	qsort(d, n, sizeof *d, cmp_desc_u32);
+	double rest = g->st.cooc_work;
+	uint32_t cap = 0, drop = 0;
+	for (uint32_t m = 0; m < n; m++) {
+		if ((m == 0 || d[m] < d[m - 1]) && rest <= ABSTRACT_WORK_MAX) {
+			cap = d[m];
+			drop = m;
+			break;
+		}
+		rest -= (double)d[m] * d[m];
+	}
+	free(d);
+	uint32_t h = g->st.heaviest_user;
+	double dh = (double)csr_row_len(&g->ui, h);
+	return err_set(err, ERR_LIMIT, "the co-occurrence would take %.3g "
+	    "steps (the sum over users of deg(u)^2; user '%s' alone has %.0f "
+	    "fit items: %.3g), over the in-process bound of %.3g: leave the "
+	    "heaviest users out with 'set graph.max_user_degree %u' (%u "
+	    "user%s), sample users (load --sample-users), or compute S on a "
+	    "cluster (cluster/distill-abstract)", g->st.cooc_work,
+	    pl->ds ? idmap_name(&pl->ds->users, h) : "?", dh, dh * dh,
+	    ABSTRACT_WORK_MAX, cap, drop, drop == 1 ? "" : "s");
+}
+
 int abstract_run(struct pipeline *pl, struct abstract_out *out,
     struct err *err)
 {
@@ -119,6 +160,11 @@ int abstract_run(struct pipeline *pl, struct abstract_out *out,
 		out->tally_pending = true;
 		simk_destroy(&k);
 	} else {
+		if (!simcache_holds(pl->simcache, &k.key) &&
+		    g->st.cooc_work > ABSTRACT_WORK_MAX) {
+			simk_destroy(&k);
+			return work_error(pl, err);
+		}
 		if (!simcache_holds(pl->simcache, &k.key)) {
 			simk_init(&k, &g->ui, &g->iu, &pl->params);
 			k.key.graph_gen = g->gen;

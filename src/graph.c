@@ -83,6 +83,25 @@ static void graph_kcore(const struct dataset *ds, uint8_t *keep, long ku,
 	free(had_i);
 }
 
+/* Leave users with more than `cap` fit positives out of the fit (0: no
+ * cap). Applied once before the k-core: dropping users only lowers the
+ * other degrees, so no user rises above the cap later. */
+static void graph_cap_users(const struct dataset *ds, uint8_t *keep, long cap,
+    struct graph_stats *st)
+{
+	if (cap <= 0)
+		return;
+	uint32_t *du = xcalloc(ds->users.n + 1, sizeof *du);
+	for (size_t k = 0; k < ds->n; k++)
+		du[ds->user[k]] += keep[k];
+	for (uint32_t u = 0; u < ds->users.n; u++)
+		st->capped_users += du[u] > (unsigned long)cap;
+	for (size_t k = 0; k < ds->n; k++)
+		if (du[ds->user[k]] > (unsigned long)cap)
+			keep[k] = 0;
+	free(du);
+}
+
 /* Build a users x items CSR from the interactions marked in `sel`, columns
  * ascending (counting sort by user, then two transposes order columns). */
 static void graph_build_csr(const struct dataset *ds, const uint8_t *sel,
@@ -148,9 +167,17 @@ static uint32_t *graph_active_degrees(const struct csr *m, uint32_t *n)
 /* The result's counts: O(U + I), no allocation. */
 static void graph_counts(const struct graph_out *o, struct graph_stats *st)
 {
-	uint32_t nu = 0, ni = 0;
-	for (uint32_t u = 0; u < o->ui.nrows; u++)
-		nu += csr_row_len(&o->ui, u) > 0;
+	uint32_t nu = 0, ni = 0, heavy = 0;
+	double work = 0;
+	for (uint32_t u = 0; u < o->ui.nrows; u++) {
+		double d = (double)csr_row_len(&o->ui, u);
+		nu += d > 0;
+		work += d * d;
+		if (d > (double)csr_row_len(&o->ui, heavy))
+			heavy = u;
+	}
+	st->cooc_work = work;
+	st->heaviest_user = heavy;
 	for (uint32_t i = 0; i < o->iu.nrows; i++)
 		ni += csr_row_len(&o->iu, i) > 0;
 	st->n_users = nu;
@@ -212,6 +239,8 @@ int graph_run(struct pipeline *pl, struct graph_out *out, struct err *err)
 	out->gen = __atomic_add_fetch(&generation, 1, __ATOMIC_RELAXED);
 	graph_select(pl, fit_sel, held_sel, &out->st);
 	hooks_progress(&pl->hooks, "graph", 0.1);
+	graph_cap_users(ds, fit_sel, params_int(p, P_GRAPH_MAX_USER_DEGREE),
+	    &out->st);
 	graph_kcore(ds, fit_sel, params_int(p, P_GRAPH_MIN_USER_DEGREE),
 	    params_int(p, P_GRAPH_MIN_ITEM_DEGREE), &out->st);
 	graph_build_csr(ds, fit_sel, params_enum(p, P_GRAPH_WEIGHTING),

@@ -66,6 +66,10 @@ static const struct param_def defs[P__COUNT] = {
 	[P_GRAPH_MIN_ITEM_DEGREE] = { "graph.min_item_degree", PT_INT,
 	    STAGE_GRAPH, 0, 1000000, NULL, "0", "1",
 	    "k-core: drop items with fewer positives (iterated)" },
+	[P_GRAPH_MAX_USER_DEGREE] = { "graph.max_user_degree", PT_INT,
+	    STAGE_GRAPH, 0, 1000000000, NULL, "0", "100",
+	    "leave out users with more positives (0 = no cap): bots, "
+	    "crawlers" },
 	[P_GRAPH_WEIGHTING] = { "graph.weighting", PT_ENUM, STAGE_GRAPH, 0, 0,
 	    c_weight, "binary", NULL,
 	    "edge weight w_ui: 1, the rating, or 1 + log(rating)" },

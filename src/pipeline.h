@@ -53,6 +53,10 @@ struct graph_stats {
 	uint32_t largest_component;  /* vertices (users + items) */
 	uint64_t n_negative;         /* fit interactions below min_rating */
 	uint32_t kcore_users_removed, kcore_items_removed;
+	uint32_t capped_users;       /* above graph.max_user_degree */
+	/* the co-occurrence kernel's work, sum over users of deg(u)^2 */
+	double cooc_work;
+	uint32_t heaviest_user;      /* its largest term */
 	uint64_t n_truth;            /* held-out positives of the target */
 	uint32_t n_truth_users;      /* users with at least one */
 };
@@ -395,6 +399,15 @@ bool pipeline_needs_communities(const struct params *p);
  * from pl and fills a zero-initialised out. Exposed for tests. */
 int split_run(struct pipeline *pl, struct split_out *out, struct err *err);
 int graph_run(struct pipeline *pl, struct graph_out *out, struct err *err);
+/*
+ * The most work the co-occurrence kernel takes on in process: the sum over
+ * users of deg(u)^2 (a user with d fit items adds d^2 pairs). Gowalla is
+ * 6e7, the generated 20M log 5e9 (seconds); a 1.4M-item adjacency row alone
+ * is 1e12, hours of a quadratic loop. Beyond it abstract_run refuses
+ * (ERR_LIMIT) and names the user cap that brings the work under it.
+ */
+#define ABSTRACT_WORK_MAX 3e11
+
 int abstract_run(struct pipeline *pl, struct abstract_out *out,
     struct err *err);
 /* The files the session read (dataset, metadata, given test and

@@ -92,8 +92,10 @@ compare cosine "$given" "$base; set abstract.metric cosine;
     set abstract.shrink 10; set abstract.threshold 0.05;
     set abstract.topk 30" "--workers 2 --data $ml/u1.base=file://$ml/u1.base
     --data $ml/u1.test=file://$ml/u1.test"
+# (users with more than 300 fit positives left out: graph.max_user_degree)
 compare jaccard "$given" "$base; set abstract.metric jaccard;
-    set abstract.threshold 0.02; set abstract.topk 40"
+    set abstract.threshold 0.02; set abstract.topk 40;
+    set graph.max_user_degree 300"
 compare asym "$given" "$base; set abstract.metric asym;
     set abstract.asym_alpha 0.3; set abstract.shrink 5;
     set abstract.threshold 0.01; set abstract.topk 25;
@@ -231,6 +233,8 @@ expect_fail() {
 		echo "ok: $what: $(head -1 "$tmp/bad.log")"
 	fi
 }
+expect_fail "a --data path the session does not read" "no such file" \
+    "$tmp/p3.distill" --data /nonexistent/x.tsv=file:///x.tsv
 expect_fail "unreachable scheduler" "tcp://127.0.0.1:9" \
     "$tmp/p3.distill" --scheduler tcp://127.0.0.1:9 --timeout 3
 printf 'load %s\nfrobnicate 3\n' "$ml/u1.base" > "$tmp/unknown.distill"

@@ -11,7 +11,10 @@
 #   - a gzip bomb of valid rows (1 MB inflating to 1 GB of "1<tab>1"):
 #     under ulimit -v 600 MB it loads or fails with a clear error;
 #   - 2^24 + 4 duplicates of one implicit pair weigh exactly 16777220;
-#   - the largest direct-table numeric id: loads, bounded memory.
+#   - the largest direct-table numeric id: loads, bounded memory;
+#   - one 10 MB adjacency row (1.4M items, 13.11): the co-occurrence
+#     (10^12 steps) is refused at once, naming the user and the cap, the
+#     session keeps going, and graph.max_user_degree lets it run.
 #
 # Each case must exit 0 or 1 — never by a signal — and a failure must say
 # "error: FILE:..." on stderr. Runtime is a few seconds.
@@ -141,5 +144,34 @@ fi
 printf '16777215\t16777214\t5\n1\t2\t3\n' >"$T/bigid.tsv"
 run_distill 600000 "load $T/bigid.tsv"
 check "numeric id 16777215" ok "bigid.tsv"
+
+# 7. one user with 1.4M items: quadratic co-occurrence, refused at once
+awk 'BEGIN { printf "bot"; for (i = 0; i < 1400000; i++) printf " %d", i
+    print ""; srand(3)
+    for (u = 0; u < 300; u++) { printf "u%d", u
+	for (k = 0; k < 12; k++) printf " %d", int(rand() * 500); print "" } }' \
+    >"$T/bot.adj"
+start=$(date +%s)
+run_distill - "load $T/bot.adj; eval; set graph.max_user_degree 1000; eval"
+secs=$(( $(date +%s) - start ))
+if [ "$rc" -eq 1 ] && grep -q "^error: abstract: .*user 'bot'.*set graph.max_user_degree [0-9]*' (1 user)" "$T/err" &&
+    [ "$secs" -lt 60 ]; then
+	echo "ok: a 1.4M-item row refused in ${secs} s: $(cut -c1-100 "$T/err")"
+else
+	echo "FAIL: the 1.4M-item row: exit $rc after ${secs} s"
+	sed 's/^/  | /' "$T/err" | head -5
+	fail=1
+fi
+"$DISTILL" -k -c "load $T/bot.adj; eval; set graph.max_user_degree 1000; eval" \
+    >"$T/out" 2>"$T/err"
+rc=$?
+if [ "$rc" -eq 1 ] && grep -q '^distill ' "$T/out" &&
+    [ "$(grep -c '^error' "$T/err")" -eq 1 ]; then
+	echo "ok: with graph.max_user_degree 1000 the same log evaluates"
+else
+	echo "FAIL: graph.max_user_degree 1000: exit $rc"
+	sed 's/^/  | /' "$T/err" | head -5
+	fail=1
+fi
 
 exit $fail

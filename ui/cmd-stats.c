@@ -151,6 +151,8 @@ static void stats_graph(struct out *o, const struct pipeline *pl)
 	out_kv_int(o, "negatives_dropped", (int64_t)g->n_negative);
 	out_kv_int(o, "kcore_users_removed", g->kcore_users_removed);
 	out_kv_int(o, "kcore_items_removed", g->kcore_items_removed);
+	out_kv_int(o, "capped_users", g->capped_users);
+	out_kv_int(o, "cooccurrence_work", (int64_t)g->cooc_work);
 	out_kv_int(o, "components", g->n_components);
 	out_kv_int(o, "largest_component", g->largest_component);
 	out_kv_int(o, "heldout_positives", (int64_t)g->n_truth);

@@ -398,8 +398,11 @@ static int g_stats(const struct tui_snap *sn, const struct rect *r)
 	    g->item_deg.median, g->item_deg.mean, im);
 	tui_putf(r, 4, 0, -1, ROLE_NORMAL, "gini users %.2f  items %.2f",
 	    g->user_deg.gini, g->item_deg.gini);
-	tui_putf(r, 5, 0, -1, ROLE_NORMAL, "negatives %s  k-core -%u/-%u", n,
-	    g->kcore_users_removed, g->kcore_items_removed);
+	char cap[32] = "";
+	if (g->capped_users)
+		snprintf(cap, sizeof cap, "  cap -%u", g->capped_users);
+	tui_putf(r, 5, 0, -1, ROLE_NORMAL, "negatives %s  k-core -%u/-%u%s", n,
+	    g->kcore_users_removed, g->kcore_items_removed, cap);
 	tui_putf(r, 6, 0, -1, ROLE_NORMAL, "held-out %s of %u users", t,
 	    g->n_truth_users);
 	return 7;

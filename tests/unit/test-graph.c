@@ -120,6 +120,32 @@ Test(graph, kcore_is_iterated)
 	cr_assert_eq(pl.graph.st.n_edges, 4);
 }
 
+/* Fit positives (train, rating >= 4): u0 {i0, i1}, u1 {i0, i1}, u2 {i3}:
+ * the co-occurrence work is 2^2 + 2^2 + 1^2 = 9. A cap of 1 leaves u0
+ * and u1 out (2 > 1): one edge, work 1, and u1's validation pair u1-i3
+ * goes with its user. */
+Test(graph, max_user_degree_and_cooccurrence_work)
+{
+	struct err e;
+	cr_assert_eq(pipeline_run(&pl, STAGE_GRAPH, &e), 0, "%s", e.msg);
+	cr_assert_eq(pl.graph.st.n_edges, 5);
+	cr_assert_float_eq(pl.graph.st.cooc_work, 9, 0);
+	cr_assert_eq(pl.graph.st.capped_users, 0);
+	cr_assert_eq(pl.graph.st.n_truth, 1);
+	pipeline_set(&pl, "graph.max_user_degree", "1", &e);
+	cr_assert_eq(pipeline_run(&pl, STAGE_GRAPH, &e), 0, "%s", e.msg);
+	cr_assert_eq(pl.graph.st.n_edges, 1);
+	cr_assert_eq(pl.graph.st.capped_users, 2);
+	cr_assert_float_eq(pl.graph.st.cooc_work, 1, 0);
+	cr_assert_eq(pl.graph.st.heaviest_user, 2);
+	cr_assert_eq(pl.graph.st.n_truth, 0);
+	/* a cap of 2 keeps everyone */
+	pipeline_set(&pl, "graph.max_user_degree", "2", &e);
+	cr_assert_eq(pipeline_run(&pl, STAGE_GRAPH, &e), 0, "%s", e.msg);
+	cr_assert_eq(pl.graph.st.n_edges, 5);
+	cr_assert_eq(pl.graph.st.capped_users, 0);
+}
+
 Test(graph, empty_graph_is_an_error_and_keeps_previous)
 {
 	struct err e;
