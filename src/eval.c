@@ -20,12 +20,65 @@
  * novelty, ARP and ILE average over evaluated users with a non-empty list.
  */
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "topk.h"
 
 enum { M_P, M_R, M_NDCG, M_MAP, M_MRR, M_HIT, M_NOV, M_ARP, M_ILE, M__N };
+
+#define METRIC(f, label, hb, text) \
+	{ #f, label, text, offsetof(struct eval_row, f), hb }
+const struct metric_def metric_defs[METRIC__COUNT] = {
+	METRIC(precision, "P", true, "precision@k = |L ∩ T_u| / k, where L "
+	    "is the top-k list of user u and T_u the user's held-out items; "
+	    "averaged over users with |T_u| > 0."),
+	METRIC(recall, "R", true, "recall@k = |L ∩ T_u| / |T_u|; averaged "
+	    "over users with |T_u| > 0."),
+	METRIC(ndcg, "nDCG", true, "ndcg@k = DCG / IDCG with binary gain: "
+	    "DCG = Σ_{r=1..k} [L_r ∈ T_u] / log2(r + 1); IDCG = Σ_{r=1..m} "
+	    "1 / log2(r + 1) with m = min(k, |T_u|) (eval.ndcg_ideal=min, the "
+	    "default) or m = |T_u| (eval.ndcg_ideal=all, the convention of "
+	    "some papers)."),
+	METRIC(map, "MAP", true, "map@k = mean over users of AP@k = "
+	    "(Σ_{r=1..k} precision@r · [L_r ∈ T_u]) / min(k, |T_u|)."),
+	METRIC(mrr, "MRR", true, "mrr@k = mean over users of 1 / (rank of "
+	    "the first held-out item in L), 0 when none is in the top k."),
+	METRIC(hitrate, "HR", true, "hitrate@k = share of users with at "
+	    "least one held-out item in the top k."),
+	METRIC(coverage, "cov", true, "coverage@k = distinct items "
+	    "recommended in any top-k list / number of items."),
+	METRIC(novelty, "novelty", true, "novelty@k = mean of I(j) = "
+	    "-log2(deg(j) / |E|) over every recommended item j (deg from "
+	    "the training graph, in bits)."),
+	METRIC(arp, "ARP", false, "arp@k = average recommendation "
+	    "popularity: mean deg(j) over every recommended item j."),
+	METRIC(gini, "gini", false, "gini@k = Gini coefficient of the "
+	    "exposure counts (how many lists contain each item) over all "
+	    "items; 0 = equal exposure, 1 = one item gets everything."),
+	METRIC(ile, "ILE", true, "ile@k = mean over users of the entropy "
+	    "(bits) of the community distribution of their top-k list: "
+	    "intra-list community entropy. 0 = every list inside one "
+	    "community, log2(k) = k communities in a list of k. Needs "
+	    "communities: reported with eval.ile on (or calibration / the "
+	    "learned filter), and never under abstract.cluster none, whose "
+	    "singleton 'communities' would make it log2 of the list length."),
+};
+#undef METRIC
+
+int metric_lookup(const char *name)
+{
+	for (int m = 0; m < METRIC__COUNT; m++)
+		if (strcmp(name, metric_defs[m].name) == 0)
+			return m;
+	return -1;
+}
+
+double metric_of(const struct eval_row *r, int m)
+{
+	return *(const double *)((const char *)r + metric_defs[m].offset);
+}
 
 static bool truth_has(const struct csr *t, uint32_t u, uint32_t j)
 {

@@ -229,6 +229,27 @@ struct eval_row {
 	double ile;          /* mean intra-list community entropy (bits) */
 };
 
+/*
+ * The evaluation metrics, one definition each: the name that commands
+ * take (sweep ndcg@10, tune --metric) and tables print, the short label
+ * of the TUI, the formula that help prints, and where the value lives.
+ * Every list of metrics (eval's columns, completion, help, the TUI's
+ * panes, tune's objective) is read from here, in this order.
+ */
+struct metric_def {
+	const char *name;
+	const char *label;
+	const char *formula;
+	size_t offset;          /* of the double in struct eval_row */
+	bool higher_better;
+};
+enum { METRIC__COUNT = 11 };
+extern const struct metric_def metric_defs[METRIC__COUNT];
+/* The metric called `name`, or -1. */
+int metric_lookup(const char *name);
+/* Its value in a row. */
+double metric_of(const struct eval_row *r, int m);
+
 struct eval_result {
 	enum eval_target target;
 	uint32_t n_users;    /* users with at least one held-out item */

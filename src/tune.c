@@ -135,11 +135,8 @@ double eval_metric(const struct eval_result *ev, const char *name, int k)
 		const struct eval_row *r = &ev->row[q];
 		if (k != 0 && r->k != k)
 			continue;
-#define F(f) if (strcmp(name, #f) == 0) return r->f
-		F(precision); F(recall); F(ndcg); F(map); F(mrr); F(hitrate);
-		F(coverage); F(novelty); F(arp); F(gini); F(ile);
-#undef F
-		return NAN;
+		int m = metric_lookup(name);
+		return m < 0 ? NAN : metric_of(r, m);
 	}
 	return NAN;
 }

@@ -534,14 +534,12 @@ int cmd_source(struct session *s, int argc, char **argv)
 
 int cmd_format(struct session *s, int argc, char **argv)
 {
-	static const char *const names[] = { "table", "csv", "json" };
-	for (int k = 0; k < 3; k++)
-		if (strcmp(argv[1], names[k]) == 0) {
-			s->fmt = k;
-			return 0;
-		}
-	return session_error(s, "format: '%s' is not table, csv or json",
-	    argv[1]);
+	int k = out_format_lookup(argv[1]);
+	if (k < 0)
+		return session_error(s, "format: '%s' is not table, csv or "
+		    "json", argv[1]);
+	s->fmt = k;
+	return 0;
 }
 
 int cmd_echo(struct session *s, int argc, char **argv)

@@ -14,10 +14,6 @@
 #define SWEEP_MAX_POINTS 1000
 #define PLOT_WIDTH 72
 
-const char *const metric_cols[] = { "method", "k", "precision",
-    "recall", "ndcg", "map", "mrr", "hitrate", "coverage", "novelty", "arp",
-    "gini", "ile", NULL };
-
 static const char *target_name(enum eval_target t)
 {
 	return t == TARGET_TEST ? "test" : "validation";
@@ -49,7 +45,7 @@ int cmd_eval(struct session *s, int argc, char **argv)
 	    "train minus validation");
 	out_kv_int(&o, "users_evaluated", ev.n_users);
 	out_kv_real(&o, "ms", ev.ms);
-	out_table(&o, "metrics", metric_cols);
+	metric_table(&o, "metrics", true);
 	eval_rows(&o, "distill", &ev);
 	out_end(&o);
 	return 0;
@@ -146,7 +142,7 @@ int cmd_compare(struct session *s, int argc, char **argv)
 	out_kv_str(&o, "target", target_name(s->pl.rec.ev.target));
 	out_kv_int(&o, "users_evaluated", s->pl.rec.ev.n_users);
 	out_kv_real(&o, "ease_lambda", lambda);
-	out_table(&o, "metrics", metric_cols);
+	metric_table(&o, "metrics", true);
 	eval_rows(&o, "distill", &s->pl.rec.ev);
 	for (int b = 0; b < BASE__COUNT; b++)
 		if (have[b])
@@ -173,14 +169,19 @@ static const struct eval_row *row_at(const struct eval_result *ev, int k)
 static int metric_at(struct session *s, const char *cmd, const char *m,
     char *metric, size_t mn, int *mk)
 {
-	struct eval_result probe = { .nk = 1 };
 	const char *at = strchr(m, '@');
 	snprintf(metric, mn, "%.*s", at ? (int)(at - m) : (int)strlen(m), m);
 	*mk = 0;
-	if (isnan(eval_metric(&probe, metric, 0)))
+	if (metric_lookup(metric) < 0) {
+		char list[256] = "";
+		for (int q = 0; q < METRIC__COUNT; q++) {
+			size_t n = strlen(list);
+			snprintf(list + n, sizeof list - n, "%s%s", q ? ", " :
+			    "", metric_defs[q].name);
+		}
 		return session_error(s, "%s: unknown metric '%s' (expected "
-		    "precision, recall, ndcg, map, mrr, hitrate, coverage, "
-		    "novelty, arp, gini or ile, optionally @K)", cmd, metric);
+		    "one of %s, optionally @K)", cmd, metric, list);
+	}
 	if (at) {
 		long k;
 		char what[64];
@@ -284,7 +285,7 @@ int cmd_sweep(struct session *s, int argc, char **argv)
 	if (sw.interrupted)
 		out_note(&o, "interrupted: the %zu values computed before it",
 		    sw.n);
-	out_table(&o, "sweep", metric_cols);
+	metric_table(&o, "sweep", true);
 	free(o.cols[0]);
 	o.cols[0] = xstrdup(sw.param);
 	for (size_t k = 0; k < sw.n; k++)

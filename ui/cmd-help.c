@@ -15,38 +15,9 @@ struct metric_help {
 	const char *text;
 };
 
+/* The similarity metrics (the choices of abstract.metric); the
+ * evaluation metrics' formulas are metric_defs' (src/eval.c). */
 static const struct metric_help metrics[] = {
-	{ "precision", "precision@k = |L ∩ T_u| / k, where L is the top-k "
-	  "list of user u and T_u the user's held-out items; averaged over "
-	  "users with |T_u| > 0." },
-	{ "recall", "recall@k = |L ∩ T_u| / |T_u|; averaged over users with "
-	  "|T_u| > 0." },
-	{ "ndcg", "ndcg@k = DCG / IDCG with binary gain: DCG = Σ_{r=1..k} "
-	  "[L_r ∈ T_u] / log2(r + 1); IDCG = Σ_{r=1..m} 1 / log2(r + 1) with "
-	  "m = min(k, |T_u|) (eval.ndcg_ideal=min, the default) or m = |T_u| "
-	  "(eval.ndcg_ideal=all, the convention of some papers)." },
-	{ "map", "map@k = mean over users of AP@k = (Σ_{r=1..k} "
-	  "precision@r · [L_r ∈ T_u]) / min(k, |T_u|)." },
-	{ "mrr", "mrr@k = mean over users of 1 / (rank of the first held-out "
-	  "item in L), 0 when none is in the top k." },
-	{ "hitrate", "hitrate@k = share of users with at least one held-out "
-	  "item in the top k." },
-	{ "coverage", "coverage@k = distinct items recommended in any top-k "
-	  "list / number of items." },
-	{ "novelty", "novelty@k = mean of I(j) = -log2(deg(j) / |E|) over every "
-	  "recommended item j (deg from the training graph, in bits)." },
-	{ "arp", "arp@k = average recommendation popularity: mean deg(j) over "
-	  "every recommended item j." },
-	{ "gini", "gini@k = Gini coefficient of the exposure counts (how many "
-	  "lists contain each item) over all items; 0 = equal exposure, "
-	  "1 = one item gets everything." },
-	{ "ile", "ile@k = mean over users of the entropy (bits) of the "
-	  "community distribution of their top-k list: intra-list "
-	  "community entropy. 0 = every list inside one community, "
-	  "log2(k) = k communities in a list of k. Needs communities: "
-	  "reported with eval.ile on (or calibration / the learned filter), "
-	  "and never under abstract.cluster none, whose singleton "
-	  "'communities' would make it log2 of the list length." },
 	{ "cosine", "cosine: s_ij = C_ij / (‖w_i‖·‖w_j‖ + h), C_ij = Σ_u "
 	  "w_ui·w_uj, h = abstract.shrink." },
 	{ "jaccard", "jaccard: s_ij = |N(i) ∩ N(j)| / |N(i) ∪ N(j)|." },
@@ -62,6 +33,9 @@ static const struct metric_help metrics[] = {
 
 const char *help_metric_text(const char *name)
 {
+	int m = metric_lookup(name);
+	if (m >= 0)
+		return metric_defs[m].formula;
 	for (size_t k = 0; k < NMETRICS; k++)
 		if (strcmp(metrics[k].name, name) == 0)
 			return metrics[k].text;
@@ -138,10 +112,15 @@ static int help_metric(struct session *s, const char *name)
 	const char *t = help_metric_text(name);
 	if (!t) {
 		char list[512] = "";
+		for (int m = 0; m < METRIC__COUNT; m++) {
+			size_t n = strlen(list);
+			snprintf(list + n, sizeof list - n, "%s%s", m ? ", " :
+			    "", metric_defs[m].name);
+		}
 		for (size_t k = 0; k < NMETRICS; k++) {
 			size_t n = strlen(list);
-			snprintf(list + n, sizeof list - n, "%s%s", k ? ", " :
-			    "", metrics[k].name);
+			snprintf(list + n, sizeof list - n, ", %s",
+			    metrics[k].name);
 		}
 		return session_error(s, "unknown metric '%s' (expected one of "
 		    "%s)", name, list);

@@ -39,8 +39,8 @@ static int param_rows(struct out *o, const struct params *a,
 		if (strcmp(x, y) == 0)
 			continue;
 		out_str(o, params_def(id)->name);
-		out_str(o, x);
-		out_str(o, y);
+		out_param(o, id, x);
+		out_param(o, id, y);
 		out_str(o, stage_name(params_def(id)->stage));
 		n++;
 	}
@@ -180,7 +180,7 @@ int cmd_get(struct session *s, int argc, char **argv)
 	out_begin(&o, s, "get");
 	out_record(&o, "parameter");
 	out_kv_str(&o, "name", params_def(id)->name);
-	out_kv_str(&o, "value", v);
+	out_kv_param(&o, "value", id, v);
 	out_end(&o);
 	return 0;
 }
@@ -220,8 +220,8 @@ int cmd_params(struct session *s, int argc, char **argv)
 		params_format(&s->pl.params, id, v, sizeof v);
 		param_range_text(d, r, sizeof r);
 		out_str(&o, d->name);
-		out_str(&o, v);
-		out_str(&o, d->def);
+		out_param(&o, id, v);
+		out_param(&o, id, d->def);
 		out_str(&o, r);
 		out_str(&o, stage_name(d->stage));
 		out_str(&o, d->doc);
@@ -336,7 +336,7 @@ int cmd_diff(struct session *s, int argc, char **argv)
 		out_drop(&o);
 		out_note(&o, "the two configurations are the same");
 	}
-	out_table(&o, "metrics", metric_cols);
+	metric_table(&o, "metrics", true);
 	eval_rows(&o, "a", &ea);
 	eval_rows(&o, "b", &eb);
 	out_end(&o);

@@ -393,6 +393,19 @@ static void stats_distill(struct out *o, const struct pipeline *pl)
 }
 
 /* The evaluation table: one row per k (used by eval and compare too). */
+void metric_table(struct out *o, const char *title, bool method)
+{
+	const char *cols[METRIC__COUNT + 3];
+	int n = 0;
+	if (method)
+		cols[n++] = "method";
+	cols[n++] = "k";
+	for (int m = 0; m < METRIC__COUNT; m++)
+		cols[n++] = metric_defs[m].name;
+	cols[n] = NULL;
+	out_table(o, title, cols);
+}
+
 void eval_rows(struct out *o, const char *method,
     const struct eval_result *ev)
 {
@@ -401,32 +414,20 @@ void eval_rows(struct out *o, const char *method,
 		if (method)
 			out_str(o, method);
 		out_int(o, r->k);
-		out_real(o, r->precision);
-		out_real(o, r->recall);
-		out_real(o, r->ndcg);
-		out_real(o, r->map);
-		out_real(o, r->mrr);
-		out_real(o, r->hitrate);
-		out_real(o, r->coverage);
-		out_real(o, r->novelty);
-		out_real(o, r->arp);
-		out_real(o, r->gini);
-		out_real(o, r->ile);
+		for (int m = 0; m < METRIC__COUNT; m++)
+			out_real(o, metric_of(r, m));
 	}
 }
 
 static void stats_recommend(struct out *o, const struct pipeline *pl)
 {
-	static const char *const cols[] = { "k", "precision", "recall", "ndcg",
-	    "map", "mrr", "hitrate", "coverage", "novelty", "arp", "gini",
-	    "ile", NULL };
 	const struct eval_result *ev = &pl->rec.ev;
 	out_record(o, "recommend");
 	out_kv_str(o, "target", ev->target == TARGET_TEST ? "test" :
 	    "validation");
 	out_kv_int(o, "users_evaluated", ev->n_users);
 	out_kv_int(o, "list_length", pl->rec.L);
-	out_table(o, "metrics", cols);
+	metric_table(o, "metrics", false);
 	eval_rows(o, NULL, ev);
 }
 

@@ -45,8 +45,10 @@ int cmd_param_change(struct session *s, const char *cmd,
 /* "[lo, hi]" or "a|b|c" for a parameter (cmd-param.c). */
 void param_range_text(const struct param_def *d, char *buf, size_t size);
 
-/* The columns of eval_rows' tables, "method" first (cmd-eval.c). */
-extern const char *const metric_cols[];
+/* Open the table that eval_rows fills: a "method" column when method,
+ * then "k" and every metric of metric_defs (cmd-stats.c). */
+struct out;
+void metric_table(struct out *o, const char *title, bool method);
 /* Evaluation rows (one per k), prefixed by a method column when method
  * is not NULL (cmd-stats.c). */
 struct out;

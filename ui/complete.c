@@ -78,18 +78,6 @@ void completion_free(struct completion *c)
 
 /* ------------------------------------------------------- kind expansion */
 
-/* Evaluation metrics (the columns of struct eval_row), which `sweep`
- * plots and `help metric` explains; help also explains the similarity
- * metrics, the choices of abstract.metric. tests/complete-test checks
- * that help knows every name offered here. */
-static const char *const metric_names[] = {
-	"precision", "recall", "ndcg", "map", "mrr", "hitrate", "coverage",
-	"novelty", "arp", "gini", "ile", NULL
-};
-/* The output formats of `format FORMAT` (enum out_format). */
-static const char *const out_format_names[] = {
-	"table", "csv", "json", NULL
-};
 
 static void add_list(struct completion *c, const char *text,
     const char *const *v)
@@ -270,7 +258,8 @@ static void add_kind(struct session *s, struct completion *c,
 	else if (strcmp(k, "ITEM") == 0)
 		add_items(s, c, text);
 	else if (strcmp(k, "METRIC") == 0) {
-		add_list(c, text, metric_names);
+		for (int m = 0; m < METRIC__COUNT; m++)
+			cand_prefix(c, text, metric_defs[m].name);
 		if (strcmp(cx->cmd->name, "help") == 0)  /* formulas too */
 			add_list(c, text,
 			    params_def(P_ABSTRACT_METRIC)->choices);

@@ -54,7 +54,8 @@ static void usage(FILE *f)
 	    "  -c 'CMD; CMD'      run commands (batch mode)\n"
 	    "  -f SCRIPT          run a script ('-' for stdin)\n"
 	    "  -k                 batch: keep going after an error\n"
-	    "  --format FORMAT    table, csv or json (--json, --csv)\n"
+	    "  --format FORMAT    table, csv or json: JSON Lines, one document per\n"
+	    "                     command (--json, --json-lines, --csv)\n"
 	    "  --no-color         no ANSI colour (also NO_COLOR)\n"
 	    "  --no-init          do not read the init file\n"
 	    "  --version, --help\n"
@@ -75,17 +76,6 @@ static void list_params(void)
 		printf("%s\n", params_def(k)->name);
 }
 
-static int parse_format(const char *f)
-{
-	if (strcmp(f, "table") == 0)
-		return OUT_TABLE;
-	if (strcmp(f, "csv") == 0)
-		return OUT_CSV;
-	if (strcmp(f, "json") == 0)
-		return OUT_JSON;
-	return -1;
-}
-
 /* Parse argv; returns -1 to exit with *status. */
 static int parse_args(int argc, char **argv, struct options *o, int *status)
 {
@@ -95,6 +85,7 @@ static int parse_args(int argc, char **argv, struct options *o, int *status)
 		{ "repl", no_argument, NULL, O_REPL },
 		{ "format", required_argument, NULL, O_FORMAT },
 		{ "json", no_argument, NULL, O_JSON },
+		{ "json-lines", no_argument, NULL, O_JSON },
 		{ "csv", no_argument, NULL, O_CSV },
 		{ "no-color", no_argument, NULL, O_NOCOLOR },
 		{ "no-init", no_argument, NULL, O_NOINIT },
@@ -120,7 +111,7 @@ static int parse_args(int argc, char **argv, struct options *o, int *status)
 		case O_JSON: o->fmt = OUT_JSON; break;
 		case O_CSV: o->fmt = OUT_CSV; break;
 		case O_FORMAT:
-			if ((o->fmt = parse_format(optarg)) < 0) {
+			if ((o->fmt = out_format_lookup(optarg)) < 0) {
 				fprintf(stderr, "distill: --format: '%s' is not "
 				    "table, csv or json\n", optarg);
 				*status = EXIT_STATUS_USAGE;

@@ -113,6 +113,7 @@ static void cell_text(const struct cell *c, bool table, char *buf,
 			buf[0] = '\0';
 		break;
 	case CELL_STR:
+	case CELL_NUM:
 		snprintf(buf, size, "%s", c->s ? c->s : "");
 		break;
 	}
@@ -160,6 +161,9 @@ static void json_cell(struct out *o, const struct cell *c)
 	switch (c->type) {
 	case CELL_STR:
 		json_string(o, c->s ? c->s : "");
+		return;
+	case CELL_NUM:
+		json_puts(o, c->s);
 		return;
 	case CELL_BOOL:
 		json_puts(o, c->i ? "true" : "false");
@@ -222,9 +226,12 @@ static void csv_section(struct out *o)
 	size_t nrows = o->kind == SEC_RECORD ? 1 :
 	    (o->ncols ? o->ncells / o->ncols : 0);
 
-	if (o->any_text)
+	/* sections are separated by an empty line, within a command and
+	 * from one command to the next (so a reader splits on blank lines) */
+	if (o->any_text || o->s->csv_begun)
 		fputc('\n', f);
 	o->any_text = true;
+	o->s->csv_begun = true;
 	for (int c = 0; c < ncols; c++) {
 		fputs(c ? "," : "", f);
 		put_csv(f, o->cols[c]);
@@ -442,6 +449,16 @@ void out_drop(struct out *o)
 	section_clear(o);
 }
 
+const char *const out_format_names[] = { "table", "csv", "json", NULL };
+
+int out_format_lookup(const char *name)
+{
+	for (int k = 0; out_format_names[k]; k++)
+		if (strcmp(name, out_format_names[k]) == 0)
+			return k;
+	return -1;
+}
+
 void out_begin(struct out *o, struct session *s, const char *cmd)
 {
 	memset(o, 0, sizeof *o);
@@ -519,6 +536,60 @@ void out_kv_str(struct out *o, const char *key, const char *v)
 	struct cell *c = kv_add(o, key);
 	c->type = v ? CELL_STR : CELL_NULL;
 	c->s = v ? xstrdup(v) : NULL;
+}
+
+/* A parameter's value as JSON types it: integers and reals as numbers,
+ * choices, 'given' and lists ("5,10,20") as strings. Tables and CSV keep
+ * the parameter's own text, so a column of values of several types reads
+ * as each was written (no 100.0000 beside 0.5). */
+/* True when t is a JSON number: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)? */
+static bool json_number(const char *t)
+{
+	const char *p = t + (*t == '-');
+	if (*p == '0')
+		p++;
+	else if (*p >= '1' && *p <= '9')
+		while (*p >= '0' && *p <= '9')
+			p++;
+	else
+		return false;
+	if (*p == '.') {
+		if (!(*++p >= '0' && *p <= '9'))
+			return false;
+		while (*p >= '0' && *p <= '9')
+			p++;
+	}
+	if (*p == 'e' || *p == 'E') {
+		p += p[1] == '+' || p[1] == '-' ? 2 : 1;
+		if (!(*p >= '0' && *p <= '9'))
+			return false;
+		while (*p >= '0' && *p <= '9')
+			p++;
+	}
+	return *p == '\0';
+}
+
+static void param_cell(struct out *o, struct cell *c, int id,
+    const char *text)
+{
+	const struct param_def *d = params_def(id);
+	bool number = o->fmt == OUT_JSON && (d->type == PT_INT ||
+	    d->type == PT_REAL || d->type == PT_FRACGIVEN) &&
+	    json_number(text);
+	/* the text itself, not a double printed to 10 digits: the value
+	 * reads back exactly as the registry holds it */
+	c->type = number ? CELL_NUM : CELL_STR;
+	c->s = xstrdup(text);
+}
+
+void out_param(struct out *o, int id, const char *text)
+{
+	param_cell(o, cell_add(o), id, text);
+}
+
+void out_kv_param(struct out *o, const char *key, int id, const char *text)
+{
+	param_cell(o, kv_add(o, key), id, text);
 }
 
 void out_kv_bool(struct out *o, const char *key, bool v)

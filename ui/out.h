@@ -25,7 +25,10 @@
 
 #include "session.h"
 
-enum cell_type { CELL_NULL, CELL_INT, CELL_REAL, CELL_STR, CELL_BOOL };
+/* CELL_NUM: a number kept as its text `s` (a parameter's value, exactly
+ * as the registry wrote it): a bare number in JSON, text elsewhere. */
+enum cell_type { CELL_NULL, CELL_INT, CELL_REAL, CELL_STR, CELL_BOOL,
+	CELL_NUM };
 
 struct cell {
 	enum cell_type type;
@@ -65,6 +68,9 @@ void out_kv_int(struct out *o, const char *key, int64_t v);
 void out_kv_real(struct out *o, const char *key, double v);
 void out_kv_str(struct out *o, const char *key, const char *v);
 void out_kv_bool(struct out *o, const char *key, bool v);
+/* Parameter id's value `text` (params_format): typed in JSON, as text in
+ * tables and CSV. */
+void out_kv_param(struct out *o, const char *key, int id, const char *text);
 
 /* A table with the given column names (NULL-terminated list); cells are
  * added row-major with out_int()/out_real()/out_str()/out_null(). */
@@ -75,6 +81,7 @@ void out_realp(struct out *o, double v, int decimals);
 /* An integer when v is integral (counts), a real otherwise. */
 void out_number(struct out *o, double v);
 void out_str(struct out *o, const char *v);
+void out_param(struct out *o, int id, const char *text);
 void out_null(struct out *o);
 void out_bool(struct out *o, bool v);
 

@@ -16,6 +16,11 @@
 #include "pipeline.h"
 
 enum out_format { OUT_TABLE, OUT_CSV, OUT_JSON };
+/* Their names, in enum order, NULL-terminated: the one list that --format,
+ * `format` and completion read. */
+extern const char *const out_format_names[];
+/* The format called `name`, or -1. */
+int out_format_lookup(const char *name);
 
 struct session {
 	struct pipeline pl;
@@ -34,6 +39,8 @@ struct session {
 	void *priv;          /* ui-private state (undo stacks etc.), owned by
 	                        session.c */
 	bool quit;           /* set by quit/exit: the front end should stop */
+	bool csv_begun;      /* a CSV section was printed on `out`: the next
+	                        one, of any command, follows a blank line */
 	/* pin: a configuration kept to compare against (diff) */
 	bool pinned;
 	struct params pin;

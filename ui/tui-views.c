@@ -198,16 +198,18 @@ void tui_draw_metrics(struct tui *t, const struct rect *r)
 	    sn->fresh[STAGE_RECOMMEND] ? "" : "*");
 	/* everything, with before→after when it fits; the after values
 	 * with an arrow when it does not; only then drop from the end */
-	struct { const char *name; double now, before; bool hb; } m[] = {
-		{ "P", e->precision, p->precision, true },
-		{ "R", e->recall, p->recall, true },
-		{ "nDCG", e->ndcg, p->ndcg, true },
-		{ "cov", e->coverage, p->coverage, true },
-		{ "MAP", e->map, p->map, true },
-		{ "HR", e->hitrate, p->hitrate, true },
-		{ "gini", e->gini, p->gini, false },
-	};
+	static const char *const shown[] = { "precision", "recall", "ndcg",
+		"coverage", "map", "hitrate", "gini" };
+	struct { const char *name; double now, before; bool hb; }
+	    m[sizeof shown / sizeof *shown];
 	int nm = (int)(sizeof m / sizeof *m), need = x;
+	for (int k = 0; k < nm; k++) {
+		int id = metric_lookup(shown[k]);
+		m[k].name = metric_defs[id].label;
+		m[k].now = metric_of(e, id);
+		m[k].before = metric_of(p, id);
+		m[k].hb = metric_defs[id].higher_better;
+	}
 	bool compact[sizeof m / sizeof *m] = { false };
 	for (int k = 0; k < nm; k++)
 		need += metric_item(r, 0, m[k].name, m[k].now, m[k].before,
@@ -561,18 +563,6 @@ static void draw_distill(struct tui *t, const struct rect *r)
 	    &t->snap.info_hist, false, "%.1f");
 }
 
-static const char *const metric_names[] = {
-	"P", "R", "nDCG", "MAP", "MRR", "HR", "cov", "novelty", "ARP",
-	"gini", "ILE",
-};
-
-static double metric_get(const struct eval_row *e, int m)
-{
-	const double v[] = { e->precision, e->recall, e->ndcg, e->map, e->mrr,
-		e->hitrate, e->coverage, e->novelty, e->arp, e->gini, e->ile };
-	return v[m];
-}
-
 static void draw_recommend(struct tui *t, const struct rect *r)
 {
 	const struct tui_snap *sn = &t->snap;
@@ -596,14 +586,13 @@ static void draw_recommend(struct tui *t, const struct rect *r)
 	for (int c = 0; c < 5; c++)
 		tui_put_right(r, 1, 8 + c * cw, cw, c ? ROLE_LABEL : ROLE_TITLE,
 		    col[c]);
-	int nm = (int)(sizeof metric_names / sizeof *metric_names);
-	for (int m = 0; m < nm && m + 2 < r->h; m++) {
-		tui_put(r, m + 2, 0, 8, ROLE_LABEL, metric_names[m]);
+	for (int m = 0; m < METRIC__COUNT && m + 2 < r->h; m++) {
+		tui_put(r, m + 2, 0, 8, ROLE_LABEL, metric_defs[m].label);
 		for (int c = 0; c < 5; c++) {
 			char v[16] = "-";
 			if (ok[c] && ev[c]->nk >= 1)
 				tui_fmt_metric(v, sizeof v,
-				    metric_get(&ev[c]->row[0], m));
+				    metric_of(&ev[c]->row[0], m));
 			tui_put_right(r, m + 2, 8 + c * cw, cw, c ? ROLE_NORMAL :
 			    ROLE_VALUE, v);
 		}

@@ -45,7 +45,7 @@ fi
 # eval.target: an arrow press does not switch the scored split
 tt_send p
 tt_wait '2/6 graph' 3 || exit 1
-tt_send Down Down Down Down
+tt_send Down Down Down Down Down
 tt_wait '\[target=valid\]' 3 || exit 1
 tt_send Right
 tt_wait 'press Enter and type valid or test' 3 || exit 1
