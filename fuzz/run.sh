@@ -9,12 +9,16 @@
 # Targets: ml100k ml1m csv tsv adj gz (one loader format each), meta (the
 # item metadata readers), cmdline (cmd_split, cmd_find, cmd_run_line on a
 # session with the teaching set), source (a fuzzed script through
-# `source`), manifest (load DIR with a fuzzed manifest.json). Built with
+# `source`), manifest (load DIR with a fuzzed manifest.json), pipeline
+# (four bytes of settings and a small log through every stage, why,
+# whynot, the export writers and the parameter texts). Built with
 # clang -fsanitize=fuzzer,address,undefined into
 # fuzz/build/ (gitignored), not by the autotools build.
 #
 # Each run: -max_total_time=SECONDS -timeout=10 -rss_limit_mb=2048, leak
-# detection on. Seeds: the test fixtures and samples (copied into
+# detection on, -len_control=0 (inputs up to -max_len from the start: the
+# seeds are real-sized files, and a short run would otherwise stay below
+# a hundred bytes). Seeds: the test fixtures and samples (copied into
 # fuzz/build/seed/TARGET) plus fuzz/corpus/TARGET (committed: hand-made
 # seeds and the inputs that found bugs). Paths are absolute: the command
 # targets chdir into their sandbox. New inputs go to
@@ -26,7 +30,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 B=fuzz/build
 CC=${FUZZ_CC:-clang}
-TARGETS="ml100k ml1m csv tsv adj gz meta cmdline source manifest"
+TARGETS="ml100k ml1m csv tsv adj gz meta cmdline source manifest pipeline"
 
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
 CFLAGS="-g -O1 -fno-omit-frame-pointer $SAN -std=c11 -D_GNU_SOURCE \
@@ -95,10 +99,10 @@ build() {
 		$CC $CFLAGS -fsanitize=fuzzer $def -DFUZZ_SRCDIR="\"$top\"" \
 			fuzz/cmdline.c $common $(objs fuzz/sandbox.c \
 			fuzz/stubs.c src/*.c $UI) $WRAP $LIBS -lrt -o "$out" ;;
-	manifest)
+	manifest|pipeline)
 		# shellcheck disable=SC2046
 		$CC $CFLAGS -fsanitize=fuzzer -DFUZZ_SRCDIR="\"$top\"" \
-			fuzz/manifest.c $common $(objs src/*.c) $LIBS \
+			fuzz/$t.c $common $(objs src/*.c) $LIBS \
 			-lpthread -o "$out" ;;
 	*) die "unknown target '$t' (expected: $TARGETS)" ;;
 	esac
@@ -154,7 +158,7 @@ run() {
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:${ASAN_OPTIONS:-} \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	$B/fuzz-$t -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
-		-max_len=$maxlen -print_final_stats=1 $extra \
+		-max_len=$maxlen -len_control=0 -print_final_stats=1 $extra \
 		-artifact_prefix="$top/$B/artifacts/$t-" "$top/$B/corpus/$t" \
 		"$top/$B/seed/$t" "$top/fuzz/corpus/$t" >"$log" 2>&1
 	rc=$?
