@@ -122,31 +122,32 @@ int repl_source_init(struct session *s)
 
 /* -------------------------------------------------------------- history */
 
-static void repl_history_open(struct repl *r)
+char *cmd_history_open(void)
 {
 	int fd;
+	char *path;
 
 	using_history();
 	stifle_history(HISTORY_MAX);
-	if ((r->history = repl_history_path()) == NULL)
-		return;
-	repl_make_dirs(r->history);
-	fd = open(r->history, O_WRONLY | O_CREAT | O_APPEND, 0600);
+	if ((path = repl_history_path()) == NULL)
+		return NULL;
+	repl_make_dirs(path);
+	fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0600);
 	if (fd < 0) {
 		fprintf(stderr, "distill: history %s: %s (not saved)\n",
-		    r->history, strerror(errno));
-		free(r->history);
-		r->history = NULL;
-		return;
+		    path, strerror(errno));
+		free(path);
+		return NULL;
 	}
 	close(fd);
-	read_history(r->history);
+	read_history(path);
+	return path;
 }
 
 /* Remember a line (not blank, not a repeat, not starting with a space;
  * trailing blanks that completion left are dropped), appending it to the
  * file at once so that a crash loses nothing. */
-static void repl_history_add(struct repl *r, const char *line)
+void cmd_history_add(const char *path, const char *line)
 {
 	HIST_ENTRY *last = history_length > 0 ?
 	    history_get(history_base + history_length - 1) : NULL;
@@ -160,18 +161,17 @@ static void repl_history_add(struct repl *r, const char *line)
 	t = xstrndup(line, n);
 	if (!last || strcmp(last->line, t) != 0) {
 		add_history(t);
-		if (r->history)
-			append_history(1, r->history);
+		if (path)
+			append_history(1, path);
 	}
 	free(t);
 }
 
-static void repl_history_close(struct repl *r)
+void cmd_history_close(char *path)
 {
-	if (r->history)
-		history_truncate_file(r->history, HISTORY_MAX);
-	free(r->history);
-	r->history = NULL;
+	if (path)
+		history_truncate_file(path, HISTORY_MAX);
+	free(path);
 	clear_history();
 }
 
@@ -507,16 +507,17 @@ int repl_run(struct session *s, const char *dataset)
 	s->err = progress_wrap(&r.prog, err);
 	repl_signals_install(&r);
 	repl_readline_setup(&r);
-	repl_history_open(&r);
+	r.history = cmd_history_open();
 	if (dataset && repl_load(&r, dataset) < 0)
 		status = EXIT_STATUS_INPUT;
 	repl_greet(&r, dataset);
 	while (!s->quit && (line = repl_read(&r)) != NULL) {
-		repl_history_add(&r, line);
+		cmd_history_add(r.history, line);
 		repl_exec(&r, line);
 		free(line);
 	}
-	repl_history_close(&r);
+	cmd_history_close(r.history);
+	r.history = NULL;
 	repl_signals_restore(&r);
 	if (s->out != out)
 		fclose(s->out);

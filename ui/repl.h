@@ -45,4 +45,16 @@ int repl_source_init(struct session *s);
 char *repl_init_path(void);
 char *repl_history_path(void);
 
+/*
+ * The command history that the REPL and the TUI's ':' line share:
+ * readline's history list, kept in repl_history_path() (at most
+ * HISTORY_MAX lines). open reads it and returns the path (NULL: not
+ * saved, said on stderr); add appends a line (not blank, not a repeat,
+ * not starting with a space) to the list and the file at once; close
+ * trims the file and frees the path and the list.
+ */
+char *cmd_history_open(void);
+void cmd_history_add(const char *path, const char *line);
+void cmd_history_close(char *path);
+
 #endif

@@ -210,7 +210,6 @@ struct tui_user {
 	int why_scroll;
 };
 
-#define TUI_HIST_MAX 100
 
 struct tui {
 	struct session *s;
@@ -282,9 +281,9 @@ struct tui {
 	enum stage istage;             /* computed first: the one on screen */
 	bool ibase;                    /* also the baselines */
 	char iprogress[64];            /* guarded by mu */
-	/* command line history */
-	char *hist[TUI_HIST_MAX];
-	int nhist;
+	/* the ':' line's history: readline's list, shared with the REPL
+	 * and saved in this file (NULL: not saved) */
+	char *hist_path;
 };
 
 /* tui-run.c */

@@ -22,8 +22,11 @@
 #include <unistd.h>
 #include <wchar.h>
 
+#include <readline/history.h>
+
 #include "cmd.h"
 #include "complete.h"
+#include "repl.h"
 #include "tui-int.h"
 #include "tui.h"
 
@@ -106,7 +109,7 @@ static const struct binding bindings[] = {
 	{ '>', "> <", ACT_UNEXT, "next / previous user" },
 	{ '<', NULL, ACT_UPREV, NULL },
 	{ 'w', "w", ACT_WHYNOT, "whynot for any item id" },
-	{ ':', ":", ACT_CMD, "command line, Tab completes" },
+	{ ':', ":", ACT_CMD, "command line, readline keys" },
 	{ 12, "^L", ACT_REDRAW, "redraw the screen" },
 	{ '?', "?", ACT_HELP, "help; any key closes it" },
 	{ 'q', "q", ACT_QUIT, "quit" },
@@ -126,6 +129,7 @@ struct prompt {
 	char label[96];
 	char buf[512];
 	size_t len;
+	size_t cur;             /* the cursor, a byte offset in buf */
 	int hpos;
 	int param;
 };
@@ -136,8 +140,43 @@ static void prompt_open(struct prompt *p, enum prompt_kind k,
 	p->kind = k;
 	snprintf(p->label, sizeof p->label, "%s", label);
 	snprintf(p->buf, sizeof p->buf, "%s", init ? init : "");
-	p->len = strlen(p->buf);
+	p->len = p->cur = strlen(p->buf);
 	p->hpos = -1;
+}
+
+/* The start of the UTF-8 character before byte offset at, or of the one
+ * at it (next). */
+static size_t prev_char(const char *s, size_t at)
+{
+	while (at > 0 && ((unsigned char)s[--at] & 0xC0) == 0x80)
+		;
+	return at;
+}
+
+static size_t next_char(const char *s, size_t len, size_t at)
+{
+	while (at < len && ((unsigned char)s[++at] & 0xC0) == 0x80)
+		;
+	return at;
+}
+
+/* Remove bytes [a, b) of the line; the cursor goes to a. */
+static void prompt_cut(struct prompt *p, size_t a, size_t b)
+{
+	memmove(p->buf + a, p->buf + b, p->len - b + 1);
+	p->len -= b - a;
+	p->cur = a;
+}
+
+/* Insert n bytes at the cursor, when they fit. */
+static void prompt_insert(struct prompt *p, const char *s, size_t n)
+{
+	if (p->len + n >= sizeof p->buf)
+		return;
+	memmove(p->buf + p->cur + n, p->buf + p->cur, p->len - p->cur + 1);
+	memcpy(p->buf + p->cur, s, n);
+	p->len += n;
+	p->cur += n;
 }
 
 /*
@@ -148,11 +187,16 @@ static void prompt_open(struct prompt *p, enum prompt_kind k,
 static void complete_word(struct tui *t, struct prompt *p)
 {
 	struct completion c;
-	complete_line(t->s, p->buf, (int)p->len, &c);
+	complete_line(t->s, p->buf, (int)p->cur, &c);
 	if (c.n == 0) {
 		completion_free(&c);
 		return;
 	}
+	/* the text after the cursor stays after the completed word */
+	char tail[sizeof p->buf];
+	snprintf(tail, sizeof tail, "%s", p->buf + p->cur);
+	p->len = p->cur;
+	p->buf[p->len] = '\0';
 	size_t common = strlen(c.v[0]);
 	for (size_t k = 1; k < c.n; k++) {
 		size_t i = 0;
@@ -170,6 +214,11 @@ static void complete_word(struct tui *t, struct prompt *p)
 			p->len = (size_t)c.start + (size_t)n;
 		p->buf[p->len] = '\0';
 	}
+	p->cur = p->len;
+	if (p->len + strlen(tail) < sizeof p->buf) {
+		memcpy(p->buf + p->len, tail, strlen(tail) + 1);
+		p->len += strlen(tail);
+	}
 	if (c.n > 1) {
 		char list[512] = "";
 		size_t ll = 0;
@@ -181,49 +230,50 @@ static void complete_word(struct tui *t, struct prompt *p)
 	completion_free(&c);
 }
 
-static void history_add(struct tui *t, const char *line)
+/* Up/Down on the ':' line: through the history the REPL keeps too. */
+static void history_move(struct prompt *p, int dir)
 {
-	if (!*line || (t->nhist && strcmp(t->hist[t->nhist - 1], line) == 0))
+	if (p->kind != PR_CMD || history_length == 0)
 		return;
-	if (t->nhist == TUI_HIST_MAX) {
-		free(t->hist[0]);
-		memmove(t->hist, t->hist + 1, (TUI_HIST_MAX - 1) *
-		    sizeof *t->hist);
-		t->nhist--;
-	}
-	t->hist[t->nhist++] = xstrdup(line);
-}
-
-static void history_move(struct tui *t, struct prompt *p, int dir)
-{
-	if (p->kind != PR_CMD || t->nhist == 0)
-		return;
-	int h = p->hpos < 0 ? t->nhist : p->hpos;
+	int h = p->hpos < 0 ? history_length : p->hpos;
 	h += dir;
 	if (h < 0)
 		h = 0;
-	if (h >= t->nhist) {
+	HIST_ENTRY *e = h < history_length ? history_get(history_base + h) :
+	    NULL;
+	if (!e) {
 		p->hpos = -1;
 		p->buf[0] = '\0';
 	} else {
 		p->hpos = h;
-		snprintf(p->buf, sizeof p->buf, "%s", t->hist[h]);
+		snprintf(p->buf, sizeof p->buf, "%s", e->line);
 	}
-	p->len = strlen(p->buf);
+	p->len = p->cur = strlen(p->buf);
 }
 
-/* Edit the prompt line. Returns 1 on Enter, -1 on Esc, 0 otherwise. */
+/*
+ * Edit the prompt line as readline's emacs keys do: Left/Right and
+ * Ctrl-B/F move, Home/End and Ctrl-A/E jump, Backspace and Delete/Ctrl-D
+ * delete, Ctrl-W the word before the cursor, Ctrl-U to the start, Ctrl-K
+ * to the end; Up/Down walk the history, Tab completes at the cursor.
+ * Returns 1 on Enter, -1 on Esc (or Ctrl-C, Ctrl-G), 0 otherwise.
+ */
 static int prompt_key(struct tui *t, struct prompt *p, int ch, bool is_key)
 {
-	if (is_key) {
-		if (ch == KEY_BACKSPACE)
-			goto backspace;
-		if (ch == KEY_ENTER)
-			return 1;
-		if (ch == KEY_UP || ch == KEY_DOWN)
-			history_move(t, p, ch == KEY_UP ? -1 : 1);
-		return 0;
-	}
+	if (is_key)
+		switch (ch) {
+		case KEY_BACKSPACE: ch = 127; break;
+		case KEY_ENTER: return 1;
+		case KEY_UP: case KEY_DOWN:
+			history_move(p, ch == KEY_UP ? -1 : 1);
+			return 0;
+		case KEY_LEFT: ch = 2; break;
+		case KEY_RIGHT: ch = 6; break;
+		case KEY_HOME: ch = 1; break;
+		case KEY_END: ch = 5; break;
+		case KEY_DC: ch = 4; break;
+		default: return 0;
+		}
 	switch (ch) {
 	case '\n': case '\r': return 1;
 	case 27: case 3: case 7: return -1;
@@ -231,13 +281,29 @@ static int prompt_key(struct tui *t, struct prompt *p, int ch, bool is_key)
 		if (p->kind == PR_CMD)
 			complete_word(t, p);
 		return 0;
-	case 21: p->len = 0; p->buf[0] = '\0'; return 0;
+	case 1: p->cur = 0; return 0;
+	case 5: p->cur = p->len; return 0;
+	case 2: p->cur = prev_char(p->buf, p->cur); return 0;
+	case 6: p->cur = next_char(p->buf, p->len, p->cur); return 0;
+	case 21: prompt_cut(p, 0, p->cur); return 0;
+	case 11: prompt_cut(p, p->cur, p->len); return 0;
+	case 4:
+		if (p->cur < p->len)
+			prompt_cut(p, p->cur, next_char(p->buf, p->len,
+			    p->cur));
+		return 0;
+	case 23: {
+		size_t a = p->cur;
+		while (a > 0 && p->buf[a - 1] == ' ')
+			a--;
+		while (a > 0 && p->buf[a - 1] != ' ')
+			a--;
+		prompt_cut(p, a, p->cur);
+		return 0;
+	}
 	case 127: case 8:
-	backspace:
-		while (p->len > 0 && ((unsigned char)p->buf[--p->len] & 0xC0)
-		    == 0x80)
-			;
-		p->buf[p->len] = '\0';
+		if (p->cur > 0)
+			prompt_cut(p, prev_char(p->buf, p->cur), p->cur);
 		return 0;
 	}
 	if (ch < 32)
@@ -246,11 +312,8 @@ static int prompt_key(struct tui *t, struct prompt *p, int ch, bool is_key)
 	mbstate_t st;
 	memset(&st, 0, sizeof st);
 	size_t n = wcrtomb(mb, (wchar_t)ch, &st);
-	if (n != (size_t)-1 && p->len + n < sizeof p->buf) {
-		memcpy(p->buf + p->len, mb, n);
-		p->len += n;
-		p->buf[p->len] = '\0';
-	}
+	if (n != (size_t)-1)
+		prompt_insert(p, mb, n);
 	return 0;
 }
 
@@ -377,7 +440,7 @@ static int prompt_done(struct tui *t, struct prompt *p)
 	err_clear(&e);
 	switch (p->kind) {
 	case PR_CMD:
-		history_add(t, p->buf);
+		cmd_history_add(t->hist_path, p->buf);
 		return run_command(t, p->buf);
 	case PR_PARAM: {
 		struct params before = t->want;
@@ -423,14 +486,16 @@ static void draw_status(struct tui *t, const struct prompt *p,
 	mvhline(r->y, r->x, ' ', r->w);
 	if (p->kind != PR_NONE) {
 		int x = tui_put(r, 0, 0, -1, ROLE_KEY, p->label);
-		int bw = tui_strwidth(p->buf), room = r->w - x - 1;
-		const char *s = p->buf;
-		while (bw > room && *s) {	/* keep the end visible */
-			s++;
-			bw = tui_strwidth(s);
-		}
-		x += tui_put(r, 0, x, -1, ROLE_NORMAL, s);
-		move(r->y, r->x + (x < r->w ? x : r->w - 1));
+		int room = r->w - x - 1;
+		/* from the first character that keeps the cursor in view */
+		char head[sizeof p->buf];
+		size_t from = 0;
+		snprintf(head, sizeof head, "%.*s", (int)p->cur, p->buf);
+		while (tui_strwidth(head + from) > room && head[from])
+			from = next_char(head, p->cur, from);
+		int cx = x + tui_strwidth(head + from);
+		tui_put(r, 0, x, room, ROLE_NORMAL, p->buf + from);
+		move(r->y, r->x + (cx < r->w ? cx : r->w - 1));
 		return;
 	}
 	if (t->status[0])
@@ -744,8 +809,8 @@ static void tui_free(struct tui *t)
 		free(t->cmd_line);
 	}
 	output_set(t, NULL, NULL);
-	for (int k = 0; k < t->nhist; k++)
-		free(t->hist[k]);
+	cmd_history_close(t->hist_path);
+	t->hist_path = NULL;
 }
 
 int tui_run(struct session *s)
@@ -756,6 +821,7 @@ int tui_run(struct session *s)
 	int rc = 0;
 	memset(t, 0, sizeof *t);
 	t->s = s;
+	t->hist_path = cmd_history_open();
 	atexit(tui_restore);
 	util_set_fatal_hook(tui_restore);
 	tui_cancel_flag = &s->cancel;
