@@ -234,6 +234,8 @@ static int set_enum(const struct param_def *d, struct param_value *v,
     const char *text, struct err *err)
 {
 	char list[256] = "";
+	const char *near = NULL;
+	int best = NEAR_START;
 	for (int c = 0; d->choices[c]; c++) {
 		if (strcmp(d->choices[c], text) == 0) {
 			v->choice = c;
@@ -241,7 +243,13 @@ static int set_enum(const struct param_def *d, struct param_value *v,
 		}
 		snprintf(list + strlen(list), sizeof list - strlen(list),
 		    "%s%s", c ? ", " : "", d->choices[c]);
+		if (util_closer(text, d->choices[c], &best))
+			near = d->choices[c];
 	}
+	if (near)
+		return err_set(err, ERR_INVAL, "%s: '%s' is not a choice (did "
+		    "you mean '%s'?), expected one of %s", d->name, text, near,
+		    list);
 	return err_set(err, ERR_INVAL, "%s: '%s' is not a choice, expected "
 	    "one of %s", d->name, text, list);
 }
@@ -314,13 +322,40 @@ int params_set_id(struct params *p, enum param_id id, const char *text,
 	return err_set(err, ERR_INVAL, "%s: bad type", d->name);
 }
 
+int params_unknown(const char *name, struct err *err)
+{
+	/* a typo, or the name without its stage ("topk") */
+	const char *near = NULL;
+	char all[256] = "";
+	int best = NEAR_START, nsuffix = 0;
+	for (int id = 0; id < P__COUNT; id++) {
+		const char *n = defs[id].name, *dot = strchr(n, '.');
+		if (dot && strcmp(dot + 1, name) == 0) {
+			size_t l = strlen(all);
+			snprintf(all + l, sizeof all - l, "%s%s", l ? ", " : "",
+			    n);
+			if (nsuffix++ == 0)
+				near = n;
+		}
+		if (!nsuffix && util_closer(name, n, &best))
+			near = n;
+	}
+	if (nsuffix > 1)
+		return err_set(err, ERR_NOTFOUND, "unknown parameter '%s' (did "
+		    "you mean one of %s?)", name, all);
+	if (near)
+		return err_set(err, ERR_NOTFOUND, "unknown parameter '%s' (did "
+		    "you mean '%s'?)", name, near);
+	return err_set(err, ERR_NOTFOUND, "unknown parameter '%s' (see "
+	    "params)", name);
+}
+
 int params_set(struct params *p, const char *name, const char *text,
     struct err *err)
 {
 	int id = params_lookup(name);
 	if (id < 0)
-		return err_set(err, ERR_NOTFOUND, "unknown parameter '%s'",
-		    name);
+		return params_unknown(name, err);
 	return params_set_id(p, id, text, err);
 }
 

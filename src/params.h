@@ -133,6 +133,9 @@ void params_init(struct params *p);
  * name, bad syntax, out of range, not a choice) nothing changes and err
  * names the parameter, the value and what was expected.
  */
+/* ERR_NOTFOUND for a name that is no parameter, with the nearest one
+ * ("did you mean") or the parameter it is the suffix of ("topk"). */
+int params_unknown(const char *name, struct err *err);
 int params_set(struct params *p, const char *name, const char *text,
     struct err *err);
 /* Same, by id. */

@@ -9,6 +9,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 void pipeline_init(struct pipeline *pl)
 {
@@ -294,26 +295,89 @@ void split_out_destroy(struct split_out *o)
 
 /* --------------------------------------------------------------- lookups */
 
+/* The id of m nearest to arg by edit distance, or NULL (ids are scanned
+ * only on this error path). */
+static const char *nearest_id(const struct idmap *m, const char *arg)
+{
+	const char *near = NULL;
+	int best = NEAR_START;
+	for (uint32_t k = 0; k < m->n; k++)
+		if (util_closer(arg, idmap_name(m, k), &best))
+			near = idmap_name(m, k);
+	return near;
+}
+
 int64_t pipeline_user(const struct pipeline *pl, const char *id,
     struct err *err)
 {
 	if (!pl->ds)
 		return err_set(err, ERR_STATE, "no dataset loaded");
 	int64_t u = idmap_find(&pl->ds->users, id, strlen(id));
-	if (u < 0)
-		return err_set(err, ERR_NOTFOUND, "unknown user '%s'", id);
-	return u;
+	if (u >= 0)
+		return u;
+	const char *near = nearest_id(&pl->ds->users, id);
+	if (near)
+		return err_set(err, ERR_NOTFOUND, "unknown user '%s' (did you "
+		    "mean '%s'?)", id, near);
+	return err_set(err, ERR_NOTFOUND, "unknown user '%s'", id);
 }
 
-int64_t pipeline_item(const struct pipeline *pl, const char *id,
+/* Does title t match arg in pass p: exactly, case-insensitively, as a
+ * case-insensitive prefix? */
+static bool title_match(const char *t, const char *arg, int p)
+{
+	return p == 0 ? strcmp(t, arg) == 0 : p == 1 ? strcasecmp(t, arg) == 0 :
+	    strncasecmp(t, arg, strlen(arg)) == 0;
+}
+
+int64_t pipeline_item(const struct pipeline *pl, const char *arg,
     struct err *err)
 {
-	if (!pl->ds)
+	const struct dataset *ds = pl->ds;
+	if (!ds)
 		return err_set(err, ERR_STATE, "no dataset loaded");
-	int64_t i = idmap_find(&pl->ds->items, id, strlen(id));
-	if (i < 0)
-		return err_set(err, ERR_NOTFOUND, "unknown item '%s'", id);
-	return i;
+	int64_t found = idmap_find(&ds->items, arg, strlen(arg));
+	if (found >= 0)
+		return found;
+	int nfound = 0;
+	char ids[256] = "";
+	for (int pass = 0; pass < 3 && nfound == 0 && *arg; pass++)
+		for (uint32_t k = 0; ds->title && k < ds->items.n; k++) {
+			const char *t = ds->title[k];
+			if (!t || !title_match(t, arg, pass))
+				continue;
+			if (nfound++ == 0)
+				found = k;
+			size_t len = strlen(ids);
+			if (nfound <= 5)
+				snprintf(ids + len, sizeof ids - len, "%s%s %s",
+				    len ? "; " : "", idmap_name(&ds->items, k),
+				    t);
+		}
+	if (nfound == 1)
+		return found;
+	if (nfound > 1)
+		return err_set(err, ERR_NOTFOUND, "'%s' names %d items: %s%s; "
+		    "give the item id", arg, nfound, ids, nfound > 5 ? "; …" :
+		    "");
+	/* did you mean: the one title containing it, else the nearest id */
+	for (uint32_t k = 0; ds->title && k < ds->items.n; k++)
+		if (ds->title[k] && strcasestr(ds->title[k], arg) &&
+		    nfound++ == 0)
+			found = k;
+	if (nfound == 1)
+		return err_set(err, ERR_NOTFOUND, "unknown item '%s' (did you "
+		    "mean %s %s?)", arg, idmap_name(&ds->items,
+		    (uint32_t)found), ds->title[found]);
+	if (nfound > 1)
+		return err_set(err, ERR_NOTFOUND, "unknown item '%s': %d titles "
+		    "contain it (list them with: items %s)", arg, nfound, arg);
+	const char *near = nearest_id(&ds->items, arg);
+	if (near)
+		return err_set(err, ERR_NOTFOUND, "unknown item '%s' (did you "
+		    "mean '%s'?)", arg, near);
+	return err_set(err, ERR_NOTFOUND, "unknown item '%s' (neither an item "
+	    "id nor a title; search titles with: items PATTERN)", arg);
 }
 
 const char *const *pipeline_inputs(const struct pipeline *pl,

@@ -473,8 +473,12 @@ void engine_igraph_clear(void);
 const char *engine_igraph_last_warning(void);
 int engine_igraph_error(struct err *err, int rc, const char *what);
 
-/* Look up a user/item by external id. -1 with ERR_NOTFOUND (the message
- * names the id) when unknown. */
+/* Look up a user by external id; an item by external id, else by exact
+ * title, then case-insensitive, then by the start of its title ("star
+ * wars" for "Star Wars (1977)"): the first pass that matches decides.
+ * -1 with ERR_NOTFOUND when unknown or several items match; the message
+ * names them, or says "did you mean" the nearest id or the one title
+ * containing the text. */
 int64_t pipeline_user(const struct pipeline *pl, const char *id,
     struct err *err);
 int64_t pipeline_item(const struct pipeline *pl, const char *id,

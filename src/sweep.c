@@ -57,9 +57,10 @@ int pipeline_sweep(struct pipeline *pl, const char *param, double from,
 {
 	memset(out, 0, sizeof *out);
 	int id = params_lookup(param);
-	if (id < 0)
-		return err_set(err, ERR_NOTFOUND, "sweep: unknown parameter "
-		    "'%s'", param);
+	if (id < 0) {
+		params_unknown(param, err);
+		return err_prefix(err, "sweep");
+	}
 	const struct param_def *d = params_def(id);
 	if (d->type != PT_INT && d->type != PT_REAL &&
 	    d->type != PT_FRACGIVEN)

@@ -48,9 +48,10 @@ int tune_spec_parse(const char *text, struct tune_spec *sp, struct err *err)
 	memcpy(name, text, n);
 	name[n] = '\0';
 	int id = params_lookup(name);
-	if (id < 0)
-		return err_set(err, ERR_NOTFOUND, "tune: unknown parameter "
-		    "'%s' (see params)", name);
+	if (id < 0) {
+		params_unknown(name, err);
+		return err_prefix(err, "tune");
+	}
 	const struct param_def *d = params_def(id);
 	sp->id = id;
 	if (!tunable_stage(d->stage))

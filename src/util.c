@@ -236,3 +236,38 @@ uint64_t rng_below(struct rng *r, uint64_t n)
 	 * below 2^-40 for the sizes we draw, and this stays obviously right. */
 	return rng_next(r) % n;
 }
+
+int util_edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	if (la > 64 || lb > 64)
+		return 99;
+	int row[65];
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = (int)j;
+	for (size_t i = 1; i <= la; i++) {
+		int diag = row[0];
+		row[0] = (int)i;
+		for (size_t j = 1; j <= lb; j++) {
+			int up = row[j];
+			int best = diag + (a[i - 1] != b[j - 1]);
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			diag = up;
+		}
+	}
+	return row[lb];
+}
+
+bool util_closer(const char *name, const char *cand, int *best)
+{
+	int d = util_edit_distance(name, cand);
+	if (d < *best && d <= (int)strlen(name) / 2 + 1) {
+		*best = d;
+		return true;
+	}
+	return false;
+}

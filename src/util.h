@@ -56,6 +56,14 @@ void *xcalloc(size_t n, size_t size);
 void *xrealloc(void *p, size_t n);
 void *xreallocarray(void *p, size_t n, size_t size);
 char *xstrdup(const char *s);
+
+/* Levenshtein distance of a and b (99 when either is over 64 bytes). */
+int util_edit_distance(const char *a, const char *b);
+/* "Did you mean": true, and *best lowered, when cand is nearer to name
+ * than *best (start it at NEAR_START: two edits at most) and within half
+ * of name's length. */
+#define NEAR_START 3
+bool util_closer(const char *name, const char *cand, int *best);
 char *xstrndup(const char *s, size_t n);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -210,8 +210,7 @@ static int sweep_args(struct session *s, char **argv, int argc,
 	static const char *const what[3] = { "sweep: FROM", "sweep: TO",
 	    "sweep: STEP" };
 	if (params_lookup(argv[1]) < 0)
-		return session_error(s, "unknown parameter '%s' (see params)",
-		    argv[1]);
+		return param_unknown(s, argv[1]);
 	for (int k = 0; k < 3; k++)
 		if (cmd_parse_real(s, what[k], argv[2 + k], &v[k]) < 0)
 			return -1;

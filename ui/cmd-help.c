@@ -87,8 +87,7 @@ static int help_param(struct session *s, const char *name)
 	struct out o;
 	int id = params_lookup(name);
 	if (id < 0)
-		return session_error(s, "unknown parameter '%s' (see params)",
-		    name);
+		return param_unknown(s, name);
 	const struct param_def *d = params_def(id);
 	param_range_text(d, r, sizeof r);
 	params_format(&s->pl.params, id, v, sizeof v);

@@ -170,8 +170,7 @@ int cmd_get(struct session *s, int argc, char **argv)
 	struct out o;
 	int id = params_lookup(argv[1]);
 	if (id < 0)
-		return session_error(s, "unknown parameter '%s' (see params)",
-		    argv[1]);
+		return param_unknown(s, argv[1]);
 	params_format(&s->pl.params, id, v, sizeof v);
 	if (s->fmt == OUT_TABLE) {
 		fprintf(s->out, "%s\n", v);

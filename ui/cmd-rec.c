@@ -1,6 +1,6 @@
 /*
  * distill — cmd-rec.c: per-user queries: rec, why, whynot, profile. They
- * resolve USER/ITEM from external ids (items also by exact title), make
+ * resolve USER/ITEM from external ids (items also by title), make
  * the pipeline fresh, and render the engine's explain structs.
  */
 #include <math.h>

@@ -179,48 +179,16 @@ const size_t cmd_count = sizeof cmd_table / sizeof cmd_table[0];
 
 /* ------------------------------------------------------------ lookup */
 
-/* Levenshtein distance, for "did you mean". */
-static int edit_distance(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b);
-	if (la > 64 || lb > 64)
-		return 99;
-	int row[65];
-	for (size_t j = 0; j <= lb; j++)
-		row[j] = (int)j;
-	for (size_t i = 1; i <= la; i++) {
-		int diag = row[0];
-		row[0] = (int)i;
-		for (size_t j = 1; j <= lb; j++) {
-			int up = row[j];
-			int best = diag + (a[i - 1] != b[j - 1]);
-			if (up + 1 < best)
-				best = up + 1;
-			if (row[j - 1] + 1 < best)
-				best = row[j - 1] + 1;
-			row[j] = best;
-			diag = up;
-		}
-	}
-	return row[lb];
-}
-
 /* The command whose name or alias is nearest to `name`, or NULL. */
 static const struct cmd_entry *cmd_nearest(const char *name)
 {
 	const struct cmd_entry *best = NULL;
-	int bd = 3;
-	for (size_t k = 0; k < cmd_count; k++) {
-		int d = edit_distance(name, cmd_table[k].name);
-		if (cmd_table[k].alias) {
-			int da = edit_distance(name, cmd_table[k].alias);
-			d = da < d ? da : d;
-		}
-		if (d < bd && d <= (int)strlen(name) / 2 + 1) {
-			bd = d;
+	int bd = NEAR_START;
+	for (size_t k = 0; k < cmd_count; k++)
+		if (util_closer(name, cmd_table[k].name, &bd) ||
+		    (cmd_table[k].alias &&
+		    util_closer(name, cmd_table[k].alias, &bd)))
 			best = &cmd_table[k];
-		}
-	}
 	return best;
 }
 

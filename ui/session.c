@@ -114,46 +114,25 @@ int session_insight(struct session *s, int st)
 
 /* ------------------------------------------------------------ lookups */
 
+int param_unknown(struct session *s, const char *name)
+{
+	struct err e;
+	params_unknown(name, &e);
+	return session_err(s, &e);
+}
+
 int64_t session_user(struct session *s, const char *arg)
 {
 	struct err e;
 	int64_t u = pipeline_user(&s->pl, arg, &e);
-	if (u < 0)
-		return session_err(s, &e);
-	return u;
+	return u >= 0 ? u : session_err(s, &e);
 }
 
-/* An item by external id, else by exact title (then case-insensitive);
- * several items with that title is an error listing their ids. */
 int64_t session_item(struct session *s, const char *arg)
 {
 	struct err e;
-	const struct dataset *ds = s->pl.ds;
-	int64_t found = -1;
-	int nfound = 0;
-	char ids[256] = "";
-
 	int64_t i = pipeline_item(&s->pl, arg, &e);
-	if (i >= 0 || e.code != ERR_NOTFOUND)
-		return i >= 0 ? i : session_err(s, &e);
-	for (int pass = 0; pass < 2 && nfound == 0; pass++)
-		for (uint32_t k = 0; ds->title && k < ds->items.n; k++) {
-			const char *t = ds->title[k];
-			if (!t || (pass ? strcasecmp(t, arg) : strcmp(t, arg)))
-				continue;
-			if (nfound++ == 0)
-				found = k;
-			size_t len = strlen(ids);
-			snprintf(ids + len, sizeof ids - len, "%s%s",
-			    len ? ", " : "", idmap_name(&ds->items, k));
-		}
-	if (nfound == 1)
-		return found;
-	if (nfound > 1)
-		return session_error(s, "ambiguous title '%s': items %s; give "
-		    "the item id", arg, ids);
-	return session_error(s, "unknown item '%s' (neither an item id nor "
-	    "an exact title; search titles with: items PATTERN)", arg);
+	return i >= 0 ? i : session_err(s, &e);
 }
 
 /* ------------------------------------------------------------ undo */

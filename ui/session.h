@@ -74,6 +74,8 @@ int session_ensure(struct session *s, enum stage upto);
  * printing it (DESIGN §2.1); -1 after reporting. */
 int session_insight(struct session *s, int st);
 
+/* Report a name that is no parameter, with "did you mean"; -1. */
+int param_unknown(struct session *s, const char *name);
 /* Resolve a user id / an item id or exact title; -1 after reporting. */
 int64_t session_user(struct session *s, const char *arg);
 int64_t session_item(struct session *s, const char *arg);

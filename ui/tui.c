@@ -180,18 +180,24 @@ static void prompt_insert(struct prompt *p, const char *s, size_t n)
 }
 
 /*
- * Tab on the ':' line: the REPL's completion (complete_line) for the word
- * before the end of the line; insert the candidates' longest common
- * prefix and list them on the status line when there are several.
+ * Tab on a prompt line: the REPL's completion (complete_line) for the
+ * word before the cursor, as if the line followed `lead` (the ':' line:
+ * nothing; '/': "rec ", a user; 'w': "why x ", an item id or title);
+ * insert the candidates' longest common prefix and list them on the
+ * status line when there are several.
  */
-static void complete_word(struct tui *t, struct prompt *p)
+static void complete_word(struct tui *t, struct prompt *p, const char *lead)
 {
 	struct completion c;
-	complete_line(t->s, p->buf, (int)p->cur, &c);
-	if (c.n == 0) {
+	char line[sizeof p->buf + 16];
+	int nl = snprintf(line, sizeof line, "%s%.*s", lead, (int)p->cur,
+	    p->buf);
+	complete_line(t->s, line, nl, &c);
+	if (c.n == 0 || c.start < (int)strlen(lead)) {
 		completion_free(&c);
 		return;
 	}
+	c.start -= (int)strlen(lead);
 	/* the text after the cursor stays after the completed word */
 	char tail[sizeof p->buf];
 	snprintf(tail, sizeof tail, "%s", p->buf + p->cur);
@@ -279,7 +285,11 @@ static int prompt_key(struct tui *t, struct prompt *p, int ch, bool is_key)
 	case 27: case 3: case 7: return -1;
 	case '\t':
 		if (p->kind == PR_CMD)
-			complete_word(t, p);
+			complete_word(t, p, "");
+		else if (p->kind == PR_SEARCH)
+			complete_word(t, p, "rec ");
+		else if (p->kind == PR_WHYNOT)
+			complete_word(t, p, "why x ");
 		return 0;
 	case 1: p->cur = 0; return 0;
 	case 5: p->cur = p->len; return 0;
@@ -438,6 +448,10 @@ static int prompt_done(struct tui *t, struct prompt *p)
 {
 	struct err e;
 	err_clear(&e);
+	/* a completed id ends with a space */
+	if (p->kind == PR_SEARCH || p->kind == PR_WHYNOT)
+		while (p->len > 0 && p->buf[p->len - 1] == ' ')
+			p->buf[--p->len] = '\0';
 	switch (p->kind) {
 	case PR_CMD:
 		cmd_history_add(t->hist_path, p->buf);

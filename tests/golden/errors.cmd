@@ -30,3 +30,13 @@ sweep abstract.topk 1 3 1 loss
 export recommend out.csv
 source golden/no-such.script
 stats load
+# did you mean: a typo, a name without its stage, an enum value, a user,
+# a title's word; several matches are listed
+set abstrct.topk 5
+set topk 5
+get alpha
+set abstract.metric cosin
+rec alic
+why alice matri
+why alice "the"
+why alice "blade runner"

@@ -45,6 +45,22 @@ tt_settle
 tt_send Escape
 tt_send ':echo saved for the repl' Enter
 tt_wait 'saved for the repl' 5 || exit 1
+tt_settle
+tt_send Escape
+# '/' completes user ids, 'w' item ids and titles
+tt_send / bo Tab
+tt_wait '^user id: bob *$' 3 || exit 1
+tt_send Enter
+tt_wait 'user bob' 3 || exit 1
+tt_send w matri Tab
+tt_wait '^whynot item: i03 *$' 3 || exit 1
+tt_send Enter
+tt_wait 'whynot i03' 5 || exit 1
+# a title's start is enough; a typo gets "did you mean"
+tt_send w 'blade runner' Enter
+tt_wait 'whynot i02' 5 || exit 1
+tt_send w i5 Enter
+tt_wait "did you mean 'i05'" 5 || exit 1
 tt_send ':q' Enter
 tt_wait 'EXIT=0' 10 || exit 1
 grep -qx 'echo saved for the repl' "$TT_TMP/state/distill/history" ||
