@@ -448,10 +448,13 @@ static int prompt_done(struct tui *t, struct prompt *p)
 {
 	struct err e;
 	err_clear(&e);
-	/* a completed id ends with a space */
-	if (p->kind == PR_SEARCH || p->kind == PR_WHYNOT)
+	/* a completed id ends with a space; an earlier message (an error
+	 * of the last lookup, say) does not outlive this one */
+	if (p->kind == PR_SEARCH || p->kind == PR_WHYNOT) {
 		while (p->len > 0 && p->buf[p->len - 1] == ' ')
 			p->buf[--p->len] = '\0';
+		tui_set_status(t, false, "%s", "");
+	}
 	switch (p->kind) {
 	case PR_CMD:
 		cmd_history_add(t->hist_path, p->buf);

@@ -61,6 +61,11 @@ tt_send w 'blade runner' Enter
 tt_wait 'whynot i02' 5 || exit 1
 tt_send w i5 Enter
 tt_wait "did you mean 'i05'" 5 || exit 1
+# the error goes with the next lookup that succeeds
+tt_send w i05 Enter
+tt_wait 'i05 Am' 5 || exit 1
+tt_settle
+tt_capture | grep -q 'did you mean' && tt_fail "a stale error stays"
 tt_send ':q' Enter
 tt_wait 'EXIT=0' 10 || exit 1
 grep -qx 'echo saved for the repl' "$TT_TMP/state/distill/history" ||
