@@ -69,7 +69,7 @@ echo "set rec.n 7" >"$tmp/config/distill/distillrc"
 T -f /dev/null new-session -d -s repl -x 100 -y 30 \
     "env HOME='$tmp' XDG_STATE_HOME='$tmp/state' \
     XDG_CONFIG_HOME='$tmp/config' TERM=screen LC_ALL=C.UTF-8 NO_COLOR=1 \
-    '$DISTILL' --repl '$SAMPLES/sample.csv'; \
+    PAGER=cat '$DISTILL' --repl '$SAMPLES/sample.csv'; \
     echo \"exit status \$?\"; sleep 30" || fail "tmux did not start"
 
 wait_for '^distill sample \[[a-z]+\*\]> ?$' 100
@@ -115,7 +115,13 @@ wait_line '^distill sample> ?$' 300
 type_keys 'sweep abstract.topk 1 1000 1'; T send-keys -t repl Enter
 sleep 1.5
 T send-keys -t repl C-c
-wait_for 'interrupted' 100
+# (the output comes at once when the command ends: look in the scrollback)
+n=0
+until T capture-pane -p -S -5000 -t repl | grep -q 'interrupted'; do
+	[ $n -ge 100 ] && fail "timed out waiting for /interrupted/"
+	sleep 0.1
+	n=$((n + 1))
+done
 wait_line '^distill sample> ?$'
 type_keys 'get abstract.topk'; T send-keys -t repl Enter
 wait_for '^100$'
@@ -136,10 +142,26 @@ T kill-session -t repl
 T -f /dev/null new-session -d -s repl -x 100 -y 30 \
     "env HOME='$tmp' XDG_STATE_HOME='$tmp/state' \
     XDG_CONFIG_HOME='$tmp/none' TERM=screen LC_ALL=C.UTF-8 NO_COLOR=1 \
-    DISTILL_SAMPLES='$SAMPLES' '$DISTILL' --repl; \
+    PAGER='sed s/^/P:/' DISTILL_SAMPLES='$SAMPLES' '$DISTILL' --repl; \
     echo \"exit status \$?\"; sleep 30" || fail "tmux did not start"
 wait_for '^distill [0-9.]+ · sample \(bundled\): 400 users' 100
 wait_for '^distill sample \[[a-z]+\*\]> ?$' 100
+# Tables fit the terminal: params (170 columns whole) in 100
+type_keys 'params abstract'; T send-keys -t repl Enter
+wait_for '^abstract\.seed '
+[ "$(screen | LC_ALL=C.UTF-8 wc -L)" -le 100 ] ||
+	fail "a line wider than the terminal"
+screen | grep -q '^abstract\.asym_alpha .*…$' ||
+	fail "the doc column was not cut to fit"
+# Output taller than the terminal goes through \$PAGER (here a sed that
+# marks its lines)
+type_keys 'users'; T send-keys -t repl Enter
+wait_for '^P:1399 +[0-9]+$' 100
+# Ctrl-L clears the screen and keeps the line being typed
+type_keys 'eva'; T send-keys -t repl C-l
+wait_for '^distill sample( \[[a-z]+\*\])?> eva$'
+[ "$(screen | grep -c .)" -eq 1 ] || fail "Ctrl-L did not clear the screen"
+T send-keys -t repl C-u
 T send-keys -t repl C-d
 wait_for '^exit status 0$'
 echo "PASS: repl-tmux"

@@ -10,6 +10,8 @@
 
 #include <math.h>
 #include <stdarg.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -273,10 +275,49 @@ static void table_caption(struct out *o)
 		fprintf(f, "%s\n", o->title);
 }
 
+/* The display width to fit tables into: the terminal's when `out` is one
+ * (REPL, or batch on a terminal), else 0 (files and pipes get every
+ * column whole). */
+static int out_term_width(const struct out *o)
+{
+	struct winsize ws;
+	int fd = o->s->out_fd;
+	if (fd < 0 || !isatty(fd) || ioctl(fd, TIOCGWINSZ, &ws) < 0 ||
+	    ws.ws_col < 20)
+		return 0;
+	return ws.ws_col;
+}
+
+/* Print v at column `indent`, wrapped at spaces to `width` (0: one line);
+ * continuation lines start at `indent`. */
+static void put_wrapped(FILE *f, const char *v, int indent, int width)
+{
+	int room = width - indent;
+	while (width > 0 && room >= 20 && out_width(v) > room) {
+		/* the last space that keeps the line within room */
+		const char *cut = NULL;
+		for (const char *p = v; *p; p++) {
+			if (*p == ' ') {
+				char *head = xstrndup(v, (size_t)(p - v));
+				bool fits = out_width(head) <= room;
+				free(head);
+				if (!fits)
+					break;
+				cut = p;
+			}
+		}
+		if (!cut)
+			break;
+		fprintf(f, "%.*s\n%*s", (int)(cut - v), v, indent, "");
+		v = cut + 1;
+	}
+	fprintf(f, "%s\n", v);
+}
+
 static void record_render(struct out *o)
 {
 	char buf[4096];
-	int kw = 0;
+	int kw = 0, width = out_term_width(o);
 	table_caption(o);
 	for (size_t k = 0; k < o->ncells; k++)
 		if (out_width(o->cols[k]) > kw)
@@ -285,7 +326,44 @@ static void record_render(struct out *o)
 		cell_text(&o->cells[k], true, buf, sizeof buf);
 		fprintf(o->s->out, "  ");
 		put_padded(o->s->out, o->cols[k], kw, false);
-		fprintf(o->s->out, "  %s\n", buf);
+		fputs("  ", o->s->out);
+		put_wrapped(o->s->out, buf, kw + 4, width);
+	}
+}
+
+/* Narrow the text columns (left-aligned; the widest by one column at a
+ * time, so the widest end up equal; never below 8 or their name; the
+ * first column only when no other can) until the row fits `width`; cut
+ * their cells to fit. */
+static void fit_columns(struct out *o, char **text, int *w, const bool *right,
+    int width)
+{
+	int nc = o->ncols, total = 2 * (nc - 1);
+	for (int c = 0; c < nc; c++)
+		total += w[c];
+	while (width > 0 && total > width) {
+		/* the first column names the row: it narrows last */
+		int widest = -1;
+		for (int pass = 0; pass < 2 && widest < 0; pass++)
+			for (int c = pass ? 0 : 1; c < (pass ? 1 : nc); c++) {
+				int floor = out_width(o->cols[c]) > 8 ?
+				    out_width(o->cols[c]) : 8;
+				if (!right[c] && w[c] > floor &&
+				    (widest < 0 || w[c] > w[widest]))
+					widest = c;
+			}
+		if (widest < 0)
+			break;
+		w[widest]--;
+		total--;
+	}
+	for (size_t k = 0; k < o->ncells; k++) {
+		int c = (int)(k % nc);
+		if (out_width(text[k]) > w[c]) {
+			char *t = truncate_width(text[k], w[c], o->s->utf8);
+			free(text[k]);
+			text[k] = t;
+		}
 	}
 }
 
@@ -387,6 +465,7 @@ static void table_render(struct out *o)
 		if (cl->type == CELL_STR || cl->type == CELL_BOOL)
 			right[c] = false;
 	}
+	fit_columns(o, text, w, right, out_term_width(o));
 	table_caption(o);
 	table_header(o, w, right);
 	if (nrows == 0)

@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/select.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -406,18 +407,75 @@ static char *repl_read(struct repl *r)
 
 /* ------------------------------------------------------------- commands */
 
-/* Run one line with progress and Ctrl-C cancelling it. */
+/* Rows of the terminal on stdout, 0 when it is not one. */
+static int term_rows(void)
+{
+	struct winsize ws;
+	if (!isatty(STDOUT_FILENO) || ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) < 0)
+		return 0;
+	return ws.ws_row;
+}
+
+/*
+ * Output taller than the terminal goes through $PAGER (default less,
+ * with LESS=FRX unless set: quit when it fits, keep colours, leave the
+ * text on screen), as git does; the rest is printed as it is.
+ */
+static void repl_page(struct repl *r, FILE *out, const char *buf, size_t len)
+{
+	int rows = term_rows();
+	size_t lines = 0;
+	for (size_t k = 0; k < len; k++)
+		lines += buf[k] == '\n';
+	const char *pager = getenv("PAGER");
+	if (!pager || !*pager)
+		pager = "less";
+	FILE *p = NULL;
+	if (rows > 0 && lines >= (size_t)rows && strcmp(pager, "cat") != 0) {
+		fflush(out);
+		setenv("LESS", getenv("LESS") ? getenv("LESS") : "FRX", 1);
+		p = popen(pager, "w");
+	}
+	if (p) {
+		void (*old)(int) = signal(SIGPIPE, SIG_IGN);
+		fwrite(buf, 1, len, p);
+		pclose(p);      /* the pager quit: what it did not show is
+		                   dropped, as with git */
+		signal(SIGPIPE, old);
+	} else {
+		fwrite(buf, 1, len, out);
+		fflush(out);
+	}
+	(void)r;
+}
+
+/* Run one line with progress and Ctrl-C cancelling it; its output is
+ * collected and paged when stdout is a terminal. */
 static int repl_exec(struct repl *r, const char *line)
 {
 	struct session *s = r->s;
 	int rc;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out = s->out, *mem = term_rows() > 0 ?
+	    open_memstream(&buf, &len) : NULL;
 
 	flag_set(&s->cancel, 0);
 	repl_sigint = 0;
 	repl_busy = 1;
 	progress_start(&r->prog);
+	if (mem)
+		s->out = mem;
 	rc = cmd_run_line(s, line);
-	progress_done(&r->prog);
+	if (mem) {
+		s->out = out;
+		fclose(mem);
+		progress_done(&r->prog);
+		repl_page(r, out, buf, len);
+		free(buf);
+	} else {
+		progress_done(&r->prog);
+	}
 	repl_busy = 0;
 	if (s->cancel)
 		fprintf(s->err, "interrupted: the previous results are "
@@ -472,6 +530,19 @@ static void repl_greet(struct repl *r, const char *dataset)
 }
 
 /* Readline settings: completion, hints, Enter, output stream. */
+/* Ctrl-L: clear the screen and redraw the line being typed. readline's
+ * clear-screen only redrew the line here (its termcap "cl" is not loaded
+ * under the callback interface), so the ANSI sequence is written. */
+static int repl_clear_screen(int count, int key)
+{
+	(void)count;
+	(void)key;
+	fputs("\033[H\033[2J", rl_outstream);
+	fflush(rl_outstream);
+	rl_forced_update_display();
+	return 0;
+}
+
 static void repl_readline_setup(struct repl *r)
 {
 	const char *term = getenv("TERM");
@@ -486,6 +557,7 @@ static void repl_readline_setup(struct repl *r)
 	rl_redisplay_function = repl_redisplay;
 	rl_bind_key('\r', repl_accept);
 	rl_bind_key('\n', repl_accept);
+	rl_bind_key('\f', repl_clear_screen);
 }
 
 int repl_run(struct session *s, const char *dataset)

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <strings.h>
 
 /* Undo/redo: stacks of whole parameter sets (small, fixed-size structs). */
@@ -31,6 +32,7 @@ void session_init(struct session *s)
 	s->pl.hooks.cancel = &s->cancel;
 	s->fmt = OUT_TABLE;
 	s->out = stdout;
+	s->out_fd = STDOUT_FILENO;
 	s->err = stderr;
 	s->priv = xcalloc(1, sizeof(struct history));
 }

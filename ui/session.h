@@ -39,6 +39,9 @@ struct session {
 	void *priv;          /* ui-private state (undo stacks etc.), owned by
 	                        session.c */
 	bool quit;           /* set by quit/exit: the front end should stop */
+	int out_fd;          /* the descriptor `out` ends in (stdout's, also
+	                        through a progress wrapper), -1 for a buffer:
+	                        tables fit its width when it is a terminal */
 	bool csv_begun;      /* a CSV section was printed on `out`: the next
 	                        one, of any command, follows a blank line */
 	/* pin: a configuration kept to compare against (diff) */

@@ -379,6 +379,7 @@ static int run_command(struct tui *t, const char *line)
 	t->cmd_ods = s->pl.ds;
 	t->cmd_before = t->want;
 	s->out = t->cmd_of;
+	s->out_fd = -1;         /* the overlay scrolls; no terminal fitting */
 	s->err = t->cmd_ef;
 	s->color = false;
 	if (!tui_cmd_start(t)) {
@@ -398,6 +399,7 @@ static void command_restore(struct tui *t)
 	fclose(t->cmd_of);
 	fclose(t->cmd_ef);
 	s->out = t->cmd_oo;
+	s->out_fd = STDOUT_FILENO;
 	s->err = t->cmd_oe;
 	s->color = t->cmd_oc;
 	flag_set(&s->cancel, 0);
