@@ -30,8 +30,35 @@ static int parse_delim(struct session *s, const char *text, char *out)
 	return 0;
 }
 
+static bool set_by_load(const struct pipeline *pl, int id);
+
+/* "name=value, …" of the parameters that are not at their default (the
+ * seeds and what load itself sets aside), into buf; how many. */
+static int non_defaults(const struct pipeline *pl, char *buf, size_t size)
+{
+	const struct params *p = &pl->params;
+	size_t at = 0;
+	int n = 0;
+	buf[0] = '\0';
+	for (int id = 0; id < P__COUNT; id++) {
+		const char *name = params_def(id)->name;
+		if (params_is_default(p, id) || strstr(name, ".seed") ||
+		    set_by_load(pl, id))
+			continue;
+		char v[256];
+		params_format(p, id, v, sizeof v);
+		int w = snprintf(buf + at, size - at, "%s%s=%s", n ? ", " : "",
+		    name, v);
+		if (w < 0 || (size_t)w >= size - at)
+			break;
+		at += (size_t)w;
+		n++;
+	}
+	return n;
+}
+
 static void load_summary(struct session *s, const struct dataset *ds,
-    double ms)
+    double ms, bool switched)
 {
 	struct out o;
 	const struct split_out *sp = &s->pl.split;
@@ -75,6 +102,12 @@ static void load_summary(struct session *s, const struct dataset *ds,
 		    (int64_t)s->pl.lopts.sample_seed);
 	}
 	out_kv_real(&o, "ms", ms);
+	/* another dataset was loaded before: say what settings it left */
+	char kept[1024];
+	if (switched && o.fmt == OUT_TABLE && !s->pl.imp &&
+	    non_defaults(&s->pl, kept, sizeof kept) > 0)
+		out_note(&o, "settings kept from before: %s (params lists "
+		    "them all)", kept);
 	out_end(&o);
 }
 
@@ -239,6 +272,7 @@ int cmd_load(struct session *s, int argc, char **argv)
 	char *own[4];
 	resolve_inputs(s, &path, &lo, own);
 	double t0 = util_now_ms();
+	bool switched = s->pl.ds != NULL;
 	err_clear(&e);
 	int rc = pipeline_load(&s->pl, path, &lo, &e);
 	for (int k = 0; k < 4; k++)
@@ -251,7 +285,7 @@ int cmd_load(struct session *s, int argc, char **argv)
 		return -1;
 	if (session_ensure(s, STAGE_LOAD) < 0)
 		return -1;
-	load_summary(s, s->pl.ds, ms);
+	load_summary(s, s->pl.ds, ms, switched);
 	return 0;
 }
 

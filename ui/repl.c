@@ -44,6 +44,7 @@ static volatile sig_atomic_t *repl_cancel;
 
 struct repl {
 	struct session *s;
+	bool stale_told;         /* the [stage*] marker was explained */
 	struct progress prog;
 	char *history;           /* history file, or NULL */
 	char *line;              /* line accepted by readline */
@@ -583,7 +584,20 @@ int repl_run(struct session *s, const char *dataset)
 	if (dataset && repl_load(&r, dataset) < 0)
 		status = EXIT_STATUS_INPUT;
 	repl_greet(&r, dataset);
-	while (!s->quit && (line = repl_read(&r)) != NULL) {
+	for (;;) {
+		/* the first time the prompt shows [stage*], one line says
+		 * what it means */
+		if (!r.stale_told && s->pl.ds &&
+		    pipeline_first_stale(&s->pl) < STAGE__COUNT) {
+			enum stage st = pipeline_first_stale(&s->pl);
+			fprintf(s->out, "[%s*]: %s onward is stale; run (or any "
+			    "command that needs it) runs it\n", stage_name(st),
+			    stage_name(st));
+			fflush(s->out);
+			r.stale_told = true;
+		}
+		if (s->quit || (line = repl_read(&r)) == NULL)
+			break;
 		cmd_history_add(r.history, line);
 		repl_exec(&r, line);
 		free(line);
