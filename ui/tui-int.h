@@ -195,6 +195,7 @@ struct tui_user {
 	struct tui_rec *rec;
 	size_t nrec;
 	int sel, top;           /* selected rec row, first shown row */
+	int list_y;             /* screen row of the first shown, -1 none */
 	char err[ERR_MSG_MAX];
 	bool valid;             /* computed from a fresh pipeline */
 	uint32_t *prev;         /* ranks before the last change, by item */
@@ -212,6 +213,7 @@ struct tui_user {
 
 
 struct tui {
+	struct rect pane_rect[PANE__COUNT]; /* as last drawn (mouse) */
 	struct session *s;
 	int rows, cols;
 	bool too_small;

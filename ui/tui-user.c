@@ -189,6 +189,7 @@ static void user_draw(struct tui *t, const struct rect *r, bool focus)
 		u->top = u->sel;
 	if (u->sel >= u->top + rows)
 		u->top = u->sel - rows + 1;
+	u->list_y = c.y + y;
 	for (int k = u->top; k < (int)u->nrec && k < u->top + rows; k++)
 		draw_rec_row(t, &c, y + k - u->top, k, k == u->sel);
 }
@@ -202,8 +203,8 @@ static int user_key(struct tui *t, int ch)
 	case KEY_UP: case 'k': u->sel--; break;
 	case KEY_NPAGE: u->sel += 5; break;
 	case KEY_PPAGE: u->sel -= 5; break;
-	case KEY_HOME: u->sel = 0; break;
-	case KEY_END: u->sel = n - 1; break;
+	case KEY_HOME: case 'g': u->sel = 0; break;
+	case KEY_END: case 'G': u->sel = n - 1; break;
 	case '\n': case KEY_ENTER:
 		if (n) {
 			tui_why_item(t, u->rec[u->sel].item, false);
@@ -358,6 +359,12 @@ static int explain_key(struct tui *t, int ch)
 		if (u->why_scroll > 0)
 			u->why_scroll--;
 		break;
+	case KEY_NPAGE: u->why_scroll += 5; break;
+	case KEY_PPAGE:
+		u->why_scroll = u->why_scroll > 5 ? u->why_scroll - 5 : 0;
+		break;
+	case KEY_HOME: case 'g': u->why_scroll = 0; break;
+	case KEY_END: case 'G': u->why_scroll = 1 << 20; break;
 	default: return 0;
 	}
 	return KH_HANDLED | KH_REDRAW;

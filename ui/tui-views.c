@@ -676,6 +676,10 @@ static int stage_key(struct tui *t, int ch)
 		t->psel = (t->psel % n + n - 1) % n;
 		return KH_HANDLED | KH_REDRAW;
 	}
+	if (ch == KEY_HOME || ch == 'g' || ch == KEY_END || ch == 'G') {
+		t->psel = ch == KEY_HOME || ch == 'g' ? 0 : n - 1;
+		return KH_HANDLED | KH_REDRAW;
+	}
 	return 0;
 }
 

@@ -77,7 +77,7 @@ static void tui_signals(bool install)
 enum tui_action {
 	ACT_PANE, ACT_QUIT, ACT_HELP, ACT_CMD, ACT_NEXT, ACT_PREV, ACT_TAB,
 	ACT_BTAB, ACT_UNDO, ACT_REDO, ACT_REDRAW, ACT_INC, ACT_DEC, ACT_EDIT, ACT_SEARCH,
-	ACT_UNEXT, ACT_UPREV, ACT_WHYNOT, ACT_CANCEL, ACT_RERUN
+	ACT_UNEXT, ACT_UPREV, ACT_WHYNOT, ACT_CANCEL, ACT_RERUN, ACT_SUSPEND
 };
 
 struct binding {
@@ -92,12 +92,16 @@ static const struct binding bindings[] = {
 	{ 'p', "p", ACT_PREV, "previous stage" },
 	{ '\t', "Tab", ACT_TAB, "next pane: stage, user, why" },
 	{ KEY_BTAB, "S-Tab", ACT_BTAB, "previous pane" },
-	{ KEY_RIGHT, "Right +", ACT_INC, "step the parameter up" },
+	{ KEY_RIGHT, "Right + l", ACT_INC, "step the parameter up" },
 	{ '+', NULL, ACT_INC, NULL },
-	{ KEY_LEFT, "Left -", ACT_DEC, "step the parameter down" },
+	{ 'l', NULL, ACT_INC, NULL },
+	{ KEY_LEFT, "Left - h", ACT_DEC, "step the parameter down" },
 	{ '-', NULL, ACT_DEC, NULL },
-	{ 0, "Up Down", ACT_PANE, "pick parameter / item" },
+	{ 'h', NULL, ACT_DEC, NULL },
+	{ 0, "Up Dn j k", ACT_PANE, "pick parameter / item" },
 	{ 0, "PgUp PgDn", ACT_PANE, "move by 5 items" },
+	{ 0, "g G", ACT_PANE, "first / last (Home End)" },
+	{ 0, "mouse", ACT_PANE, "click: focus, pick; wheel" },
 	{ 0, "Enter", ACT_PANE, "type value / explain item" },
 	{ '=', "=", ACT_EDIT, "type a parameter value" },
 	{ 'u', "u", ACT_UNDO, "undo parameter change" },
@@ -111,7 +115,9 @@ static const struct binding bindings[] = {
 	{ 'w', "w", ACT_WHYNOT, "whynot for any item id" },
 	{ ':', ":", ACT_CMD, "command line, readline keys" },
 	{ 12, "^L", ACT_REDRAW, "redraw the screen" },
-	{ '?', "?", ACT_HELP, "help; any key closes it" },
+	{ '?', "? F1", ACT_HELP, "help; any key closes it" },
+	{ KEY_F(1), NULL, ACT_HELP, NULL },
+	{ 26, "^Z", ACT_SUSPEND, "suspend (fg resumes)" },
 	{ 'q', "q", ACT_QUIT, "quit" },
 };
 #define NBINDINGS (sizeof bindings / sizeof *bindings)
@@ -619,6 +625,8 @@ static void draw_all(struct tui *t, const struct prompt *p)
 		{ body.y, lw + 1, uh, t->cols - lw - 1 },
 		{ body.y + uh, lw + 1, body.h - uh, t->cols - lw - 1 },
 	};
+	memcpy(t->pane_rect, pane, sizeof pane);
+	t->u.list_y = -1;
 	tui_draw_header(t, &head);
 	tui_draw_metrics(t, &met);
 	for (int k = 0; k < PANE__COUNT; k++)
@@ -647,6 +655,16 @@ static int do_action(struct tui *t, struct prompt *p, enum tui_action a)
 	switch (a) {
 	case ACT_QUIT: return KH_QUIT;
 	case ACT_HELP: t->help = true; break;
+	case ACT_SUSPEND:
+		/* as a shell's Ctrl-Z: the terminal restored, stopped; fg
+		 * brings the screen back as it was */
+		def_prog_mode();
+		endwin();
+		signal(SIGTSTP, SIG_DFL);
+		kill(getpid(), SIGTSTP);
+		reset_prog_mode();
+		clearok(curscr, TRUE);
+		break;
 	case ACT_CMD: prompt_open(p, PR_CMD, ":", NULL); break;
 	case ACT_NEXT: case ACT_PREV:
 		t->stage = (t->stage + (a == ACT_NEXT ? 1 : STAGE__COUNT - 1)) %
@@ -775,6 +793,38 @@ static int overlay_key(struct tui *t, int ch)
 	return KH_HANDLED | KH_REDRAW;
 }
 
+/* A click focuses the pane under it (and in the list of
+ * recommendations picks the row; a double click explains it); the wheel
+ * moves the selection of the pane under it. */
+static int mouse_key(struct tui *t)
+{
+	MEVENT ev;
+	if (getmouse(&ev) != OK || t->help || t->out_shown)
+		return 0;
+	for (int k = 0; k < PANE__COUNT; k++) {
+		const struct rect *r = &t->pane_rect[k];
+		if (ev.y < r->y || ev.y >= r->y + r->h || ev.x < r->x ||
+		    ev.x >= r->x + r->w)
+			continue;
+		t->focus = (enum tui_pane)k;
+		if (ev.bstate & (BUTTON4_PRESSED | BUTTON5_PRESSED)) {
+			views[k]->key(t, ev.bstate & BUTTON4_PRESSED ? KEY_UP :
+			    KEY_DOWN);
+			return KH_HANDLED | KH_REDRAW;
+		}
+		struct tui_user *u = &t->u;
+		int row = ev.y - u->list_y;
+		if (k == PANE_USER && u->list_y >= 0 && row >= 0 &&
+		    u->top + row < (int)u->nrec) {
+			u->sel = u->top + row;
+			if (ev.bstate & BUTTON1_DOUBLE_CLICKED)
+				views[k]->key(t, '\n');
+		}
+		return KH_HANDLED | KH_REDRAW;
+	}
+	return 0;
+}
+
 static int handle_key(struct tui *t, struct prompt *p, int ch, bool is_key)
 {
 	if (p->kind != PR_NONE) {
@@ -787,6 +837,8 @@ static int handle_key(struct tui *t, struct prompt *p, int ch, bool is_key)
 	}
 	if (t->too_small)
 		return ch == 'q' ? KH_QUIT : 0;
+	if (is_key && ch == KEY_MOUSE)
+		return mouse_key(t);
 	if (t->cmd_running && command_busy_key(t, ch))
 		return KH_HANDLED | KH_REDRAW;
 	int r = overlay_key(t, ch);
@@ -813,6 +865,8 @@ static void tui_start(struct tui *t)
 	noecho();
 	nonl();
 	keypad(stdscr, TRUE);
+	mousemask(BUTTON1_CLICKED | BUTTON1_DOUBLE_CLICKED | BUTTON4_PRESSED |
+	    BUTTON5_PRESSED, NULL);
 	set_escdelay(25);
 	timeout(50);
 	tui_colors_init(t->s->color && getenv("NO_COLOR") == NULL);
