@@ -234,7 +234,9 @@ const struct tui_view tui_view_user = { "user", user_draw, user_key };
 static int draw_paths(struct tui *t, const struct rect *r, int y,
     const struct why_out *w, int skip)
 {
-	int bw = r->w / 3, lw = r->w - bw - 16;
+	/* at 80 columns the pane is ~39 wide: a narrower bar leaves the
+	 * titles readable */
+	int bw = r->w < 60 ? r->w / 6 : r->w / 3, lw = r->w - bw - 17;
 	double cum = 0, pos = 0;
 	int row = 0;
 	for (size_t k = 0; k < w->npaths; k++)
@@ -252,7 +254,7 @@ static int draw_paths(struct tui *t, const struct rect *r, int y,
 			tui_bar(r, y + row, x0, x1 - x0 > 0 ? x1 - x0 : 1,
 			    1.0, span < 0 ? ROLE_CUT : ROLE_C1 + (int)(k % 6));
 			char cb[24];
-			tui_putf(r, y + row, lw + bw + 2, -1, ROLE_SCORE,
+			tui_putf(r, y + row, lw + bw + 3, -1, ROLE_SCORE,
 			    "%s %3.0f%%", fmt_score(cb, sizeof cb, p->contrib),
 			    share * 100);
 			row++;
@@ -260,6 +262,18 @@ static int draw_paths(struct tui *t, const struct rect *r, int y,
 		cum += span;
 	}
 	return row;
+}
+
+/* The reason of a cut in a few columns, for a narrow pane. */
+static const char *cut_short(enum cut_reason r)
+{
+	switch (r) {
+	case CUT_THRESHOLD: return "< threshold";
+	case CUT_TOPK: return "> topk";
+	case CUT_BACKBONE: return "backbone";
+	case CUT_LEARNED: return "learned";
+	default: return cut_reason_name(r);
+	}
 }
 
 static int draw_cuts(struct tui *t, const struct rect *r, int y,
@@ -278,13 +292,22 @@ static int draw_cuts(struct tui *t, const struct rect *r, int y,
 			snprintf(extra, sizeof extra, " a=%.3g", c->alpha);
 		else if (c->reason == CUT_LEARNED && !isnan(c->score))
 			snprintf(extra, sizeof extra, " p=%.2f", c->score);
-		int x = tui_put(r, y + row, 0, r->w - 30, ROLE_CUT,
-		    tui_item_label(t, c->via));
 		char add[32] = "";
 		if (!isnan(c->would_add))
 			snprintf(add, sizeof add, " +%.4f", c->would_add);
-		tui_putf(r, y + row, x + 1, -1, ROLE_DIM, "%s s=%.3g%s%s",
-		    cut_reason_name(c->reason), c->sim, extra, add);
+		/* narrow pane: the reason, short, on a line of its own, so
+		 * neither the title nor the numbers are cut */
+		bool two = r->w < 60;
+		char why[128];
+		snprintf(why, sizeof why, "%s s=%.3g%s%s", two ?
+		    cut_short(c->reason) : cut_reason_name(c->reason), c->sim,
+		    extra, add);
+		int x = tui_put(r, y + row, 0, two ? -1 : r->w - 30, ROLE_CUT,
+		    tui_item_label(t, c->via));
+		if (two && y + row + 1 < r->h)
+			tui_putf(r, y + ++row, 2, -1, ROLE_DIM, "%s", why);
+		else if (!two)
+			tui_putf(r, y + row, x + 1, -1, ROLE_DIM, "%s", why);
 		row++;
 	}
 	return row;
@@ -342,10 +365,21 @@ static void explain_draw(struct tui *t, const struct rect *r, bool focus)
 			    w->calib_effect > 0 ? "up" : "down");
 		y++;
 	}
-	tui_putf(&c, y++, 0, -1, ROLE_LABEL, "%zu paths u%si%sj (sum = score)",
-	    w->npaths, tui_utf8 ? "→" : ">", tui_utf8 ? "→" : ">");
-	if (u->why_scroll > (int)w->npaths)
-		u->why_scroll = (int)w->npaths;
+	/* scrolling stops when the last path is on screen; the label says
+	 * which paths show when not all do */
+	int room = c.h - y - 1;
+	int last = (int)w->npaths - (room > 0 ? room : 1);
+	if (u->why_scroll > last)
+		u->why_scroll = last > 0 ? last : 0;
+	int x = tui_putf(&c, y, 0, -1, ROLE_LABEL, "%zu paths u%si%sj (sum = "
+	    "score)", w->npaths, tui_utf8 ? "→" : ">", tui_utf8 ? "→" : ">");
+	if (room > 0 && (int)w->npaths > room) {
+		int to = u->why_scroll + room < (int)w->npaths ?
+		    u->why_scroll + room : (int)w->npaths;
+		tui_putf(&c, y, x + 1, -1, ROLE_DIM, "%d-%d", u->why_scroll +
+		    1, to);
+	}
+	y++;
 	y += draw_paths(t, &c, y, w, u->why_scroll);
 	draw_cuts(t, &c, y, w);
 }

@@ -48,6 +48,18 @@ tt_send Tab Tab G Enter
 tt_wait "why $(row_id 10) " 5 || exit 1
 tt_send Tab Tab g Enter
 tt_wait "why $id1 " 5 || exit 1
+# the explanation (focused after Enter): G shows the last paths and says
+# which ("12 paths ... 5-12"); it scrolls no further
+tt_send G
+tt_wait ' paths u→i→j \(sum = score\) [0-9]+-[0-9]+' 3 || exit 1
+n=$(tt_capture | sed -n 's/.* \([0-9]*\) paths u→i→j (sum = score) [0-9]*-\([0-9]*\).*/\1 \2/p')
+set -- $n
+[ "$1" = "$2" ] || tt_fail "G shows paths up to $2 of $1"
+range() { tt_capture | sed -n 's/.*(sum = score) \([0-9]*-[0-9]*\).*/\1/p'; }
+at_end=$(range)
+tt_send j j
+tt_settle
+[ "$(range)" = "$at_end" ] || tt_fail "scrolled past the end: $(range)"
 
 tt_send q
 tt_wait 'EXIT=0' 10 || exit 1
