@@ -302,3 +302,34 @@ void abstract_out_destroy(struct abstract_out *o)
 	free(o->user_entropy);
 	memset(o, 0, sizeof *o);
 }
+
+void community_central(const struct pipeline *pl, int k, uint32_t *out)
+{
+	const struct csr *S = &pl->abs.S;
+	const uint32_t *cm = pl->abs.community;
+	uint32_t nc = pl->abs.n_comm;
+	for (size_t x = 0; x < (size_t)nc * k; x++)
+		out[x] = NO_ITEM;
+	if (!cm || k <= 0)
+		return;
+	double *in = xcalloc(S->ncols ? S->ncols : 1, sizeof *in);
+	for (uint32_t i = 0; i < S->nrows; i++)
+		for (uint64_t e = S->ptr[i]; e < S->ptr[i + 1]; e++)
+			if (cm[S->idx[e]] == cm[i])
+				in[S->idx[e]] += S->val[e];
+	/* insertion into each community's top k, items in index order so
+	 * that ties keep the smaller index first */
+	for (uint32_t i = 0; i < S->nrows; i++) {
+		uint32_t *top = out + (size_t)cm[i] * k;
+		int pos = k;
+		while (pos > 0 && (top[pos - 1] == NO_ITEM ||
+		    in[top[pos - 1]] < in[i]))
+			pos--;
+		if (pos == k)
+			continue;
+		memmove(top + pos + 1, top + pos, (size_t)(k - pos - 1) *
+		    sizeof *top);
+		top[pos] = i;
+	}
+	free(in);
+}

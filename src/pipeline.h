@@ -411,6 +411,16 @@ bool pipeline_insight_missing(const struct pipeline *pl);
 /* The communities of the current S (abstract stage fresh), computed once
  * and cached in pl->abs. Reproducible from the parameters alone. */
 int pipeline_communities(struct pipeline *pl, struct err *err);
+/*
+ * The k most central items of every community, by the similarity they
+ * receive from items of the same community (in-strength; out-strength
+ * would favour obscure items, whose few co-occurrences make large RP3 or
+ * asymmetric-cosine rows: what the others point to is what a community
+ * is about); ties by item index. out has n_comm * k entries, NO_ITEM
+ * past a community's size. Needs the communities (insight). One pass
+ * over S.
+ */
+void community_central(const struct pipeline *pl, int k, uint32_t *out);
 /* True when the result path itself reads communities: calibration
  * (distill.calibrate > 0), the learned filter's same-community feature,
  * or eval.ile on. Then eval reports ile; otherwise it does not. */

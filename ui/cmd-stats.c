@@ -170,58 +170,6 @@ static const char *item_label(const struct pipeline *pl, uint32_t i)
 	return dataset_item_title(pl->ds, i);
 }
 
-/*
- * Centrality of each item inside its community: the similarity it
- * receives from items of the same community (in-strength). Out-strength
- * would favour obscure items, whose few co-occurrences make large RP3 or
- * asymmetric-cosine rows; what the others point to is what a community
- * is about.
- */
-static double *comm_in_strength(const struct pipeline *pl)
-{
-	const struct csr *S = &pl->abs.S;
-	const uint32_t *cm = pl->abs.community;
-	double *in = xcalloc(S->ncols ? S->ncols : 1, sizeof *in);
-	for (uint32_t i = 0; i < S->nrows; i++)
-		for (uint64_t k = S->ptr[i]; k < S->ptr[i + 1]; k++)
-			if (cm[S->idx[k]] == cm[i])
-				in[S->idx[k]] += S->val[k];
-	return in;
-}
-
-/* The COMM_CENTRAL items of community c with the largest in-strength
- * (ties by item index). */
-static void comm_central(const struct pipeline *pl, const double *in,
-    uint32_t c, char *buf, size_t size)
-{
-	uint32_t best[COMM_CENTRAL];
-	double bs[COMM_CENTRAL];
-	int nb = 0;
-	for (uint32_t i = 0; i < pl->abs.S.nrows; i++) {
-		if (pl->abs.community[i] != c)
-			continue;
-		double st = in[i];
-		int pos = nb < COMM_CENTRAL ? nb++ : COMM_CENTRAL;
-		while (pos > 0 && bs[pos - 1] < st) {
-			if (pos < COMM_CENTRAL) {
-				bs[pos] = bs[pos - 1];
-				best[pos] = best[pos - 1];
-			}
-			pos--;
-		}
-		if (pos < COMM_CENTRAL) {
-			bs[pos] = st;
-			best[pos] = i;
-		}
-	}
-	buf[0] = '\0';
-	for (int k = 0; k < nb; k++) {
-		size_t n = strlen(buf);
-		snprintf(buf + n, size - n, "%s%s", k ? "; " : "",
-		    item_label(pl, best[k]));
-	}
-}
-
 static void stats_communities(struct out *o, const struct pipeline *pl)
 {
 	static const char *const cols[] = { "community", "size",
@@ -230,16 +178,25 @@ static void stats_communities(struct out *o, const struct pipeline *pl)
 	const struct abstract_out *a = &pl->abs;
 	if (!a->community || a->n_comm == 0)
 		return;
-	double *in = comm_in_strength(pl);
+	uint32_t *central = xmalloc((size_t)a->n_comm * COMM_CENTRAL *
+	    sizeof *central);
+	community_central(pl, COMM_CENTRAL, central);
 	out_table(o, "communities", cols);
 	for (uint32_t k = 0; k < a->n_comm && k < COMM_SHOWN; k++) {
 		uint32_t c = a->comm_order ? a->comm_order[k] : k;
-		comm_central(pl, in, c, buf, sizeof buf);
+		buf[0] = '\0';
+		for (int q = 0; q < COMM_CENTRAL; q++) {
+			uint32_t i = central[(size_t)c * COMM_CENTRAL + q];
+			size_t n = strlen(buf);
+			if (i != NO_ITEM)
+				snprintf(buf + n, sizeof buf - n, "%s%s",
+				    q ? "; " : "", item_label(pl, i));
+		}
 		out_int(o, c);
 		out_int(o, a->comm_size ? a->comm_size[c] : 0);
 		out_str(o, buf);
 	}
-	free(in);
+	free(central);
 }
 
 static void stats_abstract(struct out *o, const struct pipeline *pl)
