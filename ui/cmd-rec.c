@@ -280,3 +280,51 @@ int cmd_profile(struct session *s, int argc, char **argv)
 	user_profile_destroy(&p);
 	return 0;
 }
+
+int cmd_user(struct session *s, int argc, char **argv)
+{
+	static const char *const cols[] = { "item", "title", "part", "rating",
+	    "time", "positive", NULL };
+	static const char *const part_name[3] = { "train", "validation",
+	    "test" };
+	struct out o;
+
+	if (session_ensure(s, STAGE_LOAD) < 0)
+		return -1;
+	int64_t u = session_user(s, argv[1]);
+	if (u < 0)
+		return -1;
+	const struct dataset *ds = s->pl.ds;
+	const uint8_t *part = s->pl.split.part;
+	double min_rating = params_real(&s->pl.params, P_GRAPH_MIN_RATING);
+	size_t n[3] = { 0 };
+	for (size_t k = 0; k < ds->n; k++)
+		if (ds->user[k] == (uint32_t)u)
+			n[part[k] < 3 ? part[k] : 0]++;
+	out_begin(&o, s, "user");
+	out_record(&o, "user");
+	out_kv_str(&o, "user", argv[1]);
+	out_kv_int(&o, "train", (int64_t)n[PART_TRAIN]);
+	out_kv_int(&o, "validation", (int64_t)n[PART_VALID]);
+	out_kv_int(&o, "test", (int64_t)n[PART_TEST]);
+	out_table(&o, "interactions", cols);
+	for (int p = 0; p < 3; p++)
+		for (size_t k = 0; k < ds->n; k++) {
+			if (ds->user[k] != (uint32_t)u || part[k] != p)
+				continue;
+			out_str(&o, idmap_name(&ds->items, ds->item[k]));
+			out_str(&o, ds->title ? ds->title[ds->item[k]] : NULL);
+			out_str(&o, part_name[p]);
+			if (ds->rating)
+				out_number(&o, ds->rating[k]);
+			else
+				out_null(&o);
+			if (ds->time)
+				out_int(&o, ds->time[k]);
+			else
+				out_null(&o);
+			out_bool(&o, !ds->rating || ds->rating[k] >= min_rating);
+		}
+	out_end(&o);
+	return 0;
+}

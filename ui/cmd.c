@@ -81,6 +81,13 @@ const struct cmd_entry cmd_table[] = {
 	{ "profile", NULL, "USER",
 	  "a user's community profile and its entropy", NULL,
 	  1, 1, cmd_profile },
+	{ "user", NULL, "USER",
+	  "a user's interactions: train, validation and test items",
+	  "One row per interaction: the item, its title, the split part, "
+	  "the rating and time when the log has them, and whether it is a "
+	  "positive (rating >= graph.min_rating); train first, then "
+	  "validation, then test, each in the order of the log.",
+	  1, 1, cmd_user },
 	{ "eval", NULL, "[--test]",
 	  "evaluate on the validation split (--test: refit, test split)",
 	  "Every metric of help metric at each eval.k. ile needs the "

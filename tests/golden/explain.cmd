@@ -25,3 +25,5 @@ eval
 echo sweep takes METRIC@K with K one of eval.k
 sweep distill.beta 0 0.2 0.1 ndcg@10
 sweep distill.beta 0 0.2 0.1 ndcg@5
+echo user: every interaction of alice by split part
+user alice
