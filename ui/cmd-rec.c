@@ -328,3 +328,101 @@ int cmd_user(struct session *s, int argc, char **argv)
 	out_end(&o);
 	return 0;
 }
+
+/* B_ij of the relation i -> j, NAN when the filter cut it (B's rows are
+ * in value order, not by column: a scan of the row, which is short). */
+static double b_weight(const struct csr *B, uint32_t i, uint32_t j)
+{
+	if (i >= B->nrows)
+		return NAN;
+	for (uint64_t e = B->ptr[i]; e < B->ptr[i + 1]; e++)
+		if (B->idx[e] == j)
+			return B->val[e];
+	return NAN;
+}
+
+int cmd_item(struct session *s, int argc, char **argv)
+{
+	static const char *const cols[] = { "item", "title", "s", "B", NULL };
+	long n = 10;
+	struct out o;
+
+	if (argc > 2 && cmd_parse_int(s, "item: N", argv[2], 1, 1000, &n) < 0)
+		return -1;
+	/* the community is insight: computed on demand, as stats does */
+	if (session_ensure(s, STAGE_FILTER) < 0 ||
+	    session_insight(s, STAGE_ABSTRACT) < 0)
+		return -1;
+	int64_t it = session_item(s, argv[1]);
+	if (it < 0)
+		return -1;
+	const struct pipeline *pl = &s->pl;
+	const struct dataset *ds = pl->ds;
+	const struct csr *S = &pl->abs.S, *B = &pl->filt.B;
+	uint32_t i = (uint32_t)it;
+	out_begin(&o, s, "item");
+	out_record(&o, "item");
+	out_kv_str(&o, "item", idmap_name(&ds->items, i));
+	out_kv_str(&o, "title", ds->title ? ds->title[i] : NULL);
+	out_kv_str(&o, "genres", ds->genres ? ds->genres[i] : NULL);
+	out_kv_int(&o, "fit_degree", i < pl->graph.iu.nrows ?
+	    (int64_t)csr_row_len(&pl->graph.iu, i) : 0);
+	if (pl->abs.community)
+		out_kv_int(&o, "community", pl->abs.community[i]);
+	else
+		out_kv_str(&o, "community", NULL);
+	out_kv_int(&o, "out_degree", i < S->nrows ?
+	    (int64_t)csr_row_len(S, i) : 0);
+	/* row i of S, best first (its order) */
+	out_table(&o, "similar", cols);
+	for (uint64_t e = i < S->nrows ? S->ptr[i] : 0;
+	    i < S->nrows && e < S->ptr[i + 1] && e < S->ptr[i] + (uint64_t)n;
+	    e++) {
+		uint32_t j = S->idx[e];
+		out_str(&o, idmap_name(&ds->items, j));
+		out_str(&o, ds->title ? ds->title[j] : NULL);
+		out_real(&o, S->val[e]);
+		double b = b_weight(B, i, j);
+		if (isnan(b))
+			out_null(&o);
+		else
+			out_real(&o, b);
+	}
+	/* column i of S: the n largest s_ki */
+	uint32_t *top = xmalloc((size_t)n * sizeof *top);
+	double *ts = xmalloc((size_t)n * sizeof *ts);
+	long nt = 0;
+	for (uint32_t k = 0; k < S->nrows; k++)
+		for (uint64_t e = S->ptr[k]; e < S->ptr[k + 1]; e++) {
+			if (S->idx[e] != i)
+				continue;
+			double v = S->val[e];
+			long p = nt < n ? nt++ : n;
+			while (p > 0 && ts[p - 1] < v) {
+				if (p < n) {
+					ts[p] = ts[p - 1];
+					top[p] = top[p - 1];
+				}
+				p--;
+			}
+			if (p < n) {
+				ts[p] = v;
+				top[p] = k;
+			}
+		}
+	out_table(&o, "similar_to_it", cols);
+	for (long q = 0; q < nt; q++) {
+		out_str(&o, idmap_name(&ds->items, top[q]));
+		out_str(&o, ds->title ? ds->title[top[q]] : NULL);
+		out_real(&o, ts[q]);
+		double b = b_weight(B, top[q], i);
+		if (isnan(b))
+			out_null(&o);
+		else
+			out_real(&o, b);
+	}
+	free(top);
+	free(ts);
+	out_end(&o);
+	return 0;
+}

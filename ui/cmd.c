@@ -88,6 +88,12 @@ const struct cmd_entry cmd_table[] = {
 	  "positive (rating >= graph.min_rating); train first, then "
 	  "validation, then test, each in the order of the log.",
 	  1, 1, cmd_user },
+	{ "item", NULL, "ITEM [N]",
+	  "an item's neighbourhood: its row and column of S, B's weights",
+	  "The item's fit degree and community, then its N "
+	  "(default 10) most similar items (row of S: s_ij and B_ij, '-' when "
+	  "the filter cut the relation) and the N items most similar to it "
+	  "(column of S).", 1, 2, cmd_item },
 	{ "eval", NULL, "[--test]",
 	  "evaluate on the validation split (--test: refit, test split)",
 	  "Every metric of help metric at each eval.k. ile needs the "

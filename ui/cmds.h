@@ -80,6 +80,7 @@ int cmd_why(struct session *, int, char **);
 int cmd_whynot(struct session *, int, char **);
 int cmd_profile(struct session *, int, char **);
 int cmd_user(struct session *, int, char **);
+int cmd_item(struct session *, int, char **);
 /* cmd-eval.c */
 int cmd_eval(struct session *, int, char **);
 int cmd_compare(struct session *, int, char **);

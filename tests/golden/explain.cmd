@@ -27,3 +27,8 @@ sweep distill.beta 0 0.2 0.1 ndcg@10
 sweep distill.beta 0 0.2 0.1 ndcg@5
 echo user: every interaction of alice by split part
 user alice
+echo item: the neighbourhood of an item under the disparity filter
+set filter.method backbone
+set filter.alpha 0.5
+item i03 4
+item "blade runner"
