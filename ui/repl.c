@@ -422,7 +422,7 @@ static int term_rows(void)
  * with LESS=FRX unless set: quit when it fits, keep colours, leave the
  * text on screen), as git does; the rest is printed as it is.
  */
-static void repl_page(struct repl *r, FILE *out, const char *buf, size_t len)
+static void repl_page(FILE *out, const char *buf, size_t len)
 {
 	int rows = term_rows();
 	size_t lines = 0;
@@ -447,7 +447,6 @@ static void repl_page(struct repl *r, FILE *out, const char *buf, size_t len)
 		fwrite(buf, 1, len, out);
 		fflush(out);
 	}
-	(void)r;
 }
 
 /* Run one line with progress and Ctrl-C cancelling it; its output is
@@ -472,7 +471,7 @@ static int repl_exec(struct repl *r, const char *line)
 		s->out = out;
 		fclose(mem);
 		progress_done(&r->prog);
-		repl_page(r, out, buf, len);
+		repl_page(out, buf, len);
 		free(buf);
 	} else {
 		progress_done(&r->prog);

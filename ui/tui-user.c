@@ -147,7 +147,7 @@ static void draw_rec_row(struct tui *t, const struct rect *r, int y, int k,
 	enum tui_role base = sel ? ROLE_SEL : ROLE_NORMAL;
 	tui_putf(r, y, 0, 3, base, "%2d", k + 1);
 	tui_put(r, y, 3, 4, sel ? ROLE_SEL : dr, d);
-	int tw = r->w - 7 - 10;
+	int tw = r->w - 7 - 11;    /* a blank before the score */
 	tui_put(r, y, 7, tw, base, tui_item_label(t, e->item));
 	tui_put_right(r, y, r->w - 10, 8, sel ? ROLE_SEL : ROLE_SCORE, sc);
 	if (e->hit)
@@ -355,9 +355,11 @@ static void explain_draw(struct tui *t, const struct rect *r, bool focus)
 		y = 3;
 	} else {
 		char sb[24];
-		int x = tui_putf(&c, y, 0, -1, ROLE_NORMAL, "score %s  rank "
-		    "%d  iw %.3g", fmt_score(sb, sizeof sb, w->score),
-		    w->rank, w->iw);
+		char rk[24] = "not listed";
+		if (w->rank > 0)
+			snprintf(rk, sizeof rk, "rank %d", w->rank);
+		int x = tui_putf(&c, y, 0, -1, ROLE_NORMAL, "score %s  %s  "
+		    "iw %.3g", fmt_score(sb, sizeof sb, w->score), rk, w->iw);
 		/* a calibrated list is not in score order: say so */
 		if (w->calib_effect != 0 && w->rank_uncalibrated > 0)
 			tui_putf(&c, y, x, -1, ROLE_DIM, "  (%d by score: "
