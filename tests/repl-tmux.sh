@@ -80,9 +80,9 @@ screen | grep -q '^rec.n ' && fail "the init file printed its set table"
 # The stale marker of the prompt is explained the first time it shows.
 wait_for '^\[[a-z]+\*\]: [a-z]+ onward is stale; run '
 # Switching datasets says which settings carried over (the init file's).
-type_keys 'load samples/teach.tsv'; T send-keys -t repl Enter
+type_keys "load $SAMPLES/teach.tsv"; T send-keys -t repl Enter
 wait_for '^settings kept from before: rec.n=7 '
-type_keys 'load samples/sample.csv'; T send-keys -t repl Enter
+type_keys "load $SAMPLES/sample.csv"; T send-keys -t repl Enter
 wait_for '^distill sample \[[a-z]+\*\]> ?$' 100
 
 # The init file ran before the prompt.
