@@ -392,14 +392,23 @@ static int g_stats(const struct tui_snap *sn, const struct rect *r)
 	tui_fmt_count(lc, sizeof lc, g->largest_component);
 	tui_putf(r, 0, 0, -1, ROLE_NORMAL, "users %s  items %s  edges %s", u,
 	    i, e);
-	tui_putf(r, 1, 0, -1, ROLE_NORMAL, "density %.4f  comps %u (max %s)",
-	    g->density, g->n_components, lc);
-	tui_putf(r, 2, 0, -1, ROLE_NORMAL, "user deg med %.0f mean %.1f max %s",
-	    g->user_deg.median, g->user_deg.mean, um);
-	tui_putf(r, 3, 0, -1, ROLE_NORMAL, "item deg med %.0f mean %.1f max %s",
-	    g->item_deg.median, g->item_deg.mean, im);
-	tui_putf(r, 4, 0, -1, ROLE_NORMAL, "gini users %.2f  items %.2f",
-	    g->user_deg.gini, g->item_deg.gini);
+	if (sn->insight[STAGE_GRAPH]) {
+		tui_putf(r, 1, 0, -1, ROLE_NORMAL, "density %.4f  comps %u "
+		    "(max %s)", g->density, g->n_components, lc);
+		tui_putf(r, 2, 0, -1, ROLE_NORMAL, "user deg med %.0f mean "
+		    "%.1f max %s", g->user_deg.median, g->user_deg.mean, um);
+		tui_putf(r, 3, 0, -1, ROLE_NORMAL, "item deg med %.0f mean "
+		    "%.1f max %s", g->item_deg.median, g->item_deg.mean, im);
+		tui_putf(r, 4, 0, -1, ROLE_NORMAL, "gini users %.2f  items "
+		    "%.2f", g->user_deg.gini, g->item_deg.gini);
+	} else {
+		/* statistics are insight, not computed yet: no zeros that
+		 * read as values */
+		tui_putf(r, 1, 0, -1, ROLE_NORMAL, "density %.4f", g->density);
+		tui_put(r, 2, 0, -1, ROLE_DIM, "user deg …");
+		tui_put(r, 3, 0, -1, ROLE_DIM, "item deg …");
+		tui_put(r, 4, 0, -1, ROLE_DIM, "gini …");
+	}
 	char cap[32] = "";
 	if (g->capped_users)
 		snprintf(cap, sizeof cap, "  cap -%u", g->capped_users);
@@ -464,11 +473,17 @@ static void draw_abstract(struct tui *t, const struct rect *r)
 	tui_putf(r, 0, 0, -1, ROLE_NORMAL, "candidates %s  kept %s", c, k);
 	tui_putf(r, 1, 0, -1, ROLE_NORMAL, "cut: threshold %s  top-k %s", th,
 	    tk);
-	tui_putf(r, 2, 0, -1, ROLE_NORMAL, "out-deg med %.0f max %.0f  "
-	    "clustering %.2f", a->out_deg.median, a->out_deg.max,
-	    a->clustering);
-	tui_putf(r, 3, 0, -1, ROLE_NORMAL, "communities %u  modularity %.3f",
-	    a->n_communities, a->modularity);
+	if (t->snap.insight[STAGE_ABSTRACT]) {
+		tui_putf(r, 2, 0, -1, ROLE_NORMAL, "out-deg med %.0f max %.0f  "
+		    "clustering %.2f", a->out_deg.median, a->out_deg.max,
+		    a->clustering);
+		tui_putf(r, 3, 0, -1, ROLE_NORMAL, "communities %u  modularity "
+		    "%.3f", a->n_communities, a->modularity);
+	} else {
+		/* insight not computed yet: no zeros that read as values */
+		tui_put(r, 2, 0, -1, ROLE_DIM, "out-deg …  clustering …");
+		tui_put(r, 3, 0, -1, ROLE_DIM, "communities …");
+	}
 	if (t->snap.imported) {
 		/* S came from cluster/distill-abstract: what stays live */
 		char lim[32] = "";

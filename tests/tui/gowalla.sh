@@ -37,6 +37,13 @@ tt_wait 'stats: |computing statistics' 5 ||
 # stage keys answer at once while the statistics run
 tt_send n n
 tt_wait '3/6 abstract' 1 || exit 1
+# statistics not computed yet show as pending, not as zeros
+if tt_capture | grep -q 'abstract · computing statistics'; then
+	tt_capture | grep -q 'communities 0 ' &&
+	    tt_fail "pending statistics shown as zeros"
+	tt_capture | grep -q 'communities …' ||
+	    tt_fail "pending statistics not marked"
+fi
 
 # a threshold step: the parameter bar answers at once, the run follows
 tt_send Down Down Down Down Down
