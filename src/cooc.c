@@ -1031,13 +1031,12 @@ static bool imported_pair(const struct import *im, uint32_t i, uint32_t j,
     float *s, int *rank)
 {
 	const struct csr *S = &im->S;
-	for (uint64_t e = S->ptr[i]; e < S->ptr[i + 1]; e++)
-		if (S->idx[e] == j) {
-			*s = S->val[e];
-			*rank = (int)(e - S->ptr[i]) + 1;
-			return true;
-		}
-	return false;
+	int64_t e = csr_find(S, i, j);
+	if (e < 0)
+		return false;
+	*s = S->val[e];
+	*rank = (int)((uint64_t)e - S->ptr[i]) + 1;
+	return true;
 }
 
 /* Do items i and j share a user? (iu rows ascending: a merge.) */

@@ -38,5 +38,16 @@ static inline uint64_t csr_row_len(const struct csr *m, uint32_t r)
 {
 	return m->ptr[r + 1] - m->ptr[r];
 }
+/* Position of entry (r, j), or -1 (also for r past the rows). A scan of
+ * the row: rows of S and B are in value order, not by column. */
+static inline int64_t csr_find(const struct csr *m, uint32_t r, uint32_t j)
+{
+	if (r >= m->nrows)
+		return -1;
+	for (uint64_t k = m->ptr[r]; k < m->ptr[r + 1]; k++)
+		if (m->idx[k] == j)
+			return (int64_t)k;
+	return -1;
+}
 
 #endif

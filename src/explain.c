@@ -49,15 +49,6 @@ static int check_item(const struct pipeline *pl, uint32_t item,
 	return 0;
 }
 
-static bool row_has(const struct csr *m, uint32_t r, uint32_t j)
-{
-	if (r >= m->nrows)
-		return false;
-	for (uint64_t k = m->ptr[r]; k < m->ptr[r + 1]; k++)
-		if (m->idx[k] == j)
-			return true;
-	return false;
-}
 
 /* ------------------------------------------------------------------ rec */
 
@@ -134,7 +125,7 @@ int rec_user(struct pipeline *pl, uint32_t user, int n, struct rec_list *out,
 		e->item = r->items[(size_t)user * r->L + k];
 		e->rank = (int)k + 1;
 		e->score = r->scores[(size_t)user * r->L + k];
-		e->hit = row_has(&pl->graph.truth, user, e->item);
+		e->hit = csr_find(&pl->graph.truth, user, e->item) >= 0;
 		for (int v = 0; v < REC_TOP_VIA; v++)
 			e->via[v] = NO_ITEM;
 	}
@@ -233,17 +224,6 @@ static int cmp_cut(const void *a, const void *b)
 	return x->via < y->via ? -1 : x->via > y->via;
 }
 
-/* Position of edge i→j in S, or -1. */
-static int64_t s_edge(const struct csr *S, uint32_t i, uint32_t j)
-{
-	if (i >= S->nrows)
-		return -1;
-	for (uint64_t k = S->ptr[i]; k < S->ptr[i + 1]; k++)
-		if (S->idx[k] == j)
-			return (int64_t)k;
-	return -1;
-}
-
 void explain_drivers(const double *contrib, int n, char *buf, size_t size)
 {
 	bool used[FILTER_NFEATURES] = { false };
@@ -302,7 +282,7 @@ static bool why_cut_of(const struct pipeline *pl, struct pairk **pk,
 	c->row_rank = rank;
 	c->alpha = c->score = NAN;
 	c->would_add = ridge ? NAN : a * sim * iw;
-	int64_t e = s_edge(&pl->abs.S, from, to);
+	int64_t e = csr_find(&pl->abs.S, from, to);
 	if (e >= 0 && !ridge) {
 		c->alpha = pl->filt.alpha ? pl->filt.alpha[e] : NAN;
 		c->score = pl->filt.score ? pl->filt.score[e] : NAN;
@@ -342,7 +322,7 @@ static void why_paths(const struct pipeline *pl, uint32_t u, uint32_t j,
 			w->raw += a * B->val[e];
 			found = true;
 			if (pl->filt.has_model) {
-				int64_t se = s_edge(&pl->abs.S, i, j);
+				int64_t se = csr_find(&pl->abs.S, i, j);
 				if (se >= 0)
 					learned_drivers(pl, i, (uint64_t)se,
 					    p->drivers, sizeof p->drivers);
@@ -402,7 +382,7 @@ static void why_compute(const struct pipeline *pl, uint32_t user,
 	memset(out, 0, sizeof *out);
 	out->user = user;
 	out->item = item;
-	out->seen = row_has(&pl->graph.ui, user, item);
+	out->seen = csr_find(&pl->graph.ui, user, item) >= 0;
 	out->info = pl->dist.info[item];
 	out->iw = pl->dist.iw[item];
 	*rank_full = 0;

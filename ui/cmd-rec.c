@@ -329,16 +329,12 @@ int cmd_user(struct session *s, int argc, char **argv)
 	return 0;
 }
 
-/* B_ij of the relation i -> j, NAN when the filter cut it (B's rows are
- * in value order, not by column: a scan of the row, which is short). */
+/* B_ij of the relation i -> j, NAN (printed '-') when the filter cut
+ * it. */
 static double b_weight(const struct csr *B, uint32_t i, uint32_t j)
 {
-	if (i >= B->nrows)
-		return NAN;
-	for (uint64_t e = B->ptr[i]; e < B->ptr[i + 1]; e++)
-		if (B->idx[e] == j)
-			return B->val[e];
-	return NAN;
+	int64_t e = csr_find(B, i, j);
+	return e < 0 ? NAN : B->val[e];
 }
 
 int cmd_item(struct session *s, int argc, char **argv)
@@ -382,11 +378,7 @@ int cmd_item(struct session *s, int argc, char **argv)
 		out_str(&o, idmap_name(&ds->items, j));
 		out_str(&o, ds->title ? ds->title[j] : NULL);
 		out_real(&o, S->val[e]);
-		double b = b_weight(B, i, j);
-		if (isnan(b))
-			out_null(&o);
-		else
-			out_real(&o, b);
+		out_real(&o, b_weight(B, i, j));
 	}
 	/* column i of S: the n largest s_ki */
 	uint32_t *top = xmalloc((size_t)n * sizeof *top);
@@ -415,11 +407,7 @@ int cmd_item(struct session *s, int argc, char **argv)
 		out_str(&o, idmap_name(&ds->items, top[q]));
 		out_str(&o, ds->title ? ds->title[top[q]] : NULL);
 		out_real(&o, ts[q]);
-		double b = b_weight(B, top[q], i);
-		if (isnan(b))
-			out_null(&o);
-		else
-			out_real(&o, b);
+		out_real(&o, b_weight(B, top[q], i));
 	}
 	free(top);
 	free(ts);
