@@ -189,6 +189,41 @@ int abstract_run(struct pipeline *pl, struct abstract_out *out,
 	return 0;
 }
 
+/* The k most central items of each of S's nc communities into out
+ * (nc * k entries; see community_central). */
+static void central_items(const struct csr *S, const uint32_t *cm,
+    uint32_t nc, int k, uint32_t *out)
+{
+	for (size_t x = 0; x < (size_t)nc * k; x++)
+		out[x] = NO_ITEM;
+	uint32_t n = S->ncols;
+	uint32_t *deg = xcalloc(n ? n : 1, sizeof *deg);
+	double *in = xcalloc(n ? n : 1, sizeof *in);
+	for (uint32_t i = 0; i < S->nrows; i++)
+		for (uint64_t e = S->ptr[i]; e < S->ptr[i + 1]; e++)
+			if (S->idx[e] != i && cm[S->idx[e]] == cm[i]) {
+				deg[S->idx[e]]++;
+				in[S->idx[e]] += S->val[e];
+			}
+	/* insertion into each community's top k, items in index order so
+	 * that ties keep the smaller index first */
+	for (uint32_t i = 0; i < S->nrows && i < n; i++) {
+		uint32_t *top = out + (size_t)cm[i] * k;
+		int pos = k;
+		while (pos > 0 && (top[pos - 1] == NO_ITEM ||
+		    deg[top[pos - 1]] < deg[i] || (deg[top[pos - 1]] ==
+		    deg[i] && in[top[pos - 1]] < in[i])))
+			pos--;
+		if (pos == k)
+			continue;
+		memmove(top + pos + 1, top + pos, (size_t)(k - pos - 1) *
+		    sizeof *top);
+		top[pos] = i;
+	}
+	free(deg);
+	free(in);
+}
+
 /* Communities of pl's S into out (its st starts as pl's) and the users'
  * entropies over them; with `structure` also components and clustering. */
 static int abstract_communities(const struct pipeline *pl,
@@ -203,6 +238,10 @@ static int abstract_communities(const struct pipeline *pl,
 	    sizeof *out->user_entropy);
 	community_user_entropy(&pl->graph.ui, out->community, out->n_comm,
 	    out->user_entropy);
+	out->comm_central = xmalloc(((size_t)out->n_comm + 1) * COMM_CENTRAL *
+	    sizeof *out->comm_central);
+	central_items(&pl->abs.S, out->community, out->n_comm, COMM_CENTRAL,
+	    out->comm_central);
 	hooks_progress(h, "communities", 1);
 	return 0;
 }
@@ -215,11 +254,13 @@ static void take_communities(struct abstract_out *to,
 	to->n_comm = from->n_comm;
 	to->comm_size = from->comm_size;
 	to->comm_order = from->comm_order;
+	to->comm_central = from->comm_central;
 	to->user_entropy = from->user_entropy;
 	to->st.n_communities = from->st.n_communities;
 	to->st.modularity = from->st.modularity;
 	to->st.comm_size = from->st.comm_size;
 	from->community = from->comm_size = from->comm_order = NULL;
+	from->comm_central = NULL;
 	from->user_entropy = NULL;
 }
 
@@ -299,37 +340,15 @@ void abstract_out_destroy(struct abstract_out *o)
 	free(o->community);
 	free(o->comm_size);
 	free(o->comm_order);
+	free(o->comm_central);
 	free(o->user_entropy);
 	memset(o, 0, sizeof *o);
 }
 
-void community_central(const struct pipeline *pl, int k, uint32_t *out)
+const uint32_t *community_central(const struct pipeline *pl, uint32_t c)
 {
-	const struct csr *S = &pl->abs.S;
-	const uint32_t *cm = pl->abs.community;
-	uint32_t nc = pl->abs.n_comm;
-	for (size_t x = 0; x < (size_t)nc * k; x++)
-		out[x] = NO_ITEM;
-	if (!cm || k <= 0)
-		return;
-	double *in = xcalloc(S->ncols ? S->ncols : 1, sizeof *in);
-	for (uint32_t i = 0; i < S->nrows; i++)
-		for (uint64_t e = S->ptr[i]; e < S->ptr[i + 1]; e++)
-			if (cm[S->idx[e]] == cm[i])
-				in[S->idx[e]] += S->val[e];
-	/* insertion into each community's top k, items in index order so
-	 * that ties keep the smaller index first */
-	for (uint32_t i = 0; i < S->nrows; i++) {
-		uint32_t *top = out + (size_t)cm[i] * k;
-		int pos = k;
-		while (pos > 0 && (top[pos - 1] == NO_ITEM ||
-		    in[top[pos - 1]] < in[i]))
-			pos--;
-		if (pos == k)
-			continue;
-		memmove(top + pos + 1, top + pos, (size_t)(k - pos - 1) *
-		    sizeof *top);
-		top[pos] = i;
-	}
-	free(in);
+	const struct abstract_out *a = &pl->abs;
+	if (!a->community || !a->comm_central || c >= a->n_comm)
+		return NULL;
+	return a->comm_central + (size_t)c * COMM_CENTRAL;
 }

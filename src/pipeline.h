@@ -129,6 +129,8 @@ struct abstract_out {
 	uint32_t n_comm;
 	uint32_t *comm_size;        /* n_comm */
 	uint32_t *comm_order;       /* communities by descending size */
+	uint32_t *comm_central;     /* n_comm * COMM_CENTRAL: each one's
+	                               most central items (community_central) */
 	float *user_entropy;        /* per user: H(u) in bits */
 	struct abstract_stats st;
 };
@@ -412,15 +414,19 @@ bool pipeline_insight_missing(const struct pipeline *pl);
  * and cached in pl->abs. Reproducible from the parameters alone. */
 int pipeline_communities(struct pipeline *pl, struct err *err);
 /*
- * The k most central items of every community, by the similarity they
- * receive from items of the same community (in-strength; out-strength
- * would favour obscure items, whose few co-occurrences make large RP3 or
- * asymmetric-cosine rows: what the others point to is what a community
- * is about); ties by item index. out has n_comm * k entries, NO_ITEM
- * past a community's size. Needs the communities (insight). One pass
- * over S.
+ * The COMM_CENTRAL most central items of community c, most central first,
+ * NO_ITEM past its size; NULL when the communities have not been computed
+ * (insight) or c is out of range. Central is by how many items of the
+ * same community keep the item among their neighbours (in-degree within
+ * the community), then by the similarity they give it (in-strength),
+ * then by item index. Not by strength alone: RP3β's 1/pop^β and the
+ * asymmetric cosine make large similarities towards obscure items, whose
+ * few co-occurrences say little about what the community is; what many
+ * of its items point to does. Computed with the communities, one pass
+ * over S. The first is the community's label in every front end.
  */
-void community_central(const struct pipeline *pl, int k, uint32_t *out);
+#define COMM_CENTRAL 10
+const uint32_t *community_central(const struct pipeline *pl, uint32_t c);
 /* True when the result path itself reads communities: calibration
  * (distill.calibrate > 0), the learned filter's same-community feature,
  * or eval.ile on. Then eval reports ile; otherwise it does not. */

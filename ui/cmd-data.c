@@ -364,39 +364,6 @@ int cmd_items(struct session *s, int argc, char **argv)
 
 /* ------------------------------------------------------------ save */
 
-/* Write a word so that cmd_split() reads it back unchanged. */
-static void put_word(FILE *f, const char *w)
-{
-	bool ctrl = false;
-	for (const unsigned char *p = (const unsigned char *)w; *p; p++)
-		ctrl = ctrl || *p < 0x20 || *p == 0x7f;
-	if (ctrl) {
-		/* a newline or any control byte: double quotes with \xNN,
-		 * so the command stays on one line and round-trips */
-		fputc('"', f);
-		for (const unsigned char *p = (const unsigned char *)w; *p;
-		    p++)
-			if (*p < 0x20 || *p == 0x7f)
-				fprintf(f, "\\x%02x", *p);
-			else if (*p == '"' || *p == '\\')
-				fprintf(f, "\\%c", *p);
-			else
-				fputc(*p, f);
-		fputc('"', f);
-		return;
-	}
-	if (w[0] && strpbrk(w, " \t'\"\\;#") == NULL) {
-		fputs(w, f);
-		return;
-	}
-	fputc('\'', f);
-	for (; *w; w++)
-		if (*w == '\'')
-			fputs("'\\''", f);
-		else
-			fputc(*w, f);
-	fputc('\'', f);
-}
 
 /*
  * An input path as the saved session writes it: absolute, so that the
@@ -406,7 +373,7 @@ static void put_word(FILE *f, const char *w)
 static void put_path(FILE *f, const char *p)
 {
 	char *abs = realpath(p, NULL);
-	put_word(f, abs ? abs : p);
+	cmd_put_word(f, abs ? abs : p);
 	free(abs);
 }
 
@@ -415,7 +382,7 @@ static void put_opt(FILE *f, const char *name, const char *v)
 	if (!v)
 		return;
 	fprintf(f, " %s ", name);
-	put_word(f, v);
+	cmd_put_word(f, v);
 }
 
 static void put_path_opt(FILE *f, const char *name, const char *v)
@@ -502,7 +469,7 @@ static void save_script(FILE *f, const struct pipeline *pl)
 		    set_by_load(pl, id))
 			continue;
 		fprintf(f, "set %s ", name);
-		put_word(f, v);
+		cmd_put_word(f, v);
 		fputc('\n', f);
 	}
 }

@@ -226,6 +226,23 @@ static int sweep_args(struct session *s, char **argv, int argc,
 	    mk);
 }
 
+/* The point with the best finite value of metric@mk (the first of
+ * equals), -1 when none. */
+static long sweep_best(const struct sweep_out *sw, const char *metric,
+    int mk)
+{
+	long best = -1;
+	double bv = 0;
+	for (size_t k = 0; k < sw->n; k++) {
+		double v = eval_metric(&sw->pt[k].ev, metric, mk);
+		if (isfinite(v) && (best < 0 || v > bv)) {
+			best = (long)k;
+			bv = v;
+		}
+	}
+	return best;
+}
+
 static void sweep_plot(struct out *o, const struct sweep_out *sw,
     const char *metric, int mk)
 {
@@ -234,15 +251,13 @@ static void sweep_plot(struct out *o, const struct sweep_out *sw,
 	struct plot_lines pl;
 	char title[128], cur[64];
 	const struct eval_row *r0 = sw->n ? row_at(&sw->pt[0].ev, mk) : NULL;
-	long best = -1, current = -1;
+	long best = sweep_best(sw, metric, mk), current = -1;
 	int id = params_lookup(sw->param);
 	params_format(&o->s->pl.params, id, cur, sizeof cur);
 	double cv = strtod(cur, NULL);
 	for (size_t k = 0; k < sw->n; k++) {
 		labels[k] = sw->pt[k].value;
 		vals[k] = eval_metric(&sw->pt[k].ev, metric, mk);
-		if (isfinite(vals[k]) && (best < 0 || vals[k] > vals[best]))
-			best = (long)k;
 		if (fabs(strtod(labels[k], NULL) - cv) <= 1e-9 * (1 + fabs(cv)))
 			current = (long)k;
 	}
@@ -291,6 +306,18 @@ int cmd_sweep(struct session *s, int argc, char **argv)
 		eval_rows(&o, sw.pt[k].value, &sw.pt[k].ev);
 	if (o.fmt == OUT_TABLE)
 		sweep_plot(&o, &sw, metric, mk);
+	/* the best point, for the TUI's "apply best" and as a hint */
+	long best = sweep_best(&sw, metric, mk);
+	s->have_best = best >= 0;
+	if (best >= 0) {
+		s->best = s->pl.params;
+		params_set(&s->best, sw.param, sw.pt[best].value, NULL);
+		snprintf(s->best_what, sizeof s->best_what, "%s %s", sw.param,
+		    sw.pt[best].value);
+		if (o.fmt == OUT_TABLE)
+			out_note(&o, "best: %s = %s; 'set %s' applies it",
+			    sw.param, sw.pt[best].value, s->best_what);
+	}
 	out_end(&o);
 	/* and last, on stderr, below a long table in a terminal */
 	if (sw.interrupted)

@@ -94,6 +94,29 @@ static void print_deltas(struct out *o, const struct headline *a,
 	}
 }
 
+/* The accuracy metrics against the pin's, all of them, when the current
+ * configuration has fresh ones that compare (same evaluation settings). */
+static void print_pinned(struct out *o, struct session *s)
+{
+	static const char *const cols[] = { "statistic", "pinned", "now",
+	    "delta", NULL };
+	const struct eval_result *pe = session_pin_ev(s, &s->pl.params);
+	const struct pipeline *pl = &s->pl;
+	if (!pe || !pl->fresh[STAGE_RECOMMEND] || pl->rec.ev.nk < 1 ||
+	    pe->nk < 1)
+		return;
+	struct headline a = { 0 }, b = { 0 };
+	headline_eval(&a, &pe->row[0]);
+	headline_eval(&b, &pl->rec.ev.row[0]);
+	out_table(o, "pinned", cols);
+	for (int k = 0; k < a.n && k < b.n; k++) {
+		out_str(o, a.name[k]);
+		out_number(o, a.value[k]);
+		out_number(o, b.value[k]);
+		out_number(o, b.value[k] - a.value[k]);
+	}
+}
+
 /*
  * Apply a parameter change (`apply` returns -1 after reporting) and show
  * its effect: the changed parameters and, when there were results, the
@@ -125,6 +148,7 @@ int cmd_param_change(struct session *s, const char *cmd,
 		headline_collect(&s->pl, false, &h1);
 		print_deltas(&o, &h0, &h1, from);
 	}
+	print_pinned(&o, s);
 	out_end(&o);
 	return 0;
 }
@@ -234,18 +258,24 @@ int cmd_params(struct session *s, int argc, char **argv)
 int cmd_pin(struct session *s, int argc, char **argv)
 {
 	if (argc > 1 && strcmp(argv[1], "--clear") == 0) {
-		s->pinned = false;
+		s->pinned = s->pin_have_ev = false;
 		if (s->fmt == OUT_TABLE && s->interactive)
 			fprintf(s->out, "pin cleared\n");
 		return 0;
 	}
 	if (argc > 1)
 		return cmd_usage(s, "pin");
+	/* its metrics are what the later changes compare with */
+	if (s->pl.ds && session_ensure(s, STAGE_RECOMMEND) < 0)
+		return -1;
 	s->pin = s->pl.params;
 	s->pinned = true;
+	s->pin_have_ev = s->pl.fresh[STAGE_RECOMMEND];
+	if (s->pin_have_ev)
+		s->pin_ev = s->pl.rec.ev;
 	if (s->fmt == OUT_TABLE && s->interactive)
-		fprintf(s->out, "pinned the current configuration: diff "
-		    "compares with it\n");
+		fprintf(s->out, "pinned the current configuration: set, undo "
+		    "and redo compare with it, diff shows it\n");
 	return 0;
 }
 

@@ -254,7 +254,8 @@ int cmd_whynot(struct session *s, int argc, char **argv)
 
 int cmd_profile(struct session *s, int argc, char **argv)
 {
-	static const char *const cols[] = { "community", "share", NULL };
+	static const char *const cols[] = { "community", "label", "share",
+	    NULL };
 	struct user_profile p = { 0 };
 	struct err e;
 	struct out o;
@@ -274,6 +275,7 @@ int cmd_profile(struct session *s, int argc, char **argv)
 	out_table(&o, "communities", cols);
 	for (size_t k = 0; k < p.n; k++) {
 		out_int(&o, p.e[k].comm);
+		out_str(&o, community_label(&s->pl, p.e[k].comm));
 		out_real(&o, p.e[k].share);
 	}
 	out_end(&o);
@@ -363,10 +365,13 @@ int cmd_item(struct session *s, int argc, char **argv)
 	out_kv_str(&o, "genres", ds->genres ? ds->genres[i] : NULL);
 	out_kv_int(&o, "fit_degree", i < pl->graph.iu.nrows ?
 	    (int64_t)csr_row_len(&pl->graph.iu, i) : 0);
-	if (pl->abs.community)
+	if (pl->abs.community) {
 		out_kv_int(&o, "community", pl->abs.community[i]);
-	else
+		out_kv_str(&o, "community_label", community_label(pl,
+		    pl->abs.community[i]));
+	} else {
 		out_kv_str(&o, "community", NULL);
+	}
 	out_kv_int(&o, "out_degree", i < S->nrows ?
 	    (int64_t)csr_row_len(S, i) : 0);
 	/* row i of S, best first (its order) */
@@ -411,6 +416,65 @@ int cmd_item(struct session *s, int argc, char **argv)
 	}
 	free(top);
 	free(ts);
+	out_end(&o);
+	return 0;
+}
+
+int cmd_community(struct session *s, int argc, char **argv)
+{
+	static const char *const cols[] = { "rank", "item", "title",
+	    "fit_degree", NULL };
+	struct out o;
+	long c = -1;
+
+	if (argc == 2 && argv[1][0] == '-')
+		return cmd_usage(s, "community");
+	if (session_ensure(s, STAGE_ABSTRACT) < 0 ||
+	    session_insight(s, STAGE_ABSTRACT) < 0)
+		return -1;
+	const struct pipeline *pl = &s->pl;
+	const struct abstract_out *a = &pl->abs;
+	if (!a->community || a->n_comm == 0)
+		return session_error(s, "community: no communities (set "
+		    "abstract.cluster to leiden or louvain)");
+	if (argc == 3) {
+		if (strcmp(argv[1], "--of") != 0)
+			return cmd_usage(s, "community");
+		int64_t it = session_item(s, argv[2]);
+		if (it < 0)
+			return -1;
+		c = a->community[it];
+	} else if (cmd_parse_int(s, "community: C", argv[1], 0,
+	    (long)a->n_comm - 1, &c) < 0) {
+		return -1;
+	}
+	const struct dataset *ds = pl->ds;
+	const uint32_t *central = community_central(pl, (uint32_t)c);
+	uint32_t size = a->comm_size ? a->comm_size[c] : 0, rank = 0;
+	for (uint32_t k = 0; a->comm_order && k < a->n_comm; k++)
+		if (a->comm_order[k] == (uint32_t)c)
+			rank = k + 1;
+	out_begin(&o, s, "community");
+	out_record(&o, "community");
+	out_kv_int(&o, "community", c);
+	out_kv_str(&o, "label", community_label(pl, (uint32_t)c));
+	out_kv_int(&o, "size", size);
+	out_kv_real(&o, "share_of_items", ds->items.n ?
+	    (double)size / ds->items.n : 0);
+	out_kv_int(&o, "size_rank", rank);
+	out_kv_int(&o, "communities", a->n_comm);
+	out_kv_real(&o, "modularity", a->st.modularity);
+	/* the items the community's other items point to most */
+	out_table(&o, "central", cols);
+	for (int q = 0; central && q < COMM_CENTRAL && central[q] != NO_ITEM;
+	    q++) {
+		uint32_t i = central[q];
+		out_int(&o, q + 1);
+		out_str(&o, idmap_name(&ds->items, i));
+		out_str(&o, ds->title ? ds->title[i] : NULL);
+		out_int(&o, i < pl->graph.iu.nrows ?
+		    (int64_t)csr_row_len(&pl->graph.iu, i) : 0);
+	}
 	out_end(&o);
 	return 0;
 }

@@ -14,7 +14,7 @@
 
 #define PLOT_WIDTH 72
 #define COMM_SHOWN 10       /* communities listed by stats abstract */
-#define COMM_CENTRAL 3      /* most central items shown per community */
+#define COMM_CENTRAL_SHOWN 3 /* central items listed per community */
 
 /* ------------------------------------------------------------ headline */
 
@@ -28,7 +28,7 @@ static void hl_add(struct headline *h, enum stage st, const char *name,
 	h->value[h->n++] = v;
 }
 
-static void hl_eval(struct headline *h, const struct eval_row *r)
+void headline_eval(struct headline *h, const struct eval_row *r)
 {
 	char n[32];
 #define M(field) do { snprintf(n, sizeof n, #field "@%d", r->k); \
@@ -79,7 +79,7 @@ void headline_collect(const struct pipeline *pl, bool insight,
 		hl_add(h, STAGE_DISTILL, "mean_info_weight",
 		    pl->dist.iw_sum.mean);
 	if (pl->fresh[STAGE_RECOMMEND] && pl->rec.ev.nk > 0)
-		hl_eval(h, &pl->rec.ev.row[0]);
+		headline_eval(h, &pl->rec.ev.row[0]);
 }
 
 /* ------------------------------------------------------------ helpers */
@@ -170,33 +170,40 @@ static const char *item_label(const struct pipeline *pl, uint32_t i)
 	return dataset_item_title(pl->ds, i);
 }
 
+const char *community_label(const struct pipeline *pl, uint32_t c)
+{
+	const uint32_t *central = community_central(pl, c);
+	if (!central || central[0] == NO_ITEM || !pl->ds)
+		return NULL;
+	uint32_t i = central[0];
+	return pl->ds->title && pl->ds->title[i] && pl->ds->title[i][0] ?
+	    pl->ds->title[i] : idmap_name(&pl->ds->items, i);
+}
+
 static void stats_communities(struct out *o, const struct pipeline *pl)
 {
-	static const char *const cols[] = { "community", "size",
+	static const char *const cols[] = { "community", "size", "label",
 	    "central_items", NULL };
 	char buf[512];
 	const struct abstract_out *a = &pl->abs;
 	if (!a->community || a->n_comm == 0)
 		return;
-	uint32_t *central = xmalloc((size_t)a->n_comm * COMM_CENTRAL *
-	    sizeof *central);
-	community_central(pl, COMM_CENTRAL, central);
 	out_table(o, "communities", cols);
 	for (uint32_t k = 0; k < a->n_comm && k < COMM_SHOWN; k++) {
 		uint32_t c = a->comm_order ? a->comm_order[k] : k;
+		const uint32_t *central = community_central(pl, c);
 		buf[0] = '\0';
-		for (int q = 0; q < COMM_CENTRAL; q++) {
-			uint32_t i = central[(size_t)c * COMM_CENTRAL + q];
+		for (int q = 0; central && q < COMM_CENTRAL_SHOWN; q++) {
 			size_t n = strlen(buf);
-			if (i != NO_ITEM)
+			if (central[q] != NO_ITEM)
 				snprintf(buf + n, sizeof buf - n, "%s%s",
-				    q ? "; " : "", item_label(pl, i));
+				    q ? "; " : "", item_label(pl, central[q]));
 		}
 		out_int(o, c);
 		out_int(o, a->comm_size ? a->comm_size[c] : 0);
+		out_str(o, community_label(pl, c));
 		out_str(o, buf);
 	}
-	free(central);
 }
 
 static void stats_abstract(struct out *o, const struct pipeline *pl)

@@ -94,6 +94,13 @@ const struct cmd_entry cmd_table[] = {
 	  "(default 10) most similar items (row of S: s_ij and B_ij, '-' when "
 	  "the filter cut the relation) and the N items most similar to it "
 	  "(column of S).", 1, 2, cmd_item },
+	{ "community", NULL, "C | --of ITEM",
+	  "a community of S: its label, size and most central items",
+	  "Community C (a number from stats abstract), or the one ITEM is "
+	  "in. Its label is its most central item: the one its other items "
+	  "point to most (the similarity it receives from them). Computes "
+	  "the communities when they are not yet (insight).",
+	  1, 2, cmd_community },
 	{ "eval", NULL, "[--test]",
 	  "evaluate on the validation split (--test: refit, test split)",
 	  "Every metric of help metric at each eval.k. ile needs the "
@@ -342,6 +349,39 @@ int cmd_split(const char *line, int *argc, char ***argv, char *why,
 	}
 	free(buf);
 	return 0;
+}
+
+void cmd_put_word(FILE *f, const char *w)
+{
+	bool ctrl = false;
+	for (const unsigned char *p = (const unsigned char *)w; *p; p++)
+		ctrl = ctrl || *p < 0x20 || *p == 0x7f;
+	if (ctrl) {
+		/* a newline or any control byte: double quotes with \xNN,
+		 * so the command stays on one line and round-trips */
+		fputc('"', f);
+		for (const unsigned char *p = (const unsigned char *)w; *p;
+		    p++)
+			if (*p < 0x20 || *p == 0x7f)
+				fprintf(f, "\\x%02x", *p);
+			else if (*p == '"' || *p == '\\')
+				fprintf(f, "\\%c", *p);
+			else
+				fputc(*p, f);
+		fputc('"', f);
+		return;
+	}
+	if (w[0] && strpbrk(w, " \t'\"\\;#") == NULL) {
+		fputs(w, f);
+		return;
+	}
+	fputc('\'', f);
+	for (; *w; w++)
+		if (*w == '\'')
+			fputs("'\\''", f);
+		else
+			fputc(*w, f);
+	fputc('\'', f);
 }
 
 void cmd_free_words(int argc, char **argv)

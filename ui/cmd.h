@@ -43,6 +43,9 @@ const struct cmd_entry *cmd_find(const char *name, char *why, size_t size);
 int cmd_split(const char *line, int *argc, char ***argv, char *why,
     size_t size);
 void cmd_free_words(int argc, char **argv);
+/* Write one word so that cmd_split() reads it back unchanged (bare when
+ * it can be, else quoted). */
+void cmd_put_word(FILE *f, const char *w);
 
 /* Run one line (which may hold several commands separated by ';').
  * Results go to s->out, errors to s->err. Returns 0 or -1 (first error;

@@ -81,6 +81,7 @@ int cmd_whynot(struct session *, int, char **);
 int cmd_profile(struct session *, int, char **);
 int cmd_user(struct session *, int, char **);
 int cmd_item(struct session *, int, char **);
+int cmd_community(struct session *, int, char **);
 /* cmd-eval.c */
 int cmd_eval(struct session *, int, char **);
 int cmd_compare(struct session *, int, char **);
@@ -107,6 +108,13 @@ struct headline {
  * which must then have been computed (pipeline_insight). */
 void headline_collect(const struct pipeline *pl, bool insight,
     struct headline *h);
+/* Append the accuracy metrics of one evaluation row (precision@K …,
+ * coverage, novelty, gini) to h. */
+void headline_eval(struct headline *h, const struct eval_row *r);
+
+/* A community's label: the title (or id) of its most central item
+ * (community_central), NULL without communities (cmd-stats.c). */
+const char *community_label(const struct pipeline *pl, uint32_t c);
 
 /* Metric formulas for help metric NAME (cmd-help.c). */
 const char *help_metric_text(const char *name);

@@ -229,6 +229,33 @@ void session_history_clear(struct session *s)
 	h->nundo = h->nredo = 0;
 	h->ntrail = 0;
 	h->have_noted = false;
+	s->pinned = s->pin_have_ev = false;
+	s->have_best = false;
+}
+
+/* The parameters that decide what is scored and how. */
+static bool eval_setting(int id)
+{
+	const char *n = params_def(id)->name;
+	return strncmp(n, "split.", 6) == 0 || strncmp(n, "eval.", 5) == 0 ||
+	    id == P_REC_N;
+}
+
+const struct eval_result *session_pin_ev(const struct session *s,
+    const struct params *cur)
+{
+	if (!s->pinned || !s->pin_have_ev)
+		return NULL;
+	for (int id = 0; id < P__COUNT; id++) {
+		char a[256], b[256];
+		if (!eval_setting(id))
+			continue;
+		params_format(&s->pin, id, a, sizeof a);
+		params_format(cur, id, b, sizeof b);
+		if (strcmp(a, b) != 0)
+			return NULL;
+	}
+	return &s->pin_ev;
 }
 
 /* ------------------------------------------------------------ trail */

@@ -44,9 +44,16 @@ struct session {
 	                        tables fit its width when it is a terminal */
 	bool csv_begun;      /* a CSV section was printed on `out`: the next
 	                        one, of any command, follows a blank line */
-	/* pin: a configuration kept to compare against (diff) */
+	/* pin: a configuration kept to compare against (diff, set's
+	 * "pinned" table, the TUI's metrics line), with its metrics */
 	bool pinned;
 	struct params pin;
+	bool pin_have_ev;
+	struct eval_result pin_ev;
+	/* the best point of the last sweep (the TUI's "apply best") */
+	bool have_best;
+	struct params best;
+	char best_what[160];  /* "abstract.topk 170" */
 };
 
 /* Process exit statuses of distill(1) (documented in the man page). */
@@ -107,7 +114,16 @@ void session_trail_add(struct session *s, const struct params *p,
 void session_trail_note(struct session *s, const char *origin);
 size_t session_trail(const struct session *s, const struct trail_entry **t);
 
-/* Drop the undo/redo history and the trail (a new dataset was loaded). */
+/*
+ * The pin's metrics when they compare with those of `cur`: something is
+ * pinned, its metrics were taken, and both use the same split and
+ * evaluation settings (split.*, eval.*, rec.n); NULL otherwise.
+ */
+const struct eval_result *session_pin_ev(const struct session *s,
+    const struct params *cur);
+
+/* Drop the undo/redo history, the trail, the pin and the sweep's best
+ * (a new dataset was loaded). */
 void session_history_clear(struct session *s);
 /*
  * The one history behind every front end (the REPL's and ':' undo/redo

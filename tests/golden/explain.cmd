@@ -32,3 +32,8 @@ set filter.method backbone
 set filter.alpha 0.5
 item i03 4
 item "blade runner"
+echo community: by number, by one of its items (labelled by the most central)
+community 1
+community --of i03
+community 9
+community --of

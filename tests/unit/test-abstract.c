@@ -251,28 +251,34 @@ Test(abstract, communities_found_and_deterministic, .fini = teardown)
 	 * H = −2·(1/2)log2(1/2) = 1 bit */
 	cr_assert_float_eq(a->user_entropy[0], 0, EPS);
 	cr_assert_float_eq(a->user_entropy[12], 1, EPS);
-	/* central items: each community's best in-strength first, drawn
-	 * from that community, ties by the smaller index; with k = 6 the
-	 * fifth-plus-one slot of a 5-item community stays empty */
-	uint32_t central[2 * 6];
-	community_central(&pl, 6, central);
+	/* central items: by in-degree from the same community (self
+	 * loops not counted), then in-strength, then the smaller index;
+	 * drawn from that community; the slots past a 5-item community's
+	 * size stay empty */
+	cr_assert_null(community_central(&pl, 2), "no community 2");
 	for (uint32_t c = 0; c < 2; c++) {
-		double prev = INFINITY;
+		const uint32_t *central = community_central(&pl, c);
+		cr_assert_not_null(central);
+		double pdeg = INFINITY, pin = INFINITY;
 		for (int q = 0; q < 5; q++) {
-			uint32_t i = central[c * 6 + q];
+			uint32_t i = central[q];
 			cr_assert_neq(i, NO_ITEM);
 			cr_assert_eq(a->community[i], c);
-			double in = 0;
+			double in = 0, deg = 0;
 			for (uint32_t r = 0; r < a->S.nrows; r++)
 				for (uint64_t e = a->S.ptr[r]; e < a->S.ptr[r + 1];
 				    e++)
-					if (a->S.idx[e] == i &&
-					    a->community[r] == c)
+					if (a->S.idx[e] == i && r != i &&
+					    a->community[r] == c) {
 						in += a->S.val[e];
-			cr_assert_leq(in, prev);
-			prev = in;
+						deg++;
+					}
+			cr_assert(deg < pdeg || (deg == pdeg && in <= pin));
+			pdeg = deg;
+			pin = in;
 		}
-		cr_assert_eq(central[c * 6 + 5], NO_ITEM);
+		for (int q = 5; q < COMM_CENTRAL; q++)
+			cr_assert_eq(central[q], NO_ITEM);
 	}
 	uint32_t first[10];
 	memcpy(first, a->community, sizeof first);
