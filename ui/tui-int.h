@@ -157,7 +157,9 @@ struct tui_snap {
 	uint32_t users_with_test;
 	struct graph_stats gs;
 	struct abstract_stats as;
-	uint32_t comm_top[TUI_COMM_TOP], n_comm_top;
+	uint32_t comm_top[TUI_COMM_TOP], n_comm_top;  /* sizes */
+	uint32_t comm_id[TUI_COMM_TOP];
+	char comm_label[TUI_COMM_TOP][48];            /* community_label */
 	struct filter_stats fs;
 	/* filter.rank: singular values 1, 2, 4, …, k (TUI_SIGMA at most) */
 	double sigma[TUI_SIGMA];
@@ -171,6 +173,11 @@ struct tui_snap {
 	bool have_base[BASE__COUNT];
 	struct eval_result prev_ev;  /* before the last parameter change */
 	bool have_prev_ev;
+	/* the session's pin: before→after compares with its metrics when
+	 * they are comparable (session_pin_ev) */
+	bool pinned, have_pin_ev;
+	struct eval_result pin_ev;
+	struct params pin;
 	struct params params;        /* of the pipeline (t->want: wanted) */
 	bool insight[STAGE__COUNT];  /* the stage's statistics are shown */
 	bool insight_running;        /* ... and are being computed */
@@ -190,6 +197,7 @@ struct tui_user {
 	uint32_t *train;        /* training item ids */
 	size_t ntrain;
 	struct profile_entry *prof;
+	char (*prof_label)[48];  /* community_label of each */
 	size_t nprof;
 	double entropy;
 	struct tui_rec *rec;
@@ -224,6 +232,13 @@ struct tui {
 	char **out_lines;        /* command output overlay */
 	size_t nout;
 	int out_top;
+	int out_left;            /* first column shown (Left/Right) */
+	/* a pick list (the trail): rows that start with a number are
+	 * selectable, Enter runs "<out_pick> N" */
+	char out_pick[32];
+	int out_sel;             /* selected line, -1 none */
+	bool out_best;           /* the output is a sweep's: 'a' applies
+	                            the session's best point */
 	char status[512];
 	bool status_err;
 	struct tui_snap snap;

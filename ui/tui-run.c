@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "cmds.h"
 #include "tui-int.h"
 
 #define DEBOUNCE_MS 150
@@ -283,6 +284,21 @@ static void *whynot_worker(void *arg)
 
 static void lock_before(struct tui *t);
 
+/* Start the waiting ':' command on the worker. A parameter change still
+ * in its debounce is applied first: the command sees it (a ':pin' right
+ * after an arrow press pins the new value, not the one before). */
+static bool cmd_begin(struct tui *t)
+{
+	struct pipeline *pl = &t->s->pl;
+	if (memcmp(&t->want, &pl->params, sizeof t->want) != 0) {
+		struct err e;
+		err_clear(&e);
+		if (pipeline_set_all(pl, &t->want, &e) < 0)
+			t->want = pl->params;
+	}
+	return worker_start(t, cmd_worker);
+}
+
 bool tui_cmd_start(struct tui *t)
 {
 	/* the metrics before the command are its "before" (issue 12: the
@@ -293,7 +309,7 @@ bool tui_cmd_start(struct tui *t)
 		t->cmd_waiting = true;  /* the tick starts it */
 		return true;
 	}
-	if (!worker_start(t, cmd_worker)) {
+	if (!cmd_begin(t)) {
 		t->cmd_running = false;
 		return false;
 	}
@@ -469,7 +485,7 @@ bool tui_run_tick(struct tui *t)
 		if (t->irunning)
 			return false;
 		t->cmd_waiting = false;
-		if (!worker_start(t, cmd_worker)) {
+		if (!cmd_begin(t)) {
 			t->cmd_running = false;
 			t->cmd_done = true;
 			t->rc = -1;
@@ -531,13 +547,20 @@ void tui_param_rerun(struct tui *t)
 
 /* ------------------------------------------------------------ snapshot */
 
-static void snap_comm(struct tui_snap *sn, const struct abstract_out *a)
+static void snap_comm(struct tui_snap *sn, const struct pipeline *pl)
 {
+	const struct abstract_out *a = &pl->abs;
 	sn->n_comm_top = 0;
 	if (!a->comm_size || !a->comm_order)
 		return;
-	for (uint32_t k = 0; k < a->n_comm && k < TUI_COMM_TOP; k++)
-		sn->comm_top[sn->n_comm_top++] = a->comm_size[a->comm_order[k]];
+	for (uint32_t k = 0; k < a->n_comm && k < TUI_COMM_TOP; k++) {
+		uint32_t c = a->comm_order[k];
+		const char *l = community_label(pl, c);
+		sn->comm_id[sn->n_comm_top] = c;
+		snprintf(sn->comm_label[sn->n_comm_top],
+		    sizeof sn->comm_label[0], "%s", l ? l : "");
+		sn->comm_top[sn->n_comm_top++] = a->comm_size[c];
+	}
 }
 
 static void snap_dataset(struct tui_snap *sn, const struct dataset *ds)
@@ -582,6 +605,12 @@ void tui_snap_take(struct tui *t)
 	memcpy(sn->insight, pl->insight, sizeof sn->insight);
 	sn->params = pl->params;
 	sn->insight_running = t->irunning;
+	const struct eval_result *pe = session_pin_ev(t->s, &pl->params);
+	sn->pinned = t->s->pinned;
+	sn->pin = t->s->pin;
+	sn->have_pin_ev = pe != NULL;
+	if (pe)
+		sn->pin_ev = *pe;
 	if (pl->have[STAGE_LOAD]) {
 		sn->n_train = pl->split.n_train;
 		sn->n_valid = pl->split.n_valid;
@@ -592,7 +621,7 @@ void tui_snap_take(struct tui *t)
 		sn->gs = pl->graph.st;
 	if (pl->have[STAGE_ABSTRACT]) {
 		sn->as = pl->abs.st;
-		snap_comm(sn, &pl->abs);
+		snap_comm(sn, pl);
 	}
 	if (pl->have[STAGE_FILTER]) {
 		const struct lowrank *lr = &pl->filt.lr;
@@ -621,6 +650,7 @@ void tui_user_free(struct tui_user *u)
 {
 	free(u->train);
 	free(u->prof);
+	free(u->prof_label);
 	free(u->rec);
 	free(u->prev);
 	if (u->have_why) {
@@ -735,6 +765,13 @@ static void user_recs(struct tui *t, struct tui_user *u)
 	    user_profile(&t->s->pl, (uint32_t)u->user, &p, &e) == 0) {
 		u->prof = xcalloc(p.n + 1, sizeof *u->prof);
 		memcpy(u->prof, p.e, p.n * sizeof *p.e);
+		u->prof_label = xcalloc(p.n + 1, sizeof *u->prof_label);
+		for (size_t k = 0; k < p.n; k++) {
+			const char *cl = community_label(&t->s->pl,
+			    p.e[k].comm);
+			snprintf(u->prof_label[k], sizeof u->prof_label[k],
+			    "%s", cl ? cl : "");
+		}
 		u->nprof = p.n;
 		u->entropy = p.entropy;
 		user_profile_destroy(&p);

@@ -57,7 +57,8 @@ static void draw_profile(struct tui *t, const struct rect *r, int y)
 	const struct tui_user *u = &t->u;
 	static const char *glyph_u[] = { "█", "▓", "▒", "░" };
 	static const char *glyph_a[] = { "#", "=", "+", "-" };
-	int w = r->w / 2 < 12 ? 12 : r->w / 2;
+	/* a third for the bar, the rest for the legend's labels */
+	int w = r->w / 3 < 12 ? 12 : r->w / 3;
 	int x = tui_put(r, y, 0, -1, ROLE_LABEL, "profile ");
 	double cum = 0;
 	int drawn = 0;
@@ -73,9 +74,20 @@ static void draw_profile(struct tui *t, const struct rect *r, int y)
 	}
 	attrset(A_NORMAL);
 	x += w + 1;
-	for (size_t k = 0; k < u->nprof && k < 3 && x < r->w; k++)
+	/* the legend: each community by its label (its most central
+	 * item), cut to share the room */
+	for (size_t k = 0; k < u->nprof && k < 3 && x < r->w; k++) {
+		int lw = (r->w - x) / (int)((u->nprof < 3 ? u->nprof : 3) - k) -
+		    6;
 		x += tui_putf(r, y, x, -1, ROLE_C1 + (int)(k % 6),
-		    "c%u %.0f%% ", u->prof[k].comm, u->prof[k].share * 100);
+		    "%.0f%% ", u->prof[k].share * 100);
+		if (u->prof_label && u->prof_label[k][0] && lw > 4)
+			x += tui_put(r, y, x, lw, ROLE_C1 + (int)(k % 6),
+			    u->prof_label[k]) + 1;
+		else
+			x += tui_putf(r, y, x, -1, ROLE_C1 + (int)(k % 6),
+			    "c%u ", u->prof[k].comm);
+	}
 }
 
 /* Training items as a comma list over `rows` rows. */

@@ -189,6 +189,13 @@ void tui_draw_metrics(struct tui *t, const struct rect *r)
 	const struct eval_row *e = &sn->ev.row[0], *p = &sn->prev_ev.row[0];
 	bool hp = sn->have_prev_ev && sn->prev_ev.nk >= 1;
 	int x = 1;
+	/* pinned: before is the pin's, whatever the last step was */
+	bool vs_pin = sn->have_pin_ev && sn->pin_ev.nk >= 1 &&
+	    sn->pin_ev.row[0].k == e->k;
+	if (vs_pin) {
+		p = &sn->pin_ev.row[0];
+		hp = true;
+	}
 	/* scoring the test split is said loudly: tuning there is
 	 * tuning on test */
 	if (sn->ev.target == TARGET_TEST)
@@ -196,6 +203,10 @@ void tui_draw_metrics(struct tui *t, const struct rect *r)
 	x += tui_putf(r, 0, x, -1, ROLE_TITLE, "%s@%d%s ",
 	    sn->ev.target == TARGET_TEST ? "test" : "valid", e->k,
 	    sn->fresh[STAGE_RECOMMEND] ? "" : "*");
+	if (vs_pin)
+		x += tui_put(r, 0, x, -1, ROLE_KEY, "pin") + 1;
+	else if (sn->pinned)   /* other split or eval settings */
+		x += tui_put(r, 0, x, -1, ROLE_DIM, "pin?") + 1;
 	/* everything, with before→after when it fits; the after values
 	 * with an arrow when it does not; only then drop from the end */
 	static const char *const shown[] = { "precision", "recall", "ndcg",
@@ -504,11 +515,20 @@ static void draw_abstract(struct tui *t, const struct rect *r)
 	int y = 5 + left - ch;
 	tui_put(r, y, 0, -1, ROLE_LABEL, "community sizes (largest first)");
 	uint32_t mx = nc ? t->snap.comm_top[0] : 0;
+	/* c<id>, the size as a bar and a number, the label (its most
+	 * central item); the bar gives way to the label on a narrow pane */
+	int bw = (r->w - 6 - 7) / 2;
 	for (int i = 0; i < nc && i < ch - 1; i++) {
-		char l[16];
-		snprintf(l, sizeof l, "#%d", i + 1);
-		bar_row(r, y + 1 + i, l, t->snap.comm_top[i], mx,
-		    ROLE_C1 + i % 6);
+		char l[16], n[16];
+		int yy = y + 1 + i;
+		snprintf(l, sizeof l, "c%u", t->snap.comm_id[i]);
+		tui_fmt_count(n, sizeof n, t->snap.comm_top[i]);
+		tui_put(r, yy, 0, 6, ROLE_LABEL, l);
+		tui_bar(r, yy, 6, bw, mx ? (double)t->snap.comm_top[i] / mx :
+		    0, ROLE_C1 + i % 6);
+		tui_put_right(r, yy, 6 + bw, 6, ROLE_VALUE, n);
+		tui_put(r, yy, 6 + bw + 7, r->w - 6 - bw - 7, ROLE_NORMAL,
+		    t->snap.comm_label[i]);
 	}
 }
 

@@ -77,7 +77,8 @@ static void tui_signals(bool install)
 enum tui_action {
 	ACT_PANE, ACT_QUIT, ACT_HELP, ACT_CMD, ACT_NEXT, ACT_PREV, ACT_TAB,
 	ACT_BTAB, ACT_UNDO, ACT_REDO, ACT_REDRAW, ACT_INC, ACT_DEC, ACT_EDIT, ACT_SEARCH,
-	ACT_UNEXT, ACT_UPREV, ACT_WHYNOT, ACT_CANCEL, ACT_RERUN, ACT_SUSPEND
+	ACT_UNEXT, ACT_UPREV, ACT_WHYNOT, ACT_CANCEL, ACT_RERUN, ACT_SUSPEND,
+	ACT_PIN, ACT_TRAIL, ACT_ITEMV, ACT_COMMV, ACT_USERV
 };
 
 struct binding {
@@ -113,6 +114,11 @@ static const struct binding bindings[] = {
 	{ '>', "> <", ACT_UNEXT, "next / previous user" },
 	{ '<', NULL, ACT_UPREV, NULL },
 	{ 'w', "w", ACT_WHYNOT, "whynot for any item id" },
+	{ 'i', "i", ACT_ITEMV, "item view: its row, column" },
+	{ 'c', "c", ACT_COMMV, "the item's community" },
+	{ 'v', "v", ACT_USERV, "user view: train/valid/test" },
+	{ 'P', "P", ACT_PIN, "pin to compare; again: unpin" },
+	{ 't', "t", ACT_TRAIL, "trail of configurations" },
 	{ ':', ":", ACT_CMD, "command line, readline keys" },
 	{ 12, "^L", ACT_REDRAW, "redraw the screen" },
 	{ '?', "? F1", ACT_HELP, "help; any key closes it" },
@@ -344,6 +350,8 @@ static void output_set(struct tui *t, const char *a, const char *b)
 	t->out_lines = NULL;
 	t->nout = 0;
 	t->out_top = 0;
+	t->out_left = 0;
+	t->out_sel = -1;
 	const char *parts[2] = { a, b };
 	for (int i = 0; i < 2; i++) {
 		const char *s = parts[i];
@@ -360,6 +368,46 @@ static void output_set(struct tui *t, const char *a, const char *b)
 			s = e ? e + 1 : s + n;
 		}
 	}
+}
+
+/* Skip `cols` display columns of s (UTF-8; a cut wide character is
+ * skipped whole). */
+static const char *skip_cols(const char *s, int cols)
+{
+	mbstate_t st;
+	memset(&st, 0, sizeof st);
+	while (*s && cols > 0) {
+		wchar_t wc;
+		size_t n = mbrtowc(&wc, s, MB_CUR_MAX, &st);
+		if (n == (size_t)-1 || n == (size_t)-2 || n == 0) {
+			memset(&st, 0, sizeof st);
+			n = 1;
+			cols--;
+		} else {
+			int w = wcwidth(wc);
+			cols -= w > 0 ? w : 0;
+		}
+		s += n;
+	}
+	return s;
+}
+
+/* An output line that a pick list can select: a table row whose first
+ * cell is a number (the trail's "#"). */
+static bool pickable(const char *line)
+{
+	while (*line == ' ')
+		line++;
+	return *line >= '0' && *line <= '9';
+}
+
+/* The next pickable line from `from` in direction dir (+1/-1), or -1. */
+static int pick_next(const struct tui *t, int from, int dir)
+{
+	for (int k = from; k >= 0 && k < (int)t->nout; k += dir)
+		if (pickable(t->out_lines[k]))
+			return k;
+	return -1;
 }
 
 /*
@@ -435,6 +483,19 @@ static void command_done(struct tui *t)
 	tui_user_select(t, s->pl.ds != t->cmd_ods ? (s->pl.ds ? 0 : -1) :
 	    t->u.user);
 	output_set(t, t->cmd_ob, t->cmd_eb);
+	/* `history` is a pick list (Enter applies a row); after a sweep,
+	 * 'a' applies its best point */
+	char *w0 = xstrndup(t->cmd_line, strcspn(t->cmd_line, " \t;"));
+	const struct cmd_entry *ce = rc == 0 && !strchr(t->cmd_line, ';') ?
+	    cmd_find(w0, NULL, 0) : NULL;
+	free(w0);
+	t->out_pick[0] = '\0';
+	t->out_best = ce && strcmp(ce->name, "sweep") == 0 && s->have_best;
+	if (ce && strcmp(ce->name, "history") == 0 &&
+	    !strstr(t->cmd_line, "--apply")) {
+		snprintf(t->out_pick, sizeof t->out_pick, "history --apply");
+		t->out_sel = pick_next(t, (int)t->nout - 1, -1);
+	}
 	if (t->nout == 1) {
 		tui_set_status(t, rc < 0, "%s", t->out_lines[0]);
 	} else if (t->nout > 1) {
@@ -576,15 +637,52 @@ static void draw_help(const struct rect *body)
 static void draw_output(struct tui *t, const struct rect *body)
 {
 	struct rect box = *body;
-	draw_box(&box, "output (Up/Down scroll, Esc/q closes)");
+	char title[256];
+	if (t->out_pick[0])
+		snprintf(title, sizeof title, "trail (Up/Down pick, Enter "
+		    "applies, Left/Right scroll, Esc closes)");
+	else if (t->out_best)
+		snprintf(title, sizeof title, "output (a applies the best: "
+		    "%s; Left/Right scroll, Esc closes)", t->s->best_what);
+	else
+		snprintf(title, sizeof title, "output (Up/Down scroll, "
+		    "Left/Right, Esc/q closes)");
+	draw_box(&box, title);
 	struct rect in = { box.y + 1, box.x + 1, box.h - 2, box.w - 2 };
+	/* the selection stays in view */
+	if (t->out_sel >= 0 && t->out_sel < t->out_top)
+		t->out_top = t->out_sel;
+	if (t->out_sel >= 0 && t->out_sel >= t->out_top + in.h)
+		t->out_top = t->out_sel - in.h + 1;
 	if (t->out_top > (int)t->nout - in.h)
 		t->out_top = (int)t->nout - in.h;
 	if (t->out_top < 0)
 		t->out_top = 0;
-	for (int y = 0; y < in.h && t->out_top + y < (int)t->nout; y++)
-		tui_put(&in, y, 0, -1, ROLE_OVERLAY,
-		    t->out_lines[t->out_top + y]);
+	int widest = 0;
+	for (size_t k = 0; k < t->nout; k++) {
+		int w = tui_strwidth(t->out_lines[k]);
+		widest = w > widest ? w : widest;
+	}
+	if (t->out_left > widest - in.w)
+		t->out_left = widest - in.w;
+	if (t->out_left < 0)
+		t->out_left = 0;
+	for (int y = 0; y < in.h && t->out_top + y < (int)t->nout; y++) {
+		int k = t->out_top + y;
+		bool sel = k == t->out_sel;
+		if (sel) {
+			attrset(tui_attr(ROLE_SEL));
+			mvhline(in.y + y, in.x, ' ', in.w);
+		}
+		tui_put(&in, y, 0, -1, sel ? ROLE_SEL : ROLE_OVERLAY,
+		    skip_cols(t->out_lines[k], t->out_left));
+	}
+	attrset(A_NORMAL);
+	/* more to the side: say so on the frame */
+	if (t->out_left > 0)
+		tui_put(&box, box.h - 1, 1, 1, ROLE_KEY, "<");
+	if (t->out_left + in.w < widest)
+		tui_put(&box, box.h - 1, box.w - 2, 1, ROLE_KEY, ">");
 }
 
 static void draw_small(struct tui *t)
@@ -647,6 +745,34 @@ static void draw_all(struct tui *t, const struct prompt *p)
 }
 
 /* ------------------------------------------------------------ keys */
+
+/* The item the drill-down keys are about: the explained one when the
+ * why pane has focus, else the one selected in the list; -1 none. */
+static int64_t selected_item(const struct tui *t)
+{
+	const struct tui_user *u = &t->u;
+	if (t->focus == PANE_EXPLAIN && (u->have_why || u->why_pending))
+		return u->why_item;
+	if (u->nrec && u->sel >= 0 && (size_t)u->sel < u->nrec)
+		return u->rec[u->sel].item;
+	return -1;
+}
+
+/* Run "<verb> <word>" as a ':' command, the word quoted as needed. */
+static int run_on(struct tui *t, const char *verb, const char *word)
+{
+	char *line = NULL;
+	size_t n = 0;
+	FILE *f = open_memstream(&line, &n);
+	if (!f)
+		return KH_REDRAW;
+	fprintf(f, "%s ", verb);
+	cmd_put_word(f, word);
+	fclose(f);
+	int r = run_command(t, line);
+	free(line);
+	return r;
+}
 
 static int do_action(struct tui *t, struct prompt *p, enum tui_action a)
 {
@@ -737,6 +863,31 @@ static int do_action(struct tui *t, struct prompt *p, enum tui_action a)
 		t->autorun = true;
 		t->deadline = 0;
 		break;
+	case ACT_PIN:
+		/* again on the pinned configuration: unpin */
+		return run_command(t, t->snap.pinned && memcmp(&t->snap.pin,
+		    &t->want, sizeof t->want) == 0 ? "pin --clear" : "pin") |
+		    KH_HANDLED;
+	case ACT_TRAIL:
+		return run_command(t, "history") | KH_HANDLED;
+	case ACT_ITEMV: case ACT_COMMV: {
+		int64_t i = selected_item(t);
+		const struct dataset *ds = t->s->pl.ds;
+		if (i < 0 || !ds) {
+			tui_set_status(t, false, "no item selected: pick one in "
+			    "the list (Tab, Up/Down)");
+			break;
+		}
+		return run_on(t, a == ACT_ITEMV ? "item" : "community --of",
+		    idmap_name(&ds->items, (uint32_t)i)) | KH_HANDLED;
+	}
+	case ACT_USERV:
+		if (t->u.user < 0 || !t->s->pl.ds) {
+			tui_set_status(t, false, "no user selected (/ picks one)");
+			break;
+		}
+		return run_on(t, "user", idmap_name(&t->s->pl.ds->users,
+		    (uint32_t)t->u.user)) | KH_HANDLED;
 	default: break;
 	}
 	return KH_HANDLED | KH_REDRAW;
@@ -757,7 +908,8 @@ static bool command_busy_key(struct tui *t, int ch)
 		switch (bindings[k].act) {
 		case ACT_INC: case ACT_DEC: case ACT_EDIT: case ACT_UNDO:
 		case ACT_REDO: case ACT_RERUN: case ACT_SEARCH: case ACT_WHYNOT:
-		case ACT_CMD: case ACT_UNEXT: case ACT_UPREV:
+		case ACT_CMD: case ACT_UNEXT: case ACT_UPREV: case ACT_PIN:
+		case ACT_TRAIL: case ACT_ITEMV: case ACT_COMMV: case ACT_USERV:
 			tui_set_status(t, false, "a command is running "
 			    "(Ctrl-C cancels it)");
 			return true;
@@ -773,7 +925,9 @@ static bool command_busy_key(struct tui *t, int ch)
 	return false;
 }
 
-/* Overlays take keys first: help closes on any key, output scrolls. */
+/* Overlays take keys first: help closes on any key, output scrolls
+ * (both ways); in a pick list Up/Down select and Enter applies; after a
+ * sweep 'a' applies its best point. */
 static int overlay_key(struct tui *t, int ch)
 {
 	if (t->help) {
@@ -782,12 +936,58 @@ static int overlay_key(struct tui *t, int ch)
 	}
 	if (!t->out_shown)
 		return 0;
+	bool pick = t->out_pick[0] && t->out_sel >= 0;
+	int to;
 	switch (ch) {
-	case KEY_DOWN: case 'j': t->out_top++; break;
-	case KEY_UP: case 'k': t->out_top--; break;
+	case KEY_DOWN: case 'j':
+		if (!pick)
+			t->out_top++;
+		else if ((to = pick_next(t, t->out_sel + 1, 1)) >= 0)
+			t->out_sel = to;
+		break;
+	case KEY_UP: case 'k':
+		if (!pick)
+			t->out_top--;
+		else if ((to = pick_next(t, t->out_sel - 1, -1)) >= 0)
+			t->out_sel = to;
+		break;
 	case KEY_NPAGE: case ' ': t->out_top += 10; break;
 	case KEY_PPAGE: t->out_top -= 10; break;
-	case 27: case 'q': case '\n': t->out_shown = false; break;
+	case KEY_RIGHT: case 'l': t->out_left += 8; break;
+	case KEY_LEFT: case 'h': t->out_left -= 8; break;
+	case KEY_HOME: case 'g':
+		t->out_left = 0;
+		if (pick && (to = pick_next(t, 0, 1)) >= 0)
+			t->out_sel = to;
+		else
+			t->out_top = 0;
+		break;
+	case KEY_END: case 'G':
+		if (pick && (to = pick_next(t, (int)t->nout - 1, -1)) >= 0)
+			t->out_sel = to;
+		else
+			t->out_top = (int)t->nout;
+		break;
+	case 'a':
+		if (!t->out_best || !t->s->have_best)
+			return KH_HANDLED;
+		{
+			char line[sizeof t->s->best_what + 8];
+			snprintf(line, sizeof line, "set %s", t->s->best_what);
+			t->out_shown = false;
+			return run_command(t, line) | KH_HANDLED;
+		}
+	case '\n':
+		if (pick) {
+			char line[64];
+			snprintf(line, sizeof line, "%s %ld", t->out_pick,
+			    strtol(t->out_lines[t->out_sel], NULL, 10));
+			t->out_shown = false;
+			return run_command(t, line) | KH_HANDLED;
+		}
+		t->out_shown = false;
+		break;
+	case 27: case 'q': t->out_shown = false; break;
 	default: return 0;
 	}
 	return KH_HANDLED | KH_REDRAW;
