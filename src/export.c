@@ -243,19 +243,41 @@ void put_csv(FILE *f, const char *s)
 	fputc('"', f);
 }
 
-void put_json(FILE *f, const char *s)
+void json_quote(const char *s, void (*put)(void *, const char *, size_t),
+    void *ctx)
 {
-	fputc('"', f);
+	char esc[8];
+	const char *run = s;   /* bytes copied as they are, in one put */
+	put(ctx, "\"", 1);
 	for (; *s; s++) {
 		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
+		if (c != '"' && c != '\\' && c >= 0x20)
+			continue;
+		if (s > run)
+			put(ctx, run, (size_t)(s - run));
+		if (c == '"' || c == '\\') {
+			esc[0] = '\\';
+			esc[1] = (char)c;
+			put(ctx, esc, 2);
+		} else {
+			snprintf(esc, sizeof esc, "\\u%04x", c);
+			put(ctx, esc, 6);
+		}
+		run = s + 1;
 	}
-	fputc('"', f);
+	if (s > run)
+		put(ctx, run, (size_t)(s - run));
+	put(ctx, "\"", 1);
+}
+
+static void put_file(void *f, const char *b, size_t n)
+{
+	fwrite(b, 1, n, f);
+}
+
+void put_json(FILE *f, const char *s)
+{
+	json_quote(s, put_file, f);
 }
 
 void put_xml(FILE *f, const char *s)

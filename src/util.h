@@ -169,6 +169,11 @@ void outfile_signal_cleanup(void);
  * (src/export.c). */
 void put_csv(FILE *f, const char *s);
 void put_json(FILE *f, const char *s);
+/* s as a JSON string, quotes included ('"' and '\\' escaped, control
+ * bytes as \u00XX, the rest as it is), through put(ctx, bytes, n): the
+ * one JSON escaper of the program (put_json, the JSON output format). */
+void json_quote(const char *s, void (*put)(void *, const char *, size_t),
+    void *ctx);
 void put_xml(FILE *f, const char *s);
 
 #endif

@@ -38,15 +38,21 @@ static int utf8_decode(const unsigned char *s, unsigned *cp)
 	return n;
 }
 
+int out_char(const char *s, int *width)
+{
+	unsigned cp;
+	int n = utf8_decode((const unsigned char *)s, &cp);
+	int w = cp < 0x80 ? (cp >= 0x20 && cp != 0x7f) : wcwidth((wchar_t)cp);
+	*width = w < 0 ? 1 : w;
+	return n;
+}
+
 int out_width(const char *s)
 {
-	int w = 0;
-	const unsigned char *p = (const unsigned char *)s;
-	while (*p) {
-		unsigned cp;
-		p += utf8_decode(p, &cp);
-		int cw = cp < 0x80 ? (cp >= 0x20) : wcwidth((wchar_t)cp);
-		w += cw < 0 ? 1 : cw;
+	int w = 0, cw;
+	while (*s) {
+		s += out_char(s, &cw);
+		w += cw;
 	}
 	return w;
 }
@@ -58,18 +64,16 @@ static char *truncate_width(const char *s, int maxw, bool utf8)
 	if (out_width(s) <= maxw)
 		return xstrdup(s);
 	const char *ell = utf8 ? "\u2026" : "...";
-	int ellw = utf8 ? 1 : 3, w = 0;
-	const unsigned char *p = (const unsigned char *)s;
+	int ellw = utf8 ? 1 : 3, w = 0, cw;
+	const char *p = s;
 	while (*p) {
-		unsigned cp;
-		int n = utf8_decode(p, &cp);
-		int cw = cp < 0x80 ? 1 : wcwidth((wchar_t)cp);
-		if (w + (cw < 0 ? 1 : cw) > maxw - ellw)
+		int n = out_char(p, &cw);
+		if (w + cw > maxw - ellw)
 			break;
-		w += cw < 0 ? 1 : cw;
+		w += cw;
 		p += n;
 	}
-	return xasprintf("%.*s%s", (int)((const char *)p - s), s, ell);
+	return xasprintf("%.*s%s", (int)(p - s), s, ell);
 }
 
 void out_format_real(char *buf, size_t size, double v, int prec)
@@ -139,22 +143,14 @@ static void json_puts(struct out *o, const char *s)
 	json_putn(o, s, strlen(s));
 }
 
+static void json_put(void *o, const char *s, size_t n)
+{
+	json_putn(o, s, n);
+}
+
 static void json_string(struct out *o, const char *s)
 {
-	char esc[8];
-	json_puts(o, "\"");
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p == '"' || *p == '\\') {
-			esc[0] = '\\';
-			esc[1] = (char)*p;
-			json_putn(o, esc, 2);
-		} else if (*p < 0x20) {
-			snprintf(esc, sizeof esc, "\\u%04x", *p);
-			json_puts(o, esc);
-		} else
-			json_putn(o, (const char *)p, 1);
-	}
-	json_puts(o, "\"");
+	json_quote(s, json_put, o);
 }
 
 static void json_cell(struct out *o, const struct cell *c)

@@ -101,6 +101,10 @@ void out_drop(struct out *o);
 
 /* Display width of a UTF-8 string on a terminal. */
 int out_width(const char *s);
+/* One UTF-8 character of s (not at its end): its length in bytes and, in
+ * *width, its display width (wcwidth; an invalid byte is one column, an
+ * ASCII control none). The one decoder behind out_width and the TUI. */
+int out_char(const char *s, int *width);
 /* Format a real for a table cell: fixed decimals, or automatic. */
 void out_format_real(char *buf, size_t size, double v, int prec);
 

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <wchar.h>
 
+#include "out.h"
 #include "tui-int.h"
 
 bool tui_utf8;
@@ -52,30 +53,9 @@ int tui_attr(enum tui_role r)
 	return (unsigned)r < ROLE__COUNT ? role_attr[r] : (int)A_NORMAL;
 }
 
-/* Decode one character: its byte length and display width. */
-static int char_next(const char *s, int *width)
-{
-	mbstate_t st;
-	wchar_t wc;
-	memset(&st, 0, sizeof st);
-	size_t n = mbrtowc(&wc, s, MB_CUR_MAX, &st);
-	if (n == (size_t)-1 || n == (size_t)-2 || n == 0) {
-		*width = 1;
-		return 1;
-	}
-	int w = wcwidth(wc);
-	*width = w < 0 ? 1 : w;
-	return (int)n;
-}
-
 int tui_strwidth(const char *s)
 {
-	int total = 0, w;
-	while (*s) {
-		s += char_next(s, &w);
-		total += w;
-	}
-	return total;
+	return out_width(s);
 }
 
 /* Bytes of s that fit in `cols` columns; *used gets their width. */
@@ -84,7 +64,7 @@ static size_t fit_bytes(const char *s, int cols, int *used)
 	size_t b = 0;
 	int u = 0, w;
 	while (s[b]) {
-		int n = char_next(s + b, &w);
+		int n = out_char(s + b, &w);
 		if (u + w > cols)
 			break;
 		u += w;

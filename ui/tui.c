@@ -26,6 +26,7 @@
 
 #include "cmd.h"
 #include "complete.h"
+#include "out.h"
 #include "repl.h"
 #include "tui-int.h"
 #include "tui.h"
@@ -370,24 +371,14 @@ static void output_set(struct tui *t, const char *a, const char *b)
 	}
 }
 
-/* Skip `cols` display columns of s (UTF-8; a cut wide character is
- * skipped whole). */
+/* Skip `cols` display columns of s (a cut wide character is skipped
+ * whole). */
 static const char *skip_cols(const char *s, int cols)
 {
-	mbstate_t st;
-	memset(&st, 0, sizeof st);
+	int w;
 	while (*s && cols > 0) {
-		wchar_t wc;
-		size_t n = mbrtowc(&wc, s, MB_CUR_MAX, &st);
-		if (n == (size_t)-1 || n == (size_t)-2 || n == 0) {
-			memset(&st, 0, sizeof st);
-			n = 1;
-			cols--;
-		} else {
-			int w = wcwidth(wc);
-			cols -= w > 0 ? w : 0;
-		}
-		s += n;
+		s += out_char(s, &w);
+		cols -= w;
 	}
 	return s;
 }
