@@ -7,7 +7,10 @@
  * goes through cmd_split() (whose words must survive a re-quote and a
  * second split unchanged, as `save` relies on) and every word through
  * cmd_find(). With FUZZ_SOURCE (target `source`) the input is written to
- * a script file and replayed with `source script`.
+ * a script file and replayed with `source script`. With FUZZ_ROUNDTRIP
+ * (target `roundtrip`) the lines run as for cmdline, then the state is
+ * saved and sourced into a fresh session, which must hold the same
+ * parameters and, when there were metrics, the same metrics bit for bit.
  *
  * The session works in a private directory under /tmp; sandbox.c refuses
  * writes anywhere else and reads of devices and fifos. A command still
@@ -114,25 +117,10 @@ static void arm(int seconds)
 }
 
 #ifndef FUZZ_SOURCE
-/* Quote a word as `save` does (put_word in cmd-data.c). */
-static void quote_word(char **o, const char *w)
-{
-	*(*o)++ = '\'';
-	for (; *w; w++) {
-		if (*w == '\'') {
-			memcpy(*o, "'\\''", 4);
-			*o += 4;
-		} else
-			*(*o)++ = *w;
-	}
-	*(*o)++ = '\'';
-	*(*o)++ = ' ';
-}
-
 /* cmd_split: re-quoting the words and splitting again is the identity. */
 static void check_split(const char *line)
 {
-	char why[256], *buf, *o;
+	char why[256], *buf;
 	int argc, argc2;
 	char **argv, **argv2;
 	if (cmd_split(line, &argc, &argv, why, sizeof why) < 0) {
@@ -140,12 +128,16 @@ static void check_split(const char *line)
 			abort();
 		return;
 	}
-	o = buf = malloc(strlen(line) * 4 + 3 * (size_t)argc + 1);
+	size_t n = 0;
+	FILE *f = open_memstream(&buf, &n);
+	if (!f)
+		abort();
 	for (int k = 0; k < argc; k++) {
-		quote_word(&o, argv[k]);
+		cmd_put_word(f, argv[k]);   /* as save writes them */
+		fputc(' ', f);
 		cmd_find(argv[k], why, sizeof why);
 	}
-	*o = '\0';
+	fclose(f);
 	if (cmd_split(buf, &argc2, &argv2, why, sizeof why) < 0 ||
 	    argc2 != argc)
 		abort();
@@ -169,6 +161,49 @@ static void run_lines(struct session *s, char *text)
 	}
 }
 
+#endif
+
+#ifdef FUZZ_ROUNDTRIP
+/*
+ * Whatever state the commands left, `save` then `source` in a fresh
+ * session gives the same parameters, and when the first session had
+ * metrics, the same metrics bit for bit (the promise of save).
+ */
+static void roundtrip(struct session *s)
+{
+	if (s->quit || !s->pl.ds || s->pl.imp)
+		return;
+	bool had = s->pl.fresh[STAGE_RECOMMEND];
+	struct eval_result ev = s->pl.rec.ev;
+	flag_set(&s->cancel, 0);
+	if (cmd_run_line(s, "save rt.distill") != 0)
+		return;             /* e.g. no writable state: nothing promised */
+	struct session t;
+	session_init(&t);
+	t.out = devnull;
+	t.err = devnull;
+	engine_igraph_set_cancel(&t.cancel);
+	if (cmd_run_line(&t, "source rt.distill") != 0)
+		abort();
+	for (int id = 0; id < P__COUNT; id++) {
+		char a[256], b[256];
+		params_format(&s->pl.params, id, a, sizeof a);
+		params_format(&t.pl.params, id, b, sizeof b);
+		if (strcmp(a, b) != 0)
+			abort();
+	}
+	if (had) {
+		if (session_ensure(&t, STAGE_RECOMMEND) != 0)
+			abort();
+		const struct eval_result *e2 = &t.pl.rec.ev;
+		if (e2->nk != ev.nk || e2->n_users != ev.n_users ||
+		    e2->target != ev.target ||
+		    memcmp(e2->row, ev.row, (size_t)ev.nk * sizeof *ev.row))
+			abort();
+	}
+	session_destroy(&t);
+	engine_igraph_set_cancel(&s->cancel);
+}
 #endif
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -200,6 +235,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	s.source_file = NULL;
 #endif
 	arm(0);
+#ifdef FUZZ_ROUNDTRIP
+	roundtrip(&s);
+#endif
 	sandbox_active(false);
 	cancel_flag = NULL;
 	session_destroy(&s);

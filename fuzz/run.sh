@@ -9,7 +9,8 @@
 # Targets: ml100k ml1m csv tsv adj gz (one loader format each), meta (the
 # item metadata readers), cmdline (cmd_split, cmd_find, cmd_run_line on a
 # session with the teaching set), source (a fuzzed script through
-# `source`), manifest (load DIR with a fuzzed manifest.json), pipeline
+# `source`), roundtrip (commands, then save and source into a fresh
+# session: the same parameters and metrics), manifest (load DIR with a fuzzed manifest.json), pipeline
 # (four bytes of settings and a small log through every stage, why,
 # whynot, the export writers and the parameter texts). Built with
 # clang -fsanitize=fuzzer,address,undefined into
@@ -30,7 +31,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 B=fuzz/build
 CC=${FUZZ_CC:-clang}
-TARGETS="ml100k ml1m csv tsv adj gz meta cmdline source manifest pipeline"
+TARGETS="ml100k ml1m csv tsv adj gz meta cmdline source roundtrip manifest pipeline"
 
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
 CFLAGS="-g -O1 -fno-omit-frame-pointer $SAN -std=c11 -D_GNU_SOURCE \
@@ -92,9 +93,10 @@ build() {
 	meta)
 		$CC $CFLAGS -fsanitize=fuzzer fuzz/meta.c $common \
 			$(objs $LOADER) $LIBS -o "$out" ;;
-	cmdline|source)
+	cmdline|source|roundtrip)
 		def=""
 		[ "$t" = source ] && def=-DFUZZ_SOURCE
+		[ "$t" = roundtrip ] && def=-DFUZZ_ROUNDTRIP
 		# shellcheck disable=SC2046,SC2086
 		$CC $CFLAGS -fsanitize=fuzzer $def -DFUZZ_SRCDIR="\"$top\"" \
 			fuzz/cmdline.c $common $(objs fuzz/sandbox.c \
@@ -123,7 +125,7 @@ seeds() {
 	meta) echo $F/ml-100k/u.item $F/ml-1m/movies.dat \
 		$F/ml-latest/movies.csv $F/movies-badutf8.csv \
 		$F/items-plain-items.csv samples/teach-items.csv ;;
-	cmdline|source) echo samples/teach.md ;;
+	cmdline|source|roundtrip) echo samples/teach.md ;;
 	manifest) echo tests/fixtures/import/tiny/manifest.json ;;
 	esac
 }
