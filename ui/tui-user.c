@@ -81,7 +81,9 @@ static void draw_profile(struct tui *t, const struct rect *r, int y)
 		    6;
 		x += tui_putf(r, y, x, -1, ROLE_C1 + (int)(k % 6),
 		    "%.0f%% ", u->prof[k].share * 100);
-		if (u->prof_label && u->prof_label[k][0] && lw > 4)
+		/* an item id as a label reads as a number: ids only say c<id> */
+		if (u->prof_label && u->prof_label[k][0] && lw > 4 &&
+		    t->snap.has_titles)
 			x += tui_put(r, y, x, lw, ROLE_C1 + (int)(k % 6),
 			    u->prof_label[k]) + 1;
 		else

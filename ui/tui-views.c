@@ -151,7 +151,9 @@ static int metric_item(const struct rect *r, int x, const char *name,
 {
 	char a[16], b[16];
 	fmt3(b, sizeof b, now);
-	bool changed = have_before && fabs(now - before) >= 5e-4;
+	/* changed as shown: .8692 after .8687 is not ".869→.869" */
+	bool changed = have_before &&
+	    strcmp(fmt3_len(a, sizeof a, before), b) != 0;
 	int w = (int)strlen(name) + 1 + (int)strlen(b) + 2;
 	if (changed)
 		w += compact ? 1 : (int)strlen(fmt3_len(a, sizeof a, before)) + 1;
