@@ -29,35 +29,10 @@
 static int scratch_stage(struct scratch *sc, enum stage s, struct err *err)
 {
 	struct pipeline *p = &sc->pl;
-	int rc = -1;
-	switch (s) {
-	case STAGE_LOAD:
-		if ((rc = split_run(p, &sc->split, err)) == 0)
-			p->split = sc->split;
-		break;
-	case STAGE_GRAPH:
-		if ((rc = graph_run(p, &sc->graph, err)) == 0)
-			p->graph = sc->graph;
-		break;
-	case STAGE_ABSTRACT:
-		if ((rc = abstract_run(p, &sc->abs, err)) == 0)
-			p->abs = sc->abs;
-		break;
-	case STAGE_FILTER:
-		if ((rc = filter_run(p, &sc->filt, err)) == 0)
-			p->filt = sc->filt;
-		break;
-	case STAGE_DISTILL:
-		if ((rc = distill_run(p, &sc->dist, err)) == 0)
-			p->dist = sc->dist;
-		break;
-	case STAGE_RECOMMEND:
-		if ((rc = recommend_run(p, &sc->rec, err)) == 0)
-			p->rec = sc->rec;
-		break;
-	default:
-		break;
-	}
+	const struct stage_ops *op = &stage_ops[s];
+	int rc = op->run(p, &sc->out[s], err);
+	if (rc == 0)
+		memcpy((char *)p + op->out, &sc->out[s], op->size);
 	sc->own[s] = true;  /* partial output is freed by scratch_destroy */
 	if (rc == 0) {
 		p->fresh[s] = true;
@@ -94,16 +69,17 @@ int scratch_run(struct scratch *sc, struct pipeline *pl,
 
 void scratch_destroy(struct scratch *sc)
 {
-	if (sc->own[STAGE_RECOMMEND]) rec_out_destroy(&sc->rec);
-	if (sc->own[STAGE_DISTILL]) distill_out_destroy(&sc->dist);
-	if (sc->own[STAGE_FILTER]) filter_out_destroy(&sc->filt);
-	/* communities computed on the scratch's own S live in its
-	 * published copy */
-	if (sc->own[STAGE_ABSTRACT])
-		abstract_out_destroy(sc->pl.abs.S.idx == sc->abs.S.idx ?
-		    &sc->pl.abs : &sc->abs);
-	if (sc->own[STAGE_GRAPH]) graph_out_destroy(&sc->graph);
-	if (sc->own[STAGE_LOAD]) split_out_destroy(&sc->split);
+	for (int s = STAGE__COUNT - 1; s >= 0; s--) {
+		if (!sc->own[s])
+			continue;
+		/* what was published lives on in the scratch's pipeline
+		 * (communities computed on its own S, say): free that copy
+		 * when it is still this output's */
+		void *pub = (char *)&sc->pl + stage_ops[s].out;
+		bool published = s == STAGE_ABSTRACT &&
+		    sc->pl.abs.S.idx == sc->out[s].abs.S.idx;
+		stage_ops[s].destroy(published ? pub : &sc->out[s]);
+	}
 	memset(sc, 0, sizeof *sc);
 }
 
@@ -275,7 +251,7 @@ static int base_scratch(struct pipeline *pl, enum baseline b,
 	int rc = scratch_run(&sc, pl, &np, STAGE_RECOMMEND, STAGE_RECOMMEND,
 	    err);
 	if (rc == 0)
-		*out = sc.rec.ev;
+		*out = sc.out[STAGE_RECOMMEND].rec.ev;
 	scratch_destroy(&sc);
 	return rc;
 }
@@ -347,7 +323,7 @@ int eval_params(struct pipeline *pl, const struct params *np,
 	int rc = scratch_run(&sc, pl, np, STAGE_RECOMMEND, STAGE_RECOMMEND,
 	    err);
 	if (rc == 0)
-		*out = sc.rec.ev;
+		*out = sc.out[STAGE_RECOMMEND].rec.ev;
 	scratch_destroy(&sc);
 	return rc;
 }
@@ -364,7 +340,7 @@ int eval_test(struct pipeline *pl, struct eval_result *out, struct err *err)
 	int rc = scratch_run(&sc, pl, &np, STAGE_RECOMMEND, STAGE_RECOMMEND,
 	    err);
 	if (rc == 0) {
-		*out = sc.rec.ev;
+		*out = sc.out[STAGE_RECOMMEND].rec.ev;
 		out->ms = util_now_ms() - t0;
 	}
 	scratch_destroy(&sc);

@@ -7,6 +7,7 @@
 #include "pipeline.h"
 #include "abstract.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -51,18 +52,37 @@ static void copy_lopts(struct load_opts *dst, const struct load_opts *src)
 	dst->sample_seed = src->sample_seed;
 }
 
+/* The stage table's entries: typed run and destroy functions behind
+ * void pointers, through wrappers (a call through a cast function
+ * pointer would be undefined). */
+#define STAGE_OPS(field, type, run, destroy)                              \
+	static int run##_any(struct pipeline *pl, void *o, struct err *e) \
+	{ return run(pl, (type *)o, e); }                                 \
+	static void destroy##_any(void *o) { destroy((type *)o); }
+STAGE_OPS(split, struct split_out, split_run, split_out_destroy)
+STAGE_OPS(graph, struct graph_out, graph_run, graph_out_destroy)
+STAGE_OPS(abs, struct abstract_out, abstract_run, abstract_out_destroy)
+STAGE_OPS(filt, struct filter_out, filter_run, filter_out_destroy)
+STAGE_OPS(dist, struct distill_out, distill_run, distill_out_destroy)
+STAGE_OPS(rec, struct rec_out, recommend_run, rec_out_destroy)
+#undef STAGE_OPS
+#define OPS(field, run, destroy) { offsetof(struct pipeline, field),       \
+	sizeof(((struct pipeline *)0)->field), run##_any, destroy##_any }
+const struct stage_ops stage_ops[STAGE__COUNT] = {
+	[STAGE_LOAD] = OPS(split, split_run, split_out_destroy),
+	[STAGE_GRAPH] = OPS(graph, graph_run, graph_out_destroy),
+	[STAGE_ABSTRACT] = OPS(abs, abstract_run, abstract_out_destroy),
+	[STAGE_FILTER] = OPS(filt, filter_run, filter_out_destroy),
+	[STAGE_DISTILL] = OPS(dist, distill_run, distill_out_destroy),
+	[STAGE_RECOMMEND] = OPS(rec, recommend_run, rec_out_destroy),
+};
+#undef OPS
+
 /* Free the output of stage s (whether fresh or stale). */
 static void drop_stage(struct pipeline *pl, enum stage s)
 {
-	switch (s) {
-	case STAGE_LOAD: split_out_destroy(&pl->split); break;
-	case STAGE_GRAPH: graph_out_destroy(&pl->graph); break;
-	case STAGE_ABSTRACT: abstract_out_destroy(&pl->abs); break;
-	case STAGE_FILTER: filter_out_destroy(&pl->filt); break;
-	case STAGE_DISTILL: distill_out_destroy(&pl->dist); break;
-	case STAGE_RECOMMEND: rec_out_destroy(&pl->rec); break;
-	default: break;
-	}
+	if ((unsigned)s < STAGE__COUNT)
+		stage_ops[s].destroy((char *)pl + stage_ops[s].out);
 	pl->have[s] = pl->fresh[s] = pl->insight[s] = false;
 }
 
@@ -195,46 +215,21 @@ static int run_stage(struct pipeline *pl, enum stage s, struct err *err)
 	double t0 = util_now_ms();
 	int rc = -1;
 
-#define RUN(field, fn, destroy) do {                     \
-		__typeof__(pl->field) tmp;               \
-		memset(&tmp, 0, sizeof tmp);             \
-		rc = fn(pl, &tmp, err);                  \
-		if (rc < 0) {                            \
-			destroy(&tmp);                   \
-			break;                           \
-		}                                        \
-		destroy(&pl->field);                     \
-		pl->field = tmp;                         \
-	} while (0)
-
-	switch (s) {
-	case STAGE_LOAD: RUN(split, split_run, split_out_destroy); break;
-	case STAGE_GRAPH: RUN(graph, graph_run, graph_out_destroy); break;
-	case STAGE_ABSTRACT: {
-		struct abstract_out tmp;
+	if ((unsigned)s < STAGE__COUNT) {
+		const struct stage_ops *op = &stage_ops[s];
+		union stage_any tmp;
 		memset(&tmp, 0, sizeof tmp);
-		if ((rc = abstract_run(pl, &tmp, err)) < 0) {
-			abstract_out_destroy(&tmp);
-			break;
+		rc = op->run(pl, &tmp, err);
+		if (rc < 0) {
+			op->destroy(&tmp);
+		} else {
+			/* a filter output that shares S's arrays goes with S */
+			if (s == STAGE_ABSTRACT && pl->filt.b_is_s)
+				drop_stage(pl, STAGE_FILTER);
+			op->destroy((char *)pl + op->out);
+			memcpy((char *)pl + op->out, &tmp, op->size);
 		}
-		/* a filter output that shares S's arrays goes with S */
-		if (pl->filt.b_is_s)
-			drop_stage(pl, STAGE_FILTER);
-		abstract_out_destroy(&pl->abs);
-		pl->abs = tmp;
-		break;
 	}
-	case STAGE_FILTER: RUN(filt, filter_run, filter_out_destroy); break;
-	case STAGE_DISTILL:
-		RUN(dist, distill_run, distill_out_destroy);
-		break;
-	case STAGE_RECOMMEND:
-		RUN(rec, recommend_run, rec_out_destroy);
-		break;
-	default:
-		break;
-	}
-#undef RUN
 	if (rc < 0)
 		return err_prefix(err, "%s", stage_name(s));
 	pl->ms[s] = util_now_ms() - t0;

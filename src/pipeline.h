@@ -459,6 +459,28 @@ int distill_run(struct pipeline *pl, struct distill_out *out,
     struct err *err);
 int recommend_run(struct pipeline *pl, struct rec_out *out, struct err *err);
 
+/*
+ * The stage table: where each stage's output lives in struct pipeline
+ * (and in a scratch run's struct scratch) and the functions that make and
+ * free it. pipeline.c and the scratch runs (baseline.c) go through it;
+ * the stage order is STAGE_*'s.
+ */
+union stage_any {
+	struct split_out split;
+	struct graph_out graph;
+	struct abstract_out abs;
+	struct filter_out filt;
+	struct distill_out dist;
+	struct rec_out rec;
+};
+struct stage_ops {
+	size_t out;     /* offsetof(struct pipeline, the output) */
+	size_t size;    /* its size */
+	int (*run)(struct pipeline *pl, void *out, struct err *err);
+	void (*destroy)(void *out);
+};
+extern const struct stage_ops stage_ops[STAGE__COUNT];
+
 void split_out_destroy(struct split_out *o);
 void graph_out_destroy(struct graph_out *o);
 void abstract_out_destroy(struct abstract_out *o);

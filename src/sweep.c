@@ -91,7 +91,7 @@ int pipeline_sweep(struct pipeline *pl, const char *param, double from,
 		    err);
 		pl->hooks = sp.outer;
 		if (rc == 0)
-			p->ev = sc.rec.ev;
+			p->ev = sc.out[STAGE_RECOMMEND].rec.ev;
 		scratch_destroy(&sc);
 		if (rc < 0 && err->code == ERR_INTERRUPTED && out->n > 0) {
 			/* Ctrl-C keeps the rows already computed */

@@ -128,12 +128,7 @@ int rec_build(const struct pipeline *pl, rec_fill_fn fill, void *ctx,
  */
 struct scratch {
 	struct pipeline pl;
-	struct split_out split;
-	struct graph_out graph;
-	struct abstract_out abs;
-	struct filter_out filt;
-	struct distill_out dist;
-	struct rec_out rec;
+	union stage_any out[STAGE__COUNT];  /* what the scratch computed */
 	bool own[STAGE__COUNT];
 };
 int scratch_run(struct scratch *sc, struct pipeline *pl,

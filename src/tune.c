@@ -182,7 +182,7 @@ static int tune_eval(struct tune_run *t, char v[][64], struct err *err)
 	int rc = scratch_run(&sc, t->pl, &np, t->from, STAGE_RECOMMEND, err);
 	t->pl->hooks = keep;
 	if (rc == 0)
-		pt->ev = sc.rec.ev;
+		pt->ev = sc.out[STAGE_RECOMMEND].rec.ev;
 	scratch_destroy(&sc);
 	if (rc < 0) {
 		if (err->code == ERR_INTERRUPTED) {
