@@ -339,9 +339,36 @@ static double b_weight(const struct csr *B, uint32_t i, uint32_t j)
 	return e < 0 ? NAN : B->val[e];
 }
 
+/* Why the filter cut S's edge e when B does not keep it: "backbone
+ * alpha 0.61 >= 0.05" or "learned: score 0.32 < 0.5"; NULL when kept. */
+static const char *cut_text(const struct pipeline *pl, uint64_t e,
+    double b, char *buf, size_t n)
+{
+	if (!isnan(b))
+		return NULL;
+	switch (params_enum(&pl->params, P_FILTER_METHOD)) {
+	case FILTER_BACKBONE:
+		if (!pl->filt.alpha)
+			return "backbone";
+		snprintf(buf, n, "backbone: alpha %.3g >= %g", pl->filt.alpha[e],
+		    params_real(&pl->params, P_FILTER_ALPHA));
+		return buf;
+	case FILTER_LEARNED:
+		if (!pl->filt.score)
+			return "learned";
+		snprintf(buf, n, "learned: score %.3g < %g", pl->filt.score[e],
+		    params_real(&pl->params, P_FILTER_MIN_SCORE));
+		return buf;
+	default:
+		return "filter";
+	}
+}
+
 int cmd_item(struct session *s, int argc, char **argv)
 {
-	static const char *const cols[] = { "item", "title", "s", "B", NULL };
+	static const char *const cols[] = { "item", "title", "s", "B", "cut",
+	    NULL };
+	char why[96];
 	long n = 10;
 	struct out o;
 
@@ -383,10 +410,13 @@ int cmd_item(struct session *s, int argc, char **argv)
 		out_str(&o, idmap_name(&ds->items, j));
 		out_str(&o, ds->title ? ds->title[j] : NULL);
 		out_real(&o, S->val[e]);
-		out_real(&o, b_weight(B, i, j));
+		double b = b_weight(B, i, j);
+		out_real(&o, b);
+		out_str(&o, cut_text(pl, e, b, why, sizeof why));
 	}
 	/* column i of S: the n largest s_ki */
 	uint32_t *top = xmalloc((size_t)n * sizeof *top);
+	uint64_t *te = xmalloc((size_t)n * sizeof *te);
 	double *ts = xmalloc((size_t)n * sizeof *ts);
 	long nt = 0;
 	for (uint32_t k = 0; k < S->nrows; k++)
@@ -399,12 +429,14 @@ int cmd_item(struct session *s, int argc, char **argv)
 				if (p < n) {
 					ts[p] = ts[p - 1];
 					top[p] = top[p - 1];
+					te[p] = te[p - 1];
 				}
 				p--;
 			}
 			if (p < n) {
 				ts[p] = v;
 				top[p] = k;
+				te[p] = e;
 			}
 		}
 	out_table(&o, "similar_to_it", cols);
@@ -412,9 +444,12 @@ int cmd_item(struct session *s, int argc, char **argv)
 		out_str(&o, idmap_name(&ds->items, top[q]));
 		out_str(&o, ds->title ? ds->title[top[q]] : NULL);
 		out_real(&o, ts[q]);
-		out_real(&o, b_weight(B, top[q], i));
+		double b = b_weight(B, top[q], i);
+		out_real(&o, b);
+		out_str(&o, cut_text(pl, te[q], b, why, sizeof why));
 	}
 	free(top);
+	free(te);
 	free(ts);
 	out_end(&o);
 	return 0;

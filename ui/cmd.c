@@ -92,8 +92,9 @@ const struct cmd_entry cmd_table[] = {
 	  "an item's neighbourhood: its row and column of S, B's weights",
 	  "The item's fit degree and community, then its N "
 	  "(default 10) most similar items (row of S: s_ij and B_ij, '-' when "
-	  "the filter cut the relation) and the N items most similar to it "
-	  "(column of S).", 1, 2, cmd_item },
+	  "the filter cut the relation, and why: the backbone's alpha or the "
+	  "classifier's score against its bound) and the N items most "
+	  "similar to it (column of S).", 1, 2, cmd_item },
 	{ "community", NULL, "C | --of ITEM",
 	  "a community of S: its label, size and most central items",
 	  "Community C (a number from stats abstract), or the one ITEM is "
