@@ -287,37 +287,55 @@ static char dq_escape(const char **pp)
 	return c;
 }
 
-/* Copy one word starting at *pp into buf (quotes removed, escapes
- * applied) and advance *pp. Returns 0, or the quote character that was
- * left open. Inside double quotes \n, \t and \xNN stand for a newline,
- * a tab and the byte NN (save writes any other byte that way), and a
- * backslash before anything else keeps that character. */
-static int read_word(const char **pp, char *buf, size_t *n)
+static bool lex_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+enum lex_tok cmd_lex(const char **pp, const char *end, char *buf, size_t *n,
+    int *open)
 {
 	const char *p = *pp;
+#define MORE(q) ((q) < end && *(q))
+	if (!end)
+		end = p + strlen(p);
 	*n = 0;
-	while (*p && *p != ' ' && *p != '\t' && *p != '\r' && *p != '\n') {
+	*open = 0;
+	while (MORE(p) && lex_space(*p))
+		p++;
+	*pp = p;
+	if (!MORE(p) || *p == '#')
+		return LEX_END;
+	if (*p == ';') {
+		*pp = p + 1;
+		return LEX_SEMI;
+	}
+	while (MORE(p) && !lex_space(*p) && *p != ';') {
 		char q = *p;
 		if (q == '\'' || q == '"') {
-			for (p++; *p && *p != q;) {
-				if (q == '"' && *p == '\\' && p[1]) {
+			for (p++; MORE(p) && *p != q;) {
+				if (q == '"' && *p == '\\' && MORE(p + 1)) {
 					p++;
 					buf[(*n)++] = dq_escape(&p);
 				} else {
 					buf[(*n)++] = *p++;
 				}
 			}
-			if (*p != q)
-				return q;
+			if (!MORE(p)) {
+				*open = q;
+				break;
+			}
 			p++;
-		} else if (q == '\\' && p[1]) {
+		} else if (q == '\\' && MORE(p + 1)) {
 			buf[(*n)++] = p[1];
 			p += 2;
-		} else
+		} else {
 			buf[(*n)++] = *p++;
+		}
 	}
+#undef MORE
 	*pp = p;
-	return 0;
+	return LEX_WORD;
 }
 
 int cmd_split(const char *line, int *argc, char ***argv, char *why,
@@ -332,12 +350,8 @@ int cmd_split(const char *line, int *argc, char ***argv, char *why,
 	*argv = NULL;
 	word_add(argc, argv, &cap, NULL);
 	*argc = 0;
-	for (;;) {
-		while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
-			p++;
-		if (*p == '\0' || *p == '#')
-			break;
-		if ((open = read_word(&p, buf, &n)) != 0) {
+	while (cmd_lex(&p, NULL, buf, &n, &open) == LEX_WORD) {
+		if (open) {
 			snprintf(why, size, "unterminated %s quote",
 			    open == '"' ? "double" : "single");
 			free(buf);
@@ -396,25 +410,17 @@ void cmd_free_words(int argc, char **argv)
  * end (a '#' comment swallows the rest). */
 static size_t segment_len(const char *line)
 {
-	char q = 0;
+	char *buf = xmalloc(strlen(line) + 1);
 	const char *p = line;
-	for (; *p; p++) {
-		if (q) {
-			if (*p == '\\' && q == '"' && p[1])
-				p++;
-			else if (*p == q)
-				q = 0;
-		} else if (*p == '\'' || *p == '"')
-			q = *p;
-		else if (*p == '\\' && p[1])
-			p++;
-		else if (*p == ';')
-			break;
-		else if (*p == '#' && (p == line || p[-1] == ' ' ||
-		    p[-1] == '\t'))
-			return strlen(line);
-	}
-	return (size_t)(p - line);
+	size_t n;
+	int open;
+	enum lex_tok t;
+	while ((t = cmd_lex(&p, NULL, buf, &n, &open)) == LEX_WORD && !open)
+		;
+	free(buf);
+	if (t == LEX_SEMI)
+		return (size_t)(p - 1 - line);
+	return *p == '#' ? strlen(line) : (size_t)(p - line) + strlen(p);
 }
 
 /* ------------------------------------------------------------ running */

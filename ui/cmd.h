@@ -37,7 +37,22 @@ extern const size_t cmd_count;
  * mean 'y'?)" or "ambiguous: could be a, b". */
 const struct cmd_entry *cmd_find(const char *name, char *why, size_t size);
 
-/* Split a line into words (shell-like quoting: '...', "...", backslash).
+/*
+ * The one lexer of command lines (cmd_split, the ';' split of
+ * cmd_run_line, completion): the next token of *pp before `end` (NULL:
+ * the string's end). LEX_WORD: a word copied into buf (room for the rest
+ * of the line) with its quotes removed and escapes applied, *n bytes;
+ * *open is the quote left open at the end, else 0. LEX_SEMI: an unquoted
+ * ';'. LEX_END: the end, or a '#' that starts a word (a comment; *pp is
+ * left on it). Quoting is a shell's: '...' literal, "..." with \n, \t,
+ * \xNN and \ before any other character, a backslash outside quotes
+ * keeps the next character.
+ */
+enum lex_tok { LEX_END, LEX_WORD, LEX_SEMI };
+enum lex_tok cmd_lex(const char **pp, const char *end, char *buf, size_t *n,
+    int *open);
+
+/* Split one command into words (up to an unquoted ';' or a comment).
  * Returns 0, or -1 with a message in `why` for an unterminated quote.
  * *argv is a NULL-terminated array freed with cmd_free_words(). */
 int cmd_split(const char *line, int *argc, char ***argv, char *why,

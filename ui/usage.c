@@ -39,50 +39,39 @@ void usage_words_free(struct usage_words *ws)
 	memset(ws, 0, sizeof *ws);
 }
 
-/* Split line[0..point) like cmd_split() would, but tolerate an open
- * quote and start afresh after each unquoted ';'. */
+/* Split line[0..point) with cmd_lex, tolerating an open quote and
+ * starting afresh after each unquoted ';'. The word that reaches the
+ * cursor is the one being typed (ws->cur, from ws->cur_start). */
 void usage_split(const char *line, int point, struct usage_words *ws)
 {
 	char *buf = xmalloc((size_t)point + 1);
-	size_t len = 0;
-	bool inword = false;
-	char q = 0;
+	const char *p = line, *end = line + point;
+	size_t n;
+	int open;
+	enum lex_tok t;
 
 	memset(ws, 0, sizeof *ws);
-	for (int i = 0; i < point && line[i] != '\0'; i++) {
-		char ch = line[i];
-		if (q) {
-			if (ch == q)
-				q = 0;
-			else if (ch == '\\' && q == '"' && i + 1 < point)
-				buf[len++] = line[++i];
-			else
-				buf[len++] = ch;
+	ws->cur_start = point;
+	for (;;) {
+		const char *start = p;
+		while (start < end && *start && strchr(" \t\r\n", *start))
+			start++;
+		if ((t = cmd_lex(&p, end, buf, &n, &open)) == LEX_END)
+			break;
+		if (t == LEX_SEMI) {
+			while (ws->n > 0)
+				free(ws->w[--ws->n]);
 			continue;
 		}
-		if (ch == ' ' || ch == '\t' || ch == ';') {
-			if (inword)
-				usage_words_push(ws, buf, len);
-			inword = false;
-			len = 0;
-			if (ch == ';')
-				while (ws->n > 0)
-					free(ws->w[--ws->n]);
-			continue;
+		if (p >= end || !*p) {
+			ws->cur_start = (int)(start - line);
+			ws->cur = xstrndup(buf, n);
+			break;
 		}
-		if (!inword)
-			ws->cur_start = i;
-		inword = true;
-		if (ch == '\'' || ch == '"')
-			q = ch;
-		else if (ch == '\\' && i + 1 < point)
-			buf[len++] = line[++i];
-		else
-			buf[len++] = ch;
+		usage_words_push(ws, buf, n);
 	}
-	if (!inword)
-		ws->cur_start = point;
-	ws->cur = xstrndup(buf, len);
+	if (!ws->cur)
+		ws->cur = xstrdup("");
 	free(buf);
 }
 

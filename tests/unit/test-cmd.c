@@ -14,6 +14,7 @@
 #include "out.h"
 #include "plot.h"
 #include "session.h"
+#include "usage.h"
 
 Test(cmd, split_quotes_and_escapes)
 {
@@ -36,6 +37,46 @@ Test(cmd, split_quotes_and_escapes)
 	cr_assert_eq(cmd_split("say \"open", &argc, &argv, why, sizeof why),
 	    -1);
 	cr_assert_str_eq(why, "unterminated double quote");
+}
+
+/* One lexer (cmd_lex) behind cmd_split, the ';' split and completion:
+ * the word being completed decodes as the finished word would. */
+Test(cmd, one_lexer_for_split_and_completion)
+{
+	int argc;
+	char **argv, why[128];
+	cr_assert_eq(cmd_split("why bob \"N\\x41\" x", &argc, &argv, why,
+	    sizeof why), 0);
+	cr_assert_eq(argc, 4);
+	cr_assert_str_eq(argv[2], "NA");
+	cmd_free_words(argc, argv);
+	/* a command ends at an unquoted ';' */
+	cr_assert_eq(cmd_split("set a 1; set b 2", &argc, &argv, why,
+	    sizeof why), 0);
+	cr_assert_eq(argc, 3);
+	cr_assert_str_eq(argv[2], "1");
+	cmd_free_words(argc, argv);
+
+	struct usage_words ws;
+	const char *line = "why bob \"N\\x41";
+	usage_split(line, (int)strlen(line), &ws);
+	cr_assert_eq(ws.n, 2);
+	cr_assert_str_eq(ws.cur, "NA");
+	cr_assert_eq(ws.cur_start, 8);
+	usage_words_free(&ws);
+	line = "rec 1; set abstract.to";
+	usage_split(line, (int)strlen(line), &ws);
+	cr_assert_eq(ws.n, 1);
+	cr_assert_str_eq(ws.w[0], "set");
+	cr_assert_str_eq(ws.cur, "abstract.to");
+	cr_assert_eq(ws.cur_start, 11);
+	usage_words_free(&ws);
+	line = "set ";
+	usage_split(line, (int)strlen(line), &ws);
+	cr_assert_eq(ws.n, 1);
+	cr_assert_str_eq(ws.cur, "");
+	cr_assert_eq(ws.cur_start, 4);
+	usage_words_free(&ws);
 }
 
 Test(cmd, find_exact_alias_prefix_and_suggestion)
