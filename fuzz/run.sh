@@ -10,7 +10,9 @@
 # item metadata readers), cmdline (cmd_split, cmd_find, cmd_run_line on a
 # session with the teaching set), source (a fuzzed script through
 # `source`), roundtrip (commands, then save and source into a fresh
-# session: the same parameters and metrics), manifest (load DIR with a fuzzed manifest.json), pipeline
+# session: the same parameters and metrics), tui (terminal bytes through
+# the TUI's event loop on a pipe, the screen drawn to /dev/null),
+# manifest (load DIR with a fuzzed manifest.json), pipeline
 # (four bytes of settings and a small log through every stage, why,
 # whynot, the export writers and the parameter texts). Built with
 # clang -fsanitize=fuzzer,address,undefined into
@@ -31,12 +33,12 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 B=fuzz/build
 CC=${FUZZ_CC:-clang}
-TARGETS="ml100k ml1m csv tsv adj gz meta cmdline source roundtrip manifest pipeline"
+TARGETS="ml100k ml1m csv tsv adj gz meta cmdline source roundtrip tui manifest pipeline"
 
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
 CFLAGS="-g -O1 -fno-omit-frame-pointer $SAN -std=c11 -D_GNU_SOURCE \
 	-Wall -Wno-unused-parameter -Wno-unknown-pragmas \
-	-Isrc -Iui -Ifuzz $(pkg-config --cflags igraph zlib lapacke openblas \
+	-Isrc -Iui -Ifuzz -Ifuzz/build/inc $(pkg-config --cflags igraph zlib lapacke openblas \
 	xgboost jansson)"
 LIBS="$(pkg-config --libs igraph zlib lapacke openblas xgboost jansson) -llinear -lm"
 WRAP="-Wl,--wrap=fopen,--wrap=open,--wrap=rename,--wrap=unlink"
@@ -70,7 +72,11 @@ objs() {
 }
 
 prepare() {
-	mkdir -p $B/obj $B/artifacts $B/corpus $B/seed
+	mkdir -p $B/obj $B/artifacts $B/corpus $B/seed $B/inc
+	# ui/repl.c reads VERSION from configure's config.h, which a
+	# distcleaned tree does not have
+	[ -f $B/inc/config.h ] ||
+		echo '#define VERSION "fuzz"' >$B/inc/config.h
 	# Rebuild everything when any header changed.
 	newest=$(ls -t src/*.h ui/*.h fuzz/*.h | head -1)
 	[ -f $B/hdr.stamp ] && [ ! "$newest" -nt $B/hdr.stamp ] ||
@@ -101,6 +107,12 @@ build() {
 		$CC $CFLAGS -fsanitize=fuzzer $def -DFUZZ_SRCDIR="\"$top\"" \
 			fuzz/cmdline.c $common $(objs fuzz/sandbox.c \
 			fuzz/stubs.c src/*.c $UI) $WRAP $LIBS -lrt -o "$out" ;;
+	tui)
+		# shellcheck disable=SC2046,SC2086
+		$CC $CFLAGS -fsanitize=fuzzer -DFUZZ_SRCDIR="\"$top\"" \
+			fuzz/tui.c $common $(objs fuzz/sandbox.c fuzz/stubs.c \
+			src/*.c $UI ui/tui*.c ui/repl.c ui/complete.c) $WRAP \
+			$LIBS -lncursesw -lreadline -lpthread -lrt -o "$out" ;;
 	manifest|pipeline)
 		# shellcheck disable=SC2046
 		$CC $CFLAGS -fsanitize=fuzzer -DFUZZ_SRCDIR="\"$top\"" \
@@ -126,6 +138,7 @@ seeds() {
 		$F/ml-latest/movies.csv $F/movies-badutf8.csv \
 		$F/items-plain-items.csv samples/teach-items.csv ;;
 	cmdline|source|roundtrip) echo samples/teach.md ;;
+	tui) ls fuzz/corpus/tui/* 2>/dev/null ;;
 	manifest) echo tests/fixtures/import/tiny/manifest.json ;;
 	esac
 }

@@ -298,6 +298,8 @@ struct tui {
 	enum stage istage;             /* computed first: the one on screen */
 	bool ibase;                    /* also the baselines */
 	char iprogress[64];            /* guarded by mu */
+	/* tui_run_io: keys from a file, not a person (see tui.h) */
+	bool io_test;
 	/* the ':' line's history: readline's list, shared with the REPL
 	 * and saved in this file (NULL: not saved) */
 	char *hist_path;

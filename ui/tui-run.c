@@ -358,6 +358,8 @@ static void run_finish(struct tui *t)
 
 /* A finished (or stopped) why/whynot: show it if it is still the one
  * asked for, else ask again for the current one. */
+static void why_clear(struct tui_user *u);
+
 static void why_join(struct tui *t)
 {
 	struct tui_user *u = &t->u;
@@ -370,6 +372,11 @@ static void why_join(struct tui *t)
 	    u->why_item == t->job_item;
 	u->why_pending = false;
 	if (same && t->rc == 0) {
+		/* an explanation of the same item may have been kept
+		 * meanwhile (a refresh asked again): this one replaces it */
+		int scroll = u->why_scroll;
+		why_clear(u);
+		u->why_scroll = scroll;
 		if (t->job_whynot)
 			u->wn = t->job_wn;
 		else
@@ -404,13 +411,18 @@ void tui_run_stop(struct tui *t)
 	if (!t->running)
 		return;
 	flag_set(&t->s->cancel, 1);
-	if (t->cmd_running) {
-		cmd_join(t);
-		return;         /* command_done takes the snapshot */
-	}
+	/* a why job may run while a ':' command waits for the insight
+	 * thread (cmd_running, not yet started): the thread is the why
+	 * job's then, and the command still waits. Taking it for the
+	 * command's finished the command that never ran, and the tick
+	 * started it later with its line already freed. */
 	if (t->why_running) {
 		why_join(t);
 		return;         /* the pipeline did not change */
+	}
+	if (t->cmd_running) {
+		cmd_join(t);
+		return;         /* command_done takes the snapshot */
 	}
 	pthread_join(t->thread, NULL);
 	t->running = false;
@@ -462,14 +474,16 @@ bool tui_run_tick(struct tui *t)
 		pthread_mutex_unlock(&t->mu);
 		if (!done)
 			return false;
-		if (t->cmd_running) {
-			cmd_join(t);
-		} else if (t->why_running) {
+		/* the why job first: it may be the thread while a ':'
+		 * command waits (cmd_running) for the insight thread */
+		if (t->why_running) {
 			why_join(t);
 			/* the selection moved on meanwhile: explain it now */
 			if (!t->u.have_why && !t->u.why_err[0] &&
-			    t->u.user >= 0)
+			    t->u.user >= 0 && !t->cmd_waiting)
 				tui_why_item(t, t->u.why_item, t->u.whynot);
+		} else if (t->cmd_running) {
+			cmd_join(t);
 		} else {
 			run_finish(t);
 		}

@@ -15,6 +15,7 @@
 #include <limits.h>
 #include <locale.h>
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -413,6 +414,13 @@ static int run_command(struct tui *t, const char *line)
 	if (strcmp(line, "q") == 0 || strcmp(line, "quit") == 0 ||
 	    strcmp(line, "exit") == 0)
 		return KH_QUIT;
+	/* one at a time: a key that is not a binding (the overlay's 'a',
+	 * say) must not start a second one over the first */
+	if (t->cmd_running || t->cmd_done) {
+		tui_set_status(t, false, "a command is running (Ctrl-C "
+		    "cancels it)");
+		return KH_REDRAW;
+	}
 	tui_run_stop(t);
 	t->cmd_line = xstrdup(line);
 	t->cmd_ob = t->cmd_eb = NULL;
@@ -449,6 +457,7 @@ static void command_restore(struct tui *t)
 	s->color = t->cmd_oc;
 	flag_set(&s->cancel, 0);
 	t->cmd_done = false;
+	t->cmd_running = t->cmd_waiting = false;
 }
 
 /* The worker finished a command (or it was stopped): show its output and
@@ -773,6 +782,8 @@ static int do_action(struct tui *t, struct prompt *p, enum tui_action a)
 	case ACT_QUIT: return KH_QUIT;
 	case ACT_HELP: t->help = true; break;
 	case ACT_SUSPEND:
+		if (t->io_test)     /* keys from a file: nothing to resume */
+			break;
 		/* as a shell's Ctrl-Z: the terminal restored, stopped; fg
 		 * brings the screen back as it was */
 		def_prog_mode();
@@ -1047,10 +1058,19 @@ static int handle_key(struct tui *t, struct prompt *p, int ch, bool is_key)
 
 /* ------------------------------------------------------------ main */
 
-static void tui_start(struct tui *t)
+static SCREEN *tui_screen;   /* of tui_run_io (newterm), else NULL */
+
+static bool tui_start(struct tui *t, FILE *in, FILE *out)
 {
 	tui_utf8 = t->s->utf8 || strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
-	initscr();
+	if (in) {
+		tui_screen = newterm(NULL, out, in);
+		if (!tui_screen)
+			return false;
+		set_term(tui_screen);
+	} else {
+		initscr();
+	}
 	tui_active = 1;
 	raw();
 	noecho();
@@ -1059,14 +1079,17 @@ static void tui_start(struct tui *t)
 	mousemask(BUTTON1_CLICKED | BUTTON1_DOUBLE_CLICKED | BUTTON4_PRESSED |
 	    BUTTON5_PRESSED, NULL);
 	set_escdelay(25);
-	timeout(50);
+	timeout(in ? 5 : 50);
 	tui_colors_init(t->s->color && getenv("NO_COLOR") == NULL);
+	return true;
 }
 
 static void tui_free(struct tui *t)
 {
 	tui_run_destroy(t);
-	if (t->cmd_done) {	/* stopped at exit: drop its output */
+	/* stopped at exit, or still waiting for the insight thread to
+	 * let it start: drop its output */
+	if (t->cmd_done || t->cmd_running) {
 		command_restore(t);
 		free(t->cmd_ob);
 		free(t->cmd_eb);
@@ -1077,20 +1100,45 @@ static void tui_free(struct tui *t)
 	t->hist_path = NULL;
 }
 
-int tui_run(struct session *s)
+/* Keys from a file: at its end (nothing more to read, the writer gone),
+ * the loop lets the work the keys started finish, then ends. */
+static bool io_done(struct tui *t, FILE *in, int *idle_ticks)
+{
+	struct pollfd pf = { .fd = fileno(in), .events = POLLIN };
+	if (poll(&pf, 1, 0) < 1 || !(pf.revents & POLLHUP) ||
+	    (pf.revents & POLLIN))
+		return false;
+	t->deadline = 0;        /* a debounced change starts now */
+	bool busy = t->running || t->irunning || t->cmd_running ||
+	    t->cmd_done || (t->autorun && t->s->pl.ds &&
+	    pipeline_first_stale(&t->s->pl) < STAGE__COUNT);
+	return !busy || ++*idle_ticks > 400;
+}
+
+static int tui_loop(struct session *s, FILE *in, FILE *out)
 {
 	static struct tui tui;
+	static bool restore_registered;
 	struct tui *t = &tui;
 	struct prompt p = { .kind = PR_NONE };
-	int rc = 0;
+	int rc = 0, idle = 0;
 	memset(t, 0, sizeof *t);
 	t->s = s;
+	t->io_test = in != NULL;
 	t->hist_path = cmd_history_open();
-	atexit(tui_restore);
+	if (!restore_registered)
+		atexit(tui_restore);
+	restore_registered = true;
 	util_set_fatal_hook(tui_restore);
 	tui_cancel_flag = &s->cancel;
 	tui_signals(true);
-	tui_start(t);
+	if (!tui_start(t, in, out)) {
+		fprintf(stderr, "distill: no terminal description for "
+		    "TERM=%s\n", getenv("TERM") ? getenv("TERM") : "");
+		tui_signals(false);
+		cmd_history_close(t->hist_path);
+		return EXIT_STATUS_USAGE;
+	}
 	tui_run_init(t);
 	tui_snap_take(t);
 	if (s->pl.ds)
@@ -1110,6 +1158,8 @@ int tui_run(struct session *s)
 		dirty = false;
 		wint_t wc;
 		int kr = get_wch(&wc);
+		if (kr == ERR && in && io_done(t, in, &idle))
+			break;
 		if (kr == ERR)
 			continue;
 		dirty = true;
@@ -1123,6 +1173,21 @@ int tui_run(struct session *s)
 	}
 	tui_free(t);
 	tui_restore();
+	if (tui_screen) {
+		delscreen(tui_screen);
+		tui_screen = NULL;
+	}
 	tui_signals(false);
+	tui_cancel_flag = NULL;
 	return rc;
+}
+
+int tui_run(struct session *s)
+{
+	return tui_loop(s, NULL, NULL);
+}
+
+int tui_run_io(struct session *s, FILE *in, FILE *out)
+{
+	return tui_loop(s, in, out);
 }
