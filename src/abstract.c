@@ -315,10 +315,8 @@ int abstract_insight(const struct pipeline *pl, const struct hooks *h,
 		return -1;
 	out->tally_pending = false;
 	degree_stats(&a->S, &out->st);
-	if (a->community) {
-		community_structure(&a->S, &out->st);
-		return 0;
-	}
+	if (a->community)
+		return community_structure(&a->S, &out->st, err);
 	return abstract_communities(pl, h, true, out, err);
 }
 

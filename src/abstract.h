@@ -125,8 +125,11 @@ double disparity_neglog(double s, double sigma, uint64_t k);
 int community_detect(const struct pipeline *pl, const struct hooks *h,
     const struct csr *S, struct abstract_out *out, bool structure,
     struct err *err);
-/* Components and clustering coefficient of S alone (no igraph). */
-void community_structure(const struct csr *S, struct abstract_stats *st);
+/* Components and clustering coefficient of S alone (no igraph graph;
+ * its edge list is an igraph vector): -1 with ERR_LIMIT when that cannot
+ * be allocated. */
+int community_structure(const struct csr *S, struct abstract_stats *st,
+    struct err *err);
 void community_user_entropy(const struct csr *ui, const uint32_t *comm,
     uint32_t n_comm, float *out);
 

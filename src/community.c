@@ -34,18 +34,31 @@ struct sym {
 };
 
 /* Union of row i of S and of its transpose, keeping j > i with the
- * larger of the two weights. */
-static void sym_build(const struct csr *S, struct sym *y)
+ * larger of the two weights. The edge list is igraph's (a vector of its
+ * own, for igraph_create): when it cannot be had, ERR_LIMIT with the
+ * size asked for, and nothing is left allocated. */
+static int sym_build(const struct csr *S, struct sym *y, struct err *err)
 {
 	uint32_t n = S->nrows;
+	memset(y, 0, sizeof *y);
+	if (igraph_vector_int_init(&y->edges, 2 * (igraph_integer_t)S->nnz) !=
+	    IGRAPH_SUCCESS)
+		return err_set(err, ERR_LIMIT, "out of memory for the "
+		    "symmetrised S (%.0f MB of edges)", 2.0 * (double)S->nnz *
+		    sizeof(igraph_integer_t) / 1e6);
+	if (igraph_vector_init(&y->w, (igraph_integer_t)S->nnz) !=
+	    IGRAPH_SUCCESS) {
+		igraph_vector_int_destroy(&y->edges);
+		return err_set(err, ERR_LIMIT, "out of memory for the "
+		    "symmetrised S (%.0f MB of weights)", (double)S->nnz *
+		    sizeof(igraph_real_t) / 1e6);
+	}
 	struct csr T;
 	csr_init(&T);
 	csr_transpose(S, &T);
 	double *wmax = xcalloc(n ? n : 1, sizeof *wmax);
 	uint32_t *mark = xcalloc(n ? n : 1, sizeof *mark);
 	uint32_t *list = xmalloc((n ? n : 1) * sizeof *list);
-	igraph_vector_int_init(&y->edges, 2 * (igraph_integer_t)S->nnz);
-	igraph_vector_init(&y->w, (igraph_integer_t)S->nnz);
 	igraph_integer_t *E = VECTOR(y->edges);
 	igraph_real_t *W = VECTOR(y->w);
 	uint64_t m = 0;
@@ -84,6 +97,7 @@ static void sym_build(const struct csr *S, struct sym *y)
 	free(mark);
 	free(list);
 	csr_destroy(&T);
+	return 0;
 }
 
 static void sym_destroy(struct sym *y)
@@ -230,18 +244,27 @@ static int detect(const struct pipeline *pl, const igraph_t *g,
 	return 0;
 }
 
-void community_structure(const struct csr *S, struct abstract_stats *st)
-{
-	struct sym y;
-	sym_build(S, &y);
-	csr_components(S, false, &st->n_components, &st->largest_component);
-	st->clustering = transitivity(&y, S->nrows);
-	sym_destroy(&y);
-}
-
 /* igraph is built without thread safety (DESIGN §2.1): one thread in it
  * at a time, whichever asks (the TUI's insight thread or its worker). */
 static pthread_mutex_t igraph_mu = PTHREAD_MUTEX_INITIALIZER;
+
+int community_structure(const struct csr *S, struct abstract_stats *st,
+    struct err *err)
+{
+	struct sym y;
+	/* igraph's vectors: its error handler (engine_igraph_init) returns
+	 * ENOMEM instead of aborting; one thread in igraph at a time */
+	pthread_mutex_lock(&igraph_mu);
+	engine_igraph_init();
+	int rc = sym_build(S, &y, err);
+	pthread_mutex_unlock(&igraph_mu);
+	if (rc < 0)
+		return err_prefix(err, "abstract: clustering");
+	csr_components(S, false, &st->n_components, &st->largest_component);
+	st->clustering = transitivity(&y, S->nrows);
+	sym_destroy(&y);
+	return 0;
+}
 
 int community_detect(const struct pipeline *pl, const struct hooks *h,
     const struct csr *S, struct abstract_out *out, bool structure,
@@ -259,8 +282,16 @@ int community_detect(const struct pipeline *pl, const struct hooks *h,
 	/* Leiden reports nothing while it runs: name each step instead,
 	 * so the progress line never sits on one label for seconds */
 	hooks_progress(h, "communities: symmetrising S", 0.05);
-	sym_build(S, &y);
-	igraph_vector_int_init(&memb, n);
+	if (sym_build(S, &y, err) < 0) {
+		pthread_mutex_unlock(&igraph_mu);
+		return err_prefix(err, "abstract: communities");
+	}
+	if (igraph_vector_int_init(&memb, n) != IGRAPH_SUCCESS) {
+		sym_destroy(&y);
+		pthread_mutex_unlock(&igraph_mu);
+		return err_set(err, ERR_LIMIT, "abstract: communities: out of "
+		    "memory for the membership of %u items", n);
+	}
 	/*
 	 * igraph runs on this thread (it is not thread-safe; nothing else
 	 * calls it meanwhile), the statistics that need no partition on a

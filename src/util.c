@@ -143,6 +143,14 @@ int err_prefix(struct err *e, const char *fmt, ...)
 	va_start(ap, fmt);
 	int n = vsnprintf(e->msg, sizeof e->msg, fmt, ap);
 	va_end(ap);
+	/* a message that already names it ("abstract: interrupted" from
+	 * inside the stage, prefixed again with the stage) keeps one */
+	if (n >= 0 && (size_t)n < sizeof old &&
+	    strncmp(old, e->msg, (size_t)n) == 0 &&
+	    old[n] == ':') {
+		memcpy(e->msg, old, sizeof old);
+		return -1;
+	}
 	if (n >= 0 && (size_t)n < sizeof e->msg)
 		snprintf(e->msg + n, sizeof e->msg - (size_t)n, ": %s", old);
 	return -1;

@@ -46,7 +46,9 @@ void err_clear(struct err *e);
 /* Fill e (may be NULL) and return -1, so callers can `return err_set(...)`. */
 int err_set(struct err *e, enum err_code code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-/* Prefix the existing message: "prefix: old message". Returns -1. */
+/* Prefix the existing message: "prefix: old message", unless it already
+ * starts with "prefix:" (one stage name, never "abstract: abstract:").
+ * Returns -1. */
 int err_prefix(struct err *e, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 const char *err_code_name(enum err_code code);

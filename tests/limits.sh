@@ -14,7 +14,10 @@
 #   - the largest direct-table numeric id: loads, bounded memory;
 #   - one 10 MB adjacency row (1.4M items, 13.11): the co-occurrence
 #     (10^12 steps) is refused at once, naming the user and the cap, the
-#     session keeps going, and graph.max_user_degree lets it run.
+#     session keeps going, and graph.max_user_degree lets it run;
+#   - Gowalla's statistics under ulimit -v 450 to 650 MB (13.10): a clean
+#     error or xmalloc's "out of memory allocating N bytes", never a
+#     segfault (an unchecked igraph vector was written through at 550).
 #
 # Each case must exit 0 or 1 — never by a signal — and a failure must say
 # "error: FILE:..." on stderr. Runtime is a few seconds.
@@ -172,6 +175,30 @@ else
 	echo "FAIL: graph.max_user_degree 1000: exit $rc"
 	sed 's/^/  | /' "$T/err" | head -5
 	fail=1
+fi
+
+# 13.10: memory limits around the communities of Gowalla's S. Each run
+# ends cleanly (0), with an error naming what could not be had (1), or
+# in xmalloc's abort with its message (134) -- never by SIGSEGV.
+G=${DISTILL_DATA:-${top_srcdir:-.}/../shared/data}/gowalla/train.txt
+if [ $sanitized = yes ]; then
+	echo "skip: memory-limit sweep (sanitizer build)"
+elif [ ! -r "$G" ]; then
+	echo "skip: memory-limit sweep ($G absent)"
+else
+	for mb in 450 500 550 600 650; do
+		run_distill $((mb * 1024)) "load $G; set abstract.metric p3; stats abstract"
+		if [ "$rc" -eq 0 ] || { [ "$rc" -eq 1 ] &&
+		    grep -qi '^error: .*out of memory' "$T/err"; } ||
+		    { [ "$rc" -eq 134 ] &&
+		    grep -q '^distill: out of memory allocating' "$T/err"; }; then
+			echo "ok: ulimit -v ${mb} MB: exit $rc $(grep -m1 'error\|out of memory' "$T/err" | cut -c1-90)"
+		else
+			echo "FAIL: ulimit -v ${mb} MB: exit $rc"
+			sed 's/^/  | /' "$T/err" | head -5
+			fail=1
+		fi
+	done
 fi
 
 exit $fail

@@ -148,3 +148,18 @@ Test(csr, transpose)
 	csr_destroy(&m);
 	csr_destroy(&t);
 }
+
+/* A message prefixed with the stage it already names keeps one name
+ * (it read "abstract: abstract: interrupted"). */
+Test(err, prefix_once)
+{
+	struct err e;
+	err_set(&e, ERR_INTERRUPTED, "abstract: interrupted");
+	err_prefix(&e, "%s", "abstract");
+	cr_assert_str_eq(e.msg, "abstract: interrupted");
+	err_prefix(&e, "sweep %s", "x=1");
+	cr_assert_str_eq(e.msg, "sweep x=1: abstract: interrupted");
+	err_set(&e, ERR_INVAL, "abstraction failed");
+	err_prefix(&e, "abstract");
+	cr_assert_str_eq(e.msg, "abstract: abstraction failed");
+}
