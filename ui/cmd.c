@@ -124,7 +124,9 @@ const struct cmd_entry cmd_table[] = {
 	  "re-run from PARAM's stage for each value; table and plot",
 	  "The plot shows METRIC (default ndcg) at K, one of eval.k (the "
 	  "first when no @K is given), e.g. sweep abstract.topk 50 300 50 "
-	  "recall@20.",
+	  "recall@20. The parameter is restored; a last line names the best "
+	  "value (in the TUI, 'a' applies it). Ctrl-C keeps the rows "
+	  "computed.",
 	  4, 5, cmd_sweep },
 	{ "history", NULL, "[--apply N]",
 	  "every configuration evaluated in this session, with its metrics",
@@ -136,9 +138,12 @@ const struct cmd_entry cmd_table[] = {
 	  "trail.",
 	  0, 2, cmd_history },
 	{ "pin", NULL, "[--clear]",
-	  "keep the current configuration to compare with (diff)",
-	  "diff with no argument then shows what changed since the pin and "
-	  "both configurations' metrics.",
+	  "keep the current configuration and its metrics to compare with",
+	  "While pinned, set, undo and redo add a 'pinned' table (every "
+	  "accuracy metric pinned, now, delta) and the TUI's metrics line "
+	  "compares with the pin; diff with no argument shows what changed "
+	  "since. Runs the pipeline when it has no metrics. --clear forgets "
+	  "it; loading a dataset too.",
 	  0, 1, cmd_pin },
 	{ "diff", NULL, "[A [B]]",
 	  "two configurations parameter by parameter, with their metrics",
