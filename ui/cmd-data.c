@@ -216,26 +216,34 @@ static void resolve_inputs(const struct session *s, const char **path,
 
 int cmd_load(struct session *s, int argc, char **argv)
 {
-	const char *fmt = NULL, *delim = NULL, *crc = NULL, *pos[1];
-	const char *sample = NULL, *sseed = NULL;
+	const char *pos[1];
+	struct load_args a = { 0 };
 	struct load_opts lo = { 0 };
 	struct err e;
 	int npos;
+#define LOAD_PARSE_OPT(name, arg, field) { name, &a.field, NULL },
 	const struct cmd_opt opts[] = {
-		{ "--format", &fmt, NULL }, { "--items", &lo.items_path, NULL },
-		{ "--test", &lo.test_path, NULL },
-		{ "--valid", &lo.valid_path, NULL },
-		{ "--user", &lo.user_col, NULL }, { "--item", &lo.item_col, NULL },
-		{ "--rating", &lo.rating_col, NULL },
-		{ "--time", &lo.time_col, NULL }, { "--delim", &delim, NULL },
-		{ "--crc", &crc, NULL }, { "--sample-users", &sample, NULL },
-		{ "--sample-seed", &sseed, NULL }, { NULL, NULL, NULL }
+		LOAD_OPTIONS(LOAD_PARSE_OPT) { NULL, NULL, NULL }
 	};
+#undef LOAD_PARSE_OPT
+	const char *fmt, *delim, *crc, *sample, *sseed;
 
 	if (cmd_parse_opts(s, argc, argv, opts, pos, 1, &npos) < 0)
 		return -1;
 	if (npos != 1)
 		return cmd_usage(s, "load");
+	fmt = a.format;
+	delim = a.delim;
+	crc = a.crc;
+	sample = a.sample_users;
+	sseed = a.sample_seed;
+	lo.items_path = a.items;
+	lo.test_path = a.test;
+	lo.valid_path = a.valid;
+	lo.user_col = a.user;
+	lo.item_col = a.item;
+	lo.rating_col = a.rating;
+	lo.time_col = a.time;
 	if (fmt && (int)(lo.format = format_lookup(fmt)) < 0)
 		return session_error(s, "load: unknown format '%s' (expected "
 		    "auto, ml100k, ml1m, csv, tsv or adj)", fmt);

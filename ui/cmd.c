@@ -18,10 +18,7 @@
 /* ------------------------------------------------------------ the table */
 
 const struct cmd_entry cmd_table[] = {
-	{ "load", NULL, "FILE|DIR [--format auto|ml100k|ml1m|csv|tsv|adj] "
-	  "[--items FILE] [--test FILE] [--valid FILE] [--user COL] "
-	  "[--item COL] [--rating COL] [--time COL] [--delim C] "
-	  "[--sample-users F] [--sample-seed S] [--crc HEX]",
+	{ "load", NULL, "FILE|DIR" LOAD_OPTIONS(LOAD_USAGE_OPT),
 	  "load an interaction log (and metadata, given splits)",
 	  "Reads FILE (format detected unless --format), optional item "
 	  "metadata (--items), a given test split (--test) and validation "

@@ -12,6 +12,31 @@
 #include "session.h"
 
 /* An --option of a command: with an argument (value) or a flag. */
+/*
+ * load's options in usage order, with each one's argument: the one list
+ * behind load's usage line (cmd.c) and its parser (cmd-data.c), whose
+ * words land in the struct load_args field named last. save writes each
+ * one back from the typed load_opts.
+ */
+#define LOAD_OPTIONS(X)                                                  \
+	X("--format", "auto|ml100k|ml1m|csv|tsv|adj", format)            \
+	X("--items", "FILE", items)                                      \
+	X("--test", "FILE", test)                                        \
+	X("--valid", "FILE", valid)                                      \
+	X("--user", "COL", user)                                         \
+	X("--item", "COL", item)                                         \
+	X("--rating", "COL", rating)                                     \
+	X("--time", "COL", time)                                         \
+	X("--delim", "C", delim)                                         \
+	X("--sample-users", "F", sample_users)                           \
+	X("--sample-seed", "S", sample_seed)                             \
+	X("--crc", "HEX", crc)
+#define LOAD_USAGE_OPT(name, arg, field) " [" name " " arg "]"
+#define LOAD_ARGS_FIELD(name, arg, field) const char *field;
+struct load_args {
+	LOAD_OPTIONS(LOAD_ARGS_FIELD)
+};
+
 struct cmd_opt {
 	const char *name;       /* "--items" */
 	const char **value;     /* set to the following word, or NULL */
