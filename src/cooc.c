@@ -852,10 +852,21 @@ static int build(const struct simk *k, struct csr *S, float **cooc,
 			free(co);
 			co = NULL;
 		} else {
-			cl = xcalloc(n ? n : 1, sizeof *cl);
-			cd = xcalloc(n ? n : 1, sizeof *cd);
-			cj = xmalloc((slots ? slots : 1) * sizeof *cj);
-			cs = xmalloc((slots ? slots : 1) * sizeof *cs);
+			/* the cache only saves work on the next threshold or
+			 * top-k change: without the memory, go without it */
+			cj = try_malloc((slots ? slots : 1) * sizeof *cj);
+			cs = cj ? try_malloc((slots ? slots : 1) *
+			    sizeof *cs) : NULL;
+			if (!cs) {
+				free(cj);
+				free(co);
+				cj = NULL;
+				co = NULL;
+				fill = false;
+			} else {
+				cl = xcalloc(n ? n : 1, sizeof *cl);
+				cd = xcalloc(n ? n : 1, sizeof *cd);
+			}
 		}
 	}
 	int stop = 0;

@@ -62,6 +62,14 @@ void *xmalloc(size_t n)
 	return p;
 }
 
+void *try_malloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+	if (p)
+		hint_huge(p, n);
+	return p;
+}
+
 void *xcalloc(size_t n, size_t size)
 {
 	void *p = calloc(n ? n : 1, size ? size : 1);

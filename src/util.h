@@ -54,6 +54,9 @@ int err_prefix(struct err *e, const char *fmt, ...)
 const char *err_code_name(enum err_code code);
 
 void *xmalloc(size_t n);
+/* malloc for a block the caller can do without (a cache): NULL when the
+ * memory is not there, where xmalloc would end the process. */
+void *try_malloc(size_t n);
 void *xcalloc(size_t n, size_t size);
 void *xrealloc(void *p, size_t n);
 void *xreallocarray(void *p, size_t n, size_t size);
