@@ -49,19 +49,10 @@ static void on_timer(int sig)
 /* Copy a sample file into the sandbox directory. */
 static void copy_sample(const char *name)
 {
-	char src[4096], dst[4096], buf[65536];
+	char src[4096], dst[4096];
 	snprintf(src, sizeof src, "%s/samples/%s", FUZZ_SRCDIR, name);
 	snprintf(dst, sizeof dst, "%s/%s", dir, name);
-	FILE *in = fopen(src, "rb"), *out = fopen(dst, "wb");
-	if (!in || !out) {
-		fprintf(stderr, "fuzz: cannot copy %s\n", src);
-		abort();
-	}
-	size_t n;
-	while ((n = fread(buf, 1, sizeof buf, in)) > 0)
-		fwrite(buf, 1, n, out);
-	fclose(in);
-	fclose(out);
+	fuzz_copy(src, dst);
 }
 
 /* Remove the sandbox directory when the fuzzer exits. */

@@ -4,6 +4,7 @@
  */
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -44,4 +45,20 @@ int fuzz_write_file(const char *path, const uint8_t *data, size_t size)
 	int rc = write_all(fd, data, size);
 	close(fd);
 	return rc;
+}
+
+void fuzz_copy(const char *from, const char *to)
+{
+	char buf[65536];
+	FILE *in = fopen(from, "rb"), *out = fopen(to, "wb");
+	if (!in || !out) {
+		fprintf(stderr, "fuzz: cannot copy %s to %s\n", from, to);
+		abort();
+	}
+	size_t n;
+	while ((n = fread(buf, 1, sizeof buf, in)) > 0)
+		fwrite(buf, 1, n, out);
+	fclose(in);
+	if (fclose(out) != 0)
+		abort();
 }

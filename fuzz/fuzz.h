@@ -20,4 +20,8 @@ int fuzz_memfd(const char *name, const uint8_t *data, size_t size,
 /* Write data to a regular file at path (truncating); 0 or -1. */
 int fuzz_write_file(const char *path, const uint8_t *data, size_t size);
 
+/* Copy the file `from` to `to` (a fixture into a target's private
+ * directory); aborts, naming both, when it cannot. */
+void fuzz_copy(const char *from, const char *to);
+
 #endif

@@ -26,17 +26,11 @@ static void make_dir(void)
 	if (!mkdtemp(dir))
 		abort();
 	for (size_t k = 0; k < 3; k++) {
-		char from[512], to[128], buf[4096];
+		char from[512], to[128];
 		snprintf(from, sizeof from, "%s/tests/fixtures/import/tiny/%s",
 		    FUZZ_SRCDIR, files[k]);
 		snprintf(to, sizeof to, "%s/%s", dir, files[k]);
-		FILE *f = fopen(from, "rb");
-		if (!f)
-			abort();
-		size_t n = fread(buf, 1, sizeof buf, f);
-		fclose(f);
-		if (fuzz_write_file(to, (const uint8_t *)buf, n) < 0)
-			abort();
+		fuzz_copy(from, to);
 	}
 }
 
