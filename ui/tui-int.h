@@ -233,6 +233,7 @@ struct tui {
 	size_t nout;
 	int out_top;
 	int out_left;            /* first column shown (Left/Right) */
+	int out_widest;          /* widest line, in columns (output_set) */
 	/* a pick list (the trail): rows that start with a number are
 	 * selectable, Enter runs "<out_pick> N" */
 	char out_pick[32];

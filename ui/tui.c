@@ -353,6 +353,7 @@ static void output_set(struct tui *t, const char *a, const char *b)
 	t->nout = 0;
 	t->out_top = 0;
 	t->out_left = 0;
+	t->out_widest = 0;
 	t->out_sel = -1;
 	const char *parts[2] = { a, b };
 	for (int i = 0; i < 2; i++) {
@@ -367,6 +368,8 @@ static void output_set(struct tui *t, const char *a, const char *b)
 			t->out_lines = xreallocarray(t->out_lines, t->nout + 1,
 			    sizeof *t->out_lines);
 			t->out_lines[t->nout++] = line;
+			int w = tui_strwidth(line);
+			t->out_widest = w > t->out_widest ? w : t->out_widest;
 			s = e ? e + 1 : s + n;
 		}
 	}
@@ -658,11 +661,7 @@ static void draw_output(struct tui *t, const struct rect *body)
 		t->out_top = (int)t->nout - in.h;
 	if (t->out_top < 0)
 		t->out_top = 0;
-	int widest = 0;
-	for (size_t k = 0; k < t->nout; k++) {
-		int w = tui_strwidth(t->out_lines[k]);
-		widest = w > widest ? w : widest;
-	}
+	int widest = t->out_widest;
 	if (t->out_left > widest - in.w)
 		t->out_left = widest - in.w;
 	if (t->out_left < 0)
@@ -1115,7 +1114,7 @@ static bool io_done(struct tui *t, FILE *in, int *idle_ticks)
 	return !busy || ++*idle_ticks > 400;
 }
 
-static int tui_loop(struct session *s, FILE *in, FILE *out)
+int tui_run_io(struct session *s, FILE *in, FILE *out)
 {
 	static struct tui tui;
 	static bool restore_registered;
@@ -1184,10 +1183,5 @@ static int tui_loop(struct session *s, FILE *in, FILE *out)
 
 int tui_run(struct session *s)
 {
-	return tui_loop(s, NULL, NULL);
-}
-
-int tui_run_io(struct session *s, FILE *in, FILE *out)
-{
-	return tui_loop(s, in, out);
+	return tui_run_io(s, NULL, NULL);
 }
