@@ -267,6 +267,8 @@ struct tui {
 	/* a ':' command running on the worker, its output captured; the
 	 * main thread finishes it (command_done) once cmd_done is set */
 	bool cmd_running, cmd_done;
+	int cmd_rc;              /* its result, taken when it is joined:
+	                          * a why job may own t->rc by then */
 	char *cmd_line;
 	FILE *cmd_of, *cmd_ef, *cmd_oo, *cmd_oe;
 	char *cmd_ob, *cmd_eb;

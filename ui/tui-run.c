@@ -404,6 +404,7 @@ static void cmd_join(struct tui *t)
 	t->running = false;
 	t->cmd_running = false;
 	t->cmd_done = true;
+	t->cmd_rc = t->rc;
 }
 
 void tui_run_stop(struct tui *t)
@@ -502,7 +503,7 @@ bool tui_run_tick(struct tui *t)
 		if (!cmd_begin(t)) {
 			t->cmd_running = false;
 			t->cmd_done = true;
-			t->rc = -1;
+			t->cmd_rc = -1;
 		}
 		return true;
 	}

@@ -440,7 +440,7 @@ static int run_command(struct tui *t, const char *line)
 	s->color = false;
 	if (!tui_cmd_start(t)) {
 		t->cmd_done = true;
-		t->rc = -1;
+		t->cmd_rc = -1;
 		return KH_REDRAW;
 	}
 	tui_set_status(t, false, "running: %s  (Ctrl-C cancels)", line);
@@ -468,7 +468,7 @@ static void command_restore(struct tui *t)
 static void command_done(struct tui *t)
 {
 	struct session *s = t->s;
-	int rc = t->rc;
+	int rc = t->cmd_rc;
 	command_restore(t);
 	t->want = s->pl.params;
 	/* the command recorded its own changes in the session's history */

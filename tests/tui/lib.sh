@@ -20,7 +20,18 @@ TT_TMP=$(mktemp -d "${TMPDIR:-/tmp}/distill-tui.XXXXXX")
 TT_EXP="$top_srcdir/tests/tui/expected"
 TT_FAIL=0
 tt() { tmux -L "$TT_SOCK" -f /dev/null "$@"; }
-tt_cleanup() { tt kill-server >/dev/null 2>&1; rm -rf "$TT_TMP"; }
+# A sanitizer's report goes to a file (the pane would cut it) and into
+# the test's log.
+tt_cleanup() {
+	local f
+	tt kill-server >/dev/null 2>&1
+	for f in "$TT_TMP"/san.*; do
+		[ -f "$f" ] || continue
+		echo "sanitizer report $f:" >&2
+		cat "$f" >&2
+	done
+	rm -rf "$TT_TMP"
+}
 trap tt_cleanup EXIT
 
 # tt_start W H ARGS...: the program runs in $top_srcdir; when it exits the
@@ -35,6 +46,9 @@ cd '$top_srcdir' || exit 1
 export HOME='$TT_TMP/home' XDG_STATE_HOME='$TT_TMP/state'
 export XDG_CONFIG_HOME='$TT_TMP/config' XDG_DATA_HOME='$TT_TMP/data'
 export LC_ALL=C.UTF-8 NO_COLOR=1 TERM=screen
+export TSAN_OPTIONS='${TSAN_OPTIONS:+$TSAN_OPTIONS:}log_path=$TT_TMP/san'
+export ASAN_OPTIONS='${ASAN_OPTIONS:+$ASAN_OPTIONS:}log_path=$TT_TMP/san'
+export UBSAN_OPTIONS='${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}log_path=$TT_TMP/san'
 '$DISTILL' $*
 echo "EXIT=\$?"
 sleep 600
