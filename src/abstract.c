@@ -25,8 +25,8 @@ static void degree_stats(const struct csr *S, struct abstract_stats *st)
 	}
 	stats_summarize_u32(od, n, &st->out_deg);
 	stats_summarize_u32(id, n, &st->in_deg);
-	free(od);
-	free(id);
+	xfree(od);
+	xfree(id);
 }
 
 /* ERR_EMPTY naming the parameter to relax. */
@@ -87,7 +87,7 @@ void abstract_derive_prefix(const struct csr *S, double thr, long topk,
 		memcpy(out->val + out->ptr[i], S->val + S->ptr[i],
 		    len[i] * sizeof *out->val);
 	}
-	free(len);
+	xfree(len);
 }
 
 static int cmp_desc_u32(const void *a, const void *b)
@@ -117,7 +117,7 @@ static int work_error(const struct pipeline *pl, struct err *err)
 		}
 		rest -= (double)d[m] * d[m];
 	}
-	free(d);
+	xfree(d);
 	uint32_t h = g->st.heaviest_user;
 	double dh = (double)csr_row_len(&g->ui, h);
 	return err_set(err, ERR_LIMIT, "the co-occurrence would take %.3g "
@@ -220,8 +220,8 @@ static void central_items(const struct csr *S, const uint32_t *cm,
 		    sizeof *top);
 		top[pos] = i;
 	}
-	free(deg);
-	free(in);
+	xfree(deg);
+	xfree(in);
 }
 
 /* Communities of pl's S into out (its st starts as pl's) and the users'
@@ -271,14 +271,22 @@ int pipeline_communities(struct pipeline *pl, struct err *err)
 		    "run");
 	if (pl->abs.community)
 		return 0;
+	/* the communities join the abstract stage's result: their blocks
+	 * are not the calling stage's, whose failure must not free them */
 	struct abstract_out tmp;
+	struct mem_scope sc;
 	memset(&tmp, 0, sizeof tmp);
+	mem_scope_open(&sc);
+	if (setjmp(sc.jb) != 0)
+		return mem_scope_error(&sc, err, "abstract: communities");
 	tmp.st = pl->abs.st;
 	if (abstract_communities(pl, &pl->hooks, false, &tmp, err) < 0) {
 		abstract_out_destroy(&tmp);
+		mem_scope_close(&sc);
 		return -1;
 	}
 	take_communities(&pl->abs, &tmp);
+	mem_scope_keep(&sc);
 	return 0;
 }
 
@@ -335,11 +343,11 @@ void abstract_out_destroy(struct abstract_out *o)
 {
 	if (!o->s_shared)
 		csr_destroy(&o->S);
-	free(o->community);
-	free(o->comm_size);
-	free(o->comm_order);
-	free(o->comm_central);
-	free(o->user_entropy);
+	xfree(o->community);
+	xfree(o->comm_size);
+	xfree(o->comm_order);
+	xfree(o->comm_central);
+	xfree(o->user_entropy);
 	memset(o, 0, sizeof *o);
 }
 

@@ -231,7 +231,7 @@ static int base_simple(struct pipeline *pl, enum baseline b,
 		    ro.len }, out);
 	}
 	rec_out_destroy(&ro);
-	free(order);
+	xfree(order);
 	return rc;
 }
 
@@ -273,7 +273,7 @@ static int base_ease(struct pipeline *pl, double lambda,
 		eval_lists(pl, &(struct rec_lists){ ro.n_users, ro.L, ro.items,
 		    ro.len }, out);
 	rec_out_destroy(&ro);
-	free(B);
+	xfree(B);
 	return rc;
 }
 

@@ -41,28 +41,40 @@ static int sym_build(const struct csr *S, struct sym *y, struct err *err)
 {
 	uint32_t n = S->nrows;
 	memset(y, 0, sizeof *y);
-	if (igraph_vector_int_init(&y->edges, 2 * (igraph_integer_t)S->nnz) !=
-	    IGRAPH_SUCCESS)
-		return err_set(err, ERR_LIMIT, "out of memory for the "
-		    "symmetrised S (%.0f MB of edges)", 2.0 * (double)S->nnz *
-		    sizeof(igraph_integer_t) / 1e6);
-	if (igraph_vector_init(&y->w, (igraph_integer_t)S->nnz) !=
-	    IGRAPH_SUCCESS) {
-		igraph_vector_int_destroy(&y->edges);
-		return err_set(err, ERR_LIMIT, "out of memory for the "
-		    "symmetrised S (%.0f MB of weights)", (double)S->nnz *
-		    sizeof(igraph_real_t) / 1e6);
-	}
+	/* the engine's blocks first: when one fails and the memory scope
+	 * unwinds, no igraph vector exists yet */
 	struct csr T;
 	csr_init(&T);
 	csr_transpose(S, &T);
 	double *wmax = xcalloc(n ? n : 1, sizeof *wmax);
 	uint32_t *mark = xcalloc(n ? n : 1, sizeof *mark);
 	uint32_t *list = xmalloc((n ? n : 1) * sizeof *list);
+	y->strength = xcalloc(n ? n : 1, sizeof *y->strength);
+	int rc = 0;
+	if (igraph_vector_int_init(&y->edges, 2 * (igraph_integer_t)S->nnz) !=
+	    IGRAPH_SUCCESS) {
+		rc = err_set(err, ERR_LIMIT, "out of memory for the "
+		    "symmetrised S (%.0f MB of edges)", 2.0 * (double)S->nnz *
+		    sizeof(igraph_integer_t) / 1e6);
+	} else if (igraph_vector_init(&y->w, (igraph_integer_t)S->nnz) !=
+	    IGRAPH_SUCCESS) {
+		igraph_vector_int_destroy(&y->edges);
+		rc = err_set(err, ERR_LIMIT, "out of memory for the "
+		    "symmetrised S (%.0f MB of weights)", (double)S->nnz *
+		    sizeof(igraph_real_t) / 1e6);
+	}
+	if (rc < 0) {
+		xfree(wmax);
+		xfree(mark);
+		xfree(list);
+		xfree(y->strength);
+		csr_destroy(&T);
+		memset(y, 0, sizeof *y);
+		return rc;
+	}
 	igraph_integer_t *E = VECTOR(y->edges);
 	igraph_real_t *W = VECTOR(y->w);
 	uint64_t m = 0;
-	y->strength = xcalloc(n ? n : 1, sizeof *y->strength);
 	y->total = 0;
 	for (uint32_t i = 0; i < n; i++) {
 		uint32_t nl = 0;
@@ -93,9 +105,9 @@ static int sym_build(const struct csr *S, struct sym *y, struct err *err)
 	}
 	igraph_vector_int_resize(&y->edges, 2 * (igraph_integer_t)m);
 	igraph_vector_resize(&y->w, (igraph_integer_t)m);
-	free(wmax);
-	free(mark);
-	free(list);
+	xfree(wmax);
+	xfree(mark);
+	xfree(list);
 	csr_destroy(&T);
 	return 0;
 }
@@ -104,7 +116,7 @@ static void sym_destroy(struct sym *y)
 {
 	igraph_vector_int_destroy(&y->edges);
 	igraph_vector_destroy(&y->w);
-	free(y->strength);
+	xfree(y->strength);
 }
 
 /* v ranks above u in the degree order (ties by index). */
@@ -140,7 +152,7 @@ static double transitivity(const struct sym *y, uint32_t n)
 		else
 			adj[fill[b]++] = a;
 	}
-	free(fill);
+	xfree(fill);
 	double triples = 0;
 	for (uint32_t i = 0; i < n; i++)
 		triples += (double)deg[i] * (deg[i] - 1.0) / 2;
@@ -158,11 +170,11 @@ static double transitivity(const struct sym *y, uint32_t n)
 					tri += mark[adj[b]] == (uint32_t)u + 1;
 			}
 		}
-		free(mark);
+		xfree(mark);
 	}
-	free(deg);
-	free(ptr);
-	free(adj);
+	xfree(deg);
+	xfree(ptr);
+	xfree(adj);
 	return triples > 0 ? 3.0 * (double)tri / triples : 0;
 }
 
@@ -180,7 +192,7 @@ static void comm_publish(const igraph_vector_int_t *memb, uint32_t n,
 			map[c] = out->n_comm++;
 		out->community[i] = map[c];
 	}
-	free(map);
+	xfree(map);
 	out->comm_size = xcalloc(out->n_comm ? out->n_comm : 1,
 	    sizeof *out->comm_size);
 	for (uint32_t i = 0; i < n; i++)
@@ -248,20 +260,59 @@ static int detect(const struct pipeline *pl, const igraph_t *g,
  * at a time, whichever asks (the TUI's insight thread or its worker). */
 static pthread_mutex_t igraph_mu = PTHREAD_MUTEX_INITIALIZER;
 
+static void sym_destroy_cb(void *y)
+{
+	sym_destroy(y);
+}
+
+/*
+ * What a function holds while it works under igraph_mu, released (and
+ * the lock with it) if a memory scope unwinds meanwhile: an engine
+ * allocation that fails after the lock was taken.
+ */
+struct held {
+	struct sym *y;
+	igraph_vector_int_t *memb;
+	igraph_t *g;
+	const struct hooks *h;   /* the cancel flag igraph gets back */
+	bool y_ok, memb_ok, g_ok;
+};
+
+static void held_release(void *arg)
+{
+	struct held *hd = arg;
+	if (hd->h)
+		engine_igraph_set_cancel(hd->h->cancel);
+	if (hd->g_ok)
+		igraph_destroy(hd->g);
+	if (hd->memb_ok)
+		igraph_vector_int_destroy(hd->memb);
+	if (hd->y_ok)
+		sym_destroy(hd->y);
+	pthread_mutex_unlock(&igraph_mu);
+}
+
 int community_structure(const struct csr *S, struct abstract_stats *st,
     struct err *err)
 {
 	struct sym y;
 	/* igraph's vectors: its error handler (engine_igraph_init) returns
 	 * ENOMEM instead of aborting; one thread in igraph at a time */
+	struct held hd = { .y = &y };
+	struct mem_defer d;
 	pthread_mutex_lock(&igraph_mu);
+	mem_defer_push(&d, held_release, &hd);
 	engine_igraph_init();
 	int rc = sym_build(S, &y, err);
+	mem_defer_pop(&d);
 	pthread_mutex_unlock(&igraph_mu);
 	if (rc < 0)
 		return err_prefix(err, "abstract: clustering");
+	/* igraph's vectors are not in the memory scope's ledger */
+	mem_defer_push(&d, sym_destroy_cb, &y);
 	csr_components(S, false, &st->n_components, &st->largest_component);
 	st->clustering = transitivity(&y, S->nrows);
+	mem_defer_pop(&d);
 	sym_destroy(&y);
 	return 0;
 }
@@ -276,22 +327,29 @@ int community_detect(const struct pipeline *pl, const struct hooks *h,
 	igraph_vector_int_t memb;
 	igraph_real_t q = NAN, tr = NAN;
 	int ret = -1;
+	struct held hd = { .y = &y, .memb = &memb, .g = &g };
+	struct mem_defer d;
 	pthread_mutex_lock(&igraph_mu);
+	mem_defer_push(&d, held_release, &hd);
 	engine_igraph_init();
 	engine_igraph_clear();
 	/* Leiden reports nothing while it runs: name each step instead,
 	 * so the progress line never sits on one label for seconds */
 	hooks_progress(h, "communities: symmetrising S", 0.05);
 	if (sym_build(S, &y, err) < 0) {
+		mem_defer_pop(&d);
 		pthread_mutex_unlock(&igraph_mu);
 		return err_prefix(err, "abstract: communities");
 	}
+	hd.y_ok = true;
 	if (igraph_vector_int_init(&memb, n) != IGRAPH_SUCCESS) {
+		mem_defer_pop(&d);
 		sym_destroy(&y);
 		pthread_mutex_unlock(&igraph_mu);
 		return err_set(err, ERR_LIMIT, "abstract: communities: out of "
 		    "memory for the membership of %u items", n);
 	}
+	hd.memb_ok = true;
 	/*
 	 * igraph runs on this thread (it is not thread-safe; nothing else
 	 * calls it meanwhile), the statistics that need no partition on a
@@ -304,6 +362,7 @@ int community_detect(const struct pipeline *pl, const struct hooks *h,
 	int rc = IGRAPH_SUCCESS, drc = 0;
 	bool made = false;
 	engine_igraph_set_cancel(NULL);
+	hd.h = h;
 	#pragma omp parallel num_threads(2) if (structure && S->nnz > 50000)
 	{
 		int me = 0, nt = 1;
@@ -330,6 +389,7 @@ int community_detect(const struct pipeline *pl, const struct hooks *h,
 		}
 	}
 	if (!made) {
+		mem_defer_pop(&d);
 		engine_igraph_set_cancel(h->cancel);
 		igraph_vector_int_destroy(&memb);
 		sym_destroy(&y);
@@ -337,6 +397,7 @@ int community_detect(const struct pipeline *pl, const struct hooks *h,
 		pthread_mutex_unlock(&igraph_mu);
 		return -1;
 	}
+	hd.g_ok = true;
 	if (drc < 0)
 		goto out;
 	if (hooks_cancelled(h)) {
@@ -359,6 +420,7 @@ int community_detect(const struct pipeline *pl, const struct hooks *h,
 	comm_order_fill(out);
 	ret = 0;
 out:
+	mem_defer_pop(&d);
 	engine_igraph_set_cancel(h->cancel);
 	igraph_vector_int_destroy(&memb);
 	igraph_destroy(&g);
@@ -393,7 +455,7 @@ void community_user_entropy(const struct csr *ui, const uint32_t *comm,
 			}
 			out[u] = (float)h;
 		}
-		free(acc);
-		free(list);
+		xfree(acc);
+		xfree(list);
 	}
 }

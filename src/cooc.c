@@ -45,6 +45,7 @@ struct ws {
 	struct fineh fh;
 	uint64_t candidates, cut_thr, cut_topk;
 	double max;
+	size_t oom;                /* bytes of an allocation that failed */
 };
 
 /*
@@ -243,44 +244,67 @@ void simk_init(struct simk *k, const struct csr *ui, const struct csr *iu,
 	if (kind_of(k->metric) == ACC_P3)
 		simk_init_p3(k, sum, k->key.alpha);
 	simk_init_uval(k);
-	free(sq);
-	free(sum);
+	xfree(sq);
+	xfree(sum);
 }
 
 void simk_destroy(struct simk *k)
 {
-	free(k->uval);
-	free(k->rowf);
-	free(k->colf);
-	free(k->piu);
-	free(k->puj);
+	xfree(k->uval);
+	xfree(k->rowf);
+	xfree(k->colf);
+	xfree(k->piu);
+	xfree(k->puj);
 	memset(k, 0, sizeof *k);
 }
 
-static void ws_init(struct ws *w, uint32_t n, bool want_c)
+/* The workspace of one thread. Runs inside parallel regions, where a
+ * failed allocation cannot unwind: it sets w->oom (the caller unwinds
+ * once the region is over) and returns false. */
+static bool ws_init(struct ws *w, uint32_t n, bool want_c)
 {
 	memset(w, 0, sizeof *w);
 	size_t m = n ? n : 1;
-	w->acc = xcalloc(m, sizeof *w->acc);   /* dense rows need zeros */
-	w->acc2 = want_c ? xmalloc(m * sizeof *w->acc2) : NULL;
-	w->mark = xcalloc(m, sizeof *w->mark);
+	w->acc = try_calloc(m, sizeof *w->acc);   /* dense rows need zeros */
+	w->acc2 = want_c ? try_malloc(m * sizeof *w->acc2) : NULL;
+	w->mark = try_calloc(m, sizeof *w->mark);
 	/* +1: the branch-free append writes one past a full list */
-	w->touched = xmalloc((m + 1) * sizeof *w->touched);
-	w->cand = xmalloc(m * sizeof *w->cand);
+	w->touched = try_malloc((m + 1) * sizeof *w->touched);
+	w->cand = try_malloc(m * sizeof *w->cand);
 	w->want_oc = want_c;
 	w->fh.range = 0x1p-40;
+	if (!w->acc || (want_c && !w->acc2) || !w->mark || !w->touched ||
+	    !w->cand) {
+		w->oom = m * (sizeof *w->acc + sizeof *w->mark +
+		    sizeof *w->touched + sizeof *w->cand);
+		return false;
+	}
+	return true;
+}
+
+/* A worker's buffers into the calling thread's memory scope. */
+static void ws_adopt(struct ws *w)
+{
+	mem_adopt(w->acc);
+	mem_adopt(w->acc2);
+	mem_adopt(w->mark);
+	mem_adopt(w->touched);
+	mem_adopt(w->cand);
+	mem_adopt(w->oj);
+	mem_adopt(w->os);
+	mem_adopt(w->oc);
 }
 
 static void ws_destroy(struct ws *w)
 {
-	free(w->acc);
-	free(w->acc2);
-	free(w->mark);
-	free(w->touched);
-	free(w->cand);
-	free(w->oj);
-	free(w->os);
-	free(w->oc);
+	xfree(w->acc);
+	xfree(w->acc2);
+	xfree(w->mark);
+	xfree(w->touched);
+	xfree(w->cand);
+	xfree(w->oj);
+	xfree(w->os);
+	xfree(w->oc);
 }
 
 /* The inner loop for one kind; `c2` also accumulates C_ij into acc2.
@@ -606,18 +630,30 @@ static void cand_select(cand_t *c, size_t n, size_t k)
 	cand_quickselect(c, n, k);
 }
 
-static void ws_reserve(struct ws *w, size_t more)
+/* Room for `more` kept edges; false (w->oom set) without the memory. */
+static bool ws_reserve(struct ws *w, size_t more)
 {
 	if (w->on + more <= w->ocap)
-		return;
+		return true;
 	size_t cap = w->ocap ? w->ocap : 1024;
 	while (cap < w->on + more)
 		cap *= 2;
-	w->oj = xreallocarray(w->oj, cap, sizeof *w->oj);
-	w->os = xreallocarray(w->os, cap, sizeof *w->os);
-	if (w->want_oc)
-		w->oc = xreallocarray(w->oc, cap, sizeof *w->oc);
+	uint32_t *oj = try_realloc(w->oj, cap * sizeof *w->oj);
+	if (oj)
+		w->oj = oj;
+	float *os = oj ? try_realloc(w->os, cap * sizeof *w->os) : NULL;
+	if (os)
+		w->os = os;
+	float *oc = os && w->want_oc ? try_realloc(w->oc, cap *
+	    sizeof *w->oc) : NULL;
+	if (oc)
+		w->oc = oc;
+	if (!os || (w->want_oc && !oc)) {
+		w->oom = cap * sizeof *w->oj;
+		return false;
+	}
 	w->ocap = cap;
+	return true;
 }
 
 /* Keep the best topk of the nc threshold-passing candidates in w->cand,
@@ -630,7 +666,8 @@ static uint32_t row_finish(const struct simk *k, struct ws *w, size_t nc)
 		nc = (size_t)k->topk;
 	}
 	cand_sort(w->cand, nc);
-	ws_reserve(w, nc);
+	if (!ws_reserve(w, nc))
+		return 0;
 	const double *c = w->acc2 ? w->acc2 : w->acc;
 	for (size_t x = 0; x < nc; x++) {
 		w->oj[w->on + x] = cand_j(w->cand[x]);
@@ -713,9 +750,8 @@ static uint32_t row_select(const struct simk *k, const struct simcache *c,
 		w->candidates += ncand;
 		w->cut_thr += ncand - npass;
 		w->cut_topk += npass - want;
-		if (want == 0)
+		if (want == 0 || !ws_reserve(w, want))
 			return 0;   /* w->oj may not exist yet */
-		ws_reserve(w, want);
 		memcpy(w->oj + w->on, cj, want * sizeof *cj);
 		memcpy(w->os + w->on, cs, want * sizeof *cs);
 		w->on += want;
@@ -794,12 +830,12 @@ void simcache_free(struct simcache *c)
 {
 	if (!c)
 		return;
-	free(c->cj);
-	free(c->cs);
-	free(c->ro);
-	free(c->rl);
-	free(c->rd);
-	free(c);
+	xfree(c->cj);
+	xfree(c->cs);
+	xfree(c->ro);
+	xfree(c->rl);
+	xfree(c->rd);
+	xfree(c);
 }
 
 uint64_t simcache_size(const struct simcache *c)
@@ -849,7 +885,7 @@ static int build(const struct simk *k, struct csr *S, float **cooc,
 		uint64_t slots = cand_offsets(k, co);
 		if (slots > SIMCACHE_MAX) {
 			fill = false;
-			free(co);
+			xfree(co);
 			co = NULL;
 		} else {
 			/* the cache only saves work on the next threshold or
@@ -858,8 +894,8 @@ static int build(const struct simk *k, struct csr *S, float **cooc,
 			cs = cj ? try_malloc((slots ? slots : 1) *
 			    sizeof *cs) : NULL;
 			if (!cs) {
-				free(cj);
-				free(co);
+				xfree(cj);
+				xfree(co);
 				cj = NULL;
 				co = NULL;
 				fill = false;
@@ -878,12 +914,17 @@ static int build(const struct simk *k, struct csr *S, float **cooc,
 	{
 		int me = thread_id();
 		struct ws *w = &W[me];
-		ws_init(w, n, want_c);
+		if (!ws_init(w, n, want_c))
+			__atomic_store_n(&stop, 2, __ATOMIC_RELAXED);
 		w->want_oc = cooc != NULL;   /* C = acc for cosine, asym */
 		#pragma omp for schedule(dynamic, 64)
 		for (int64_t i = 0; i < (int64_t)n; i++) {
 			if (__atomic_load_n(&stop, __ATOMIC_RELAXED))
 				continue;
+			if (w->oom) {
+				__atomic_store_n(&stop, 2, __ATOMIC_RELAXED);
+				continue;
+			}
 			if ((i & 255) == 0 && hooks_cancelled(h)) {
 				__atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
 				continue;
@@ -919,7 +960,14 @@ static int build(const struct simk *k, struct csr *S, float **cooc,
 		}
 	}
 	int rc = 0;
-	if (stop) {
+	size_t oom = 0;
+	for (int x = 0; x < nth; x++) {
+		ws_adopt(&W[x]);
+		oom = W[x].oom > oom ? W[x].oom : oom;
+	}
+	if (oom) {
+		rc = -1;        /* unwound below, once all is freed */
+	} else if (stop) {
 		rc = err_set(err, ERR_INTERRUPTED, "similarities: interrupted");
 	} else {
 		stitch(W, n, rt, ro, rl, S, cooc);
@@ -938,9 +986,12 @@ static int build(const struct simk *k, struct csr *S, float **cooc,
 		if (t || fill)
 			tally_fill(W, nth, k->threshold, S->nnz, t ? t : &tl);
 		if (fill) {
+			/* the old cache goes once the new one is made: a
+			 * failed allocation leaves *cache as it was */
+			struct simcache *nc = cache_make(k, W, n, cj, cs, co,
+			    cl, cd, (t ? t : &tl)->max_sim);
 			simcache_free(*cache);
-			*cache = cache_make(k, W, n, cj, cs, co, cl, cd,
-			    (t ? t : &tl)->max_sim);
+			*cache = nc;
 			cj = NULL;
 			cs = NULL;
 			co = NULL;
@@ -950,15 +1001,17 @@ static int build(const struct simk *k, struct csr *S, float **cooc,
 	}
 	for (int x = 0; x < nth; x++)
 		ws_destroy(&W[x]);
-	free(W);
-	free(rt);
-	free(ro);
-	free(rl);
-	free(co);
-	free(cl);
-	free(cd);
-	free(cj);
-	free(cs);
+	xfree(W);
+	xfree(rt);
+	xfree(ro);
+	xfree(rl);
+	xfree(co);
+	xfree(cl);
+	xfree(cd);
+	xfree(cj);
+	xfree(cs);
+	if (oom)
+		mem_fail(oom);
 	return rc;
 }
 
@@ -981,10 +1034,15 @@ int simk_cooc_of(const struct simk *k, const struct csr *S, float **cooc,
 	uint32_t n = k->iu->nrows;
 	float *c = xmalloc((S->nnz ? S->nnz : 1) * sizeof *c);
 	int stop = 0;
+	size_t oom = 0;
 	#pragma omp parallel
 	{
 		struct ws w;
-		ws_init(&w, n, false);
+		if (!ws_init(&w, n, false)) {
+			__atomic_store_n(&stop, 2, __ATOMIC_RELAXED);
+			#pragma omp critical(cooc_oom)
+			oom = w.oom;
+		}
 		#pragma omp for schedule(dynamic, 64)
 		for (int64_t i = 0; i < (int64_t)S->nrows; i++) {
 			if (__atomic_load_n(&stop, __ATOMIC_RELAXED))
@@ -1002,8 +1060,12 @@ int simk_cooc_of(const struct simk *k, const struct csr *S, float **cooc,
 		}
 		ws_destroy(&w);
 	}
+	if (oom) {
+		xfree(c);
+		mem_fail(oom);
+	}
 	if (stop) {
-		free(c);
+		xfree(c);
 		return err_set(err, ERR_INTERRUPTED, "co-occurrence: "
 		    "interrupted");
 	}
@@ -1072,7 +1134,13 @@ struct pairk *pairk_new(const struct pipeline *pl)
 		return NULL;
 	struct pairk *p = xcalloc(1, sizeof *p);
 	simk_init(&p->k, ui, iu, &pl->params);
-	ws_init(&p->w, iu->nrows, true);
+	if (!ws_init(&p->w, iu->nrows, true)) {
+		size_t need = p->w.oom;
+		ws_destroy(&p->w);
+		simk_destroy(&p->k);
+		xfree(p);
+		mem_fail(need);
+	}
 	p->kind = kind_of(p->k.metric);
 	p->row = UINT32_MAX;
 	p->imp = pl->imp;
@@ -1085,7 +1153,7 @@ void pairk_free(struct pairk *p)
 		return;
 	ws_destroy(&p->w);
 	simk_destroy(&p->k);
-	free(p);
+	xfree(p);
 }
 
 int pairk_query(struct pairk *p, uint32_t i, uint32_t j, double *cooc,

@@ -14,9 +14,9 @@ void csr_init(struct csr *m)
 
 void csr_destroy(struct csr *m)
 {
-	free(m->ptr);
-	free(m->idx);
-	free(m->val);
+	xfree(m->ptr);
+	xfree(m->idx);
+	xfree(m->val);
 	csr_init(m);
 }
 
@@ -46,7 +46,7 @@ void csr_transpose(const struct csr *m, struct csr *out)
 			out->idx[at] = r;
 			out->val[at] = m->val[k];
 		}
-	free(fill);
+	xfree(fill);
 }
 
 static uint32_t uf_find(uint32_t *p, uint32_t x)
@@ -84,8 +84,8 @@ void csr_components(const struct csr *m, bool bipartite, uint32_t *count,
 		if (size[v] > *largest)
 			*largest = size[v];
 	}
-	free(p);
-	free(size);
+	xfree(p);
+	xfree(size);
 }
 
 void csr_swap(struct csr *a, struct csr *b)

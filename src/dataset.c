@@ -93,7 +93,7 @@ static void dataset_fill_missing(struct loadstate *st)
 			ds->rating[k] = max;
 	}
 	if (!all_time) {
-		free(ds->time);
+		xfree(ds->time);
 		ds->time = NULL;
 	}
 }
@@ -144,14 +144,14 @@ static bool dataset_grouped(const struct dataset *ds, uint32_t nu)
 		ok = !seen[ds->user[k]];
 		seen[ds->user[k]] = 1;
 	}
-	free(seen);
+	xfree(seen);
 	return ok;
 }
 
 /* Indices grouped by user, stable (counting sort). */
 static uint32_t *dataset_by_user(const struct dataset *ds, uint32_t nu)
 {
-	uint32_t *perm = malloc((ds->n ? ds->n : 1) * sizeof *perm);
+	uint32_t *perm = try_malloc((ds->n ? ds->n : 1) * sizeof *perm);
 	if (!perm)
 		return NULL;
 	uint64_t *off = xcalloc((size_t)nu + 1, sizeof *off);
@@ -161,7 +161,7 @@ static uint32_t *dataset_by_user(const struct dataset *ds, uint32_t nu)
 		off[u + 1] += off[u];
 	for (size_t k = 0; k < ds->n; k++)
 		perm[off[ds->user[k]]++] = (uint32_t)k;
-	free(off);
+	xfree(off);
 	return perm;
 }
 
@@ -191,12 +191,12 @@ static int dataset_dedup(struct dataset *ds, uint32_t nu, uint32_t ni)
 			continue;
 		}
 		if (implicit && !count) {
-			if (!(count = malloc(ds->n * sizeof *count)) ||
-			    !(ds->rating = malloc(ds->n * sizeof *ds->rating))) {
-				free(count);
-				free(perm);
-				free(mark);
-				free(pos);
+			if (!(count = try_malloc(ds->n * sizeof *count)) ||
+			    !(ds->rating = try_malloc(ds->n * sizeof *ds->rating))) {
+				xfree(count);
+				xfree(perm);
+				xfree(mark);
+				xfree(pos);
 				return -1;
 			}
 			for (size_t x = 0; x < ds->n; x++)
@@ -207,10 +207,10 @@ static int dataset_dedup(struct dataset *ds, uint32_t nu, uint32_t ni)
 	}
 	for (size_t x = 0; count && x < ds->n; x++)
 		ds->rating[x] = (float)count[x];
-	free(count);
-	free(perm);
-	free(mark);
-	free(pos);
+	xfree(count);
+	xfree(perm);
+	xfree(mark);
+	xfree(pos);
 	if (ds->n_duplicates)
 		dataset_compact(ds);
 	return 0;
@@ -233,7 +233,7 @@ static void dataset_renumber(struct idmap *m, uint32_t *x, size_t n)
 		}
 		x[k] = to[v];
 	}
-	free(to);
+	xfree(to);
 	idmap_destroy(m);
 	*m = nm;
 }
@@ -251,7 +251,7 @@ static void dataset_sample(struct dataset *ds, double f, uint64_t seed)
 	for (size_t k = 0; k < ds->n; k++)
 		if (!in[ds->user[k]])
 			ds->origin[k] = 0xff;
-	free(in);
+	xfree(in);
 	dataset_compact(ds);
 	dataset_renumber(&ds->users, ds->user, ds->n);
 	dataset_renumber(&ds->items, ds->item, ds->n);
@@ -307,24 +307,24 @@ char *dataset_make_name(const char *path)
 void dataset_destroy(struct dataset *ds)
 {
 	for (uint32_t i = 0; ds->title && i < ds->items.n; i++)
-		free(ds->title[i]);
+		xfree(ds->title[i]);
 	for (uint32_t i = 0; ds->genres && i < ds->items.n; i++)
-		free(ds->genres[i]);
+		xfree(ds->genres[i]);
 	for (uint32_t i = 0; ds->label && i < ds->items.n; i++)
-		free(ds->label[i]);
-	free(ds->title);
-	free(ds->genres);
-	free(ds->label);
+		xfree(ds->label[i]);
+	xfree(ds->title);
+	xfree(ds->genres);
+	xfree(ds->label);
 	idmap_destroy(&ds->users);
 	idmap_destroy(&ds->items);
-	free(ds->user);
-	free(ds->item);
-	free(ds->rating);
-	free(ds->time);
-	free(ds->origin);
-	free(ds->path);
-	free(ds->meta_path);
-	free(ds->name);
+	xfree(ds->user);
+	xfree(ds->item);
+	xfree(ds->rating);
+	xfree(ds->time);
+	xfree(ds->origin);
+	xfree(ds->path);
+	xfree(ds->meta_path);
+	xfree(ds->name);
 	memset(ds, 0, sizeof *ds);
 }
 
@@ -421,7 +421,7 @@ int dataset_load(struct dataset *out, const char *path,
 	    meta_discover(path);
 	rc = meta ? meta_load(&ds, meta, hooks, err) : 0;
 	if (rc < 0) {
-		free(meta);
+		xfree(meta);
 		goto fail;
 	}
 	ds.meta_path = meta;

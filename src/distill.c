@@ -71,8 +71,8 @@ static void distill_build_info(struct pipeline *pl, struct distill_out *out,
 	    20, &out->info_hist);
 	out->info_hist.marker = NAN;
 	stats_summarize(iws, m, &out->iw_sum);
-	free(infos);
-	free(iws);
+	xfree(infos);
+	xfree(iws);
 }
 
 int distill_run(struct pipeline *pl, struct distill_out *out, struct err *err)
@@ -91,7 +91,7 @@ int distill_run(struct pipeline *pl, struct distill_out *out, struct err *err)
 void distill_out_destroy(struct distill_out *o)
 {
 	csr_destroy(&o->A);
-	free(o->info);
-	free(o->iw);
+	xfree(o->info);
+	xfree(o->iw);
 	memset(o, 0, sizeof *o);
 }

@@ -33,11 +33,11 @@ int ease_fit(const struct csr *ui, double lambda, double **out,
 	if (!(lambda > 0))
 		return err_set(err, ERR_INVAL, "ease: lambda must be > 0 "
 		    "(got %g)", lambda);
-	double *P = calloc((size_t)n * n, sizeof *P);
-	double *diag = malloc((size_t)n * sizeof *diag);
+	double *P = try_calloc((size_t)n * n, sizeof *P);
+	double *diag = try_malloc((size_t)n * sizeof *diag);
 	if (!P || !diag) {
-		free(P);
-		free(diag);
+		xfree(P);
+		xfree(diag);
 		return err_set(err, ERR_LIMIT, "ease: out of memory for a "
 		    "%u x %u matrix", n, n);
 	}
@@ -58,8 +58,8 @@ int ease_fit(const struct csr *ui, double lambda, double **out,
 		info = LAPACKE_dpotri_work(LAPACK_COL_MAJOR, 'L',
 		    (lapack_int)n, P, (lapack_int)n);
 	if (info != 0) {
-		free(P);
-		free(diag);
+		xfree(P);
+		xfree(diag);
 		return err_set(err, ERR_INVAL, "ease: XᵀX + λI is not positive "
 		    "definite (LAPACK info %d); raise the lambda", (int)info);
 	}
@@ -74,7 +74,7 @@ int ease_fit(const struct csr *ui, double lambda, double **out,
 		for (uint32_t j = 0; j < n; j++)
 			row[j] = i == j ? 0 : -row[j] / diag[j];
 	}
-	free(diag);
+	xfree(diag);
 	*out = P;
 	return 0;
 }

@@ -245,7 +245,7 @@ void eval_lists(const struct pipeline *pl, const struct rec_lists *rl,
 	for (size_t b = 0; b < nb; b++)
 		for (size_t x = 0; x < width; x++)
 			acc[x] += part[b * width + x];
-	free(part);
+	xfree(part);
 	out->n_users = (uint32_t)nev;
 	uint32_t *count = xmalloc(((size_t)pl->graph.ui.ncols + 1) *
 	    sizeof *count);
@@ -274,6 +274,6 @@ void eval_lists(const struct pipeline *pl, const struct rec_lists *rl,
 			row->gini = row->ile = NAN;
 		}
 	}
-	free(count);
-	free(x);
+	xfree(count);
+	xfree(x);
 }

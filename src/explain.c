@@ -83,7 +83,7 @@ static void rec_fill_via(const struct pipeline *pl, uint32_t u,
 			r->via_contrib[at] = c;
 		}
 	}
-	free(pos);
+	xfree(pos);
 }
 
 /* A calibrated list is re-ranked from the best 5L by D: where each of
@@ -138,7 +138,7 @@ int rec_user(struct pipeline *pl, uint32_t user, int n, struct rec_list *out,
 
 void rec_list_destroy(struct rec_list *l)
 {
-	free(l->e);
+	xfree(l->e);
 	memset(l, 0, sizeof *l);
 }
 
@@ -406,7 +406,7 @@ static void why_compute(const struct pipeline *pl, uint32_t user,
 		out->calib_effect = out->rank_uncalibrated - out->rank;
 }
 
-int explain_why(struct pipeline *pl, uint32_t user, uint32_t item,
+static int why_run(struct pipeline *pl, uint32_t user, uint32_t item,
     struct why_out *out, struct err *err)
 {
 	int rank_full;
@@ -418,10 +418,26 @@ int explain_why(struct pipeline *pl, uint32_t user, uint32_t item,
 	return 0;
 }
 
+/* In a memory scope: without the memory the explanation fails, and
+ * nothing else does. */
+int explain_why(struct pipeline *pl, uint32_t user, uint32_t item,
+    struct why_out *out, struct err *err)
+{
+	struct mem_scope sc;
+	mem_scope_open(&sc);
+	if (setjmp(sc.jb) != 0) {
+		memset(out, 0, sizeof *out);
+		return mem_scope_error(&sc, err, "why");
+	}
+	int rc = why_run(pl, user, item, out, err);
+	mem_scope_close(&sc);
+	return rc;
+}
+
 void why_out_destroy(struct why_out *w)
 {
-	free(w->paths);
-	free(w->cuts);
+	xfree(w->paths);
+	xfree(w->cuts);
 	memset(w, 0, sizeof *w);
 }
 
@@ -463,8 +479,8 @@ static int scratch_rank(const struct pipeline *sp, uint32_t u, uint32_t j,
 		if (items[k] == j)
 			rank = (int)k + 1;
 	rec_ws_destroy(&ws);
-	free(items);
-	free(scores);
+	xfree(items);
+	xfree(scores);
 	return rank;
 }
 
@@ -593,7 +609,7 @@ static int whynot_fix(struct pipeline *pl, uint32_t u, uint32_t j,
 	return 0;
 }
 
-int explain_whynot(struct pipeline *pl, uint32_t user, uint32_t item,
+static int whynot_run(struct pipeline *pl, uint32_t user, uint32_t item,
     struct whynot_out *out, struct err *err)
 {
 	memset(out, 0, sizeof *out);
@@ -676,12 +692,26 @@ int user_profile(struct pipeline *pl, uint32_t user, struct user_profile *out,
 		out->entropy -= p > 0 ? p * log2(p) : 0;
 	}
 	qsort(out->e, out->n, sizeof *out->e, cmp_profile);
-	free(share);
+	xfree(share);
 	return 0;
 }
 
 void user_profile_destroy(struct user_profile *p)
 {
-	free(p->e);
+	xfree(p->e);
 	memset(p, 0, sizeof *p);
+}
+
+int explain_whynot(struct pipeline *pl, uint32_t user, uint32_t item,
+    struct whynot_out *out, struct err *err)
+{
+	struct mem_scope sc;
+	mem_scope_open(&sc);
+	if (setjmp(sc.jb) != 0) {
+		memset(out, 0, sizeof *out);
+		return mem_scope_error(&sc, err, "whynot");
+	}
+	int rc = whynot_run(pl, user, item, out, err);
+	mem_scope_close(&sc);
+	return rc;
 }

@@ -90,12 +90,12 @@ static void sweep_stale(const char *path)
 		if (lstat(full, &st) == 0 && S_ISREG(st.st_mode) &&
 		    now - st.st_mtime > 600)
 			unlink(full);
-		free(full);
+		xfree(full);
 	}
 	if (dp)
 		closedir(dp);
-	free(d);
-	free(b);
+	xfree(d);
+	xfree(b);
 }
 
 int outfile_open(struct outfile *o, const char *path,
@@ -133,7 +133,7 @@ int outfile_open(struct outfile *o, const char *path,
 		if (!o->f) {
 			err_set(err, ERR_IO, "cannot write '%s': %s", path,
 			    strerror(errno));
-			free(o->path);
+			xfree(o->path);
 			o->path = NULL;
 			return -1;
 		}
@@ -153,7 +153,7 @@ int outfile_open(struct outfile *o, const char *path,
 	if (exists && access(o->path, W_OK) != 0) {
 		err_set(err, ERR_IO, "cannot write '%s': %s", path,
 		    strerror(errno));
-		free(o->path);
+		xfree(o->path);
 		o->path = NULL;
 		return -1;
 	}
@@ -170,9 +170,9 @@ int outfile_open(struct outfile *o, const char *path,
 		else
 			err_set(err, ERR_IO, "cannot write '%s': %s", path,
 			    strerror(e));
-		free(d);
-		free(o->tmp);
-		free(o->path);
+		xfree(d);
+		xfree(o->tmp);
+		xfree(o->path);
 		memset(o, 0, sizeof *o);
 		return -1;
 	}
@@ -192,7 +192,7 @@ static void sync_dir(const char *path)
 		fsync(fd);
 		close(fd);
 	}
-	free(d);
+	xfree(d);
 }
 
 int outfile_commit(struct outfile *o, struct err *err)
@@ -222,8 +222,8 @@ int outfile_commit(struct outfile *o, struct err *err)
 		err_set(err, ERR_IO, "cannot write '%s': %s", o->path,
 		    strerror(e));
 	}
-	free(o->tmp);
-	free(o->path);
+	xfree(o->tmp);
+	xfree(o->path);
 	memset(o, 0, sizeof *o);
 	return bad ? -1 : 0;
 }
@@ -524,7 +524,7 @@ int export_stage(struct pipeline *pl, enum stage s, const char *path,
 		fn[x](o.f, &g);
 		rc = outfile_commit(&o, err);
 	}
-	free(g.urow);
-	free(g.icol);
+	xfree(g.urow);
+	xfree(g.icol);
 	return rc;
 }

@@ -213,12 +213,12 @@ static int reach_loss(const struct pipeline *pl, const struct hooks *h,
 				loss[x] = user_reach_loss(ui, S, kept, u, flag,
 				    list);
 		}
-		free(flag);
-		free(list);
-		free(rs);
+		xfree(flag);
+		xfree(list);
+		xfree(rs);
 	}
-	free(bs);
-	free(bb);
+	xfree(bs);
+	xfree(bb);
 	double sum = 0, mx = 0;
 	uint32_t n = 0;
 	for (uint32_t x = 0; x < ns; x++)
@@ -227,7 +227,7 @@ static int reach_loss(const struct pipeline *pl, const struct hooks *h,
 			mx = loss[x] > mx ? loss[x] : mx;
 			n++;
 		}
-	free(loss);
+	xfree(loss);
 	if (stop)
 		return err_set(err, ERR_INTERRUPTED, "reach loss: interrupted");
 	st->mean_reach_loss = n ? sum / n : 0;
@@ -333,9 +333,9 @@ void filter_out_destroy(struct filter_out *o)
 {
 	if (!o->b_is_s)
 		csr_destroy(&o->B);
-	free(o->alpha);
-	free(o->score);
-	free(o->kept);
+	xfree(o->alpha);
+	xfree(o->score);
+	xfree(o->kept);
 	learn_model_free(&o->model);
 	lowrank_destroy(&o->lr);
 	memset(o, 0, sizeof *o);

@@ -77,10 +77,10 @@ static void graph_kcore(const struct dataset *ds, uint8_t *keep, long ku,
 		st->kcore_users_removed += had_u[u] && du[u] == 0;
 	for (uint32_t i = 0; i < ds->items.n; i++)
 		st->kcore_items_removed += had_i[i] && di[i] == 0;
-	free(du);
-	free(di);
-	free(had_u);
-	free(had_i);
+	xfree(du);
+	xfree(di);
+	xfree(had_u);
+	xfree(had_i);
 }
 
 /* Leave users with more than `cap` fit positives out of the fit (0: no
@@ -99,7 +99,7 @@ static void graph_cap_users(const struct dataset *ds, uint8_t *keep, long cap,
 	for (size_t k = 0; k < ds->n; k++)
 		if (du[ds->user[k]] > (unsigned long)cap)
 			keep[k] = 0;
-	free(du);
+	xfree(du);
 }
 
 /* Build a users x items CSR from the interactions marked in `sel`, columns
@@ -128,7 +128,7 @@ static void graph_build_csr(const struct dataset *ds, const uint8_t *sel,
 		raw.val[at] = edge_weight(weighting,
 		    ds->rating ? ds->rating[k] : 1.0);
 	}
-	free(fill);
+	xfree(fill);
 	csr_transpose(&raw, iu);
 	csr_destroy(&raw);
 	csr_transpose(iu, ui);
@@ -196,8 +196,8 @@ void graph_insight(const struct graph_out *o, struct graph_stats *st)
 	stats_summarize_u32(di, ni, &st->item_deg);
 	stats_hist_log2(du, nu, &st->user_hist);
 	stats_hist_log2(di, ni, &st->item_hist);
-	free(du);
-	free(di);
+	xfree(du);
+	xfree(di);
 	csr_components(&o->ui, true, &st->n_components,
 	    &st->largest_component);
 }
@@ -258,8 +258,8 @@ int graph_run(struct pipeline *pl, struct graph_out *out, struct err *err)
 	graph_counts(out, &out->st);
 	rc = 0;
 out:
-	free(fit_sel);
-	free(held_sel);
+	xfree(fit_sel);
+	xfree(held_sel);
 	return rc;
 }
 

@@ -30,10 +30,10 @@ void idmap_destroy(struct idmap *m)
 	struct block *b = m->blocks, *next;
 	for (; b; b = next) {
 		next = b->next;
-		free(b);
+		xfree(b);
 	}
-	free(m->names);
-	free(m->slots);
+	xfree(m->names);
+	xfree(m->slots);
 	memset(m, 0, sizeof *m);
 }
 
@@ -79,7 +79,7 @@ static void idmap_grow(struct idmap *m)
 			h = (h + 1) & (n - 1);
 		slots[h] = id + 1;
 	}
-	free(m->slots);
+	xfree(m->slots);
 	m->slots = slots;
 	m->nslots = n;
 }
@@ -130,7 +130,7 @@ void idtab_init(struct idtab *t)
 
 void idtab_free_table(struct idtab *t)
 {
-	free(t->num);
+	xfree(t->num);
 	t->num = NULL;
 	t->nnum = 0;
 }

@@ -47,11 +47,11 @@ void import_free(struct import *im)
 {
 	if (!im)
 		return;
-	free(im->dir);
-	free(im->command);
+	xfree(im->dir);
+	xfree(im->command);
 	csr_destroy(&im->S);
-	free(im->pop);
-	free(im);
+	xfree(im->pop);
+	xfree(im);
 }
 
 static char *join(const char *dir, const char *name)
@@ -105,7 +105,7 @@ static int get_u64(json_t *obj, const char *key, uint64_t *v)
 
 static void manifest_free(struct manifest *m)
 {
-	free(m->f);
+	xfree(m->f);
 	if (m->root)
 		json_decref(m->root);
 	memset(m, 0, sizeof *m);
@@ -119,14 +119,14 @@ static int manifest_read(const char *dir, struct manifest *m,
 	json_error_t je;
 	struct stat st;
 	if (stat(path, &st) != 0) {
-		free(path);
+		xfree(path);
 		return err_set(err, errno == ENOENT ? ERR_NOTFOUND : ERR_IO,
 		    "%s: a directory without " MANIFEST " (load DIR reads the "
 		    "output of cluster/distill-abstract): %s", dir,
 		    strerror(errno));
 	}
 	m->root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
-	free(path);
+	xfree(path);
 	if (!m->root)
 		return err_set(err, ERR_PARSE, "%s/" MANIFEST ":%d:%d: %s", dir,
 		    je.line, je.column, je.text);
@@ -211,7 +211,7 @@ static int check_sizes(const char *dir, const struct manifest *m,
 		struct stat st;
 		int rc = stat(p, &st);
 		int e = errno;
-		free(p);
+		xfree(p);
 		if (rc != 0)
 			return err_set(err, e == ENOENT ? ERR_NOTFOUND : ERR_IO,
 			    "%s/%s: %s (" MANIFEST " lists it)", dir,
@@ -250,7 +250,7 @@ static int read_popularity(const char *dir, const struct mfile *f,
 	size_t len;
 	int rc;
 	if (reader_open(&r, path, LOAD_LINE_MAX, h, err) < 0) {
-		free(path);
+		xfree(path);
 		return -1;
 	}
 	im->pop = xcalloc(f->rows ? f->rows : 1, sizeof *im->pop);
@@ -288,7 +288,7 @@ static int read_popularity(const char *dir, const struct mfile *f,
 	if (rc == 0 && r.crc != f->crc)
 		rc = crc_mismatch(err, dir, f, r.crc);
 	reader_close(&r);
-	free(path);
+	xfree(path);
 	return rc < 0 ? -1 : 0;
 }
 
@@ -333,7 +333,7 @@ static void read_part(const char *dir, struct npart *np, struct csr *S,
 	uint32_t nitems = S->nrows;
 	err_clear(&np->err);
 	if (reader_open(&r, path, LOAD_LINE_MAX, NULL, &np->err) < 0) {
-		free(path);
+		xfree(path);
 		np->rc = -1;
 		return;
 	}
@@ -390,7 +390,7 @@ static void read_part(const char *dir, struct npart *np, struct csr *S,
 	if (rc == 0 && r.crc != np->f->crc)
 		rc = crc_mismatch(&np->err, dir, np->f, r.crc);
 	reader_close(&r);
-	free(path);
+	xfree(path);
 	np->rc = rc < 0 ? -1 : 0;
 }
 
@@ -422,7 +422,7 @@ static bool sort_row(struct csr *S, uint32_t i)
 			S->val[e] = t[e - a].s;
 			S->idx[e] = t[e - a].j;
 		}
-		free(t);
+		xfree(t);
 	}
 	for (uint64_t e = a + 1; e < b; e++)
 		if (S->idx[e] == S->idx[e - 1])
@@ -509,7 +509,7 @@ static int read_neighbours(const char *dir, const struct manifest *m,
 		S->idx = xreallocarray(S->idx, w ? w : 1, sizeof *S->idx);
 		S->val = xreallocarray(S->val, w ? w : 1, sizeof *S->val);
 	}
-	free(P);
+	xfree(P);
 	return rc;
 }
 
@@ -731,7 +731,7 @@ int pipeline_import(struct pipeline *pl, const char *dir, struct err *err)
 	im->sample_seed = m.sample_seed;
 	/* named after the directory itself (its stem may look generic,
 	 * "u1.out", and make_name would pick the parent) */
-	free(ds->name);
+	xfree(ds->name);
 	{
 		size_t n = strlen(dir);
 		while (n > 1 && dir[n - 1] == '/')
@@ -741,7 +741,7 @@ int pipeline_import(struct pipeline *pl, const char *dir, struct err *err)
 			b--;
 		ds->name = xstrndup(b, (size_t)(dir + n - b));
 	}
-	free(ds->path);
+	xfree(ds->path);
 	ds->path = xstrdup(dir);
 	pipeline_replace(pl, ds, &lo, im);
 	ds = NULL;
@@ -754,13 +754,13 @@ int pipeline_import(struct pipeline *pl, const char *dir, struct err *err)
 out:
 	if (ds) {
 		dataset_destroy(ds);
-		free(ds);
+		xfree(ds);
 	}
 	import_free(im);
 	manifest_free(&m);
-	free(p_train);
-	free(p_test);
-	free(p_valid);
-	free(p_items);
+	xfree(p_train);
+	xfree(p_test);
+	xfree(p_valid);
+	xfree(p_items);
 	return rc;
 }

@@ -17,7 +17,7 @@ bool pipeline_needs_communities(const struct params *p)
 	    params_enum(p, P_EVAL_ILE) == 1;
 }
 
-int insight_compute(const struct pipeline *pl, enum stage s,
+static int insight_run(const struct pipeline *pl, enum stage s,
     const struct hooks *h, struct insight_out *o, struct err *err)
 {
 	if ((unsigned)s >= STAGE__COUNT)
@@ -48,6 +48,24 @@ int insight_compute(const struct pipeline *pl, enum stage s,
 		return err_prefix(err, "%s", stage_name(s));
 	o->done[s] = true;
 	return 0;
+}
+
+/* In a memory scope: the stage's insight fails without the memory, its
+ * result stays. */
+int insight_compute(const struct pipeline *pl, enum stage s,
+    const struct hooks *h, struct insight_out *o, struct err *err)
+{
+	struct mem_scope sc;
+	struct insight_out keep = *o;
+	mem_scope_open(&sc);
+	if (setjmp(sc.jb) != 0) {
+		/* what it had before this call is not the scope's */
+		*o = keep;
+		return mem_scope_error(&sc, err, stage_name(s));
+	}
+	int rc = insight_run(pl, s, h, o, err);
+	mem_scope_close(&sc);
+	return rc;
 }
 
 void insight_publish(struct pipeline *pl, struct insight_out *o)

@@ -132,8 +132,8 @@ void learn_refit_split(const struct csr *ui, double frac, uint64_t seed,
 		fit->ptr[u + 1] = af;
 		val->ptr[u + 1] = av;
 	}
-	free(isval);
-	free(perm);
+	xfree(isval);
+	xfree(perm);
 }
 
 /* label[e] = 1 iff some user has i in fit and S_fit.idx[e] in val. */
@@ -158,7 +158,7 @@ uint8_t *learn_labels(const struct csr *Sf, const struct csr *fitT,
 			for (uint64_t e = Sf->ptr[i]; e < Sf->ptr[i + 1]; e++)
 				lab[e] = mark[Sf->idx[e]] == st;
 		}
-		free(mark);
+		xfree(mark);
 	}
 	return lab;
 }
@@ -177,8 +177,8 @@ void learn_set_push(struct learn_set *s, const double *x, uint8_t y)
 
 void learn_set_destroy(struct learn_set *s)
 {
-	free(s->X);
-	free(s->y);
+	xfree(s->X);
+	xfree(s->y);
 	memset(s, 0, sizeof *s);
 }
 
@@ -222,10 +222,10 @@ static int learn_data(struct pipeline *pl, struct learn_set *tr,
 		struct featsrc f;
 		featsrc_init(&f, &Sf, &fitT, cooc, pl->abs.community);
 		sample_edges(&f, lab, seed, tr, ho);
-		free(f.sigma);
-		free(lab);
+		xfree(f.sigma);
+		xfree(lab);
 	}
-	free(cooc);
+	xfree(cooc);
 	csr_destroy(&Sf), csr_destroy(&fitT), csr_destroy(&val);
 	csr_destroy(&fit);
 	return rc;
@@ -299,9 +299,9 @@ static int fit_linear(int model, const struct learn_set *s,
 			m->w[f] = sign * lm->w[f];
 		free_and_destroy_model(&lm);
 	}
-	free(nodes);
-	free(rows);
-	free(y);
+	xfree(nodes);
+	xfree(rows);
+	xfree(y);
 	return rc;
 }
 
@@ -367,8 +367,8 @@ out:
 		XGBoosterFree(b);
 	if (d)
 		XGDMatrixFree(d);
-	free(lab);
-	free(w);
+	xfree(lab);
+	xfree(w);
 	return rc;
 }
 
@@ -487,7 +487,7 @@ double learn_auc(const double *score, const uint8_t *y, size_t n)
 			rsum += v[r].y ? avg : 0;
 		a = b;
 	}
-	free(v);
+	xfree(v);
 	size_t nneg = n - npos;
 	if (!npos || !nneg)
 		return NAN;
@@ -537,11 +537,11 @@ static int score_main(struct pipeline *pl, const struct learn_model *m,
 		for (uint64_t e = lo; rc == 0 && e < hi; e++)
 			score[e] = (float)learn_score_of(mg[e - lo]);
 	}
-	free(X);
-	free(mg);
-	free(row);
-	free(f.sigma);
-	free(cooc);
+	xfree(X);
+	xfree(mg);
+	xfree(row);
+	xfree(f.sigma);
+	xfree(cooc);
 	return rc;
 }
 
@@ -579,8 +579,8 @@ static int holdout_stats(const struct learn_model *m,
 			st->importance[f] /= (double)ni;
 		st->auc = learn_auc(mg, ho->y, n);
 	}
-	free(mg);
-	free(c);
+	xfree(mg);
+	xfree(c);
 	return rc;
 }
 

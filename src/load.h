@@ -43,6 +43,7 @@ struct reader {
 	bool regular;
 	uint64_t dev, ino;
 	int64_t mtime_ns;
+	struct mem_defer defer;   /* closes it when a memory scope unwinds */
 };
 
 int reader_open(struct reader *r, const char *path, size_t max_line,

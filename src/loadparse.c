@@ -31,7 +31,9 @@ static bool grow1(void *pp, bool optional, size_t cap, size_t size)
 	void **p = pp;
 	if (optional && !*p)
 		return true;
-	void *q = reallocarray(*p, cap, size);
+	if (size && cap > SIZE_MAX / size)
+		return false;
+	void *q = try_realloc(*p, cap * size);
 	if (q)
 		*p = q;
 	return q != NULL;
@@ -453,7 +455,7 @@ static int parse_csv(struct loadstate *st, struct reader *r,
 		}
 		rows++;
 	}
-	free(scratch);
+	xfree(scratch);
 	if (rc < 0)
 		return -1;
 	if (ncol < 0)
@@ -494,7 +496,7 @@ enum format load_detect(const char *path, const char *s, size_t len)
 		int k = csv_split(s, n, d, f, LOAD_FIELDS_MAX, &scratch, &scap,
 		    &bad);
 		bool header = k > 0 && csv_is_header(f, k);
-		free(scratch);
+		xfree(scratch);
 		if (header || d != '\t')
 			return FMT_CSV;
 		return ml100k_name(path) ? FMT_ML100K : FMT_TSV;

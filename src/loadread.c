@@ -61,6 +61,11 @@ const char *load_quote(char *buf, size_t size, const char *s, size_t len)
 	return buf;
 }
 
+static void reader_close_cb(void *r)
+{
+	reader_close(r);
+}
+
 int reader_open(struct reader *r, const char *path, size_t max_line,
     const struct hooks *hooks, struct err *err)
 {
@@ -96,6 +101,8 @@ int reader_open(struct reader *r, const char *path, size_t max_line,
 		}
 		gzbuffer(r->gz, 1u << 18);
 	}
+	/* the file is closed if a memory scope unwinds while it is open */
+	mem_defer_push(&r->defer, reader_close_cb, r);
 	r->cap = READ_BLOCK;
 	r->buf = xmalloc(r->cap);
 	return 0;
@@ -103,11 +110,12 @@ int reader_open(struct reader *r, const char *path, size_t max_line,
 
 void reader_close(struct reader *r)
 {
+	mem_defer_pop(&r->defer);
 	if (r->gz)
 		gzclose(r->gz);
 	else if (r->fd >= 0)
 		close(r->fd);
-	free(r->buf);
+	xfree(r->buf);
 	r->buf = NULL;
 	r->gz = NULL;
 	r->fd = -1;

@@ -64,7 +64,7 @@ static int orth(double *a, size_t m, size_t l)
 	if (info == 0)
 		info = LAPACKE_dorgqr(LAPACK_ROW_MAJOR, (lapack_int)m,
 		    (lapack_int)l, (lapack_int)l, a, (lapack_int)l, tau);
-	free(tau);
+	xfree(tau);
 	return info == 0 ? 0 : -1;
 }
 
@@ -176,21 +176,21 @@ int lowrank_fit(struct pipeline *pl, struct filter_out *out,
 		lr->energy = fro > 0 ? cap / fro : 0;
 		hooks_progress(h, "filter: randomized SVD", 1);
 	}
-	free(U);
-	free(vt);
-	free(s);
-	free(Y);
-	free(Z);
-	free(du);
-	free(di);
+	xfree(U);
+	xfree(vt);
+	xfree(s);
+	xfree(Y);
+	xfree(Z);
+	xfree(du);
+	xfree(di);
 	return rc;
 }
 
 void lowrank_destroy(struct lowrank *lr)
 {
-	free(lr->in);
-	free(lr->out);
-	free(lr->sigma);
+	xfree(lr->in);
+	xfree(lr->out);
+	xfree(lr->sigma);
 	memset(lr, 0, sizeof *lr);
 }
 

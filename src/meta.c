@@ -138,12 +138,12 @@ static int meta_record(struct dataset *ds, const struct reader *r,
 		genres = meta_uitem_genres(f, n);
 	else if (c->genres >= 0 && f[c->genres].len &&
 	    !(genres = meta_text(r, c, &f[c->genres], err))) {
-		free(title);
+		xfree(title);
 		return -1;
 	}
-	free(ds->title[id]);
-	free(ds->genres[id]);
-	free(ds->label[id]);
+	xfree(ds->title[id]);
+	xfree(ds->genres[id]);
+	xfree(ds->label[id]);
 	ds->title[id] = title;
 	ds->genres[id] = genres;
 	ds->label[id] = xasprintf("%s %s", idmap_name(&ds->items, (uint32_t)id),
@@ -217,7 +217,7 @@ static int meta_parse(struct dataset *ds, struct reader *r,
 		if ((rc = meta_record(ds, r, c, f, n, err)) < 0)
 			break;
 	}
-	free(scratch);
+	xfree(scratch);
 	return rc < 0 ? -1 : 0;
 }
 
@@ -261,7 +261,7 @@ static char *meta_try(const char *dir, size_t dlen, const char *name)
 	char *p = xasprintf("%.*s%s", (int)dlen, dir, name);
 	if (access(p, R_OK) == 0)
 		return p;
-	free(p);
+	xfree(p);
 	return NULL;
 }
 
@@ -286,6 +286,6 @@ char *meta_discover(const char *path)
 	}
 	char *name = xasprintf("%.*s-items.csv", (int)stem, base);
 	p = meta_try(path, dlen, name);
-	free(name);
+	xfree(name);
 	return p;
 }

@@ -20,14 +20,14 @@ void pipeline_init(struct pipeline *pl)
 
 static void free_lopts(struct load_opts *o)
 {
-	free((char *)o->user_col);
-	free((char *)o->item_col);
-	free((char *)o->rating_col);
-	free((char *)o->time_col);
-	free((char *)o->items_path);
-	free((char *)o->test_path);
-	free((char *)o->valid_path);
-	free((char *)o->item_order);
+	xfree((char *)o->user_col);
+	xfree((char *)o->item_col);
+	xfree((char *)o->rating_col);
+	xfree((char *)o->time_col);
+	xfree((char *)o->items_path);
+	xfree((char *)o->test_path);
+	xfree((char *)o->valid_path);
+	xfree((char *)o->item_order);
 	memset(o, 0, sizeof *o);
 }
 
@@ -92,7 +92,7 @@ void pipeline_destroy(struct pipeline *pl)
 		drop_stage(pl, s);
 	if (pl->ds) {
 		dataset_destroy(pl->ds);
-		free(pl->ds);
+		xfree(pl->ds);
 	}
 	free_lopts(&pl->lopts);
 	if (!pl->borrowed) {
@@ -123,7 +123,7 @@ void pipeline_replace(struct pipeline *pl, struct dataset *ds,
 		drop_stage(pl, s);
 	if (pl->ds) {
 		dataset_destroy(pl->ds);
-		free(pl->ds);
+		xfree(pl->ds);
 	}
 	simcache_free(pl->simcache);   /* of the old data: only memory now */
 	pl->simcache = NULL;
@@ -135,6 +135,22 @@ void pipeline_replace(struct pipeline *pl, struct dataset *ds,
 	pipeline_invalidate(pl, STAGE_LOAD);
 }
 
+/* dataset_load in a memory scope: a log that does not fit fails with
+ * the size that was asked for, and the session keeps what it had. */
+static int load_scoped(struct dataset *ds, const char *path,
+    const struct load_opts *opts, const struct hooks *h, struct err *err)
+{
+	struct mem_scope sc;
+	mem_scope_open(&sc);
+	if (setjmp(sc.jb) != 0) {
+		memset(ds, 0, sizeof *ds);
+		return mem_scope_error(&sc, err, path);
+	}
+	int rc = dataset_load(ds, path, opts, h, err);
+	mem_scope_close(&sc);
+	return rc;
+}
+
 int pipeline_load(struct pipeline *pl, const char *path,
     const struct load_opts *opts, struct err *err)
 {
@@ -144,8 +160,8 @@ int pipeline_load(struct pipeline *pl, const char *path,
 	struct dataset *ds = xcalloc(1, sizeof *ds);
 	if (!opts)
 		opts = &none;
-	if (dataset_load(ds, path, opts, &pl->hooks, err) < 0) {
-		free(ds);
+	if (load_scoped(ds, path, opts, &pl->hooks, err) < 0) {
+		xfree(ds);
 		return -1;
 	}
 	pipeline_replace(pl, ds, opts, NULL);
@@ -209,6 +225,29 @@ int pipeline_set_all(struct pipeline *pl, const struct params *p,
 	return 0;
 }
 
+/*
+ * Stage s into *tmp in a memory scope: when an allocation fails, every
+ * block the stage allocated is freed (tmp's among them: it is forgotten,
+ * not destroyed) and the stage fails like a cancelled one, the previous
+ * results kept. The abstract stage may have replaced the candidate
+ * cache: a new one was the stage's and is gone with it.
+ */
+static int run_scoped(struct pipeline *pl, enum stage s,
+    union stage_any *tmp, struct simcache *cache, struct err *err)
+{
+	struct mem_scope sc;
+	mem_scope_open(&sc);
+	if (setjmp(sc.jb) != 0) {
+		memset(tmp, 0, sizeof *tmp);
+		if (pl->simcache != cache)
+			pl->simcache = NULL;
+		return mem_scope_error(&sc, err, NULL);
+	}
+	int rc = stage_ops[s].run(pl, tmp, err);
+	mem_scope_close(&sc);
+	return rc;
+}
+
 /* Run one stage into a temporary; publish on success. */
 static int run_stage(struct pipeline *pl, enum stage s, struct err *err)
 {
@@ -219,7 +258,7 @@ static int run_stage(struct pipeline *pl, enum stage s, struct err *err)
 		const struct stage_ops *op = &stage_ops[s];
 		union stage_any tmp;
 		memset(&tmp, 0, sizeof tmp);
-		rc = op->run(pl, &tmp, err);
+		rc = run_scoped(pl, s, &tmp, pl->simcache, err);
 		if (rc < 0) {
 			op->destroy(&tmp);
 		} else {
@@ -278,13 +317,13 @@ int split_run(struct pipeline *pl, struct split_out *out, struct err *err)
 		out->users_with_test += (seen_t[u] >> PART_TEST) & 1;
 		out->users_with_valid += (seen_t[u] >> PART_VALID) & 1;
 	}
-	free(seen_t);
+	xfree(seen_t);
 	return 0;
 }
 
 void split_out_destroy(struct split_out *o)
 {
-	free(o->part);
+	xfree(o->part);
 	memset(o, 0, sizeof *o);
 }
 

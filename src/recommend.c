@@ -41,18 +41,18 @@ void rec_ws_init(struct rec_ws *ws, uint32_t n_items, uint32_t n_comm,
 
 void rec_ws_destroy(struct rec_ws *ws)
 {
-	free(ws->acc);
-	free(ws->mark);
-	free(ws->touched);
-	free(ws->seen);
-	free(ws->sel);
-	free(ws->sels);
-	free(ws->used);
-	free(ws->pi);
-	free(ws->cnt);
-	free(ws->supp);
-	free(ws->lrt);
-	free(ws->lrrow);
+	xfree(ws->acc);
+	xfree(ws->mark);
+	xfree(ws->touched);
+	xfree(ws->seen);
+	xfree(ws->sel);
+	xfree(ws->sels);
+	xfree(ws->used);
+	xfree(ws->pi);
+	xfree(ws->cnt);
+	xfree(ws->supp);
+	xfree(ws->lrt);
+	xfree(ws->lrrow);
 	memset(ws, 0, sizeof *ws);
 }
 
@@ -389,12 +389,17 @@ int rec_build(const struct pipeline *pl, rec_fill_fn fill, void *ctx,
 			}
 		}
 		rec_block(pl, fill, ctx, ws, out, lo, hi);
+		/* the workers' low-rank rows, allocated on first use */
+		for (int t = 0; t < nt; t++) {
+			mem_adopt(ws[t].lrt);
+			mem_adopt(ws[t].lrrow);
+		}
 	}
-	free(T);
-	free(rows);
+	xfree(T);
+	xfree(rows);
 	for (int t = 0; t < nt; t++)
 		rec_ws_destroy(&ws[t]);
-	free(ws);
+	xfree(ws);
 	return rc;
 }
 
@@ -451,8 +456,8 @@ int recommend_run(struct pipeline *pl, struct rec_out *out, struct err *err)
 
 void rec_out_destroy(struct rec_out *o)
 {
-	free(o->items);
-	free(o->scores);
-	free(o->len);
+	xfree(o->items);
+	xfree(o->scores);
+	xfree(o->len);
 	memset(o, 0, sizeof *o);
 }

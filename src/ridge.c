@@ -58,12 +58,12 @@ static void ws_init(struct ridge_ws *w, uint32_t n_users)
 
 static void ws_destroy(struct ridge_ws *w)
 {
-	free(w->ustamp);
-	free(w->ucount);
-	free(w->users);
-	free(w->epos);
-	free(w->ew);
-	free(w->G);
+	xfree(w->ustamp);
+	xfree(w->ucount);
+	xfree(w->users);
+	xfree(w->epos);
+	xfree(w->ew);
+	xfree(w->G);
 	memset(w, 0, sizeof *w);
 }
 
@@ -96,15 +96,15 @@ static void gram_block(const struct csr *iu, const uint32_t *items,
 	}
 	if (ne > w->ecap) {
 		w->ecap = ne + ne / 2;
-		free(w->epos);
-		free(w->ew);
+		xfree(w->epos);
+		xfree(w->ew);
 		w->epos = xmalloc(w->ecap * sizeof *w->epos);
 		w->ew = xmalloc(w->ecap * sizeof *w->ew);
 	}
 	size_t gsz = (size_t)m * m;
 	if (gsz > w->gcap) {
 		w->gcap = gsz + gsz / 2;
-		free(w->G);
+		xfree(w->G);
 		w->G = xmalloc(w->gcap * sizeof *w->G);
 	}
 	memset(w->G, 0, gsz * sizeof *w->G);
@@ -170,7 +170,7 @@ int ridge_column(const struct csr *iu, const uint32_t *nbr, uint32_t k,
 	gram_block(iu, items, k + 1, &w);
 	int rc = ridge_solve(w.G, k + 1, lambda, dropout, b);
 	ws_destroy(&w);
-	free(items);
+	xfree(items);
 	return rc;
 }
 
@@ -203,7 +203,7 @@ int ridge_filter(struct pipeline *pl, struct filter_out *out,
 			B->idx[slot[e]] = j;
 		}
 	}
-	free(fill);
+	xfree(fill);
 	int stop = 0, bad = 0;
 	uint32_t bad_item = 0;
 	uint32_t done = 0;
@@ -246,11 +246,11 @@ int ridge_filter(struct pipeline *pl, struct filter_out *out,
 				hooks_progress(h, "filter: ridge",
 				    (double)d / n);
 		}
-		free(items);
-		free(b);
+		xfree(items);
+		xfree(b);
 		ws_destroy(&w);
 	}
-	free(slot);
+	xfree(slot);
 	if (stop)
 		return err_set(err, ERR_INTERRUPTED, "filter: interrupted");
 	if (bad)

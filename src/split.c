@@ -149,7 +149,7 @@ static void split_group(const struct dataset *ds, uint32_t *perm,
 	memcpy(fill, off, (ds->users.n + 1) * sizeof *fill);
 	for (size_t k = 0; k < ds->n; k++)
 		perm[fill[ds->user[k]]++] = (uint32_t)k;
-	free(fill);
+	xfree(fill);
 }
 
 int split_assign(const struct dataset *ds, const struct params *p,
@@ -206,9 +206,9 @@ int split_assign(const struct dataset *ds, const struct params *p,
 			split_pick(ds, pool, m, split_count(vf, m), latest,
 			    &rv, tk, part, PART_VALID);
 	}
-	free(tk);
-	free(pool);
-	free(perm);
-	free(off);
+	xfree(tk);
+	xfree(pool);
+	xfree(perm);
+	xfree(off);
 	return 0;
 }

@@ -55,7 +55,7 @@ void stats_summarize(const double *x, size_t n, struct dist_summary *out)
 		memcpy(c, x, n * sizeof *c);
 	qsort(c, n, sizeof *c, cmp_double);
 	summarize_sorted(c, n, out);
-	free(c);
+	xfree(c);
 }
 
 void stats_summarize_u32(const uint32_t *x, size_t n,
@@ -68,7 +68,7 @@ void stats_summarize_u32(const uint32_t *x, size_t n,
 		c[i] = x[i];
 	qsort(c, n, sizeof *c, cmp_double);
 	summarize_sorted(c, n, out);
-	free(c);
+	xfree(c);
 }
 
 void stats_hist_log2(const uint32_t *x, size_t n, struct histogram *h)

@@ -112,6 +112,6 @@ int pipeline_sweep(struct pipeline *pl, const char *param, double from,
 
 void sweep_out_destroy(struct sweep_out *s)
 {
-	free(s->pt);
+	xfree(s->pt);
 	memset(s, 0, sizeof *s);
 }

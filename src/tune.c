@@ -208,7 +208,7 @@ static int tune_eval(struct tune_run *t, char v[][64], struct err *err)
 
 void tune_out_destroy(struct tune_out *o)
 {
-	free(o->pt);
+	xfree(o->pt);
 	memset(o, 0, sizeof *o);
 }
 
@@ -280,7 +280,7 @@ int pipeline_tune(struct pipeline *pl, const struct tune_spec *spec, int n,
 		}
 		rc = tune_eval(&t, v, err);
 	}
-	free(strata);
+	xfree(strata);
 
 	/* 3. coordinate refinement around a centre: the best point first;
 	 * when the step falls below 1/64 of the ranges with budget left, the
@@ -339,7 +339,7 @@ int pipeline_tune(struct pipeline *pl, const struct tune_spec *spec, int n,
 		if (!improved)
 			step /= 2;
 	}
-	free(refined);
+	xfree(refined);
 	if (rc < 0 && !out->interrupted) {
 		tune_out_destroy(out);
 		return -1;

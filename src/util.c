@@ -5,11 +5,15 @@
  */
 #include "util.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <sys/mman.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 static void (*fatal_hook)(void);
 
@@ -45,7 +49,280 @@ void util_set_fatal_hook(void (*hook)(void))
 	fatal_hook = hook;
 }
 
-static void oom(size_t n)
+/* ------------------------------------------------------ memory scopes */
+
+/*
+ * The ledger: one open-addressing table of (block, scope) for the whole
+ * process, under a mutex (a block may be freed on another thread than
+ * the one that allocated it). Empty while no scope is open, and then
+ * never touched: xfree costs one atomic load.
+ */
+struct mem_slot {
+	void *p;
+	struct mem_scope *sc;
+};
+#define SLOT_FREE NULL
+static char slot_dead;
+#define SLOT_DEAD ((void *)&slot_dead)
+
+static pthread_mutex_t mem_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct mem_slot *mem_tab;
+static size_t mem_cap, mem_used;      /* used: live and dead slots */
+static int mem_open;                  /* scopes open in the process */
+static _Thread_local struct mem_scope *mem_top;
+static _Thread_local int mem_nothrow;
+static uint64_t fail_at, fail_seen;   /* fault injection, under mem_mu */
+
+static size_t slot_of(const void *p, size_t cap)
+{
+	uint64_t h = (uint64_t)(uintptr_t)p * 0x9e3779b97f4a7c15ull;
+	return (size_t)(h >> 20) & (cap - 1);
+}
+
+/* Grow (or clean) the table; false when even that cannot be had. */
+static bool tab_grow(void)
+{
+	size_t live = 0;
+	for (size_t k = 0; k < mem_cap; k++)
+		live += mem_tab[k].p != SLOT_FREE && mem_tab[k].p != SLOT_DEAD;
+	size_t cap = 1024;
+	while (cap < 4 * (live + 1))
+		cap *= 2;
+	struct mem_slot *t = calloc(cap, sizeof *t);
+	if (!t)
+		return false;
+	for (size_t k = 0; k < mem_cap; k++) {
+		void *p = mem_tab[k].p;
+		if (p == SLOT_FREE || p == SLOT_DEAD)
+			continue;
+		size_t h = slot_of(p, cap);
+		while (t[h].p)
+			h = (h + 1) & (cap - 1);
+		t[h] = mem_tab[k];
+	}
+	free(mem_tab);
+	mem_tab = t;
+	mem_cap = cap;
+	mem_used = live;
+	return true;
+}
+
+static void tab_add(void *p, struct mem_scope *sc)
+{
+	if ((mem_used + 1) * 2 > mem_cap && !tab_grow()) {
+		fprintf(stderr, "distill: out of memory for the allocation "
+		    "ledger\n");
+		abort();
+	}
+	size_t h = slot_of(p, mem_cap);
+	while (mem_tab[h].p != SLOT_FREE && mem_tab[h].p != SLOT_DEAD)
+		h = (h + 1) & (mem_cap - 1);
+	mem_used += mem_tab[h].p == SLOT_FREE;
+	mem_tab[h].p = p;
+	mem_tab[h].sc = sc;
+}
+
+/* Take p out of the ledger; the scope it was in, or NULL. */
+static struct mem_scope *tab_remove(uintptr_t p)
+{
+	if (!mem_cap)
+		return NULL;
+	for (size_t h = slot_of((void *)p, mem_cap); mem_tab[h].p != SLOT_FREE;
+	    h = (h + 1) & (mem_cap - 1))
+		if ((uintptr_t)mem_tab[h].p == p) {
+			mem_tab[h].p = SLOT_DEAD;
+			return mem_tab[h].sc;
+		}
+	return NULL;
+}
+
+/* Can a failure on this thread unwind its scope? */
+static bool can_throw(void)
+{
+	if (!mem_top || mem_nothrow)
+		return false;
+#ifdef _OPENMP
+	if (omp_in_parallel())
+		return false;
+#endif
+	return true;
+}
+
+static bool scopes_open(void)
+{
+	return __atomic_load_n(&mem_open, __ATOMIC_ACQUIRE) > 0;
+}
+
+/* Take p out of the ledger: the scope it was in, or NULL. */
+static struct mem_scope *untrack(void *p)
+{
+	if (!p || !scopes_open())
+		return NULL;
+	pthread_mutex_lock(&mem_mu);
+	struct mem_scope *sc = tab_remove((uintptr_t)p);
+	pthread_mutex_unlock(&mem_mu);
+	return sc;
+}
+
+/* Put block p in the ledger: in scope sc, else the thread's own. */
+static void track(void *p, struct mem_scope *sc)
+{
+	if (!scopes_open())
+		return;
+	pthread_mutex_lock(&mem_mu);
+	if (!sc)
+		sc = mem_top;
+	if (sc)
+		tab_add(p, sc);
+	pthread_mutex_unlock(&mem_mu);
+}
+
+/* Fault injection: true when this allocation is to fail. */
+static bool inject(void)
+{
+	if (!__atomic_load_n(&fail_at, __ATOMIC_RELAXED) || !can_throw())
+		return false;
+	pthread_mutex_lock(&mem_mu);
+	bool hit = fail_at && ++fail_seen == fail_at;
+	if (hit)
+		fail_at = 0;
+	pthread_mutex_unlock(&mem_mu);
+	return hit;
+}
+
+void mem_fail_at(uint64_t n)
+{
+	pthread_mutex_lock(&mem_mu);
+	fail_seen = 0;
+	__atomic_store_n(&fail_at, n, __ATOMIC_RELAXED);
+	pthread_mutex_unlock(&mem_mu);
+}
+
+uint64_t mem_fail_count(void)
+{
+	pthread_mutex_lock(&mem_mu);
+	uint64_t n = fail_seen;
+	pthread_mutex_unlock(&mem_mu);
+	return n;
+}
+
+void mem_defer_push(struct mem_defer *d, void (*fn)(void *), void *arg)
+{
+	d->fn = fn;
+	d->arg = arg;
+	d->sc = mem_top;
+	d->next = NULL;
+	if (!mem_top)
+		return;
+	d->next = mem_top->defer;
+	mem_top->defer = d;
+}
+
+void mem_defer_pop(struct mem_defer *d)
+{
+	if (!d->sc)
+		return;
+	for (struct mem_defer **pp = &d->sc->defer; *pp; pp = &(*pp)->next)
+		if (*pp == d) {
+			*pp = d->next;
+			break;
+		}
+	d->sc = NULL;
+}
+
+void mem_scope_open(struct mem_scope *sc)
+{
+	sc->prev = mem_top;
+	sc->need = 0;
+	sc->defer = NULL;
+	mem_top = sc;
+	__atomic_add_fetch(&mem_open, 1, __ATOMIC_ACQ_REL);
+}
+
+/* Pop sc; its blocks go to the enclosing scope (or out of the ledger,
+ * with keep or when there is none) or, with release, are freed. */
+static void scope_end(struct mem_scope *sc, bool release, bool keep)
+{
+	struct mem_scope *to = keep ? NULL : sc->prev;
+	/* the defers first: they may free blocks of the ledger */
+	while (sc->defer) {
+		struct mem_defer *d = sc->defer;
+		sc->defer = d->next;
+		if (release) {
+			d->sc = NULL;
+			d->fn(d->arg);
+		} else {
+			d->sc = to;
+			if (to) {
+				d->next = to->defer;
+				to->defer = d;
+			}
+		}
+	}
+	pthread_mutex_lock(&mem_mu);
+	for (size_t k = 0; k < mem_cap; k++) {
+		struct mem_slot *e = &mem_tab[k];
+		if (e->p == SLOT_FREE || e->p == SLOT_DEAD || e->sc != sc)
+			continue;
+		if (release)
+			free(e->p);
+		if (release || !to)
+			e->p = SLOT_DEAD;
+		else
+			e->sc = to;
+	}
+	mem_top = sc->prev;
+	if (__atomic_sub_fetch(&mem_open, 1, __ATOMIC_ACQ_REL) == 0) {
+		free(mem_tab);
+		mem_tab = NULL;
+		mem_cap = mem_used = 0;
+	}
+	pthread_mutex_unlock(&mem_mu);
+}
+
+void mem_scope_close(struct mem_scope *sc)
+{
+	scope_end(sc, false, false);
+}
+
+void mem_scope_keep(struct mem_scope *sc)
+{
+	scope_end(sc, false, true);
+}
+
+int mem_scope_error(const struct mem_scope *sc, struct err *err,
+    const char *what)
+{
+	char size[32];
+	if (sc->need >= 1048576)
+		snprintf(size, sizeof size, "%.1f MB", sc->need / 1048576.0);
+	else
+		snprintf(size, sizeof size, "%zu bytes", sc->need);
+	return err_set(err, ERR_LIMIT, "%s%sout of memory (an allocation of "
+	    "%s failed)", what ? what : "", what ? ": " : "", size);
+}
+
+void mem_adopt(void *p)
+{
+	if (!p || !mem_top)
+		return;
+	pthread_mutex_lock(&mem_mu);
+	struct mem_scope *sc = tab_remove((uintptr_t)p);
+	tab_add(p, sc ? sc : mem_top);
+	pthread_mutex_unlock(&mem_mu);
+}
+
+void mem_nothrow_begin(void)
+{
+	mem_nothrow++;
+}
+
+void mem_nothrow_end(void)
+{
+	mem_nothrow--;
+}
+
+static _Noreturn void oom(size_t n)
 {
 	if (fatal_hook)
 		fatal_hook();
@@ -53,37 +330,88 @@ static void oom(size_t n)
 	abort();
 }
 
+_Noreturn void mem_fail(size_t n)
+{
+	if (!can_throw())
+		oom(n);
+	struct mem_scope *sc = mem_top;
+	sc->need = n;
+	scope_end(sc, true, false);
+	longjmp(sc->jb, 1);
+}
+
 void *xmalloc(size_t n)
 {
-	void *p = malloc(n ? n : 1);
+	void *p = inject() ? NULL : malloc(n ? n : 1);
 	if (!p)
-		oom(n);
+		mem_fail(n);
+	track(p, NULL);
 	hint_huge(p, n);
 	return p;
 }
 
 void *try_malloc(size_t n)
 {
-	void *p = malloc(n ? n : 1);
-	if (p)
+	void *p = inject() ? NULL : malloc(n ? n : 1);
+	if (p) {
+		track(p, NULL);
 		hint_huge(p, n);
+	}
 	return p;
+}
+
+void *try_calloc(size_t n, size_t size)
+{
+	if (size && n > SIZE_MAX / size)
+		return NULL;
+	void *p = inject() ? NULL : calloc(n ? n : 1, size ? size : 1);
+	if (p) {
+		track(p, NULL);
+		hint_huge(p, n * size);
+	}
+	return p;
+}
+
+void *try_realloc(void *p, size_t n)
+{
+	struct mem_scope *sc = untrack(p);
+	void *q = inject() ? NULL : realloc(p, n ? n : 1);
+	if (!q) {
+		if (sc)
+			track(p, sc);
+		return NULL;
+	}
+	if (sc || !p)
+		track(q, sc);
+	hint_huge(q, n);
+	return q;
 }
 
 void *xcalloc(size_t n, size_t size)
 {
-	void *p = calloc(n ? n : 1, size ? size : 1);
+	if (size && n > SIZE_MAX / size)
+		mem_fail(SIZE_MAX);
+	void *p = inject() ? NULL : calloc(n ? n : 1, size ? size : 1);
 	if (!p)
-		oom(n * size);
+		mem_fail(n * size);
+	track(p, NULL);
 	hint_huge(p, n * size);
 	return p;
 }
 
 void *xrealloc(void *p, size_t n)
 {
-	void *q = realloc(p, n ? n : 1);
-	if (!q)
-		oom(n);
+	/* the block keeps its scope (it may be an outer one); a block
+	 * outside the ledger stays outside (its owner outlives the scope) */
+	struct mem_scope *sc = untrack(p);
+	void *q = inject() ? NULL : realloc(p, n ? n : 1);
+	if (!q) {
+		if (sc)   /* still allocated: back into the ledger */
+			track(p, sc);
+		mem_fail(n);
+	}
+	if (sc || !p)
+		track(q, sc);
 	hint_huge(q, n);
 	return q;
 }
@@ -91,8 +419,16 @@ void *xrealloc(void *p, size_t n)
 void *xreallocarray(void *p, size_t n, size_t size)
 {
 	if (size && n > SIZE_MAX / size)
-		oom(SIZE_MAX);
+		mem_fail(SIZE_MAX);
 	return xrealloc(p, n * size);
+}
+
+void xfree(void *p)
+{
+	if (!p)
+		return;
+	untrack(p);
+	free(p);
 }
 
 char *xstrdup(const char *s)

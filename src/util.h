@@ -2,9 +2,14 @@
  * distill — util.h: memory allocation, error reporting and small helpers
  * shared by every engine module.
  *
- * Out-of-memory policy: the x*alloc functions never return NULL. On failure
- * they call the fatal hook installed with util_set_fatal_hook() (the UI uses
- * it to restore the terminal) and abort. Never write NULL checks after them.
+ * Out-of-memory policy: the x*alloc functions never return NULL. Inside a
+ * memory scope (below: a stage, a load, an insight or an explanation) a
+ * failed allocation unwinds the scope: every block allocated in it is
+ * freed and the scope's owner returns an ERR_LIMIT error, the session
+ * keeping its previous results. Outside one they call the fatal hook
+ * installed with util_set_fatal_hook() (the UI uses it to restore the
+ * terminal) and abort. Never write NULL checks after them. Engine code
+ * frees with xfree(), which keeps the scopes' ledger right.
  *
  * Recoverable errors: engine functions return 0 on success and -1 on
  * failure, filling a caller-provided struct err with a code and a message
@@ -13,6 +18,7 @@
 #ifndef DISTILL_UTIL_H
 #define DISTILL_UTIL_H
 
+#include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -57,10 +63,84 @@ void *xmalloc(size_t n);
 /* malloc for a block the caller can do without (a cache): NULL when the
  * memory is not there, where xmalloc would end the process. */
 void *try_malloc(size_t n);
+/* calloc and realloc that return NULL instead (realloc's p stays valid):
+ * for code that cannot unwind, inside an OpenMP parallel region. */
+void *try_calloc(size_t n, size_t size);
+void *try_realloc(void *p, size_t n);
 void *xcalloc(size_t n, size_t size);
 void *xrealloc(void *p, size_t n);
 void *xreallocarray(void *p, size_t n, size_t size);
 char *xstrdup(const char *s);
+/* free() that keeps the memory scopes' ledger right: engine code frees
+ * with it (a block freed behind the ledger's back would be freed again
+ * when its scope unwinds). */
+void xfree(void *p);
+
+/*
+ * Memory scopes: PostgreSQL's memory contexts with elog's longjmp, in
+ * small. Every x*alloc block allocated on a thread while it has a scope
+ * open is in the scope's ledger. When one fails, the scope unwinds: the
+ * blocks of its ledger still allocated are freed, and control returns to
+ * its setjmp with sc.need set to the size that failed. Closing a scope
+ * hands its blocks to the enclosing scope (or lets them go). Use:
+ *
+ *	struct mem_scope sc;
+ *	mem_scope_open(&sc);
+ *	if (setjmp(sc.jb) != 0)
+ *		return mem_scope_error(&sc, err, "abstract");
+ *	... work that allocates ...
+ *	mem_scope_close(&sc);
+ *
+ * Between the setjmp and the close, the function reads after a longjmp
+ * only its arguments and sc (no local it modified: C11 7.13.2.1).
+ * Cannot unwind (and so aborts as before): inside an OpenMP parallel
+ * region, between mem_nothrow_begin() and _end() (a mutex held, say), or
+ * on a thread with no scope open. Blocks allocated by other threads (the
+ * workers of an OpenMP loop) are not in the ledger.
+ */
+struct mem_defer;
+struct mem_scope {
+	jmp_buf jb;
+	struct mem_scope *prev;  /* the thread's enclosing scope */
+	size_t need;             /* the allocation that failed */
+	struct mem_defer *defer; /* run when it unwinds, newest first */
+};
+/* What is not memory (an open file): fn(arg) runs if the scope unwinds
+ * before mem_defer_pop(d); d lives where arg does. Without a scope on
+ * the thread, nothing is recorded. A scope closed with defers still
+ * pushed hands them to the enclosing one. */
+struct mem_defer {
+	void (*fn)(void *);
+	void *arg;
+	struct mem_defer *next;
+	struct mem_scope *sc;
+};
+void mem_defer_push(struct mem_defer *d, void (*fn)(void *), void *arg);
+void mem_defer_pop(struct mem_defer *d);
+void mem_scope_open(struct mem_scope *sc);
+void mem_scope_close(struct mem_scope *sc);
+/* Close, the blocks leaving the ledger: they went into a structure that
+ * outlives every enclosing scope (a cache of the pipeline's). */
+void mem_scope_keep(struct mem_scope *sc);
+/* ERR_LIMIT "WHAT: out of memory (an allocation of N MB failed)"; no
+ * "WHAT: " when what is NULL. */
+int mem_scope_error(const struct mem_scope *sc, struct err *err,
+    const char *what);
+/* Put block p, allocated on a thread with no scope (an OpenMP worker),
+ * in the calling thread's scope: after the parallel region, for the
+ * workers' buffers that outlive it. */
+void mem_adopt(void *p);
+void mem_nothrow_begin(void);
+void mem_nothrow_end(void);
+/* Unwind the thread's scope as if an allocation of n bytes had failed
+ * (a kernel whose OpenMP workers could not allocate). Does not return
+ * when a scope can unwind; otherwise ends the process as x*alloc would. */
+_Noreturn void mem_fail(size_t n);
+/* Fault injection for the tests: the n-th allocation from now that could
+ * unwind a scope fails (try_malloc's return NULL instead); 0 turns it
+ * off. mem_fail_count() is how many such allocations were made since. */
+void mem_fail_at(uint64_t n);
+uint64_t mem_fail_count(void);
 
 /* Levenshtein distance of a and b (99 when either is over 64 bytes). */
 int util_edit_distance(const char *a, const char *b);
