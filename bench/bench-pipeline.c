@@ -8,9 +8,9 @@
  * times, NDCG@10, the peak RSS and the core count.
  *
  *   bench-pipeline [-s name=value]... [-c name[=value]]... [-r REPS]
- *                  [-w WHYS] [-t TEST] [-v VALID] [-T] TRAIN
+ *                  [-w WHYS] [-t TEST] [-v VALID] [-T] [-I] TRAIN
  *
- * --tune: grid-search RP3β (abstract.alpha, beta, topk) and item-kNN
+ * -I skips the insight. -T (tune): grid-search RP3β (abstract.alpha, beta, topk) and item-kNN
  * (topk, shrink) on the validation split, then report the best settings'
  * test NDCG@10 through eval_test (fit on all of train).
  */
@@ -154,12 +154,15 @@ static void measure_change(struct pipeline *pl, const char *spec, int reps)
 		snprintf(to, sizeof to, "%s", eq + 1);
 	else
 		default_step(pl, name, to, sizeof to);
-	double t[64], back[64];
+	double t[64], back[64], st[STAGE__COUNT][64];
 	double nd = 0;
-	int n = reps < 64 ? reps : 64;
+	int n = reps < 64 ? reps : 64, first = STAGE__COUNT;
 	for (int r = 0; r < n; r++) {
 		set(pl, name, to);
+		first = pipeline_first_stale(pl);
 		t[r] = run(pl);
+		for (int s = first; s < STAGE__COUNT; s++)
+			st[s][r] = pl->ms[s];
 		nd = ndcg10(&pl->rec.ev);
 		set(pl, name, from);
 		back[r] = run(pl);
@@ -167,6 +170,13 @@ static void measure_change(struct pipeline *pl, const char *spec, int reps)
 	printf("change %s %s -> %s + re-evaluation: ", name, from, to);
 	spread(t, n);
 	printf(" (NDCG@10 %.4f)\n", nd);
+	/* where the time goes: the medians of the stages it re-ran */
+	printf("  stages re-run, medians:");
+	for (int s = first; s < STAGE__COUNT; s++) {
+		qsort(st[s], n, sizeof *st[s], cmp_double);
+		printf(" %s %.1f ms%s", stage_name(s), st[s][n / 2],
+		    s + 1 < STAGE__COUNT ? "," : "\n");
+	}
 	printf("change %s %s -> %s + re-evaluation: ", name, to, from);
 	spread(back, n);
 	printf("\n");
@@ -206,7 +216,8 @@ int main(int argc, char **argv)
 	struct err e;
 	const char *sets[64], *changes[64];
 	int nsets = 0, nchanges = 0, dotune = 0, reps = 5, nwhy = 20, c;
-	while ((c = getopt(argc, argv, "s:c:r:w:t:v:T")) != -1) {
+	bool noinsight = false;
+	while ((c = getopt(argc, argv, "s:c:r:w:t:v:TI")) != -1) {
 		if (c == 's' && nsets < 64)
 			sets[nsets++] = optarg;
 		else if (c == 'c' && nchanges < 64)
@@ -221,13 +232,15 @@ int main(int argc, char **argv)
 			lo.valid_path = optarg;
 		else if (c == 'T')
 			dotune = 1;
+		else if (c == 'I')
+			noinsight = true;
 		else
 			return 2;
 	}
 	if (optind >= argc) {
 		fprintf(stderr, "usage: bench-pipeline [-s name=value]... "
 		    "[-c name[=value]]... [-r REPS] [-w WHYS] [-t TEST] "
-		    "[-v VALID] [-T] TRAIN\n");
+		    "[-v VALID] [-T] [-I] TRAIN\n");
 		return 2;
 	}
 	pipeline_init(&pl);
@@ -249,11 +262,12 @@ int main(int argc, char **argv)
 	stages(&pl);
 	/* insight: what the TUI computes in the background afterwards */
 	t0 = util_now_ms();
-	if (pipeline_insight_all(&pl, &e) < 0)
+	if (!noinsight && pipeline_insight_all(&pl, &e) < 0)
 		die("insight", &e);
-	printf("insight (statistics, components, communities) after it: "
-	    "%.1f ms (%u communities)\n", util_now_ms() - t0,
-	    pl.abs.st.n_communities);
+	if (!noinsight)
+		printf("insight (statistics, components, communities) after "
+		    "it: %.1f ms (%u communities)\n", util_now_ms() - t0,
+		    pl.abs.st.n_communities);
 	static const char *const dflt[] = { "abstract.threshold",
 		"abstract.topk", "filter.alpha", "distill.beta" };
 	if (nchanges == 0)
