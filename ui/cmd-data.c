@@ -401,10 +401,56 @@ static void put_path_opt(FILE *f, const char *name, const char *v)
 	put_path(f, v);
 }
 
-static void save_load_line(FILE *f, const struct pipeline *pl)
+/*
+ * The typed options of the last load back to its words, field by field
+ * of struct load_args: save writes them through LOAD_OPTIONS, the list
+ * the usage line and the parser read, so an option added there cannot be
+ * forgotten here (its field stays NULL, and the compiler names it).
+ */
+struct load_words {
+	struct load_args a;
+	char delim[2], sample[32], seed[24], crc[80];
+};
+
+static void load_words_of(const struct pipeline *pl, struct load_words *w)
 {
 	const struct load_opts *lo = &pl->lopts;
-	char d[2] = { lo->delim, 0 };
+	memset(w, 0, sizeof *w);
+	if (lo->format != FMT_AUTO)
+		w->a.format = format_name(lo->format);
+	w->a.items = lo->items_path;
+	w->a.test = lo->test_path;
+	w->a.valid = lo->valid_path;
+	w->a.user = lo->user_col;
+	w->a.item = lo->item_col;
+	w->a.rating = lo->rating_col;
+	w->a.time = lo->time_col;
+	w->delim[0] = lo->delim;
+	w->a.delim = lo->delim == '\t' ? "tab" : lo->delim ? w->delim : NULL;
+	if (lo->sample_users > 0 && lo->sample_users < 1) {
+		/* the shortest text that reads back as the same double */
+		snprintf(w->sample, sizeof w->sample, "%.15g", lo->sample_users);
+		if (strtod(w->sample, NULL) != lo->sample_users)
+			snprintf(w->sample, sizeof w->sample, "%.17g",
+			    lo->sample_users);
+		snprintf(w->seed, sizeof w->seed, "%llu",
+		    (unsigned long long)lo->sample_seed);
+		w->a.sample_users = w->sample;
+		w->a.sample_seed = w->seed;
+	}
+	/* every input's CRC-32: main, then the others by name */
+	static const char *const key[4] = { NULL, "test", "valid", "items" };
+	int n = snprintf(w->crc, sizeof w->crc, "%08x", pl->ds->crc);
+	for (int k = 1; k < 4; k++)
+		if (pl->ds->has_crc[k])
+			n += snprintf(w->crc + n, sizeof w->crc - n, ",%s=%08x",
+			    key[k], pl->ds->crc_part[k]);
+	w->a.crc = w->crc;
+}
+
+static void save_load_line(FILE *f, const struct pipeline *pl)
+{
+	struct load_words w;
 	fputs("load ", f);
 	put_path(f, pl->ds->path);
 	if (pl->imp) {
@@ -412,32 +458,15 @@ static void save_load_line(FILE *f, const struct pipeline *pl)
 		fputc('\n', f);
 		return;
 	}
-	if (lo->format != FMT_AUTO)
-		put_opt(f, "--format", format_name(lo->format));
-	put_path_opt(f, "--items", lo->items_path);
-	put_path_opt(f, "--test", lo->test_path);
-	put_path_opt(f, "--valid", lo->valid_path);
-	put_opt(f, "--user", lo->user_col);
-	put_opt(f, "--item", lo->item_col);
-	put_opt(f, "--rating", lo->rating_col);
-	put_opt(f, "--time", lo->time_col);
-	put_opt(f, "--delim", lo->delim == '\t' ? "tab" : lo->delim ? d :
-	    NULL);
-	if (lo->sample_users > 0 && lo->sample_users < 1) {
-		/* the shortest text that reads back as the same double */
-		char v[32];
-		snprintf(v, sizeof v, "%.15g", lo->sample_users);
-		if (strtod(v, NULL) != lo->sample_users)
-			snprintf(v, sizeof v, "%.17g", lo->sample_users);
-		fprintf(f, " --sample-users %s --sample-seed %llu", v,
-		    (unsigned long long)lo->sample_seed);
-	}
-	/* every input's CRC-32: main, then the others by name */
-	static const char *const key[4] = { NULL, "test", "valid", "items" };
-	fprintf(f, " --crc %08x", pl->ds->crc);
-	for (int k = 1; k < 4; k++)
-		if (pl->ds->has_crc[k])
-			fprintf(f, ",%s=%08x", key[k], pl->ds->crc_part[k]);
+	load_words_of(pl, &w);
+	/* a FILE is written as an absolute path */
+#define SAVE_OPT(name, arg, field)                                       \
+	if (strcmp(arg, "FILE") == 0)                                    \
+		put_path_opt(f, name, w.a.field);                        \
+	else                                                             \
+		put_opt(f, name, w.a.field);
+	LOAD_OPTIONS(SAVE_OPT)
+#undef SAVE_OPT
 	fputc('\n', f);
 }
 

@@ -15,8 +15,9 @@
 /*
  * load's options in usage order, with each one's argument: the one list
  * behind load's usage line (cmd.c) and its parser (cmd-data.c), whose
- * words land in the struct load_args field named last. save writes each
- * one back from the typed load_opts.
+ * words land in the struct load_args field named last. save writes them
+ * back through it too (load_words_of turns the typed load_opts into
+ * those fields).
  */
 #define LOAD_OPTIONS(X)                                                  \
 	X("--format", "auto|ml100k|ml1m|csv|tsv|adj", format)            \
