@@ -217,6 +217,7 @@ int main(int argc, char **argv)
 	const char *sets[64], *changes[64];
 	int nsets = 0, nchanges = 0, dotune = 0, reps = 5, nwhy = 20, c;
 	bool noinsight = false;
+	util_tune_malloc();   /* as distill does */
 	while ((c = getopt(argc, argv, "s:c:r:w:t:v:TI")) != -1) {
 		if (c == 's' && nsets < 64)
 			sets[nsets++] = optarg;

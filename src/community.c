@@ -127,14 +127,20 @@ static inline bool deg_above(const uint32_t *deg, uint32_t u, uint32_t v)
 
 /* Global transitivity 3·triangles / connected triples of the symmetrised
  * S, counting each triangle once by orienting edges up the degree order
- * (the forward algorithm, O(m^1.5)); parallel, integer counts. */
+ * (the forward algorithm, O(m^1.5)); parallel, integer counts. It runs
+ * beside Leiden on an OpenMP thread, where a failed allocation cannot
+ * unwind: without the memory the coefficient is NaN (shown as such). */
 static double transitivity(const struct sym *y, uint32_t n)
 {
 	uint64_t m = (uint64_t)igraph_vector_int_size(&y->edges) / 2;
 	const igraph_integer_t *E = VECTOR(y->edges);
-	uint32_t *deg = xcalloc(n ? n : 1, sizeof *deg);
-	uint64_t *ptr = xcalloc((size_t)n + 1, sizeof *ptr);
-	uint32_t *adj = xmalloc((m ? m : 1) * sizeof *adj);
+	uint32_t *deg = try_calloc(n ? n : 1, sizeof *deg);
+	uint64_t *ptr = try_calloc((size_t)n + 1, sizeof *ptr);
+	uint32_t *adj = try_malloc((m ? m : 1) * sizeof *adj);
+	uint64_t *fill = try_malloc(((size_t)n + 1) * sizeof *fill);
+	double cc = NAN;
+	if (!deg || !ptr || !adj || !fill)
+		goto out;
 	for (uint64_t e = 0; e < m; e++)
 		deg[E[2 * e]]++, deg[E[2 * e + 1]]++;
 	for (uint64_t e = 0; e < m; e++) {
@@ -143,7 +149,6 @@ static double transitivity(const struct sym *y, uint32_t n)
 	}
 	for (uint32_t i = 0; i < n; i++)
 		ptr[i + 1] += ptr[i];
-	uint64_t *fill = xmalloc(((size_t)n + 1) * sizeof *fill);
 	memcpy(fill, ptr, ((size_t)n + 1) * sizeof *fill);
 	for (uint64_t e = 0; e < m; e++) {
 		uint32_t a = (uint32_t)E[2 * e], b = (uint32_t)E[2 * e + 1];
@@ -152,16 +157,20 @@ static double transitivity(const struct sym *y, uint32_t n)
 		else
 			adj[fill[b]++] = a;
 	}
-	xfree(fill);
 	double triples = 0;
 	for (uint32_t i = 0; i < n; i++)
 		triples += (double)deg[i] * (deg[i] - 1.0) / 2;
 	uint64_t tri = 0;
+	int short_of = 0;
 	#pragma omp parallel reduction(+ : tri)
 	{
-		uint32_t *mark = xcalloc(n ? n : 1, sizeof *mark);
+		uint32_t *mark = try_calloc(n ? n : 1, sizeof *mark);
+		if (!mark)
+			__atomic_store_n(&short_of, 1, __ATOMIC_RELAXED);
 		#pragma omp for schedule(dynamic, 256)
 		for (int64_t u = 0; u < (int64_t)n; u++) {
+			if (!mark)
+				continue;
 			for (uint64_t a = ptr[u]; a < ptr[u + 1]; a++)
 				mark[adj[a]] = (uint32_t)u + 1;
 			for (uint64_t a = ptr[u]; a < ptr[u + 1]; a++) {
@@ -172,10 +181,14 @@ static double transitivity(const struct sym *y, uint32_t n)
 		}
 		xfree(mark);
 	}
+	if (!short_of)
+		cc = triples > 0 ? 3.0 * (double)tri / triples : 0;
+out:
 	xfree(deg);
 	xfree(ptr);
 	xfree(adj);
-	return triples > 0 ? 3.0 * (double)tri / triples : 0;
+	xfree(fill);
+	return cc;
 }
 
 /* Renumber membership by first appearance; fill community arrays. */
@@ -361,6 +374,10 @@ int community_detect(const struct pipeline *pl, const struct hooks *h,
 	 */
 	int rc = IGRAPH_SUCCESS, drc = 0;
 	bool made = false;
+	/* the components here, where a failed allocation can unwind */
+	if (structure)
+		csr_components(S, false, &out->st.n_components,
+		    &out->st.largest_component);
 	engine_igraph_set_cancel(NULL);
 	hd.h = h;
 	#pragma omp parallel num_threads(2) if (structure && S->nnz > 50000)
@@ -382,11 +399,8 @@ int community_detect(const struct pipeline *pl, const struct hooks *h,
 				drc = detect(pl, &g, &y, &memb, err);
 			}
 		}
-		if (structure && (me == 1 || nt == 1)) {
-			csr_components(S, false, &out->st.n_components,
-			    &out->st.largest_component);
+		if (structure && (me == 1 || nt == 1))
 			tr = transitivity(&y, n);
-		}
 	}
 	if (!made) {
 		mem_defer_pop(&d);

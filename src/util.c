@@ -5,6 +5,8 @@
  */
 #include "util.h"
 
+#include <limits.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,6 +43,42 @@ static void hint_huge(void *p, size_t n)
 #else
 	(void)p;
 	(void)n;
+#endif
+}
+
+/*
+ * Every change re-runs stages whose arrays are tens of MB (Gowalla's S:
+ * 66 MB), allocated fresh and freed when the next result replaces them.
+ * glibc serves blocks over 32 MB with mmap and unmaps them on free, so
+ * each change paid for its arrays again in page faults: zeroed by the
+ * kernel, and costly under a hypervisor (perf: clear_page_erms and
+ * pvm_irq_enable, ~20 % of a change; a top-k change's abstract stage
+ * took 140 ms, of which the selection itself is 35). From the heap,
+ * freed arrays are reused by the next ones. Free memory up to
+ * TRIM_KEEP at the top of the heap stays with the process; beyond that
+ * it goes back to the system.
+ */
+#define TRIM_KEEP (1024ul << 20)
+
+void util_tune_malloc(void)
+{
+#ifdef M_MMAP_MAX
+	mallopt(M_MMAP_MAX, 0);
+	mallopt(M_TRIM_THRESHOLD, (int)(TRIM_KEEP > INT_MAX ? INT_MAX :
+	    TRIM_KEEP));
+#endif
+}
+
+/* libgomp starts a master thread's pool at its first parallel region
+ * and ends the process when it cannot (gomp_fatal): under a memory
+ * limit that first region may come when the stacks no longer fit. */
+void util_start_threads(void)
+{
+#ifdef _OPENMP
+	#pragma omp parallel
+	{
+		__asm__ volatile("" ::: "memory");
+	}
 #endif
 }
 

@@ -152,6 +152,13 @@ bool util_closer(const char *name, const char *cand, int *best);
 char *xstrndup(const char *s, size_t n);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Large arrays from the heap, reused from one run to the next, instead
+ * of fresh mappings each time (programs call it first thing). */
+void util_tune_malloc(void);
+/* Start the OpenMP threads of the calling thread now, while the memory
+ * for their stacks is there (libgomp exits the process when it is not). */
+void util_start_threads(void);
+
 /* Called before abort() on allocation failure (restore the terminal). */
 void util_set_fatal_hook(void (*hook)(void));
 

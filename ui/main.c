@@ -353,6 +353,8 @@ int main(int argc, char **argv)
 	struct session s;
 	int status;
 
+	util_tune_malloc();
+	util_start_threads();
 	setlocale(LC_ALL, "");
 	util_set_fatal_hook(fatal_hook);
 	engine_igraph_init();
