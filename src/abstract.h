@@ -142,13 +142,6 @@ void learn_refit_split(const struct csr *ui, double frac, uint64_t seed,
 uint8_t *learn_labels(const struct csr *Sf, const struct csr *fitT,
     const struct csr *val);
 
-/* Training data of the learned filter: n rows of FILTER_NFEATURES raw
- * features (X, row-major) and 0/1 labels. */
-struct learn_set {
-	float *X;
-	uint8_t *y;
-	size_t n, cap;
-};
 void learn_set_push(struct learn_set *s, const double *x, uint8_t y);
 void learn_set_destroy(struct learn_set *s);
 
@@ -180,6 +173,13 @@ int learn_edge_contrib(const struct pipeline *pl, uint32_t i, uint64_t e,
 /* Rank-based (Mann–Whitney) AUC with tied scores given average ranks;
  * NAN when one class is absent. */
 double learn_auc(const double *score, const uint8_t *y, size_t n);
+/* The learned filter's insight: m scored on the held-out edges ho — AUC,
+ * the confusion at min_score and, with importance, each feature's mean
+ * |contribution| over the first 256 of them (TreeSHAP is the costly
+ * part) — into st's learned fields. */
+int learn_holdout_stats(const struct learn_model *m,
+    const struct learn_set *ho, double min_score, bool importance,
+    struct filter_stats *st, struct err *err);
 
 /* Learned filter (learn.c): fills score[] for every edge of pl->abs.S,
  * weight[], has_model and the learned statistics of out. */

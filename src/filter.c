@@ -314,6 +314,9 @@ int filter_insight(const struct pipeline *pl, const struct hooks *h,
 {
 	const struct filter_out *f = &pl->filt;
 	*st = f->st;
+	if (f->has_model && learn_holdout_stats(&f->model, &f->holdout,
+	    params_real(&pl->params, P_FILTER_MIN_SCORE), true, st, err) < 0)
+		return -1;
 	if (params_enum(&pl->params, P_FILTER_METHOD) == FILTER_RIDGE) {
 		/* B is S reversed and re-weighted: nothing is cut, but the
 		 * reach is not S's, so "lost" has no meaning here */
@@ -337,6 +340,7 @@ void filter_out_destroy(struct filter_out *o)
 	xfree(o->score);
 	xfree(o->kept);
 	learn_model_free(&o->model);
+	learn_set_destroy(&o->holdout);
 	lowrank_destroy(&o->lr);
 	memset(o, 0, sizeof *o);
 }

@@ -553,11 +553,16 @@ static int score_main(struct pipeline *pl, const struct learn_model *m,
 /* On the held-out edges: AUC and the confusion at min_score (all of
  * them) and each feature's mean |contribution| (the first
  * IMPORTANCE_ROWS; they are a seeded sample already). */
-static int holdout_stats(const struct learn_model *m,
-    const struct learn_set *ho, double min_score, struct filter_stats *st,
-    struct err *err)
+int learn_holdout_stats(const struct learn_model *m,
+    const struct learn_set *ho, double min_score, bool importance,
+    struct filter_stats *st, struct err *err)
 {
 	size_t n = ho->n, ni = n < IMPORTANCE_ROWS ? n : IMPORTANCE_ROWS;
+	st->tp = st->fp = st->tn = st->fn = 0;
+	memset(st->importance, 0, sizeof st->importance);
+	st->auc = NAN;
+	if (!importance)
+		ni = 0;
 	double *mg = xmalloc((n ? n : 1) * sizeof *mg);
 	double *c = xmalloc((ni ? ni : 1) * (NF + 1) * sizeof *c);
 	int rc = n ? learn_predict(m, ho->X, n, mg, NULL, err) : 0;
@@ -636,12 +641,11 @@ int learn_filter(struct pipeline *pl, struct filter_out *out,
 		    err);
 	if (rc == 0)
 		rc = score_main(pl, &m, out->score, err);
-	if (rc == 0)
-		rc = holdout_stats(&m, &ho, params_real(p, P_FILTER_MIN_SCORE),
-		    &out->st, err);
 	if (rc == 0) {
 		out->model = m;
 		out->has_model = true;
+		out->holdout = ho;     /* scored by the insight */
+		memset(&ho, 0, sizeof ho);
 		out->st.n_train_edges = tr.n;
 		for (size_t r = 0; r < tr.n; r++)
 			out->st.n_train_pos += tr.y[r];

@@ -160,6 +160,14 @@ struct learn_model {
 	void *booster;                      /* XGBoost BoosterHandle */
 };
 
+/* Labelled edges of the learned filter: n rows of FILTER_NFEATURES raw
+ * features (X, row-major) and 0/1 labels. */
+struct learn_set {
+	float *X;
+	uint8_t *y;
+	size_t n, cap;
+};
+
 struct filter_stats {
 	uint64_t kept, removed;
 	uint64_t removed_backbone, removed_learned;
@@ -173,9 +181,10 @@ struct filter_stats {
 	uint32_t ridge_max_neighbours;
 	/* learned only */
 	uint64_t n_train_edges, n_train_pos;
-	double auc;                 /* validation AUC, NAN otherwise */
-	/* on the held-out edges: the confusion at filter.min_score and
-	 * each feature's mean |contribution| to the margin (last: bias) */
+	/* insight (filter_insight), on the held-out edges: the validation
+	 * AUC (NAN otherwise), the confusion at filter.min_score and each
+	 * feature's mean |contribution| to the margin (last: bias) */
+	double auc;
 	uint64_t tp, fp, tn, fn;
 	double importance[FILTER_NFEATURES + 1];
 };
@@ -203,6 +212,9 @@ struct filter_out {
 	 * per-feature contributions) */
 	struct learn_model model;
 	bool has_model;
+	/* the held-out labelled edges: the filter's insight scores them
+	 * (AUC, confusion, importance), the result does not read them */
+	struct learn_set holdout;
 	struct lowrank lr;   /* filter.rank: the low-rank part of B */
 	struct filter_stats st;
 };
