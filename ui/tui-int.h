@@ -294,6 +294,9 @@ struct tui {
 	 */
 	pthread_t ithread;
 	bool irunning, idone;          /* idone guarded by mu */
+	/* the last insight run failed or was cancelled (Ctrl-C): not
+	 * started again for the same results */
+	bool insight_held;
 	volatile sig_atomic_t icancel;
 	int irc;
 	struct err ierr;

@@ -194,6 +194,7 @@ static void insight_join(struct tui *t)
 {
 	pthread_join(t->ithread, NULL);
 	t->irunning = false;
+	t->insight_held = t->irc < 0;
 	t->snap.insight_running = false;
 	insight_publish(&t->s->pl, &t->iout);
 	if (t->irc == 0 && t->ibase) {
@@ -320,6 +321,7 @@ static void run_start(struct tui *t)
 {
 	worker_start(t, run_worker);
 	t->autorun = false;
+	t->insight_held = false;
 }
 
 /* Join a finished worker and take the copies. */
@@ -536,6 +538,12 @@ bool tui_run_tick(struct tui *t)
 	    util_now_ms() >= t->deadline) {
 		run_start(t);
 		redraw = true;
+	} else if (!t->running && !t->irunning && !t->insight_held &&
+	    pl->ds && pipeline_first_stale(pl) == STAGE__COUNT) {
+		/* fresh results whose statistics nobody started: a ':'
+		 * command ran the stages itself (set, undo, source) */
+		insight_start(t);
+		redraw = t->irunning;
 	}
 	return redraw;
 }

@@ -543,8 +543,16 @@ static void draw_filter(struct tui *t, const struct rect *r)
 	tui_putf(r, 0, 0, -1, ROLE_NORMAL, "method %s  kept %llu  removed "
 	    "%llu", m, (unsigned long long)f->kept,
 	    (unsigned long long)f->removed);
-	tui_putf(r, 1, 0, -1, ROLE_NORMAL, "reach loss mean %.1f%% max "
-	    "%.1f%%", f->mean_reach_loss * 100, f->max_reach_loss * 100);
+	if (t->snap.insight[STAGE_FILTER]) {
+		tui_putf(r, 1, 0, -1, ROLE_NORMAL, "reach loss mean %.1f%% "
+		    "max %.1f%%", f->mean_reach_loss * 100,
+		    f->max_reach_loss * 100);
+	} else {
+		/* insight not computed yet: no zeros that read as values */
+		tui_put(r, 1, 0, -1, ROLE_DIM, "reach loss …");
+		if (f->n_train_edges)
+			tui_put(r, 2, 0, -1, ROLE_DIM, "classifier AUC …");
+	}
 	if (!isnan(f->auc) && f->n_train_edges)
 		tui_putf(r, 2, 0, -1, ROLE_NORMAL, "classifier AUC %.3f on "
 		    "%llu edges", f->auc, (unsigned long long)f->n_train_edges);

@@ -513,6 +513,9 @@ static void command_done(struct tui *t)
 	free(t->cmd_eb);
 	free(t->cmd_line);
 	t->cmd_ob = t->cmd_eb = t->cmd_line = NULL;
+	/* the command may have made new results (set, undo, source ran
+	 * the stages itself): the tick computes their statistics */
+	t->insight_held = false;
 }
 
 /* Apply a finished prompt. */

@@ -6,7 +6,8 @@
 # eval.target is never switched by an arrow press, switching it explicitly
 # drops before→after (validation and test are not a change), and scoring
 # the test split is marked TEST. One undo history serves the keys and the
-# ':undo'/':redo' commands.
+# ':undo'/':redo' commands. Statistics a ':set' made stale are computed
+# again in the background.
 . "$top_srcdir/tests/tui/lib.sh"
 
 tt_start 100 30 samples/sample.csv
@@ -78,6 +79,20 @@ tt_send Escape
 tt_wait 'beta=0\.1 ' 3 || exit 1
 tt_send U
 tt_wait 'nothing to redo' 3 || exit 1
+
+# a ':set' runs the stages itself; their statistics (the filter's reach
+# loss and the classifier's held-out AUC) follow in the background, and
+# the pane shows "…" until then, never zeros that read as values
+tt_send p
+tt_wait '4/6 filter' 3 || exit 1
+tt_send ':set filter.method learned' Enter
+tt_wait 'output \(Up/Down' 20 || exit 1
+tt_send Escape
+tt_wait 'classifier AUC 0\.[0-9]+ on' 20 || exit 1
+tt_capture | grep -qE 'reach loss mean [0-9.]+% max' ||
+    tt_fail "reach loss not shown after the statistics"
+tt_capture | grep -qE 'reach loss mean 0\.0% max 0\.0%' &&
+    tt_fail "reach loss 0% on a learned filter that cuts relations"
 tt_send q
 tt_wait 'EXIT=0' 10 || exit 1
 exit "$TT_FAIL"
