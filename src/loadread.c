@@ -139,7 +139,13 @@ static int reader_fill(struct reader *r, struct err *err)
 		if (got < 0) {
 			int e;
 			const char *m = gzerror(r->gz, &e);
-			return err_set(err, ERR_IO, "%s: gzip: %s", r->path, m);
+			/* zlib names a gzdopen'ed stream "<fd:N>: ": the
+			 * path is ours to give */
+			const char *c = strncmp(m, "<fd:", 4) == 0 ?
+			    strstr(m, ": ") : NULL;
+			return err_set(err, ERR_IO, "%s: corrupt gzip stream "
+			    "(%s) after %llu bytes of text", r->path,
+			    c ? c + 2 : m, (unsigned long long)r->bytes);
 		}
 		/* the end of a truncated stream is not an end of file:
 		 * zlib says Z_BUF_ERROR (issue 13: half a file loaded

@@ -126,6 +126,14 @@ Test(load, truncated_gzip_is_an_error)
 	    "truncated gzip stream");
 }
 
+/* A corrupt stream is named by its path, not zlib's "<fd:N>" (issue 13) */
+Test(load, corrupt_gzip_names_the_file)
+{
+	load_bad(FX "bad/corrupt.gz", NULL, ERR_IO, "corrupt.gz: corrupt "
+	    "gzip stream (");
+	cr_assert_null(strstr(err.msg, "<fd:"), "%s", err.msg);
+}
+
 /* A UTF-8 byte order mark is not part of the first id (tsv: 2 users, not
  * 3) or of the header (csv, metadata csv); the CRC covers the file's
  * bytes, mark included (issue 13). */
