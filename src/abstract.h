@@ -186,6 +186,16 @@ int learn_holdout_stats(const struct learn_model *m,
 int learn_filter(struct pipeline *pl, struct filter_out *out,
     struct err *err);
 
+/* BLAS/LAPACK calls made from several threads at once go between these
+ * (lowrank.c). OpenBLAS's sequential build (libopenblas0-serial, the one
+ * configure asks for) takes its work buffers without a lock: concurrent
+ * Cholesky solves came back wrong (2 of 4,000 in a test; ridge items
+ * reported singular at random and, worse, others solved wrong without a
+ * word). On that build the calls are serialised; a thread-safe build
+ * (OpenMP or pthreads, openblas_get_parallel() > 0) runs them at once. */
+void blas_lock(void);
+void blas_unlock(void);
+
 /* filter.method ridge (ridge.c): B from S and the fit graph's Gram. */
 int ridge_filter(struct pipeline *pl, struct filter_out *out,
     struct err *err);

@@ -20,6 +20,8 @@
 #include <cblas.h>
 #include <lapacke.h>
 #include <math.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -186,6 +188,29 @@ int lowrank_fit(struct pipeline *pl, struct filter_out *out,
 	return rc;
 }
 
+/* OpenBLAS: 0 sequential, 1 its own threads, 2 OpenMP (cblas.h) */
+static pthread_mutex_t blas_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_once_t blas_once = PTHREAD_ONCE_INIT;
+static bool blas_serial;
+
+static void blas_probe(void)
+{
+	blas_serial = openblas_get_parallel() == 0;
+}
+
+void blas_lock(void)
+{
+	pthread_once(&blas_once, blas_probe);
+	if (blas_serial)
+		pthread_mutex_lock(&blas_mu);
+}
+
+void blas_unlock(void)
+{
+	if (blas_serial)
+		pthread_mutex_unlock(&blas_mu);
+}
+
 void lowrank_destroy(struct lowrank *lr)
 {
 	xfree(lr->in);
@@ -205,8 +230,11 @@ void lowrank_user(const struct lowrank *lr, const struct csr *A, uint32_t u,
 
 void lowrank_scores(const struct lowrank *lr, const double *t, double *row)
 {
+	/* a gemv this long takes an OpenBLAS work buffer: blas_lock */
+	blas_lock();
 	cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)lr->n, (int)lr->k, 1,
 	    lr->out, (int)lr->k, t, 1, 0, row, 1);
+	blas_unlock();
 }
 
 double lowrank_pair(const struct lowrank *lr, uint32_t i, uint32_t j)
@@ -218,15 +246,18 @@ double lowrank_pair(const struct lowrank *lr, uint32_t i, uint32_t j)
 void lowrank_rows(const struct lowrank *lr, const struct csr *A, uint32_t lo,
     uint32_t nb, double *T, double *rows)
 {
-	/* BLAS is serial (configure.ac): the threads take slices of rows */
+	/* the threads take slices of rows; the products go through
+	 * blas_lock (abstract.h) */
 	#pragma omp parallel for schedule(dynamic, 1)
 	for (uint32_t x0 = 0; x0 < nb; x0 += 32) {
 		uint32_t x1 = x0 + 32 < nb ? x0 + 32 : nb;
 		for (uint32_t x = x0; x < x1; x++)
 			lowrank_user(lr, A, lo + x, T + (size_t)x * lr->k);
+		blas_lock();
 		cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans,
 		    (int)(x1 - x0), (int)lr->n, (int)lr->k, 1,
 		    T + (size_t)x0 * lr->k, (int)lr->k, lr->out, (int)lr->k, 0,
 		    rows + (size_t)x0 * lr->n, (int)lr->n);
+		blas_unlock();
 	}
 }

@@ -150,12 +150,13 @@ int ridge_solve(double *G, uint32_t m, double lambda, double dropout,
 		b[p] = G[(size_t)p * m + k];
 	}
 	/* row-major upper = column-major lower, leading dimension m */
+	blas_lock();
 	lapack_int info = LAPACKE_dpotrf_work(LAPACK_COL_MAJOR, 'L',
 	    (lapack_int)k, G, (lapack_int)m);
-	if (info != 0)
-		return -1;
-	info = LAPACKE_dpotrs_work(LAPACK_COL_MAJOR, 'L', (lapack_int)k, 1,
-	    G, (lapack_int)m, b, (lapack_int)k);
+	if (info == 0)
+		info = LAPACKE_dpotrs_work(LAPACK_COL_MAJOR, 'L', (lapack_int)k,
+		    1, G, (lapack_int)m, b, (lapack_int)k);
+	blas_unlock();
 	return info == 0 ? 0 : -1;
 }
 
@@ -208,8 +209,9 @@ int ridge_filter(struct pipeline *pl, struct filter_out *out,
 	uint32_t bad_item = 0;
 	uint32_t done = 0;
 	hooks_progress(h, "filter: ridge", 0);
-	/* the systems are small and solved one per OpenMP thread (the build
-	 * links the serial OpenBLAS: configure.ac) */
+	/* the systems are small, one per OpenMP thread: the Gram blocks are
+	 * built in parallel, the solves go through blas_lock (the serial
+	 * OpenBLAS is not thread-safe: abstract.h) */
 	#pragma omp parallel
 	{
 		struct ridge_ws w;
