@@ -195,6 +195,11 @@ int learn_filter(struct pipeline *pl, struct filter_out *out,
  * (OpenMP or pthreads, openblas_get_parallel() > 0) runs them at once. */
 void blas_lock(void);
 void blas_unlock(void);
+/* Before a stage's first BLAS call: OpenBLAS takes a 128 MB work buffer
+ * at its first call and, when the address-space limit (ulimit -v)
+ * refuses it, retries forever (0.3.21). ERR_LIMIT when it would not
+ * fit; otherwise the buffer is taken now, once per process. */
+int blas_ready(struct err *err);
 
 /* filter.method ridge (ridge.c): B from S and the fit graph's Gram. */
 int ridge_filter(struct pipeline *pl, struct filter_out *out,

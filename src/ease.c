@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "abstract.h"
 #include "explain.h"
 
 int ease_fit(const struct csr *ui, double lambda, double **out,
@@ -30,6 +31,8 @@ int ease_fit(const struct csr *ui, double lambda, double **out,
 		    n, n, n, (double)n * n * 8 / 1e9, EASE_MAX_ITEMS);
 	if (n == 0)
 		return err_set(err, ERR_EMPTY, "ease: no items");
+	if (blas_ready(err) < 0)
+		return err_prefix(err, "ease");
 	if (!(lambda > 0))
 		return err_set(err, ERR_INVAL, "ease: lambda must be > 0 "
 		    "(got %g)", lambda);
@@ -52,11 +55,13 @@ int ease_fit(const struct csr *ui, double lambda, double **out,
 		}
 	for (uint32_t i = 0; i < n; i++)
 		P[(size_t)i * n + i] += lambda;
+	blas_lock();
 	lapack_int info = LAPACKE_dpotrf_work(LAPACK_COL_MAJOR, 'L',
 	    (lapack_int)n, P, (lapack_int)n);
 	if (info == 0)
 		info = LAPACKE_dpotri_work(LAPACK_COL_MAJOR, 'L',
 		    (lapack_int)n, P, (lapack_int)n);
+	blas_unlock();
 	if (info != 0) {
 		xfree(P);
 		xfree(diag);

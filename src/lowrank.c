@@ -22,7 +22,10 @@
 #include <math.h>
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <sys/resource.h>
+#include <unistd.h>
 #include <string.h>
 
 #include "abstract.h"
@@ -81,6 +84,8 @@ int lowrank_fit(struct pipeline *pl, struct filter_out *out,
 	size_t rmax = m < n ? m : n;
 	if (k <= 0)
 		return 0;
+	if (blas_ready(err) < 0)
+		return err_prefix(err, "filter.rank");
 	if ((size_t)k > rmax)
 		return err_set(err, ERR_INVAL, "filter.rank %ld: the fit matrix "
 		    "has rank at most %zu (users %zu, items %zu)", k, rmax, m, n);
@@ -209,6 +214,40 @@ void blas_unlock(void)
 {
 	if (blas_serial)
 		pthread_mutex_unlock(&blas_mu);
+}
+
+/* the buffer OpenBLAS maps at its first call (134,217,728 bytes in
+ * strace) and some room for what the stage allocates beside it */
+#define BLAS_BUFFER_MB 128
+#define BLAS_ROOM_MB 160
+
+int blas_ready(struct err *err)
+{
+	static int ready;
+	if (__atomic_load_n(&ready, __ATOMIC_ACQUIRE))
+		return 0;
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_AS, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY) {
+		unsigned long pages = 0;
+		FILE *f = fopen("/proc/self/statm", "r");
+		if (f) {
+			if (fscanf(f, "%lu", &pages) != 1)
+				pages = 0;
+			fclose(f);
+		}
+		double used = (double)pages * (double)sysconf(_SC_PAGESIZE);
+		if (used + BLAS_ROOM_MB * 1048576.0 > (double)rl.rlim_cur)
+			return err_set(err, ERR_LIMIT, "out of memory (OpenBLAS "
+			    "needs a %d MB work buffer; the address-space limit "
+			    "is %.0f MB and %.0f MB are in use)", BLAS_BUFFER_MB,
+			    (double)rl.rlim_cur / 1048576, used / 1048576);
+	}
+	double one = 1;
+	blas_lock();
+	LAPACKE_dpotrf_work(LAPACK_COL_MAJOR, 'L', 1, &one, 1);
+	blas_unlock();
+	__atomic_store_n(&ready, 1, __ATOMIC_RELEASE);
+	return 0;
 }
 
 void lowrank_destroy(struct lowrank *lr)

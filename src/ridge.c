@@ -184,6 +184,8 @@ int ridge_filter(struct pipeline *pl, struct filter_out *out,
 	double dropout = params_real(&pl->params, P_FILTER_DROPOUT);
 	uint32_t n = S->nrows;
 	struct csr *B = &out->B;
+	if (blas_ready(err) < 0)
+		return err_prefix(err, "filter.method ridge");
 	/* B's row i holds the j with i ∈ N(j), columns ascending: slot[e]
 	 * is where S's edge j → i lands */
 	uint64_t *slot = xmalloc((S->nnz ? S->nnz : 1) * sizeof *slot);
