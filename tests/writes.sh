@@ -61,6 +61,16 @@ if [ -w /dev/full ]; then
 else
 	echo "skip: /dev/full not writable"
 fi
+# The reader of a pipe goes away with SIGPIPE ignored: the writes fail with
+# EPIPE, and the lost output is an error, not exit 0.
+awk 'BEGIN { for (i = 0; i < 3000; i++) printf "echo %0100d\n", i }' \
+    >"$T/many.distill"
+(trap '' PIPE; "$DISTILL" -f "$T/many.distill" 2>"$T/err"; echo $? >"$T/rc") |
+    head -c 10 >/dev/null
+rc=$(cat "$T/rc")
+if [ "$rc" -ne 0 ] && grep -q "standard output" "$T/err"
+then ok "stdout to a closed pipe, SIGPIPE ignored: exit $rc"
+else bad "stdout to a closed pipe, SIGPIPE ignored: exit $rc, no error"; fi
 
 echo "$WRITERS" | while IFS='|' read -r label cmd; do
 	# missing directory
