@@ -538,11 +538,13 @@ static void draw_filter(struct tui *t, const struct rect *r)
 {
 	const struct filter_stats *f = &t->snap.fs;
 	const struct abstract_stats *a = &t->snap.as;
-	char m[64];
+	char m[64], kept[16], removed[16];
 	params_format(&t->snap.params, P_FILTER_METHOD, m, sizeof m);
-	tui_putf(r, 0, 0, -1, ROLE_NORMAL, "method %s  kept %llu  removed "
-	    "%llu", m, (unsigned long long)f->kept,
-	    (unsigned long long)f->removed);
+	/* counts as the other panes show them (8.0M, not 8020886) */
+	tui_fmt_count(kept, sizeof kept, (double)f->kept);
+	tui_fmt_count(removed, sizeof removed, (double)f->removed);
+	tui_putf(r, 0, 0, -1, ROLE_NORMAL, "method %s  kept %s  removed %s",
+	    m, kept, removed);
 	if (t->snap.insight[STAGE_FILTER]) {
 		tui_putf(r, 1, 0, -1, ROLE_NORMAL, "reach loss mean %.1f%% "
 		    "max %.1f%%", f->mean_reach_loss * 100,
