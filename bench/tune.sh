@@ -14,12 +14,12 @@
 #            10% of training carved out for validation; NDCG@10
 #   gowalla  the benchmark split, train/test for the score; Recall@20.
 #            Tuned on the latest tenth of each user's train_fit.txt line
-#            (latest_carve), not on LightGCN++'s valid.txt: the lines appear to keep
-#            a time order (the mean training popularity of an item rises
-#            from 66 in a line's first tenth to 84 in its last; the test
-#            items average 91), so a random carve rewards less popular
-#            items than the test split does, and what it picked lost on
-#            test (README, Accuracy)
+#            (latest_carve), not on LightGCN++'s valid.txt: the lines
+#            appear to keep a time order (the mean training popularity of
+#            an item rises from 66 in a line's first tenth to 84 in its
+#            last; the test items average 91), so a random carve rewards
+#            less popular items than the test split does, and what it
+#            picked lost on test (README, Accuracy)
 #   yelp     the Yelp2018 benchmark split; 10% of each user's training
 #            carved out at random for validation; Recall@20
 #
