@@ -168,9 +168,9 @@ latest_carve() {
 		FNR == NR { v[$1] = substr($0, length($1) + 2); next }
 		{
 			n = NF - 1
+			# round(0.1·n) is at most n − 1 for every n >= 2
 			h = n >= 2 ? int(0.1 * n + 0.5) : 0
 			if (n >= 2 && h < 1) h = 1
-			if (h > n - 1) h = n - 1 < 0 ? 0 : n - 1
 			f = $1; t = $1
 			for (c = 2; c <= NF - h; c++) f = f " " $c
 			for (c = NF - h + 1; c <= NF; c++) t = t " " $c

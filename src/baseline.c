@@ -371,14 +371,18 @@ int compare_filters(struct pipeline *pl, struct filter_cmp *out,
 		    STAGE_RECOMMEND, err);
 		if (rc == 0) {
 			c->ok = true;
+			/* the AUC alone (no importance); without it the
+			 * row shows '-' */
 			struct filter_stats fs = sc.pl.filt.st;
 			c->auc = NAN;
-			if (sc.pl.filt.has_model &&
-			    learn_holdout_stats(&sc.pl.filt.model,
-			    &sc.pl.filt.holdout, params_real(&np,
-			    P_FILTER_MIN_SCORE), false, &fs, err) == 0)
-				c->auc = fs.auc;
-			err_clear(err);
+			if (sc.pl.filt.has_model) {
+				if (learn_holdout_stats(&sc.pl.filt.model,
+				    &sc.pl.filt.holdout, params_real(&np,
+				    P_FILTER_MIN_SCORE), false, &fs, err) == 0)
+					c->auc = fs.auc;
+				else
+					err_clear(err);
+			}
 			c->kept = sc.pl.filt.B.nnz;
 			c->ev = sc.pl.rec.ev;
 		} else if (err->code == ERR_INTERRUPTED) {
