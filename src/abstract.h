@@ -31,8 +31,10 @@ struct simk {
 	                  (Σw²)^(1−a), jaccard deg, rp3 deg^β, p3 1 */
 	double *piu;   /* p3/rp3, per iu entry: (w_ui/Σ_v w_vi)^α */
 	double *puj;   /* p3/rp3, per ui entry: (w_uj/Σ_k w_uk)^α */
-	double *uval;  /* per user: the one value of its row (puj, else
-	                  w_uj) when all entries share it, else NAN */
+	double *uval;  /* per user: the one w_uj of its row when all its
+	                  entries share it, else NAN (the C_ij kernel) */
+	double *upv;   /* p3/rp3, per user: the same for puj (the walk
+	                  kernel); NULL for the other metrics */
 };
 
 /* Counts and histogram gathered while building S. */

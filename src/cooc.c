@@ -193,21 +193,20 @@ void simk_init_select(struct simk *k, const struct csr *ui,
 	k->topk = params_int(p, P_ABSTRACT_TOPK);
 }
 
-/* Per user, the one value of its row (puj for p3/rp3, w_uj otherwise)
- * when all its entries have it, else NAN. */
-static void simk_init_uval(struct simk *k)
+/* Per user, the one value of v's entries in its row when they all have
+ * it, else NAN. */
+static double *uniform_per_user(const struct csr *ui, const double *pv)
 {
-	const struct csr *ui = k->ui;
-	const double *pv = k->puj;
-	k->uval = xmalloc(((size_t)ui->nrows + 1) * sizeof *k->uval);
+	double *uv = xmalloc(((size_t)ui->nrows + 1) * sizeof *uv);
 	for (uint32_t u = 0; u < ui->nrows; u++) {
 		uint64_t a = ui->ptr[u], e = ui->ptr[u + 1];
 		double v0 = a < e ? (pv ? pv[a] : (double)ui->val[a]) : NAN;
 		for (uint64_t b = a + 1; b < e && v0 == v0; b++)
 			if ((pv ? pv[b] : (double)ui->val[b]) != v0)
 				v0 = NAN;
-		k->uval[u] = v0;
+		uv[u] = v0;
 	}
+	return uv;
 }
 
 void simk_init(struct simk *k, const struct csr *ui, const struct csr *iu,
@@ -243,7 +242,10 @@ void simk_init(struct simk *k, const struct csr *ui, const struct csr *iu,
 	}
 	if (kind_of(k->metric) == ACC_P3)
 		simk_init_p3(k, sum, k->key.alpha);
-	simk_init_uval(k);
+	/* both: a p3/rp3 kernel also counts C_ij (simk_cooc_of, the
+	 * learned filter's features), which must not read puj's value */
+	k->uval = uniform_per_user(ui, NULL);
+	k->upv = k->puj ? uniform_per_user(ui, k->puj) : NULL;
 	xfree(sq);
 	xfree(sum);
 }
@@ -251,6 +253,7 @@ void simk_init(struct simk *k, const struct csr *ui, const struct csr *iu,
 void simk_destroy(struct simk *k)
 {
 	xfree(k->uval);
+	xfree(k->upv);
 	xfree(k->rowf);
 	xfree(k->colf);
 	xfree(k->piu);
@@ -327,7 +330,8 @@ static inline __attribute__((always_inline)) void row_loop(
 		 * to the row (it was mispredicted on a good share of the
 		 * entries): j is always written at touched[nt] and kept
 		 * only when new, and a new j starts from 0 by a select. */
-		double uv = kind == ACC_COUNT ? 1.0 : k->uval[u];
+		double uv = kind == ACC_COUNT ? 1.0 : kind == ACC_P3 ?
+		    k->upv[u] : k->uval[u];
 		bool uni = !c2 && uv == uv;
 		double vu = kind == ACC_P3 ? pi * uv : kind == ACC_COUNT ? 1.0 :
 		    wi * uv;
@@ -366,7 +370,8 @@ static inline __attribute__((always_inline)) void row_loop_dense(
 		/* a user whose row has one value (binary weights): the
 		 * same product for every entry, and only the column
 		 * indices to stream (the rows are the memory traffic) */
-		double uv = kind == ACC_COUNT ? 1.0 : k->uval[u];
+		double uv = kind == ACC_COUNT ? 1.0 : kind == ACC_P3 ?
+		    k->upv[u] : k->uval[u];
 		if (uv == uv) {
 			double v = kind == ACC_P3 ? pi * uv :
 			    kind == ACC_COUNT ? 1.0 : wi * uv;
