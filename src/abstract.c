@@ -53,11 +53,70 @@ static int empty_error(const struct pipeline *pl, const struct simk_tally *t,
  * the candidates, which a log too large for the candidate cache (the 20M
  * log) would otherwise recompute.
  */
+static bool covers(const struct simk_key *key, double bthr, long btopk,
+    const struct simk_key *k, double thr, long topk)
+{
+	return simk_key_equal(key, k) && thr >= bthr &&
+	    (btopk == 0 || (topk > 0 && topk <= btopk));
+}
+
 static bool can_derive(const struct abstract_out *a, const struct simk_key *k,
     double thr, long topk)
 {
-	return a->S.ptr && simk_key_equal(&a->key, k) && thr >= a->threshold &&
-	    (a->topk == 0 || (topk > 0 && topk <= a->topk));
+	return a->S.ptr && covers(&a->key, a->threshold, a->topk, k, thr, topk);
+}
+
+void sbase_free(struct sbase *b)
+{
+	if (!b)
+		return;
+	csr_destroy(&b->S);
+	xfree(b);
+}
+
+/* Make S (moved in, or copied when `copy`: without the memory for the
+ * copy there is no new base) the pipeline's derivation base. */
+static void sbase_set(struct pipeline *pl, const struct simk_key *key,
+    double thr, long topk, struct csr *S, const struct simk_tally *t,
+    bool copy)
+{
+	struct sbase *b = try_calloc(1, sizeof *b);
+	if (!b)
+		return;
+	if (copy) {
+		struct csr *c = &b->S;
+		c->nrows = S->nrows;
+		c->ncols = S->ncols;
+		c->nnz = S->nnz;
+		c->ptr = try_malloc(((size_t)S->nrows + 1) * sizeof *c->ptr);
+		c->idx = c->ptr ? try_malloc((S->nnz ? S->nnz : 1) *
+		    sizeof *c->idx) : NULL;
+		c->val = c->idx ? try_malloc((S->nnz ? S->nnz : 1) *
+		    sizeof *c->val) : NULL;
+		if (!c->val) {
+			sbase_free(b);
+			return;
+		}
+		memcpy(c->ptr, S->ptr, ((size_t)S->nrows + 1) * sizeof *c->ptr);
+		if (S->nnz) {
+			memcpy(c->idx, S->idx, S->nnz * sizeof *c->idx);
+			memcpy(c->val, S->val, S->nnz * sizeof *c->val);
+		}
+	} else {
+		b->S = *S;
+		csr_init(S);
+	}
+	b->key = *key;
+	b->threshold = thr;
+	b->topk = topk;
+	b->candidates = t->candidates;
+	b->max_sim = t->max_sim;
+	b->hist = t->hist;
+	/* in place before the old one goes: a failure later in the stage
+	 * then finds either the old base or a new one of its own scope */
+	struct sbase *old = pl->sbase;
+	pl->sbase = b;
+	sbase_free(old);
 }
 
 void abstract_derive_prefix(const struct csr *S, double thr, long topk,
@@ -147,30 +206,65 @@ int abstract_run(struct pipeline *pl, struct abstract_out *out,
 	out->threshold = k.threshold;
 	out->topk = k.topk;
 	int rc = 0;
-	if (!simcache_holds(pl->simcache, &k.key) &&
-	    can_derive(&pl->abs, &k.key, k.threshold, k.topk)) {
+	bool cached = simcache_holds(pl->simcache, &k.key);
+	const struct sbase *b = pl->sbase;
+	if (!cached && (can_derive(&pl->abs, &k.key, k.threshold, k.topk) ||
+	    (b && covers(&b->key, b->threshold, b->topk, &k.key, k.threshold,
+	    k.topk)))) {
+		/* a prefix of the published S, else of the base: the
+		 * same S, and the same candidates, maximum and histogram */
 		const struct abstract_out *a = &pl->abs;
-		abstract_derive_prefix(&a->S, k.threshold, k.topk, &out->S);
+		bool pub = can_derive(a, &k.key, k.threshold, k.topk);
+		abstract_derive_prefix(pub ? &a->S : &b->S, k.threshold,
+		    k.topk, &out->S);
 		memset(&t, 0, sizeof t);
-		t.candidates = a->st.candidate_pairs;
+		t.candidates = pub ? a->st.candidate_pairs : b->candidates;
 		t.kept = out->S.nnz;
-		t.max_sim = a->max_sim;
-		t.hist = a->st.sim_hist;
+		t.max_sim = pub ? a->max_sim : b->max_sim;
+		t.hist = pub ? a->st.sim_hist : b->hist;
 		t.hist.marker = k.threshold;
 		out->tally_pending = true;
 		simk_destroy(&k);
 	} else {
-		if (!simcache_holds(pl->simcache, &k.key) &&
-		    g->st.cooc_work > ABSTRACT_WORK_MAX) {
+		if (!cached && g->st.cooc_work > ABSTRACT_WORK_MAX) {
 			simk_destroy(&k);
 			return work_error(pl, err);
 		}
-		if (!simcache_holds(pl->simcache, &k.key)) {
+		if (!cached) {
 			simk_init(&k, &g->ui, &g->iu, &pl->params);
 			k.key.graph_gen = g->gen;
 		}
-		rc = simk_build_cached(&k, &pl->simcache, !pl->borrowed,
-		    &out->S, &t, &pl->hooks, err);
+		/* a kernel build: a bounded S is built at threshold 0 and
+		 * kept as the base, the published S its prefix */
+		double thr = k.threshold;
+		bool base = !cached && !pl->borrowed;
+		bool at0 = base && thr > 0 && k.topk > 0;
+		struct csr S0;
+		csr_init(&S0);
+		if (at0)
+			k.threshold = 0;
+		rc = simk_build_cached(&k, &pl->simcache, !pl->borrowed &&
+		    !pl->no_simcache, at0 ? &S0 : &out->S, &t, &pl->hooks,
+		    err);
+		if (rc == 0 && at0 && simcache_holds(pl->simcache, &k.key)) {
+			/* the candidates fit the cache after all: S at the
+			 * threshold from it, with exact cut counts */
+			csr_destroy(&S0);
+			k.threshold = thr;
+			rc = simk_build_cached(&k, &pl->simcache, false,
+			    &out->S, &t, &pl->hooks, err);
+		} else if (rc == 0 && at0) {
+			abstract_derive_prefix(&S0, thr, k.topk, &out->S);
+			sbase_set(pl, &k.key, 0, k.topk, &S0, &t, false);
+			csr_destroy(&S0);   /* when no base took it */
+			t.kept = out->S.nnz;
+			t.cut_threshold = t.cut_topk = 0;
+			t.hist.marker = thr;
+			out->tally_pending = true;
+		} else if (rc == 0 && base &&
+		    !simcache_holds(pl->simcache, &k.key)) {
+			sbase_set(pl, &k.key, thr, k.topk, &out->S, &t, true);
+		}
 		simk_destroy(&k);
 	}
 	if (rc < 0)

@@ -45,6 +45,27 @@ struct simk_tally {
 	                              threshold */
 };
 
+/*
+ * The derivation base: the last S the kernel built in full for the
+ * abstract stage (never a derived one), kept beside the published S by
+ * the pipeline (pl->sbase). A threshold or top-k change it covers (the
+ * same key, a threshold not lower, a top-k not larger) is a prefix of its
+ * rows, whatever S is published then: a threshold raised and lowered
+ * again needs no kernel. A bounded S (top-k > 0) is built at threshold 0
+ * for it, so every threshold is covered. Logs whose candidates fit the
+ * simcache select from that instead and keep no base.
+ */
+struct sbase {
+	struct simk_key key;
+	double threshold;
+	long topk;                 /* 0 = all */
+	struct csr S;
+	uint64_t candidates;       /* what the kernel counted: exact for */
+	double max_sim;            /* any threshold */
+	struct histogram hist;
+};
+void sbase_free(struct sbase *b);
+
 /* The rows of S cut to s >= thr and at most topk (0: all) entries: a
  * prefix of each row, since rows are sorted (s desc, j asc). */
 void abstract_derive_prefix(const struct csr *S, double thr, long topk,

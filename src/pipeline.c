@@ -97,6 +97,7 @@ void pipeline_destroy(struct pipeline *pl)
 	free_lopts(&pl->lopts);
 	if (!pl->borrowed) {
 		simcache_free(pl->simcache);
+		sbase_free(pl->sbase);
 		import_free(pl->imp);
 	}
 	memset(pl, 0, sizeof *pl);
@@ -127,6 +128,8 @@ void pipeline_replace(struct pipeline *pl, struct dataset *ds,
 	}
 	simcache_free(pl->simcache);   /* of the old data: only memory now */
 	pl->simcache = NULL;
+	sbase_free(pl->sbase);
+	pl->sbase = NULL;
 	import_free(pl->imp);
 	pl->imp = im;
 	pl->ds = ds;
@@ -230,17 +233,21 @@ int pipeline_set_all(struct pipeline *pl, const struct params *p,
  * block the stage allocated is freed (tmp's among them: it is forgotten,
  * not destroyed) and the stage fails like a cancelled one, the previous
  * results kept. The abstract stage may have replaced the candidate
- * cache: a new one was the stage's and is gone with it.
+ * cache or the derivation base: a new one was the stage's and is gone
+ * with it (the old one was freed only once the new one was in place).
  */
 static int run_scoped(struct pipeline *pl, enum stage s,
     union stage_any *tmp, struct simcache *cache, struct err *err)
 {
 	struct mem_scope sc;
+	struct sbase *base = pl->sbase;
 	mem_scope_open(&sc);
 	if (setjmp(sc.jb) != 0) {
 		memset(tmp, 0, sizeof *tmp);
 		if (pl->simcache != cache)
 			pl->simcache = NULL;
+		if (pl->sbase != base)     /* the same for the base */
+			pl->sbase = NULL;
 		return mem_scope_error(&sc, err, NULL);
 	}
 	int rc = stage_ops[s].run(pl, tmp, err);

@@ -307,6 +307,7 @@ struct import {
 /* --------------------------------------------------------------- pipeline */
 
 struct simcache;
+struct sbase;
 
 struct pipeline {
 	struct dataset *ds;          /* NULL until a load succeeds */
@@ -328,7 +329,12 @@ struct pipeline {
 	/* the abstract stage's candidate similarities (abstract.h); a
 	 * scratch copy borrows it read-only */
 	struct simcache *simcache;
+	/* the abstract stage's derivation base (struct sbase, abstract.h);
+	 * borrowed read-only like the cache */
+	struct sbase *sbase;
 	bool borrowed;
+	bool no_simcache;   /* fill no candidate cache (tests: a log whose
+	                       candidates would not fit it) */
 	/* the abstract stage is imported (load DIR); NULL otherwise. Shared
 	 * read-only by scratch copies, freed by the owner. */
 	struct import *imp;

@@ -448,6 +448,60 @@ Test(abstract, tighter_selection_is_a_prefix_of_s)
 	pipeline_destroy(&a);
 }
 
+/* Without the candidate cache, the last S the kernel built is kept as a
+ * base: a threshold lowered again, or a top-k raised back, is a prefix
+ * of it (no kernel: the cut tallies are pending), the same S and, after
+ * the insight, the same tallies as a fresh build. A bounded S built at a
+ * threshold is built at 0 for the base. */
+Test(abstract, base_covers_a_loosening)
+{
+	static const struct { const char *p, *v; bool kernel; } change[] = {
+		{ "abstract.threshold", "0.002", false },
+		{ "abstract.threshold", "0", false },      /* the base */
+		{ "abstract.topk", "7", false },
+		{ "abstract.threshold", "0.003", false },
+		{ "abstract.topk", "100", false },         /* the base */
+		{ "abstract.topk", "150", true },          /* built at 0 */
+		{ "abstract.threshold", "0.001", false },  /* its base */
+		{ "abstract.threshold", "0", false },
+		{ "abstract.metric", "cosine", true },     /* a new key */
+	};
+	struct pipeline a, b;
+	struct err e;
+	pipeline_init(&a);
+	a.no_simcache = true;
+	cr_assert_eq(pipeline_load(&a, SAMPLES "/sample.csv", NULL, &e), 0,
+	    "%s", e.msg);
+	cr_assert_eq(pipeline_run(&a, STAGE_ABSTRACT, &e), 0, "%s", e.msg);
+	cr_assert_null(a.simcache);
+	cr_assert_not_null(a.sbase);
+	for (size_t k = 0; k < sizeof change / sizeof *change; k++) {
+		const struct sbase *was = a.sbase;
+		cr_assert_eq(pipeline_set(&a, change[k].p, change[k].v, &e),
+		    0);
+		cr_assert_eq(pipeline_run(&a, STAGE_ABSTRACT, &e), 0, "%s",
+		    e.msg);
+		cr_assert_eq(a.sbase != was, change[k].kernel, "%s %s: the "
+		    "kernel %s", change[k].p, change[k].v, change[k].kernel ?
+		    "did not run" : "ran");
+		/* S at 0 is the kernel's own, its tallies exact */
+		bool at0 = change[k].kernel && a.abs.threshold > 0;
+		cr_assert_eq(a.abs.tally_pending, !change[k].kernel || at0,
+		    "%s %s", change[k].p, change[k].v);
+		cr_assert_eq(pipeline_insight(&a, STAGE_ABSTRACT, &e), 0, "%s",
+		    e.msg);
+		pipeline_init(&b);
+		cr_assert_eq(pipeline_load(&b, SAMPLES "/sample.csv", NULL,
+		    &e), 0);
+		pipeline_set_all(&b, &a.params, NULL);
+		cr_assert_eq(pipeline_run(&b, STAGE_ABSTRACT, &e), 0);
+		cr_assert_eq(pipeline_insight(&b, STAGE_ABSTRACT, &e), 0);
+		same_abstract(&a.abs, &b.abs, change[k].p);
+		pipeline_destroy(&b);
+	}
+	pipeline_destroy(&a);
+}
+
 /* The candidate cache is keyed by what the metric reads: abstract.beta
  * under cosine does not rebuild it for the next threshold change. */
 Test(abstract, cache_key_ignores_inactive_parameters)
