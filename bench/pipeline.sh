@@ -86,7 +86,13 @@ if [ "${BENCH_SKIP_20M:-0}" != 1 ] && [ -x "$gen" ]; then
 	echo "== generated log: 140k users, 27k items, 20M interactions"
 	"$gen" --users 140000 --items 27000 --interactions 20000000 --seed 1 \
 	    --out "$tmp/gen.csv" --items-out "$tmp/gen-items.csv" >/dev/null
+	i=0
+	while [ $i -lt "$runs" ]; do
+		wall "$d" --no-init -c "load $tmp/gen.csv; \
+set split.validation 0; set eval.target test; eval"
+		i=$((i + 1))
+	done | { printf 'full pipeline + evaluation, process wall: '; spread; }
 	/usr/bin/time -f "max RSS %M kB, wall %e s (including load)" "$bp" \
-	    -r 1 -w 0 -s split.validation=0 -s eval.target=test \
+	    -r "$runs" -w 0 -s split.validation=0 -s eval.target=test \
 	    -c abstract.threshold "$tmp/gen.csv"
 fi
