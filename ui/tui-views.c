@@ -467,8 +467,10 @@ static void bar_row(const struct rect *r, int y, const char *label,
 	 * its digits, not rounded to "0" */
 	if (v == floor(v))
 		tui_fmt_count(n, sizeof n, v);
-	else
-		snprintf(n, sizeof n, "%.3g", v);
+	else   /* the most digits that fit the 6 columns (0.00123: 0.0012) */
+		for (int d = 3; d > 0; d--)
+			if (snprintf(n, sizeof n, "%.*g", d, v) <= 6)
+				break;
 	tui_put(r, y, 0, 10, ROLE_LABEL, label);
 	int bw = r->w - 10 - 7;
 	tui_bar(r, y, 10, bw, total > 0 ? v / total : 0, role);
