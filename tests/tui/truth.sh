@@ -93,6 +93,16 @@ tt_capture | grep -qE 'reach loss mean [0-9.]+% max' ||
     tt_fail "reach loss not shown after the statistics"
 tt_capture | grep -qE 'reach loss mean 0\.0% max 0\.0%' &&
     tt_fail "reach loss 0% on a learned filter that cuts relations"
+# the importance chart: every feature's value whole (0.0077, not 0.007…;
+# the forest's small ones on this sample)
+tt_send ':set filter.model forest' Enter
+tt_wait 'output \(Up/Down' 20 || exit 1
+tt_send Escape
+tt_wait 'classifier AUC 0\.[0-9]+ on' 20 || exit 1
+tt_capture | grep -qE '^ -log alpha.*[0-9]│' ||
+    tt_fail "no importance row for -log alpha"
+tt_capture | grep -E '^ (s_ij|log |rank|same|-log)' | grep -q '[0-9.]…│' &&
+    tt_fail "an importance value cut short"
 tt_send q
 tt_wait 'EXIT=0' 10 || exit 1
 exit "$TT_FAIL"
