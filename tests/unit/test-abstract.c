@@ -368,13 +368,32 @@ static void same_abstract(const struct abstract_out *a,
 	cr_assert_eq(a->n_comm, b->n_comm, "%s: communities", what);
 }
 
+/* a's S (and, with `insight`, its tallies after the insight) against a
+ * fresh pipeline with a's parameters, never cached before. */
+static void same_as_fresh(struct pipeline *a, bool insight, const char *what)
+{
+	struct pipeline b;
+	struct err e;
+	if (insight)
+		cr_assert_eq(pipeline_insight(a, STAGE_ABSTRACT, &e), 0, "%s",
+		    e.msg);
+	pipeline_init(&b);
+	cr_assert_eq(pipeline_load(&b, SAMPLES "/sample.csv", NULL, &e), 0);
+	pipeline_set_all(&b, &a->params, NULL);
+	cr_assert_eq(pipeline_run(&b, STAGE_ABSTRACT, &e), 0);
+	if (insight)
+		cr_assert_eq(pipeline_insight(&b, STAGE_ABSTRACT, &e), 0);
+	same_abstract(&a->abs, &b.abs, what);
+	pipeline_destroy(&b);
+}
+
 Test(abstract, candidate_cache_equals_a_fresh_build)
 {
 	static const char *const change[][2] = {
 		{ "abstract.threshold", "0.002" }, { "abstract.topk", "7" },
 		{ "abstract.threshold", "0" }, { "abstract.topk", "0" },
 	};
-	struct pipeline a, b;
+	struct pipeline a;
 	struct err e;
 	pipeline_init(&a);
 	cr_assert_eq(pipeline_load(&a, SAMPLES "/sample.csv", NULL, &e), 0,
@@ -386,24 +405,12 @@ Test(abstract, candidate_cache_equals_a_fresh_build)
 		    0);
 		cr_assert_eq(pipeline_run(&a, STAGE_ABSTRACT, &e), 0, "%s",
 		    e.msg);
-		/* b: the same settings, never cached before */
-		pipeline_init(&b);
-		cr_assert_eq(pipeline_load(&b, SAMPLES "/sample.csv", NULL,
-		    &e), 0);
-		pipeline_set_all(&b, &a.params, NULL);
-		cr_assert_eq(pipeline_run(&b, STAGE_ABSTRACT, &e), 0);
-		same_abstract(&a.abs, &b.abs, change[k][0]);
-		pipeline_destroy(&b);
+		same_as_fresh(&a, false, change[k][0]);
 	}
 	/* a metric parameter changes the key: rebuilt, not reused */
 	cr_assert_eq(pipeline_set(&a, "abstract.beta", "0.3", &e), 0);
 	cr_assert_eq(pipeline_run(&a, STAGE_ABSTRACT, &e), 0);
-	pipeline_init(&b);
-	cr_assert_eq(pipeline_load(&b, SAMPLES "/sample.csv", NULL, &e), 0);
-	pipeline_set_all(&b, &a.params, NULL);
-	cr_assert_eq(pipeline_run(&b, STAGE_ABSTRACT, &e), 0);
-	same_abstract(&a.abs, &b.abs, "abstract.beta");
-	pipeline_destroy(&b);
+	same_as_fresh(&a, false, "abstract.beta");
 	pipeline_destroy(&a);
 }
 
@@ -417,7 +424,7 @@ Test(abstract, tighter_selection_is_a_prefix_of_s)
 		{ "abstract.threshold", "0.002" }, { "abstract.topk", "7" },
 		{ "abstract.threshold", "0.003" }, { "abstract.topk", "50" },
 	};
-	struct pipeline a, b;
+	struct pipeline a;
 	struct err e;
 	pipeline_init(&a);
 	cr_assert_eq(pipeline_load(&a, SAMPLES "/sample.csv", NULL, &e), 0,
@@ -433,17 +440,8 @@ Test(abstract, tighter_selection_is_a_prefix_of_s)
 		/* the last change loosens top-k: rebuilt, exact at once */
 		bool derived = k + 1 < sizeof change / sizeof *change;
 		cr_assert_eq(a.abs.tally_pending, derived, "%s", change[k][0]);
-		cr_assert_eq(pipeline_insight(&a, STAGE_ABSTRACT, &e), 0, "%s",
-		    e.msg);
+		same_as_fresh(&a, true, change[k][0]);
 		cr_assert_not(a.abs.tally_pending);
-		pipeline_init(&b);
-		cr_assert_eq(pipeline_load(&b, SAMPLES "/sample.csv", NULL,
-		    &e), 0);
-		pipeline_set_all(&b, &a.params, NULL);
-		cr_assert_eq(pipeline_run(&b, STAGE_ABSTRACT, &e), 0);
-		cr_assert_eq(pipeline_insight(&b, STAGE_ABSTRACT, &e), 0);
-		same_abstract(&a.abs, &b.abs, change[k][0]);
-		pipeline_destroy(&b);
 	}
 	pipeline_destroy(&a);
 }
@@ -466,7 +464,7 @@ Test(abstract, base_covers_a_loosening)
 		{ "abstract.threshold", "0", false },
 		{ "abstract.metric", "cosine", true },     /* a new key */
 	};
-	struct pipeline a, b;
+	struct pipeline a;
 	struct err e;
 	pipeline_init(&a);
 	a.no_simcache = true;
@@ -488,16 +486,7 @@ Test(abstract, base_covers_a_loosening)
 		bool at0 = change[k].kernel && a.abs.threshold > 0;
 		cr_assert_eq(a.abs.tally_pending, !change[k].kernel || at0,
 		    "%s %s", change[k].p, change[k].v);
-		cr_assert_eq(pipeline_insight(&a, STAGE_ABSTRACT, &e), 0, "%s",
-		    e.msg);
-		pipeline_init(&b);
-		cr_assert_eq(pipeline_load(&b, SAMPLES "/sample.csv", NULL,
-		    &e), 0);
-		pipeline_set_all(&b, &a.params, NULL);
-		cr_assert_eq(pipeline_run(&b, STAGE_ABSTRACT, &e), 0);
-		cr_assert_eq(pipeline_insight(&b, STAGE_ABSTRACT, &e), 0);
-		same_abstract(&a.abs, &b.abs, change[k].p);
-		pipeline_destroy(&b);
+		same_as_fresh(&a, true, change[k].p);
 	}
 	pipeline_destroy(&a);
 }
