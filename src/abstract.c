@@ -207,14 +207,15 @@ int abstract_run(struct pipeline *pl, struct abstract_out *out,
 	out->topk = k.topk;
 	int rc = 0;
 	bool cached = simcache_holds(pl->simcache, &k.key);
+	const struct abstract_out *a = &pl->abs;
 	const struct sbase *b = pl->sbase;
-	if (!cached && (can_derive(&pl->abs, &k.key, k.threshold, k.topk) ||
-	    (b && covers(&b->key, b->threshold, b->topk, &k.key, k.threshold,
-	    k.topk)))) {
-		/* a prefix of the published S, else of the base: the
-		 * same S, and the same candidates, maximum and histogram */
-		const struct abstract_out *a = &pl->abs;
-		bool pub = can_derive(a, &k.key, k.threshold, k.topk);
+	/* a prefix of the published S, else of the base */
+	bool pub = !cached && can_derive(a, &k.key, k.threshold, k.topk);
+	bool from_base = !cached && !pub && b && covers(&b->key,
+	    b->threshold, b->topk, &k.key, k.threshold, k.topk);
+	if (pub || from_base) {
+		/* the same S, and the same candidates, maximum and
+		 * histogram */
 		abstract_derive_prefix(pub ? &a->S : &b->S, k.threshold,
 		    k.topk, &out->S);
 		memset(&t, 0, sizeof t);
