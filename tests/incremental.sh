@@ -84,6 +84,14 @@ EOF
 # recommendations (the timing tables are dropped)
 keep() { grep -E '^(@@|distill,[0-9]+,|[0-9]+,)' "$1"; }
 
+# same A B WHAT: A and B alike, or a failure of the current base
+same() {
+	cmp -s "$1" "$2" && return 0
+	echo "FAIL: $name: $3:"
+	diff "$1" "$2" | sed 's/^/  | /' | head -6
+	fail=1 bad=1
+}
+
 # base NAME SETTINGS: every change against a fresh run, on one base
 base() {
 	name=$1 set=$2
@@ -106,7 +114,7 @@ eval; rec $U; echo @@undo"
 	fi
 	# split into blocks: block N ends at the Nth marker
 	keep "$T/live" | awk -v d="$T" '
-		/^@@/ { n++; print substr($0, 3) > (d "/name." n); next }
+		/^@@/ { n++; next }
 		{ print > (d "/blk." n + 1) }'
 	touch "$T/blk.1"
 	n=2 bad=0
@@ -118,23 +126,14 @@ set $p $v; eval; rec $U" >"$T/fresh.out" 2>"$T/err" || {
 			fail=1 bad=1
 		}
 		keep "$T/fresh.out" >"$T/fresh"
-		touch "$T/blk.$n"
-		if ! cmp -s "$T/fresh" "$T/blk.$n"; then
-			echo "FAIL: $name: set $p $v live differs from fresh:"
-			diff "$T/fresh" "$T/blk.$n" | sed 's/^/  | /' | head -6
-			fail=1 bad=1
-		fi
-		touch "$T/blk.$((n + 1))"
-		if ! cmp -s "$T/blk.1" "$T/blk.$((n + 1))"; then
-			echo "FAIL: $name: undo of $p $v differs from the base:"
-			diff "$T/blk.1" "$T/blk.$((n + 1))" | sed 's/^/  | /' |
-			    head -6
-			fail=1 bad=1
-		fi
+		touch "$T/blk.$n" "$T/blk.$((n + 1))"
+		same "$T/fresh" "$T/blk.$n" "set $p $v live differs from fresh"
+		same "$T/blk.1" "$T/blk.$((n + 1))" \
+		    "undo of $p $v differs from the base"
 		n=$((n + 2))
 	done <"$T/changes"
 	[ "$bad" = 0 ] && echo "ok: $name: $(wc -l <"$T/changes") changes"
-	rm -f "$T"/blk.* "$T"/name.*
+	rm -f "$T"/blk.*
 }
 
 base default "echo"
