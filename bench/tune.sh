@@ -92,24 +92,24 @@ row() {
 # validation, score once on test, print the row; output in $tmp/NAME
 tune_row() {
 	t0=$(date +%s)
-	if [ -z "$testbase" ]; then
-		"$D" --format csv -c "$base; $2; tune $3 --budget $budget \
---metric $metric@$k; eval; eval --test$(gets $3)" >"$tmp/$1" \
-		    2>"$tmp/err" || { cat "$tmp/err"; exit 1; }
-		tv=$(test_of "$tmp/$1" "$metric")
-	else
-		# the test needs data the validation session does not hold:
-		# a second session on the test base with the tuned values
-		"$D" --format csv -c "$base; $2; tune $3 --budget $budget \
---metric $metric@$k; eval; eval$(gets $3)" >"$tmp/$1" \
-		    2>"$tmp/err" || { cat "$tmp/err"; exit 1; }
+	# with a test base, the test needs data this session does not hold:
+	# a second session there scores the tuned values (the eval here
+	# then repeats the validation one, which keeps the parsing alike)
+	last="eval --test"
+	[ -n "$testbase" ] && last=eval
+	"$D" --format csv -c "$base; $2; tune $3 --budget $budget \
+--metric $metric@$k; eval; $last$(gets $3)" >"$tmp/$1" 2>"$tmp/err" || {
+		cat "$tmp/err"; exit 1; }
+	scored=$tmp/$1
+	if [ -n "$testbase" ]; then
+		scored=$tmp/$1.test
 		"$D" --format csv -c "$testbase; $2; \
-$(params_of "$tmp/$1" $3) eval" >"$tmp/$1.test" 2>"$tmp/err" || {
+$(params_of "$tmp/$1" $3) eval" >"$scored" 2>"$tmp/err" || {
 			cat "$tmp/err"; exit 1; }
-		tv=$(test_of "$tmp/$1.test" "$metric")
 	fi
-	row "$1" "$(valid_of "$tmp/$1" "$metric")" "$tv" \
-	    $(($(date +%s) - t0)) "$(settings "$tmp/$1" $3)"
+	row "$1" "$(valid_of "$tmp/$1" "$metric")" \
+	    "$(test_of "$scored" "$metric")" $(($(date +%s) - t0)) \
+	    "$(settings "$tmp/$1" $3)"
 }
 
 # run NAME BASE METRIC K: one dataset's table
