@@ -189,6 +189,32 @@ static int work_error(const struct pipeline *pl, struct err *err)
 	    ABSTRACT_WORK_MAX, cap, drop, drop == 1 ? "" : "s");
 }
 
+int abstract_cache_candidates(struct pipeline *pl, const struct params *np,
+    struct err *err)
+{
+	const struct graph_out *g = &pl->graph;
+	const struct sbase *b = pl->sbase;
+	if (pl->borrowed || pl->no_simcache || pl->imp || !b || !g->ui.ptr)
+		return 0;
+	struct simk k;
+	simk_init_select(&k, &g->ui, &g->iu, np, g->gen);
+	bool again = simk_key_equal(&b->key, &k.key) &&
+	    !simcache_holds(pl->simcache, &k.key) && !covers(&b->key,
+	    b->threshold, b->topk, &k.key, k.threshold, k.topk);
+	simk_destroy(&k);
+	if (!again)
+		return 0;
+	simk_init(&k, &g->ui, &g->iu, np);
+	k.key.graph_gen = g->gen;
+	struct csr S;
+	csr_init(&S);
+	int rc = simk_build_cached(&k, &pl->simcache, SIMCACHE_ANY, &S, NULL,
+	    &pl->hooks, err);
+	csr_destroy(&S);
+	simk_destroy(&k);
+	return rc;
+}
+
 int abstract_run(struct pipeline *pl, struct abstract_out *out,
     struct err *err)
 {
@@ -244,16 +270,23 @@ int abstract_run(struct pipeline *pl, struct abstract_out *out,
 		csr_init(&S0);
 		if (at0)
 			k.threshold = 0;
-		rc = simk_build_cached(&k, &pl->simcache, !pl->borrowed &&
-		    !pl->no_simcache, at0 ? &S0 : &out->S, &t, &pl->hooks,
-		    err);
+		/* many candidates are cached only when they are built a
+		 * second time: a one-shot run would pay the cache's pages
+		 * for nothing (src/cooc.c, SIMCACHE_EAGER) */
+		enum simcache_fill how = b && simk_key_equal(&b->key,
+		    &k.key) ? SIMCACHE_ANY : SIMCACHE_SMALL;
+		if (pl->borrowed || pl->no_simcache ||
+		    (pl->large_simcache && how == SIMCACHE_SMALL))
+			how = SIMCACHE_NONE;
+		rc = simk_build_cached(&k, &pl->simcache, how,
+		    at0 ? &S0 : &out->S, &t, &pl->hooks, err);
 		if (rc == 0 && at0 && simcache_holds(pl->simcache, &k.key)) {
 			/* the candidates fit the cache after all: S at the
 			 * threshold from it, with exact cut counts */
 			csr_destroy(&S0);
 			k.threshold = thr;
-			rc = simk_build_cached(&k, &pl->simcache, false,
-			    &out->S, &t, &pl->hooks, err);
+			rc = simk_build_cached(&k, &pl->simcache,
+			    SIMCACHE_NONE, &out->S, &t, &pl->hooks, err);
 		} else if (rc == 0 && at0) {
 			abstract_derive_prefix(&S0, thr, k.topk, &out->S);
 			sbase_set(pl, &k.key, 0, k.topk, &S0, &t, false);

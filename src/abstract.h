@@ -52,8 +52,9 @@ struct simk_tally {
  * same key, a threshold not lower, a top-k not larger) is a prefix of its
  * rows, whatever S is published then: a threshold raised and lowered
  * again needs no kernel. A bounded S (top-k > 0) is built at threshold 0
- * for it, so every threshold is covered. Logs whose candidates fit the
- * simcache select from that instead and keep no base.
+ * for it, so every threshold is covered. Once the candidates are cached
+ * (at once when few, else when a change the base does not cover builds
+ * them again), S is selected from the cache and no new base is kept.
  */
 struct sbase {
 	struct simk_key key;
@@ -91,17 +92,23 @@ void simk_init_select(struct simk *k, const struct csr *ui,
 int simk_build(const struct simk *k, struct csr *S, float **cooc,
     struct simk_tally *t, const struct hooks *h, struct err *err);
 
+/* Which candidates a build may cache (src/cooc.c has the bounds). */
+enum simcache_fill {
+	SIMCACHE_NONE,
+	SIMCACHE_SMALL,   /* up to 16M slots (ML-1M's): a first build */
+	SIMCACHE_ANY      /* up to 64M (Gowalla's 62M): a second one */
+};
+
 /*
  * simk_build for the abstract stage, with the pipeline's candidate cache
  * (struct simcache, src/cooc.c): when *cache holds the candidates of k's
  * key, S is selected from them (threshold, top-k, order: the same S as a
- * rebuild); otherwise S is built and, with `fill`, *cache is replaced by
- * this build's candidates when they fit in 16M entries (128 MB; ML-1M
- * does, Gowalla does not).
+ * rebuild); otherwise S is built and *cache is replaced by this build's
+ * candidates when they fit the bound `how` allows.
  */
 int simk_build_cached(const struct simk *k, struct simcache **cache,
-    bool fill, struct csr *S, struct simk_tally *t, const struct hooks *h,
-    struct err *err);
+    enum simcache_fill how, struct csr *S, struct simk_tally *t,
+    const struct hooks *h, struct err *err);
 void simcache_free(struct simcache *c);
 bool simcache_holds(const struct simcache *c, const struct simk_key *key);
 bool simk_key_equal(const struct simk_key *a, const struct simk_key *b);

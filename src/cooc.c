@@ -78,8 +78,15 @@ struct simcache {
  * earlier per-thread buffers grew by doubling, and their copies and fresh
  * pages made Gowalla's first build 0.5 s slower, so it was skipped there.
  * Gowalla (62M slots, 42M candidates) fits; the 20M log does not.
+ *
+ * Writing the cache still costs its pages: on Gowalla 336 MB, a fifth of
+ * a one-shot `eval` (1.04 s against 0.86 s) and 0.45 GB of its peak. So
+ * a first build caches up to SIMCACHE_EAGER slots (ML-100K's 1.4M,
+ * ML-1M's); more only with SIMCACHE_ANY, which the abstract stage asks
+ * for when it builds the same candidates a second time.
  */
 #define SIMCACHE_MAX (64u << 20)
+#define SIMCACHE_EAGER (16u << 20)
 
 /* Per-row slots for the cache: the two-hop walks of row i, at most
  * n - 1, as offsets (off[i] .. off[i+1]); returns the total, or
@@ -870,8 +877,9 @@ static bool weights_positive(const struct csr *ui)
 
 static int build(const struct simk *k, struct csr *S, float **cooc,
     struct simk_tally *t, const struct hooks *h, struct err *err,
-    struct simcache **cache, bool fill)
+    struct simcache **cache, enum simcache_fill how)
 {
+	bool fill = how != SIMCACHE_NONE;
 	uint32_t n = k->iu->nrows;
 	enum acc_kind kind = kind_of(k->metric);
 	const struct simcache *use = cache && !cooc &&
@@ -888,7 +896,8 @@ static int build(const struct simk *k, struct csr *S, float **cooc,
 	float *cs = NULL;
 	if (fill) {
 		uint64_t slots = cand_offsets(k, co);
-		if (slots > SIMCACHE_MAX) {
+		if (slots > (how == SIMCACHE_ANY ? SIMCACHE_MAX :
+		    SIMCACHE_EAGER)) {
 			fill = false;
 			xfree(co);
 			co = NULL;
@@ -1023,14 +1032,14 @@ static int build(const struct simk *k, struct csr *S, float **cooc,
 int simk_build(const struct simk *k, struct csr *S, float **cooc,
     struct simk_tally *t, const struct hooks *h, struct err *err)
 {
-	return build(k, S, cooc, t, h, err, NULL, false);
+	return build(k, S, cooc, t, h, err, NULL, SIMCACHE_NONE);
 }
 
 int simk_build_cached(const struct simk *k, struct simcache **cache,
-    bool fill, struct csr *S, struct simk_tally *t, const struct hooks *h,
-    struct err *err)
+    enum simcache_fill how, struct csr *S, struct simk_tally *t,
+    const struct hooks *h, struct err *err)
 {
-	return build(k, S, NULL, t, h, err, cache, fill);
+	return build(k, S, NULL, t, h, err, cache, how);
 }
 
 int simk_cooc_of(const struct simk *k, const struct csr *S, float **cooc,

@@ -335,6 +335,8 @@ struct pipeline {
 	bool borrowed;
 	bool no_simcache;   /* fill no candidate cache (tests: a log whose
 	                       candidates would not fit it) */
+	bool large_simcache;   /* tests: cache no candidates on a first
+	                          build, as for a log with many */
 	/* the abstract stage is imported (load DIR); NULL otherwise. Shared
 	 * read-only by scratch copies, freed by the owner. */
 	struct import *imp;
@@ -464,6 +466,12 @@ int graph_run(struct pipeline *pl, struct graph_out *out, struct err *err);
 #define ABSTRACT_WORK_MAX 3e11
 
 int abstract_run(struct pipeline *pl, struct abstract_out *out,
+    struct err *err);
+/* Before a scratch run builds S with np's parameters from pl's data: when
+ * that is a second build of the candidates of pl's base (a selection the
+ * base does not cover), build them into pl's candidate cache instead
+ * (SIMCACHE_ANY), which the scratch copy and later ones select from. */
+int abstract_cache_candidates(struct pipeline *pl, const struct params *np,
     struct err *err);
 /* The files the session read (dataset, metadata, given test and
  * validation splits) into in[], NULL-terminated; returns in. Writers

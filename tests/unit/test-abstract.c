@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "tiny.h"
+#include "topk.h"
 
 #define EPS 1e-6
 
@@ -487,6 +488,91 @@ Test(abstract, base_covers_a_loosening)
 		cr_assert_eq(a.abs.tally_pending, !change[k].kernel || at0,
 		    "%s %s", change[k].p, change[k].v);
 		same_as_fresh(&a, true, change[k].p);
+	}
+	pipeline_destroy(&a);
+}
+
+/* Many candidates (large_simcache: as if the sample had Gowalla's) are
+ * not cached by a first build, whose pages a one-shot run would pay for
+ * nothing: the base serves the changes it covers, and the first change it
+ * does not (a larger top-k) builds the same candidates again and caches
+ * them; later changes select from that cache. A new key starts over. */
+Test(abstract, many_candidates_are_cached_on_their_second_build)
+{
+	static const struct { const char *p, *v; int cache; } change[] = {
+		{ "abstract.threshold", "0.002", 0 },   /* a prefix */
+		{ "abstract.topk", "150", 1 },          /* built again */
+		{ "abstract.threshold", "0", 2 },       /* from the cache */
+		{ "abstract.topk", "0", 2 },
+		{ "abstract.metric", "cosine", 0 },     /* a new key */
+	};
+	struct pipeline a;
+	struct err e;
+	pipeline_init(&a);
+	a.large_simcache = true;
+	cr_assert_eq(pipeline_load(&a, SAMPLES "/sample.csv", NULL, &e), 0,
+	    "%s", e.msg);
+	cr_assert_eq(pipeline_run(&a, STAGE_ABSTRACT, &e), 0, "%s", e.msg);
+	cr_assert_null(a.simcache, "a first build cached many candidates");
+	cr_assert_not_null(a.sbase);
+	const struct simcache *was = NULL;
+	for (size_t k = 0; k < sizeof change / sizeof *change; k++) {
+		cr_assert_eq(pipeline_set(&a, change[k].p, change[k].v, &e),
+		    0);
+		cr_assert_eq(pipeline_run(&a, STAGE_ABSTRACT, &e), 0, "%s",
+		    e.msg);
+		if (change[k].cache == 0)
+			cr_assert(!a.simcache || !simcache_holds(a.simcache,
+			    &a.abs.key), "%s %s: cached", change[k].p,
+			    change[k].v);
+		else
+			cr_assert(simcache_holds(a.simcache, &a.abs.key),
+			    "%s %s: not cached", change[k].p, change[k].v);
+		if (change[k].cache == 2)
+			cr_assert_eq(a.simcache, was, "%s %s: the cache was "
+			    "rebuilt", change[k].p, change[k].v);
+		was = a.simcache;
+		same_as_fresh(&a, true, change[k].p);
+	}
+	pipeline_destroy(&a);
+}
+
+/* A scratch run (sweep, tune) cannot fill the cache of the pipeline it
+ * borrows from: when its S is a second build of the base's candidates,
+ * the pipeline builds them into its own cache first, and the scratch S
+ * (selected from it) is the fresh one. */
+Test(abstract, a_scratch_run_fills_the_owners_cache)
+{
+	struct pipeline a;
+	struct err e;
+	pipeline_init(&a);
+	a.large_simcache = true;
+	cr_assert_eq(pipeline_load(&a, SAMPLES "/sample.csv", NULL, &e), 0,
+	    "%s", e.msg);
+	cr_assert_eq(pipeline_run(&a, STAGE_ABSTRACT, &e), 0, "%s", e.msg);
+	cr_assert_null(a.simcache);
+	static const char *const topk[] = { "50", "150", "0" };
+	for (size_t x = 0; x < sizeof topk / sizeof *topk; x++) {
+		struct params np = a.params;
+		cr_assert_eq(params_set(&np, "abstract.topk", topk[x], &e), 0);
+		struct scratch sc;
+		cr_assert_eq(scratch_run(&sc, &a, &np, STAGE_ABSTRACT,
+		    STAGE_ABSTRACT, &e), 0, "%s", e.msg);
+		/* 50 is a prefix of the base; 150 and all are not */
+		cr_assert_eq(a.simcache != NULL, x > 0, "topk %s", topk[x]);
+		struct pipeline b;
+		pipeline_init(&b);
+		cr_assert_eq(pipeline_load(&b, SAMPLES "/sample.csv", NULL,
+		    &e), 0);
+		pipeline_set_all(&b, &np, NULL);
+		cr_assert_eq(pipeline_run(&b, STAGE_ABSTRACT, &e), 0);
+		cr_assert_eq(sc.pl.abs.S.nnz, b.abs.S.nnz, "topk %s", topk[x]);
+		cr_assert_eq(memcmp(sc.pl.abs.S.idx, b.abs.S.idx,
+		    b.abs.S.nnz * sizeof *b.abs.S.idx), 0);
+		cr_assert_eq(memcmp(sc.pl.abs.S.val, b.abs.S.val,
+		    b.abs.S.nnz * sizeof *b.abs.S.val), 0);
+		pipeline_destroy(&b);
+		scratch_destroy(&sc);
 	}
 	pipeline_destroy(&a);
 }
