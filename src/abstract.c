@@ -194,8 +194,11 @@ int abstract_cache_candidates(struct pipeline *pl, const struct params *np,
 {
 	const struct graph_out *g = &pl->graph;
 	const struct sbase *b = pl->sbase;
-	if (pl->borrowed || pl->no_simcache || pl->imp || !b || !g->ui.ptr)
-		return 0;
+	if (pl->borrowed || pl->no_simcache || pl->imp || !b || !g->ui.ptr ||
+	    !pl->fresh[STAGE_GRAPH] ||
+	    params_stage_differs(&pl->params, np, STAGE_LOAD) ||
+	    params_stage_differs(&pl->params, np, STAGE_GRAPH))
+		return 0;   /* np's S is not built from pl's graph */
 	struct simk k;
 	simk_init_select(&k, &g->ui, &g->iu, np, g->gen);
 	bool again = simk_key_equal(&b->key, &k.key) &&

@@ -51,11 +51,6 @@ int scratch_run(struct scratch *sc, struct pipeline *pl,
 	while (s < (int)from && pl->fresh[s] &&
 	    !params_stage_differs(&pl->params, np, s))
 		s++;
-	/* a copy cannot fill pl's cache: pl does, when S is built from
-	 * its candidates a second time (a sweep of abstract.topk) */
-	if (s == STAGE_ABSTRACT && s <= (int)upto &&
-	    abstract_cache_candidates(pl, np, err) < 0)
-		return -1;
 	sc->pl = *pl;
 	sc->pl.params = *np;
 	sc->pl.borrowed = true;   /* reads pl's candidate cache, never frees */

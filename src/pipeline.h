@@ -467,10 +467,12 @@ int graph_run(struct pipeline *pl, struct graph_out *out, struct err *err);
 
 int abstract_run(struct pipeline *pl, struct abstract_out *out,
     struct err *err);
-/* Before a scratch run builds S with np's parameters from pl's data: when
- * that is a second build of the candidates of pl's base (a selection the
- * base does not cover), build them into pl's candidate cache instead
- * (SIMCACHE_ANY), which the scratch copy and later ones select from. */
+/* Before a scratch run with np (sweep, tune): when its S would be a
+ * second build of the candidates of pl's base (the same graph and key, a
+ * selection the base does not cover), build them into pl's candidate
+ * cache (SIMCACHE_ANY), which that copy and later ones select from. A
+ * copy cannot: it borrows the cache. This writes pl: only for a caller
+ * that has it alone (not a why job beside the TUI's insight thread). */
 int abstract_cache_candidates(struct pipeline *pl, const struct params *np,
     struct err *err);
 /* The files the session read (dataset, metadata, given test and
