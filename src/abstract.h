@@ -195,6 +195,11 @@ int learn_fit(int model, const struct learn_set *tr,
 int learn_predict(const struct learn_model *m, const float *X, size_t n,
     double *margin, double *contrib, struct err *err);
 double learn_score_of(double margin);
+/* A model and a labelled set that own their memory (the booster is
+ * serialised and read back). */
+int learn_model_copy(const struct learn_model *from, struct learn_model *to,
+    struct err *err);
+void learn_set_copy(const struct learn_set *from, struct learn_set *to);
 void learn_model_free(struct learn_model *m);
 /* The contributions of S's edge e (row i) under the pipeline's learned
  * model: its features are recomputed (learn.c). */

@@ -236,17 +236,55 @@ static int reach_loss(const struct pipeline *pl, const struct hooks *h,
 	return 0;
 }
 
-/* Decide kept[] by the configured method. */
-static int filter_decide(struct pipeline *pl, struct filter_out *out,
-    struct err *err)
+/* The filter's parameters that select from the per-edge values (α_ij,
+ * the classifier's scores) without changing them: the two cuts, and the
+ * low-rank part, which lowrank_fit makes after them. */
+static bool selects_only(int id)
+{
+	return id == P_FILTER_ALPHA || id == P_FILTER_MIN_SCORE ||
+	    id == P_FILTER_RANK || id == P_FILTER_LOWRANK_WEIGHT;
+}
+
+/* Whether the previous result's alpha and score are this run's: the same
+ * S, method and parameters but for those that only select. The learned
+ * model then needs no fit and no scoring (Gowalla: ~8 s), the backbone
+ * no pow per edge (~90 ms); a live filter.min_score or filter.alpha
+ * change costs the selection and B. */
+static bool values_hold(const struct pipeline *pl)
+{
+	const struct filter_out *f = &pl->filt;
+	if (!f->alpha || !pl->abs.gen || f->s_gen != pl->abs.gen)
+		return false;
+	for (int i = 0; i < P__COUNT; i++)
+		if (params_def(i)->stage == STAGE_FILTER && !selects_only(i) &&
+		    params_differs(&f->made, &pl->params, i))
+			return false;
+	return true;
+}
+
+/* Copy f's per-edge values (nnz of them) and learned model into out. */
+static int values_copy(const struct filter_out *f, uint64_t nnz,
+    struct filter_out *out, struct err *err)
+{
+	memcpy(out->alpha, f->alpha, nnz * sizeof *out->alpha);
+	if (!out->score)
+		return 0;
+	memcpy(out->score, f->score, nnz * sizeof *out->score);
+	if (learn_model_copy(&f->model, &out->model, err) < 0)
+		return err_prefix(err, "learned filter");
+	out->has_model = f->has_model;
+	learn_set_copy(&f->holdout, &out->holdout);
+	out->st.n_train_edges = f->st.n_train_edges;
+	out->st.n_train_pos = f->st.n_train_pos;
+	return 0;
+}
+
+/* Decide kept[] by the configured method from alpha[] and score[]. */
+static void filter_decide(const struct pipeline *pl, struct filter_out *out)
 {
 	const struct csr *S = &pl->abs.S;
 	const struct params *p = &pl->params;
 	int method = params_enum(p, P_FILTER_METHOD);
-	/* the same-community feature reads the communities of S */
-	if (method == FILTER_LEARNED && (pipeline_communities(pl, err) < 0 ||
-	    learn_filter(pl, out, err) < 0))
-		return -1;
 	double alpha = params_real(p, P_FILTER_ALPHA);
 	double min_score = params_real(p, P_FILTER_MIN_SCORE);
 	for (uint32_t i = 0; i < S->nrows; i++)
@@ -265,7 +303,6 @@ static int filter_decide(struct pipeline *pl, struct filter_out *out,
 		out->st.removed_backbone = out->st.removed;
 	else if (method == FILTER_LEARNED)
 		out->st.removed_learned = out->st.removed;
-	return 0;
 }
 
 static int filter_method(struct pipeline *pl, struct filter_out *out,
@@ -276,6 +313,8 @@ int filter_run(struct pipeline *pl, struct filter_out *out, struct err *err)
 {
 	if (filter_method(pl, out, err) < 0)
 		return -1;
+	out->s_gen = pl->abs.gen;
+	out->made = pl->params;
 	return lowrank_fit(pl, out, err);
 }
 
@@ -294,17 +333,30 @@ static int filter_method(struct pipeline *pl, struct filter_out *out,
 		out->st.kept = S->nnz;
 		return 0;
 	}
+	/* before out is written: a caller may run into pl->filt itself */
+	bool hold = out != &pl->filt && values_hold(pl);
 	size_t m = S->nnz ? S->nnz : 1;
+	bool learned = params_enum(&pl->params, P_FILTER_METHOD) ==
+	    FILTER_LEARNED;
 	out->alpha = xmalloc(m * sizeof *out->alpha);
 	out->kept = xmalloc(m);
-	if (params_enum(&pl->params, P_FILTER_METHOD) == FILTER_LEARNED) {
+	if (learned) {
 		out->score = xmalloc(m * sizeof *out->score);
 		for (uint64_t e = 0; e < S->nnz; e++)
 			out->score[e] = NAN;
 	}
-	disparity_alpha(S, out->alpha);
-	if (filter_decide(pl, out, err) < 0)
-		return -1;
+	out->reselected = hold;
+	if (hold) {
+		if (values_copy(&pl->filt, S->nnz, out, err) < 0)
+			return -1;
+	} else {
+		disparity_alpha(S, out->alpha);
+		/* the same-community feature reads the communities of S */
+		if (learned && (pipeline_communities(pl, err) < 0 ||
+		    learn_filter(pl, out, err) < 0))
+			return -1;
+	}
+	filter_decide(pl, out);
 	build_b(S, out->kept, &out->B);
 	return 0;
 }

@@ -392,6 +392,41 @@ int learn_fit(int model, const struct learn_set *tr,
 	return fit_linear(model, tr, cw, m, err);
 }
 
+int learn_model_copy(const struct learn_model *from, struct learn_model *to,
+    struct err *err)
+{
+	*to = *from;
+	to->booster = NULL;
+	if (!from->booster)
+		return 0;
+	/* the whole booster, its parameters (threads) with it: the copy
+	 * predicts and explains exactly as the original */
+	bst_ulong len = 0;
+	const char *buf = NULL;
+	BoosterHandle b = NULL;
+	if (XGBoosterSerializeToBuffer(from->booster, &len, &buf) != 0 ||
+	    XGBoosterCreate(NULL, 0, &b) != 0 ||
+	    XGBoosterUnserializeFromBuffer(b, buf, len) != 0) {
+		if (b)
+			XGBoosterFree(b);
+		return xgb_err(err, "copy");
+	}
+	to->booster = b;
+	return 0;
+}
+
+void learn_set_copy(const struct learn_set *from, struct learn_set *to)
+{
+	memset(to, 0, sizeof *to);
+	if (!from->n)
+		return;
+	to->X = xreallocarray(NULL, from->n, NF * sizeof *to->X);
+	to->y = xmalloc(from->n);
+	memcpy(to->X, from->X, from->n * NF * sizeof *to->X);
+	memcpy(to->y, from->y, from->n);
+	to->n = to->cap = from->n;
+}
+
 void learn_model_free(struct learn_model *m)
 {
 	if (m->booster)

@@ -143,7 +143,8 @@ static const struct param_def defs[P__COUNT] = {
 	    "boost: learning rate (shrinkage) of each round", "0.03 1 log" },
 	[P_FILTER_MIN_SCORE] = { "filter.min_score", PT_REAL, STAGE_FILTER,
 	    0, 1, NULL, "0.5", "0.05",
-	    "learned filter: keep edges scored at least this", "0.1 0.9" },
+	    "learned filter: keep edges scored at least this (a change "
+	    "re-cuts the scores, no refit)", "0.1 0.9" },
 	[P_FILTER_SEED] = { "filter.seed", PT_INT, STAGE_FILTER,
 	    0, 2147483647, NULL, "42", "1",
 	    "seed of the learned filter's split and SVM, and of the "
@@ -470,21 +471,24 @@ bool params_active(const struct params *p, enum param_id id)
 	}
 }
 
+bool params_differs(const struct params *a, const struct params *b,
+    enum param_id id)
+{
+	char x[256], y[256];
+	/* a parameter no result reads under either setting (e.g.
+	 * filter.alpha while filter.method is none) changes nothing */
+	if (!params_active(a, id) && !params_active(b, id))
+		return false;
+	params_format(a, id, x, sizeof x);
+	params_format(b, id, y, sizeof y);
+	return strcmp(x, y) != 0;
+}
+
 bool params_stage_differs(const struct params *a, const struct params *b,
     enum stage s)
 {
-	for (int i = 0; i < P__COUNT; i++) {
-		char x[256], y[256];
-		if (defs[i].stage != s)
-			continue;
-		/* a parameter no result reads under either setting (e.g.
-		 * filter.alpha while filter.method is none) changes nothing */
-		if (!params_active(a, i) && !params_active(b, i))
-			continue;
-		params_format(a, i, x, sizeof x);
-		params_format(b, i, y, sizeof y);
-		if (strcmp(x, y) != 0)
+	for (int i = 0; i < P__COUNT; i++)
+		if (defs[i].stage == s && params_differs(a, b, i))
 			return true;
-	}
 	return false;
 }

@@ -153,8 +153,11 @@ bool params_active(const struct params *p, enum param_id id);
 /* The setting that makes id inactive, in words (NULL: always active);
  * beside params_active so the two cannot drift. */
 const char *params_inactive_why(enum param_id id);
-/* Whether stage s's parameters differ between a and b, ignoring those
- * inactive in both (their change re-runs nothing). */
+/* Whether parameter id differs between a and b, ignoring it when it is
+ * inactive in both (its change re-runs nothing). */
+bool params_differs(const struct params *a, const struct params *b,
+    enum param_id id);
+/* Whether any of stage s's parameters differs (params_differs). */
 bool params_stage_differs(const struct params *a, const struct params *b,
     enum stage s);
 

@@ -117,6 +117,7 @@ struct abstract_out {
 	struct simk_key key;
 	double threshold;
 	long topk;
+	uint64_t gen;               /* distinct for every S published */
 	double max_sim;             /* the largest candidate similarity */
 	/* S was derived from an earlier S: candidate_pairs, sim_hist and
 	 * max_sim are exact, the cut_threshold / cut_topk split is insight
@@ -217,6 +218,13 @@ struct filter_out {
 	struct learn_set holdout;
 	struct lowrank lr;   /* filter.rank: the low-rank part of B */
 	struct filter_stats st;
+	/* what alpha and score were computed for: S (abstract_out.gen) and
+	 * the parameters. A change of filter.alpha or filter.min_score
+	 * alone re-selects from them: B again, not α_ij (a pow per edge) or
+	 * the classifier (fit and score). `reselected` says it did. */
+	uint64_t s_gen;
+	struct params made;
+	bool reselected;
 };
 
 extern const char *const filter_feature_names[FILTER_NFEATURES];

@@ -374,7 +374,7 @@ Test(filter, one_class_is_an_error)
 }
 
 /* A denser random graph so that the relabelling finds both classes. */
-static void random_graph(void)
+static void random_graph_of(struct pipeline *p)
 {
 	struct trip t[600];
 	size_t n = 0;
@@ -387,7 +387,12 @@ static void random_graph(void)
 			    0.6 : 0.1))
 				t[n++] = (struct trip){ u, i, 1 };
 	}
-	tiny_graph(&pl, 60, 20, t, n);
+	tiny_graph(p, 60, 20, t, n);
+}
+
+static void random_graph(void)
+{
+	random_graph_of(&pl);
 }
 
 Test(filter, learned_end_to_end_deterministic, .fini = teardown)
@@ -430,6 +435,108 @@ Test(filter, learned_end_to_end_deterministic, .fini = teardown)
 	tiny_set(&pl, "filter.model", "svm");
 	cr_assert_eq(filter_run(&pl, &pl.filt, &e), 0, "%s", e.msg);
 	cr_assert(pl.filt.has_model);
+}
+
+/* A stage as the pipeline runs it: into a new output, the previous
+ * result still in place beside it, then published. */
+static void run_abstract(struct pipeline *p)
+{
+	struct err e;
+	struct abstract_out tmp;
+	memset(&tmp, 0, sizeof tmp);
+	cr_assert_eq(abstract_run(p, &tmp, &e), 0, "%s", e.msg);
+	if (p->filt.b_is_s)          /* B was S's arrays */
+		filter_out_destroy(&p->filt);
+	abstract_out_destroy(&p->abs);
+	p->abs = tmp;
+}
+
+static void run_filter(struct pipeline *p)
+{
+	struct err e;
+	struct filter_out tmp;
+	memset(&tmp, 0, sizeof tmp);
+	cr_assert_eq(filter_run(p, &tmp, &e), 0, "%s", e.msg);
+	filter_out_destroy(&p->filt);
+	p->filt = tmp;
+}
+
+/* pl's filter result against a fresh pipeline's with the same
+ * parameters: the same values, cuts and B, bit for bit. */
+static void filter_as_fresh(const char *what)
+{
+	struct pipeline b;
+	random_graph_of(&b);
+	b.params = pl.params;
+	run_abstract(&b);
+	run_filter(&b);
+	const struct filter_out *x = &pl.filt, *y = &b.filt;
+	uint64_t n = pl.abs.S.nnz;
+	cr_assert_eq(n, b.abs.S.nnz, "%s", what);
+	cr_assert_eq(memcmp(x->alpha, y->alpha, n * sizeof *x->alpha), 0,
+	    "%s: alpha", what);
+	cr_assert_eq(!x->score, !y->score, "%s", what);
+	if (x->score)
+		cr_assert_eq(memcmp(x->score, y->score, n * sizeof *x->score),
+		    0, "%s: scores", what);
+	cr_assert_eq(memcmp(x->kept, y->kept, n), 0, "%s: kept", what);
+	cr_assert_eq(x->st.kept, y->st.kept, "%s", what);
+	cr_assert_eq(x->st.n_train_edges, y->st.n_train_edges, "%s", what);
+	cr_assert_eq(x->holdout.n, y->holdout.n, "%s", what);
+	cr_assert_eq(x->B.nnz, y->B.nnz, "%s", what);
+	cr_assert_eq(memcmp(x->B.idx, y->B.idx, x->B.nnz * sizeof *x->B.idx),
+	    0, "%s: B", what);
+	pipeline_destroy(&b);
+}
+
+/* A change of filter.min_score or filter.alpha alone re-selects from the
+ * previous result's α_ij and scores (no fit, no scoring) and gives what a
+ * fresh run gives; the copied model explains as the first did. Any other
+ * filter parameter, or a new S, computes them again. */
+Test(filter, a_cut_change_reselects_from_the_values, .fini = teardown)
+{
+	static const struct { const char *p, *v; bool reselect; } change[] = {
+		{ "filter.min_score", "0.6", true },
+		{ "filter.min_score", "0.4", true },
+		{ "filter.trees", "7", false },
+		{ "filter.min_score", "0.55", true },
+		{ "filter.model", "logistic", false },
+		{ "filter.min_score", "0.5", true },
+		{ "filter.method", "backbone", false },
+		{ "filter.alpha", "0.2", true },
+		{ "abstract.topk", "5", false },     /* a new S */
+		{ "filter.alpha", "0.6", true },
+	};
+	struct err e;
+	random_graph();
+	tiny_set(&pl, "abstract.metric", "cosine");
+	tiny_set(&pl, "filter.method", "learned");
+	tiny_set(&pl, "filter.model", "forest");
+	tiny_set(&pl, "filter.trees", "10");
+	run_abstract(&pl);
+	run_filter(&pl);
+	cr_assert_not(pl.filt.reselected);
+	for (size_t k = 0; k < sizeof change / sizeof *change; k++) {
+		double c0[FILTER_NFEATURES + 1], c1[FILTER_NFEATURES + 1];
+		double m0 = 0, m1 = 0;
+		bool learned = pl.filt.has_model;
+		if (learned)
+			cr_assert_eq(learn_edge_contrib(&pl, 0, 0, c0, &m0, &e),
+			    0, "%s", e.msg);
+		tiny_set(&pl, change[k].p, change[k].v);
+		if (strncmp(change[k].p, "abstract.", 9) == 0)
+			run_abstract(&pl);
+		run_filter(&pl);
+		cr_assert_eq(pl.filt.reselected, change[k].reselect, "%s %s",
+		    change[k].p, change[k].v);
+		if (change[k].reselect && learned) {
+			cr_assert_eq(learn_edge_contrib(&pl, 0, 0, c1, &m1, &e),
+			    0, "%s", e.msg);
+			cr_assert_eq(m0, m1, "%s: the copied model", change[k].p);
+			cr_assert_arr_eq(c0, c1, sizeof c0);
+		}
+		filter_as_fresh(change[k].p);
+	}
 }
 
 /* Trees from XGBoost keep the same edges on every run and at 1 or 2
