@@ -73,6 +73,30 @@ static int orth(double *a, size_t m, size_t l)
 	return info == 0 ? 0 : -1;
 }
 
+/* The previous result's factors when they are this run's (the same
+ * graph, rank and seed): copied, with this run's weight. Not when the
+ * caller runs into pl->filt itself, or on a graph of unknown origin. */
+static bool lowrank_reuse(const struct pipeline *pl, struct filter_out *out,
+    uint32_t k, uint64_t seed, double gamma)
+{
+	const struct lowrank *p = &pl->filt.lr;
+	if (out == &pl->filt || !pl->graph.gen || p->k != k ||
+	    p->graph_gen != pl->graph.gen || p->seed != seed ||
+	    p->n != pl->graph.ui.ncols)
+		return false;
+	struct lowrank *lr = &out->lr;
+	size_t nk = (size_t)p->n * k;
+	*lr = *p;
+	lr->gamma = gamma;
+	lr->in = xmalloc((nk + 1) * sizeof *lr->in);
+	lr->out = xmalloc((nk + 1) * sizeof *lr->out);
+	lr->sigma = xmalloc(((size_t)k + 1) * sizeof *lr->sigma);
+	memcpy(lr->in, p->in, nk * sizeof *lr->in);
+	memcpy(lr->out, p->out, nk * sizeof *lr->out);
+	memcpy(lr->sigma, p->sigma, k * sizeof *lr->sigma);
+	return true;
+}
+
 int lowrank_fit(struct pipeline *pl, struct filter_out *out,
     struct err *err)
 {
@@ -89,6 +113,9 @@ int lowrank_fit(struct pipeline *pl, struct filter_out *out,
 	if ((size_t)k > rmax)
 		return err_set(err, ERR_INVAL, "filter.rank %ld: the fit matrix "
 		    "has rank at most %zu (users %zu, items %zu)", k, rmax, m, n);
+	uint64_t seed = (uint64_t)params_int(&pl->params, P_FILTER_SEED);
+	if (lowrank_reuse(pl, out, (uint32_t)k, seed, gamma))
+		return 0;
 	size_t l = (size_t)k + OVERSAMPLE < rmax ? (size_t)k + OVERSAMPLE :
 	    rmax;
 	double *du = xmalloc((m + 1) * sizeof *du);
@@ -108,8 +135,7 @@ int lowrank_fit(struct pipeline *pl, struct filter_out *out,
 	double *Y = xmalloc((m * l + 1) * sizeof *Y);    /* users × l */
 	double *Z = xmalloc((n * l + 1) * sizeof *Z);    /* items × l */
 	struct rng r;
-	rng_seed(&r, (uint64_t)params_int(&pl->params, P_FILTER_SEED) ^
-	    0x6c6f7772616e6bull);
+	rng_seed(&r, seed ^ 0x6c6f7772616e6bull);
 	for (size_t x = 0; x < n * l; x++)
 		Z[x] = gauss(&r);
 	int rc = 0;
@@ -156,6 +182,8 @@ int lowrank_fit(struct pipeline *pl, struct filter_out *out,
 		lr->k = (uint32_t)k;
 		lr->n = (uint32_t)n;
 		lr->gamma = gamma;
+		lr->graph_gen = pl->graph.gen;
+		lr->seed = seed;
 		lr->in = xmalloc((n * (size_t)k + 1) * sizeof *lr->in);
 		lr->out = xmalloc((n * (size_t)k + 1) * sizeof *lr->out);
 		lr->sigma = xmalloc(((size_t)k + 1) * sizeof *lr->sigma);
@@ -167,7 +195,7 @@ int lowrank_fit(struct pipeline *pl, struct filter_out *out,
 				 * a zero row in X̃ and gets no relation */
 				lr->in[i * k + c] = di[i] * v;
 				lr->out[i * k + c] = di[i] > 0 ?
-				    gamma * v / di[i] : 0;
+				    v / di[i] : 0;
 			}
 		/* share of ‖X̃‖²_F the k directions capture */
 		double fro = 0;
@@ -271,15 +299,15 @@ void lowrank_scores(const struct lowrank *lr, const double *t, double *row)
 {
 	/* a gemv this long takes an OpenBLAS work buffer: blas_lock */
 	blas_lock();
-	cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)lr->n, (int)lr->k, 1,
-	    lr->out, (int)lr->k, t, 1, 0, row, 1);
+	cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)lr->n, (int)lr->k,
+	    lr->gamma, lr->out, (int)lr->k, t, 1, 0, row, 1);
 	blas_unlock();
 }
 
 double lowrank_pair(const struct lowrank *lr, uint32_t i, uint32_t j)
 {
-	return cblas_ddot((int)lr->k, lr->in + (size_t)i * lr->k, 1,
-	    lr->out + (size_t)j * lr->k, 1);
+	return lr->gamma * cblas_ddot((int)lr->k, lr->in + (size_t)i * lr->k,
+	    1, lr->out + (size_t)j * lr->k, 1);
 }
 
 void lowrank_rows(const struct lowrank *lr, const struct csr *A, uint32_t lo,
@@ -294,7 +322,7 @@ void lowrank_rows(const struct lowrank *lr, const struct csr *A, uint32_t lo,
 			lowrank_user(lr, A, lo + x, T + (size_t)x * lr->k);
 		blas_lock();
 		cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans,
-		    (int)(x1 - x0), (int)lr->n, (int)lr->k, 1,
+		    (int)(x1 - x0), (int)lr->n, (int)lr->k, lr->gamma,
 		    T + (size_t)x0 * lr->k, (int)lr->k, lr->out, (int)lr->k, 0,
 		    rows + (size_t)x0 * lr->n, (int)lr->n);
 		blas_unlock();

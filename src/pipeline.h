@@ -194,11 +194,14 @@ struct filter_stats {
  * as two items × k factors; k = 0 when off. */
 struct lowrank {
 	uint32_t k, n;       /* rank, items */
-	double gamma;        /* filter.lowrank_weight */
+	double gamma;        /* filter.lowrank_weight, applied with out */
 	double *in;          /* n × k: d_i^{-1/2} V_i */
-	double *out;         /* n × k: γ d_j^{1/2} V_j */
+	double *out;         /* n × k: d_j^{1/2} V_j */
 	double *sigma;       /* k singular values of X̃, descending */
 	double energy;       /* Σσ² / ‖X̃‖²_F: the spectrum captured */
+	/* what V was computed from: a later filter run with the same graph,
+	 * rank and seed copies it (a weight or cut change: no SVD) */
+	uint64_t graph_gen, seed;
 };
 
 struct filter_out {

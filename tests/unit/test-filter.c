@@ -437,30 +437,6 @@ Test(filter, learned_end_to_end_deterministic, .fini = teardown)
 	cr_assert(pl.filt.has_model);
 }
 
-/* A stage as the pipeline runs it: into a new output, the previous
- * result still in place beside it, then published. */
-static void run_abstract(struct pipeline *p)
-{
-	struct err e;
-	struct abstract_out tmp;
-	memset(&tmp, 0, sizeof tmp);
-	cr_assert_eq(abstract_run(p, &tmp, &e), 0, "%s", e.msg);
-	if (p->filt.b_is_s)          /* B was S's arrays */
-		filter_out_destroy(&p->filt);
-	abstract_out_destroy(&p->abs);
-	p->abs = tmp;
-}
-
-static void run_filter(struct pipeline *p)
-{
-	struct err e;
-	struct filter_out tmp;
-	memset(&tmp, 0, sizeof tmp);
-	cr_assert_eq(filter_run(p, &tmp, &e), 0, "%s", e.msg);
-	filter_out_destroy(&p->filt);
-	p->filt = tmp;
-}
-
 /* pl's filter result against a fresh pipeline's with the same
  * parameters: the same values, cuts and B, bit for bit. */
 static void filter_as_fresh(const char *what)
@@ -468,8 +444,8 @@ static void filter_as_fresh(const char *what)
 	struct pipeline b;
 	random_graph_of(&b);
 	b.params = pl.params;
-	run_abstract(&b);
-	run_filter(&b);
+	tiny_run_abstract(&b);
+	tiny_run_filter(&b);
 	const struct filter_out *x = &pl.filt, *y = &b.filt;
 	uint64_t n = pl.abs.S.nnz;
 	cr_assert_eq(n, b.abs.S.nnz, "%s", what);
@@ -513,8 +489,8 @@ Test(filter, a_cut_change_reselects_from_the_values, .fini = teardown)
 	tiny_set(&pl, "filter.method", "learned");
 	tiny_set(&pl, "filter.model", "forest");
 	tiny_set(&pl, "filter.trees", "10");
-	run_abstract(&pl);
-	run_filter(&pl);
+	tiny_run_abstract(&pl);
+	tiny_run_filter(&pl);
 	cr_assert_not(pl.filt.reselected);
 	for (size_t k = 0; k < sizeof change / sizeof *change; k++) {
 		double c0[FILTER_NFEATURES + 1], c1[FILTER_NFEATURES + 1];
@@ -525,8 +501,8 @@ Test(filter, a_cut_change_reselects_from_the_values, .fini = teardown)
 			    0, "%s", e.msg);
 		tiny_set(&pl, change[k].p, change[k].v);
 		if (strncmp(change[k].p, "abstract.", 9) == 0)
-			run_abstract(&pl);
-		run_filter(&pl);
+			tiny_run_abstract(&pl);
+		tiny_run_filter(&pl);
 		cr_assert_eq(pl.filt.reselected, change[k].reselect, "%s %s",
 		    change[k].p, change[k].v);
 		if (change[k].reselect && learned) {

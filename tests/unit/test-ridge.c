@@ -115,7 +115,7 @@ static const float DENSE[NU][NI] = {
 	{ 2, 0, 1, 1, 0, 2 },
 };
 
-static void dense_graph(void)
+static void dense_graph_of(struct pipeline *p)
 {
 	struct trip t[NU * NI];
 	size_t n = 0;
@@ -123,7 +123,12 @@ static void dense_graph(void)
 		for (uint32_t i = 0; i < NI; i++)
 			if (DENSE[u][i] > 0)
 				t[n++] = (struct trip){ u, i, DENSE[u][i] };
-	tiny_graph(&pl, NU, NI, t, n);
+	tiny_graph(p, NU, NI, t, n);
+}
+
+static void dense_graph(void)
+{
+	dense_graph_of(&pl);
 }
 
 /* The EASE closed form with Λ = λI + p/(1−p)·diag(G). */
@@ -392,6 +397,54 @@ Test(lowrank, full_rank_projection_keeps_every_row, .fini = teardown)
 			cr_assert_float_eq(s, 0.5 * xt[u][j] * sqrt(di[j]),
 			    1e-9, "user %d item %d", u, j);
 		}
+}
+
+/* The factors depend on the graph, the rank and the seed alone: a later
+ * filter run with the same ones (a weight change here) copies them, and
+ * its result is a fresh run's bit for bit; another seed computes them
+ * again. The graph gets a generation, as a built one has (0 opts out). */
+Test(lowrank, a_weight_change_reuses_the_factors, .fini = teardown)
+{
+	static const struct { const char *p, *v; } change[] = {
+		{ "filter.lowrank_weight", "0.25" },
+		{ "filter.seed", "9" },
+		{ "filter.lowrank_weight", "1" },
+	};
+	dense_graph();
+	pl.graph.gen = 7;
+	tiny_set(&pl, "abstract.metric", "cosine");
+	tiny_set(&pl, "filter.rank", "3");
+	tiny_set(&pl, "filter.lowrank_weight", "0.5");
+	tiny_run_abstract(&pl);
+	tiny_run_filter(&pl);
+	for (size_t x = 0; x < sizeof change / sizeof *change; x++) {
+		double before = lowrank_pair(&pl.filt.lr, 0, 1);
+		double g0 = pl.filt.lr.gamma;
+		tiny_set(&pl, change[x].p, change[x].v);
+		tiny_run_filter(&pl);
+		const struct lowrank *a = &pl.filt.lr;
+		if (x == 0)   /* the same factors, the new weight */
+			cr_assert_eq(lowrank_pair(a, 0, 1) * g0,
+			    before * a->gamma);
+		struct pipeline b;
+		dense_graph_of(&b);
+		b.graph.gen = 7;
+		b.params = pl.params;
+		tiny_run_abstract(&b);
+		tiny_run_filter(&b);
+		const struct lowrank *f = &b.filt.lr;
+		size_t nk = (size_t)a->n * a->k;
+		cr_assert_eq(a->k, f->k);
+		cr_assert_eq(a->gamma, f->gamma);
+		cr_assert_eq(memcmp(a->in, f->in, nk * sizeof *a->in), 0,
+		    "%s: in", change[x].p);
+		cr_assert_eq(memcmp(a->out, f->out, nk * sizeof *a->out), 0,
+		    "%s: out", change[x].p);
+		cr_assert_eq(memcmp(a->sigma, f->sigma, a->k * sizeof *a->sigma),
+		    0, "%s: sigma", change[x].p);
+		cr_assert_eq(a->energy, f->energy);
+		pipeline_destroy(&b);
+	}
 }
 
 /* A rank above min(users, items) is refused; rank 0 leaves nothing. */
