@@ -349,18 +349,25 @@ Test(abstract, needs_graph, .fini = teardown)
 	cr_assert_eq(e.code, ERR_STATE);
 }
 
+/* The same S, bit for bit. */
+static void same_s(const struct csr *a, const struct csr *b,
+    const char *what)
+{
+	cr_assert_eq(a->nnz, b->nnz, "%s: nnz", what);
+	cr_assert_eq(memcmp(a->ptr, b->ptr, (a->nrows + 1) * sizeof *a->ptr),
+	    0, "%s: row pointers", what);
+	cr_assert_eq(memcmp(a->idx, b->idx, a->nnz * sizeof *a->idx), 0,
+	    "%s: columns", what);
+	cr_assert_eq(memcmp(a->val, b->val, a->nnz * sizeof *a->val), 0,
+	    "%s: values", what);
+}
+
 /* S and its statistics from the candidate cache (a threshold or top-k
  * change on a pipeline that has run) equal a fresh build. */
 static void same_abstract(const struct abstract_out *a,
     const struct abstract_out *b, const char *what)
 {
-	cr_assert_eq(a->S.nnz, b->S.nnz, "%s: nnz", what);
-	cr_assert_eq(memcmp(a->S.ptr, b->S.ptr, (a->S.nrows + 1) *
-	    sizeof *a->S.ptr), 0, "%s: row pointers", what);
-	cr_assert_eq(memcmp(a->S.idx, b->S.idx, a->S.nnz * sizeof *a->S.idx),
-	    0, "%s: columns", what);
-	cr_assert_eq(memcmp(a->S.val, b->S.val, a->S.nnz * sizeof *a->S.val),
-	    0, "%s: values", what);
+	same_s(&a->S, &b->S, what);
 	cr_assert_eq(a->st.candidate_pairs, b->st.candidate_pairs);
 	cr_assert_eq(a->st.cut_threshold, b->st.cut_threshold, "%s", what);
 	cr_assert_eq(a->st.cut_topk, b->st.cut_topk, "%s", what);
@@ -369,23 +376,45 @@ static void same_abstract(const struct abstract_out *a,
 	cr_assert_eq(a->n_comm, b->n_comm, "%s: communities", what);
 }
 
-/* a's S (and, with `insight`, its tallies after the insight) against a
- * fresh pipeline with a's parameters, never cached before. */
-static void same_as_fresh(struct pipeline *a, bool insight, const char *what)
+/* got (and, with `insight`, its tallies after the insight; without,
+ * only S when `s_only`) against a fresh pipeline on the sample with
+ * parameters p, never cached before. */
+static void fresh_equals(const struct params *p,
+    const struct abstract_out *got, bool insight, bool s_only,
+    const char *what)
 {
 	struct pipeline b;
+	struct err e;
+	pipeline_init(&b);
+	cr_assert_eq(pipeline_load(&b, SAMPLES "/sample.csv", NULL, &e), 0);
+	pipeline_set_all(&b, p, NULL);
+	cr_assert_eq(pipeline_run(&b, STAGE_ABSTRACT, &e), 0);
+	if (insight)
+		cr_assert_eq(pipeline_insight(&b, STAGE_ABSTRACT, &e), 0);
+	if (s_only)
+		same_s(&got->S, &b.abs.S, what);
+	else
+		same_abstract(got, &b.abs, what);
+	pipeline_destroy(&b);
+}
+
+static void same_as_fresh(struct pipeline *a, bool insight, const char *what)
+{
 	struct err e;
 	if (insight)
 		cr_assert_eq(pipeline_insight(a, STAGE_ABSTRACT, &e), 0, "%s",
 		    e.msg);
-	pipeline_init(&b);
-	cr_assert_eq(pipeline_load(&b, SAMPLES "/sample.csv", NULL, &e), 0);
-	pipeline_set_all(&b, &a->params, NULL);
-	cr_assert_eq(pipeline_run(&b, STAGE_ABSTRACT, &e), 0);
-	if (insight)
-		cr_assert_eq(pipeline_insight(&b, STAGE_ABSTRACT, &e), 0);
-	same_abstract(&a->abs, &b.abs, what);
-	pipeline_destroy(&b);
+	fresh_equals(&a->params, &a->abs, insight, false, what);
+}
+
+/* The sample loaded into a (initialised, its test flags set) and its
+ * abstract stage run. */
+static void sample_abstract(struct pipeline *a)
+{
+	struct err e;
+	cr_assert_eq(pipeline_load(a, SAMPLES "/sample.csv", NULL, &e), 0,
+	    "%s", e.msg);
+	cr_assert_eq(pipeline_run(a, STAGE_ABSTRACT, &e), 0, "%s", e.msg);
 }
 
 Test(abstract, candidate_cache_equals_a_fresh_build)
@@ -397,9 +426,7 @@ Test(abstract, candidate_cache_equals_a_fresh_build)
 	struct pipeline a;
 	struct err e;
 	pipeline_init(&a);
-	cr_assert_eq(pipeline_load(&a, SAMPLES "/sample.csv", NULL, &e), 0,
-	    "%s", e.msg);
-	cr_assert_eq(pipeline_run(&a, STAGE_ABSTRACT, &e), 0, "%s", e.msg);
+	sample_abstract(&a);
 	cr_assert(simcache_size(a.simcache) > 0, "the sample is cached");
 	for (size_t k = 0; k < sizeof change / sizeof *change; k++) {
 		cr_assert_eq(pipeline_set(&a, change[k][0], change[k][1], &e),
@@ -428,9 +455,7 @@ Test(abstract, tighter_selection_is_a_prefix_of_s)
 	struct pipeline a;
 	struct err e;
 	pipeline_init(&a);
-	cr_assert_eq(pipeline_load(&a, SAMPLES "/sample.csv", NULL, &e), 0,
-	    "%s", e.msg);
-	cr_assert_eq(pipeline_run(&a, STAGE_ABSTRACT, &e), 0, "%s", e.msg);
+	sample_abstract(&a);
 	for (size_t k = 0; k < sizeof change / sizeof *change; k++) {
 		simcache_free(a.simcache);   /* as if it had not fitted */
 		a.simcache = NULL;
@@ -469,9 +494,7 @@ Test(abstract, base_covers_a_loosening)
 	struct err e;
 	pipeline_init(&a);
 	a.no_simcache = true;
-	cr_assert_eq(pipeline_load(&a, SAMPLES "/sample.csv", NULL, &e), 0,
-	    "%s", e.msg);
-	cr_assert_eq(pipeline_run(&a, STAGE_ABSTRACT, &e), 0, "%s", e.msg);
+	sample_abstract(&a);
 	cr_assert_null(a.simcache);
 	cr_assert_not_null(a.sbase);
 	for (size_t k = 0; k < sizeof change / sizeof *change; k++) {
@@ -510,9 +533,7 @@ Test(abstract, many_candidates_are_cached_on_their_second_build)
 	struct err e;
 	pipeline_init(&a);
 	a.large_simcache = true;
-	cr_assert_eq(pipeline_load(&a, SAMPLES "/sample.csv", NULL, &e), 0,
-	    "%s", e.msg);
-	cr_assert_eq(pipeline_run(&a, STAGE_ABSTRACT, &e), 0, "%s", e.msg);
+	sample_abstract(&a);
 	cr_assert_null(a.simcache, "a first build cached many candidates");
 	cr_assert_not_null(a.sbase);
 	const struct simcache *was = NULL;
@@ -547,9 +568,7 @@ Test(abstract, a_scratch_run_fills_the_owners_cache)
 	struct err e;
 	pipeline_init(&a);
 	a.large_simcache = true;
-	cr_assert_eq(pipeline_load(&a, SAMPLES "/sample.csv", NULL, &e), 0,
-	    "%s", e.msg);
-	cr_assert_eq(pipeline_run(&a, STAGE_ABSTRACT, &e), 0, "%s", e.msg);
+	sample_abstract(&a);
 	cr_assert_null(a.simcache);
 	static const char *const topk[] = { "50", "150", "0" };
 	for (size_t x = 0; x < sizeof topk / sizeof *topk; x++) {
@@ -561,18 +580,8 @@ Test(abstract, a_scratch_run_fills_the_owners_cache)
 		    STAGE_ABSTRACT, &e), 0, "%s", e.msg);
 		/* 50 is a prefix of the base; 150 and all are not */
 		cr_assert_eq(a.simcache != NULL, x > 0, "topk %s", topk[x]);
-		struct pipeline b;
-		pipeline_init(&b);
-		cr_assert_eq(pipeline_load(&b, SAMPLES "/sample.csv", NULL,
-		    &e), 0);
-		pipeline_set_all(&b, &np, NULL);
-		cr_assert_eq(pipeline_run(&b, STAGE_ABSTRACT, &e), 0);
-		cr_assert_eq(sc.pl.abs.S.nnz, b.abs.S.nnz, "topk %s", topk[x]);
-		cr_assert_eq(memcmp(sc.pl.abs.S.idx, b.abs.S.idx,
-		    b.abs.S.nnz * sizeof *b.abs.S.idx), 0);
-		cr_assert_eq(memcmp(sc.pl.abs.S.val, b.abs.S.val,
-		    b.abs.S.nnz * sizeof *b.abs.S.val), 0);
-		pipeline_destroy(&b);
+		/* S (its derived tallies are the scratch's insight) */
+		fresh_equals(&np, &sc.pl.abs, false, true, topk[x]);
 		scratch_destroy(&sc);
 	}
 	pipeline_destroy(&a);
