@@ -207,6 +207,12 @@ int abstract_cache_candidates(struct pipeline *pl, const struct params *np,
 	simk_destroy(&k);
 	if (!again)
 		return 0;
+	/* the cache is pl's: its blocks leave the ledger once made, and
+	 * without the memory the caller gets an error, pl its old cache */
+	struct mem_scope sc;
+	mem_scope_open(&sc);
+	if (setjmp(sc.jb) != 0)
+		return mem_scope_error(&sc, err, "abstract: candidate cache");
 	simk_init(&k, &g->ui, &g->iu, np);
 	k.key.graph_gen = g->gen;
 	struct csr S;
@@ -215,6 +221,7 @@ int abstract_cache_candidates(struct pipeline *pl, const struct params *np,
 	    &pl->hooks, err);
 	csr_destroy(&S);
 	simk_destroy(&k);
+	mem_scope_keep(&sc);
 	return rc;
 }
 

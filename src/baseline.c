@@ -47,13 +47,13 @@ int scratch_run(struct scratch *sc, struct pipeline *pl,
     struct err *err)
 {
 	memset(sc, 0, sizeof *sc);
+	sc->pl = *pl;
+	sc->pl.params = *np;
+	sc->pl.borrowed = true;   /* reads pl's candidate cache, never frees */
 	int s = 0;
 	while (s < (int)from && pl->fresh[s] &&
 	    !params_stage_differs(&pl->params, np, s))
 		s++;
-	sc->pl = *pl;
-	sc->pl.params = *np;
-	sc->pl.borrowed = true;   /* reads pl's candidate cache, never frees */
 	/* a borrowed S gets its communities in pl, where they are cached
 	 * for the parameters that made S (it would leak in the copy) */
 	if (s > STAGE_ABSTRACT && s <= (int)upto && !pl->abs.community &&

@@ -217,6 +217,48 @@ Test(nomem, every_allocation_filling_the_cache)
 	every_allocation("none", true);
 }
 
+/* sweep and tune fill the pipeline's candidate cache themselves
+ * (abstract_cache_candidates): a failed allocation there is an error and
+ * leaves no cache, the base as it was; the last attempt makes one. */
+Test(nomem, every_allocation_of_a_cache_fill)
+{
+	struct pipeline pl;
+	struct err e;
+	pipeline_init(&pl);
+	pl.large_simcache = true;     /* a first build caches nothing */
+	cr_assert_eq(pipeline_load(&pl, SAMPLES "/sample.csv", NULL, &e), 0,
+	    "%s", e.msg);
+	cr_assert_eq(pipeline_run(&pl, STAGE_RECOMMEND, &e), 0, "%s", e.msg);
+	const struct sbase *base = pl.sbase;
+	cr_assert_not_null(base);
+	struct params np = pl.params;
+	cr_assert_eq(params_set(&np, "abstract.topk", "0", &e), 0);
+	uint64_t n;
+	for (n = 1; n < 100000; n++) {
+		err_clear(&e);
+		mem_fail_at(n);
+		int rc = abstract_cache_candidates(&pl, &np, &e);
+		uint64_t seen = mem_fail_count();
+		mem_fail_at(0);
+		cr_assert_eq(pl.sbase, base);
+		if (seen < n) {
+			cr_assert_eq(rc, 0, "%s", e.msg);
+			cr_assert_not_null(pl.simcache);
+			break;
+		}
+		if (rc == 0) {   /* the cache's own blocks are optional */
+			cr_assert_null(pl.simcache, "n=%llu",
+			    (unsigned long long)n);
+			continue;
+		}
+		cr_assert_eq(e.code, ERR_LIMIT, "n=%llu: %s",
+		    (unsigned long long)n, e.msg);
+		cr_assert_null(pl.simcache, "n=%llu", (unsigned long long)n);
+	}
+	cr_assert_gt(n, 10, "only %llu allocations", (unsigned long long)n);
+	pipeline_destroy(&pl);
+}
+
 Test(nomem, load_keeps_the_session)
 {
 	struct pipeline pl;
