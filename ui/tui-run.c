@@ -16,7 +16,10 @@
  * only reads the pipeline (why and whynot jobs read it beside it) and
  * writes its own struct insight_out; before anything writes the pipeline
  * it is cancelled and joined by the tick, which publishes what it
- * finished. Keys never wait for either thread.
+ * finished. Publishing writes the pipeline too, so a finished insight
+ * thread waits for a why job to end first (a whynot's scratch copy read
+ * the pipeline while the main thread published: ThreadSanitizer, CI).
+ * Keys never wait for either thread.
  */
 #include <math.h>
 #include <signal.h>
@@ -70,8 +73,9 @@ void tui_run_init(struct tui *t)
 
 void tui_run_destroy(struct tui *t)
 {
-	tui_insight_stop(t);
+	/* a why job first: the insight's publication writes the pipeline */
 	tui_run_stop(t);
+	tui_insight_stop(t);
 	tui_user_free(&t->u);
 	t->s->pl.hooks.progress = NULL;
 	t->s->pl.hooks.ud = NULL;
@@ -455,7 +459,7 @@ static void lock_before(struct tui *t)
 bool tui_run_tick(struct tui *t)
 {
 	struct pipeline *pl = &t->s->pl;
-	if (t->irunning) {
+	if (t->irunning && !t->running) {
 		bool idone;
 		pthread_mutex_lock(&t->mu);
 		idone = t->idone;
