@@ -98,6 +98,7 @@ void pipeline_destroy(struct pipeline *pl)
 	if (!pl->borrowed) {
 		simcache_free(pl->simcache);
 		sbase_free(pl->sbase);
+		rcache_free(pl->rcache);
 		import_free(pl->imp);
 	}
 	memset(pl, 0, sizeof *pl);
@@ -130,6 +131,8 @@ void pipeline_replace(struct pipeline *pl, struct dataset *ds,
 	pl->simcache = NULL;
 	sbase_free(pl->sbase);
 	pl->sbase = NULL;
+	rcache_free(pl->rcache);
+	pl->rcache = NULL;
 	import_free(pl->imp);
 	pl->imp = im;
 	pl->ds = ds;

@@ -228,6 +228,7 @@ struct filter_out {
 	uint64_t s_gen;
 	struct params made;
 	bool reselected;
+	uint64_t gen;        /* distinct for every filter result */
 };
 
 extern const char *const filter_feature_names[FILTER_NFEATURES];
@@ -236,6 +237,8 @@ extern const char *const filter_feature_names[FILTER_NFEATURES];
 
 struct distill_out {
 	struct csr A;        /* users x items: A_ui = (w_ui/Σ w_uk)^alpha */
+	uint64_t a_gen;      /* the graph A was built from, and its alpha: */
+	double a_alpha;      /* a distill.beta change copies A */
 	float *info;         /* per item: I(j) = -log2 p(j), NAN if deg 0 */
 	float *iw;           /* per item: 2^(beta*I(j)) */
 	struct histogram info_hist;   /* of I(j) over items with deg > 0 */
@@ -283,13 +286,28 @@ struct eval_result {
 	double ms;
 };
 
+/* What R = A·B was computed from: B (the filter result), the graph (A's
+ * rows) and distill.alpha (A's weights). */
+struct rkey {
+	uint64_t filt_gen, graph_gen;
+	double alpha;
+};
+
 struct rec_out {
 	uint32_t n_users, L;  /* L = max(rec.n, max eval.k) */
 	uint32_t *items;      /* n_users * L, NO_ITEM past len[u] */
 	float *scores;        /* D_uj of items[] */
 	uint32_t *len;        /* per user */
 	struct eval_result ev;
+	struct rkey rkey;     /* the R the lists were selected from */
+	uint32_t from_cache;  /* users whose list came from the rcache */
 };
+
+/* Each user's best candidates by R (recommend.c), from which a change
+ * that leaves R alone (distill.beta, rec.n, eval.k) selects where a bound
+ * proves the list exact. */
+struct rcache;
+void rcache_free(struct rcache *c);
 
 /* -------------------------------------------------------------- import */
 
@@ -343,6 +361,9 @@ struct pipeline {
 	/* the abstract stage's derivation base (struct sbase, abstract.h);
 	 * borrowed read-only like the cache */
 	struct sbase *sbase;
+	/* the recommend stage's candidates by R (struct rcache): made by a
+	 * run on the same R as the run before it, borrowed like the cache */
+	struct rcache *rcache;
 	bool borrowed;
 	bool no_simcache;   /* fill no candidate cache (tests: a log whose
 	                       candidates would not fit it) */

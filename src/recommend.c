@@ -192,9 +192,10 @@ static void sel_sort(uint32_t *hi, double *hs, uint32_t n)
 
 /* The selection of rec_ws_select; with `clear`, each touched entry of
  * acc and mark is reset as it is read (rec_ws_reset without a second
- * pass over the touched items). */
+ * pass over the touched items); without `sort`, a full selection is left
+ * as a heap whose root (sel[0]) is the worst kept. */
 static inline __attribute__((always_inline)) uint32_t select_top(
-    struct rec_ws *ws, const float *iw, uint32_t K, bool clear)
+    struct rec_ws *ws, const float *iw, uint32_t K, bool clear, bool sort)
 {
 	uint32_t n = 0;
 	if (K > ws->cap)
@@ -222,18 +223,19 @@ static inline __attribute__((always_inline)) uint32_t select_top(
 			heap_down(ws->sel, ws->sels, K, 0);
 		}
 	}
-	sel_sort(ws->sel, ws->sels, n);
+	if (sort)
+		sel_sort(ws->sel, ws->sels, n);
 	return n;
 }
 
 uint32_t rec_ws_select(struct rec_ws *ws, const float *iw, uint32_t K)
 {
-	return select_top(ws, iw, K, false);
+	return select_top(ws, iw, K, false, true);
 }
 
 uint32_t rec_ws_select_reset(struct rec_ws *ws, const float *iw, uint32_t K)
 {
-	uint32_t n = select_top(ws, iw, K, true);
+	uint32_t n = select_top(ws, iw, K, true, true);
 	for (uint32_t t = 0; t < ws->nseen; t++) {
 		ws->acc[ws->seen[t]] = 0;
 		ws->mark[ws->seen[t]] = 0;
@@ -403,33 +405,168 @@ int rec_build(const struct pipeline *pl, rec_fill_fn fill, void *ctx,
 	return rc;
 }
 
+/*
+ * The candidate cache by R. A list is the top L (or a calibration pool
+ * of 5L) by D_uj = R_uj·iw(j); a change of distill.beta moves iw, not R.
+ * So the cache keeps, per user, the M best candidates by R (R > 0) and
+ * rest, the largest R it left out (0: none). Selected from those with
+ * the same code as from a full scoring, the top K by D is exact when
+ * rest = 0, or when the K-th D exceeds rest·max_j iw(j): an item left
+ * out has D ≤ rest·max iw (rounding keeps the order), so it can neither
+ * enter nor tie. Otherwise the user is scored in full. On Gowalla
+ * (M = 200) the bound holds for every user for β in [−0.05, 0.1] and for
+ * most at −0.2; the cache takes U·M·12 bytes (72 MB), at most
+ * RCACHE_BYTES.
+ */
+struct rcache {
+	struct rkey key;
+	uint32_t M;
+	uint32_t *n;          /* per user: held */
+	uint32_t *item;       /* U × M, in any order */
+	double *r;            /* U × M */
+	double *rest;         /* per user */
+};
+
+#define RCACHE_BYTES ((size_t)128 << 20)
+
+void rcache_free(struct rcache *c)
+{
+	if (!c)
+		return;
+	xfree(c->n);
+	xfree(c->item);
+	xfree(c->r);
+	xfree(c->rest);
+	xfree(c);
+}
+
+static bool rkey_equal(const struct rkey *a, const struct rkey *b)
+{
+	return a->filt_gen == b->filt_gen && a->graph_gen == b->graph_gen &&
+	    a->alpha == b->alpha;
+}
+
+/* A cache to fill for key when this is the second run on that R (the
+ * previous lists were selected from it) and it fits RCACHE_BYTES with
+ * M = 10L (at least 2L); NULL otherwise. */
+static struct rcache *rcache_new(const struct pipeline *pl, struct rkey key,
+    uint32_t L)
+{
+	uint32_t U = pl->graph.ui.nrows;
+	if (!key.filt_gen || !key.graph_gen || !pl->rec.items ||
+	    !rkey_equal(&pl->rec.rkey, &key) || U == 0)
+		return NULL;
+	size_t fit = RCACHE_BYTES / (U * (sizeof(uint32_t) + sizeof(double)));
+	size_t M = 10 * (size_t)L < fit ? 10 * (size_t)L : fit;
+	if (M < 2 * (size_t)L)
+		return NULL;
+	struct rcache *c = xcalloc(1, sizeof *c);
+	c->key = key;
+	c->M = (uint32_t)M;
+	c->n = xcalloc(U, sizeof *c->n);
+	c->rest = xcalloc(U, sizeof *c->rest);
+	c->item = xmalloc(U * M * sizeof *c->item);
+	c->r = xmalloc(U * M * sizeof *c->r);
+	return c;
+}
+
 struct rec_ctx {
 	const struct pipeline *pl;
 	double lambda;
 	const uint32_t *comm;
+	const struct rcache *use;   /* select from it where exact */
+	struct rcache *make;        /* or fill it while scoring */
+	double iw_max;
+	uint32_t *hits;             /* users served by use */
 };
 
-/* The pipeline's list for one user: top L by D, or calibrated from 5L. */
+/* Keep u's best M candidates by R, in any order, and the next one's R
+ * from ws, which holds its full scores; ws's selection arrays are
+ * overwritten. The best M + 1 are a heap (no sort: an insertion sort of
+ * 201 took seconds over Gowalla's users) whose root is the (M+1)-th. */
+static void rcache_keep(struct rcache *c, struct rec_ws *ws, uint32_t u)
+{
+	uint32_t n = select_top(ws, NULL, c->M + 1, false, false);
+	uint32_t skip = n > c->M;   /* the root: rest */
+	c->n[u] = n - skip;
+	c->rest[u] = skip ? ws->sels[0] : 0;
+	memcpy(c->item + (size_t)u * c->M, ws->sel + skip,
+	    (n - skip) * sizeof *c->item);
+	memcpy(c->r + (size_t)u * c->M, ws->sels + skip,
+	    (n - skip) * sizeof *c->r);
+}
+
+/* Put u's cached candidates into ws as its scores (seen items are never
+ * candidates). */
+static void rcache_load(const struct rcache *c, struct rec_ws *ws,
+    uint32_t u)
+{
+	const uint32_t *it = c->item + (size_t)u * c->M;
+	const double *r = c->r + (size_t)u * c->M;
+	for (uint32_t t = 0; t < c->n[u]; t++) {
+		ws->touched[t] = it[t];
+		ws->acc[it[t]] = r[t];
+		ws->mark[it[t]] = 1;
+	}
+	ws->ntouched = c->n[u];
+	ws->nseen = 0;
+}
+
+/* Whether the n selected of K wanted are u's exact top K (see above). */
+static bool rcache_exact(const struct rec_ctx *c, const struct rec_ws *ws,
+    uint32_t u, uint32_t n, uint32_t K)
+{
+	double rest = c->use->rest[u];
+	return rest == 0 || (n == K && ws->sels[K - 1] > rest * c->iw_max);
+}
+
+/* One selection of u's list from the scores in ws (the full ones, or
+ * with `cached` the cache's): false when a cached selection is not
+ * provably exact (ws is reset either way). */
+static bool select_list(const struct rec_ctx *c, struct rec_ws *ws,
+    uint32_t u, bool cached, uint32_t *items, float *scores, uint32_t L,
+    uint32_t *n)
+{
+	const struct pipeline *pl = c->pl;
+	if (c->lambda > 0 && c->comm) {
+		uint32_t pool = rec_ws_select(ws, pl->dist.iw, 5 * L);
+		if (cached && !rcache_exact(c, ws, u, pool, 5 * L)) {
+			rec_ws_reset(ws);
+			return false;
+		}
+		*n = rec_ws_calibrate(ws, pool, L, c->lambda, &pl->graph.ui, u,
+		    c->comm, items, scores);
+		rec_ws_reset(ws);
+		return true;
+	}
+	*n = rec_ws_select_reset(ws, pl->dist.iw, L);
+	if (cached && !rcache_exact(c, ws, u, *n, L))
+		return false;
+	for (uint32_t k = 0; k < *n; k++) {
+		items[k] = ws->sel[k];
+		scores[k] = (float)ws->sels[k];
+	}
+	return true;
+}
+
+/* The pipeline's list for one user: top L by D, or calibrated from 5L;
+ * from the candidate cache where that is exact, else scored in full. */
 static uint32_t rec_fill_pipeline(void *vctx, struct rec_ws *ws, uint32_t u,
     uint32_t *items, float *scores, uint32_t L)
 {
 	const struct rec_ctx *c = vctx;
-	const struct pipeline *pl = c->pl;
-	uint32_t n;
-
-	rec_ws_score_pl(ws, pl, u);
-	if (c->lambda > 0 && c->comm) {
-		uint32_t pool = rec_ws_select(ws, pl->dist.iw, 5 * L);
-		n = rec_ws_calibrate(ws, pool, L, c->lambda, &pl->graph.ui, u,
-		    c->comm, items, scores);
-		rec_ws_reset(ws);
-	} else {
-		n = rec_ws_select_reset(ws, pl->dist.iw, L);
-		for (uint32_t k = 0; k < n; k++) {
-			items[k] = ws->sel[k];
-			scores[k] = (float)ws->sels[k];
+	uint32_t n = 0;
+	if (c->use) {
+		rcache_load(c->use, ws, u);
+		if (select_list(c, ws, u, true, items, scores, L, &n)) {
+			__atomic_add_fetch(c->hits, 1, __ATOMIC_RELAXED);
+			return n;
 		}
 	}
+	rec_ws_score_pl(ws, c->pl, u);
+	if (c->make)
+		rcache_keep(c->make, ws, u);
+	select_list(c, ws, u, false, items, scores, L, &n);
 	return n;
 }
 
@@ -442,11 +579,33 @@ int recommend_run(struct pipeline *pl, struct rec_out *out, struct err *err)
 	    pipeline_communities(pl, err) < 0)
 		return -1;
 	struct rec_ctx c = { pl, params_real(&pl->params, P_DISTILL_CALIBRATE),
-		pl->abs.community };
+		pl->abs.community, NULL, NULL, 0, &out->from_cache };
 	uint32_t L = rec_list_len(&pl->params);
+	uint32_t K = c.lambda > 0 && c.comm ? 5 * L : L;
+	uint32_t cap = 5 * L;
+	out->rkey = (struct rkey){ pl->filt.gen, pl->graph.gen,
+		params_real(&pl->params, P_DISTILL_ALPHA) };
+	struct rcache *rc = pl->rcache;
+	if (rc && rkey_equal(&rc->key, &out->rkey) && rc->M > K) {
+		c.use = rc;
+		for (uint32_t j = 0; j < pl->graph.ui.ncols; j++)
+			if (pl->dist.iw[j] > c.iw_max)
+				c.iw_max = pl->dist.iw[j];
+	} else if (!pl->borrowed) {
+		/* a cache of another R is dead: its filter result is gone */
+		rcache_free(pl->rcache);
+		pl->rcache = NULL;
+		c.make = rcache_new(pl, out->rkey, L);
+		if (c.make && c.make->M + 1 > cap)
+			cap = c.make->M + 1;
+	}
 	if (rec_build(pl, rec_fill_pipeline, &c, pl->abs.community ?
-	    pl->abs.n_comm : 0, 5 * L, &pl->filt.lr, out, err) < 0)
+	    pl->abs.n_comm : 0, cap, &pl->filt.lr, out, err) < 0) {
+		rcache_free(c.make);
 		return -1;
+	}
+	if (c.make)
+		pl->rcache = c.make;
 	double t0 = util_now_ms();
 	eval_lists(pl, &(struct rec_lists){ out->n_users, out->L, out->items,
 	    out->len }, &out->ev);

@@ -242,3 +242,79 @@ Test(recommend, needs_earlier_stages)
 	cr_assert_eq(e.code, ERR_STATE);
 	pipeline_destroy(&pl);
 }
+
+/* pl's lists against a fresh pipeline's on the sample with its
+ * parameters, bit for bit. */
+static void lists_as_fresh(const struct pipeline *pl, const char *what)
+{
+	struct pipeline b;
+	struct err e;
+	pipeline_init(&b);
+	cr_assert_eq(pipeline_load(&b, SAMPLES "/sample.csv", NULL, &e), 0);
+	pipeline_set_all(&b, &pl->params, NULL);
+	cr_assert_eq(pipeline_run(&b, STAGE_RECOMMEND, &e), 0, "%s", e.msg);
+	const struct rec_out *x = &pl->rec, *y = &b.rec;
+	cr_assert_eq(x->n_users, y->n_users);
+	cr_assert_eq(x->L, y->L, "%s", what);
+	size_t n = (size_t)x->n_users * x->L;
+	cr_assert_eq(memcmp(x->len, y->len, x->n_users * sizeof *x->len), 0,
+	    "%s: lengths", what);
+	cr_assert_eq(memcmp(x->items, y->items, n * sizeof *x->items), 0,
+	    "%s: items", what);
+	cr_assert_eq(memcmp(x->scores, y->scores, n * sizeof *x->scores), 0,
+	    "%s: scores", what);
+	cr_assert_eq(b.rec.from_cache, 0);
+	pipeline_destroy(&b);
+}
+
+/* A second run on the same R (only distill.beta changed) keeps each
+ * user's best candidates by R; later changes that leave R alone select
+ * from them where the bound proves it exact, and score the others in
+ * full: every list equals a fresh run's. A change of R drops the cache. */
+Test(recommend, r_changes_select_from_the_candidate_cache)
+{
+	static const struct { const char *p, *v; bool cache, hits; } change[] = {
+		{ "distill.beta", "0.1", false, false },  /* the second run */
+		{ "distill.beta", "0.05", true, true },
+		{ "distill.beta", "-0.3", true, true },
+		{ "rec.n", "15", true, true },
+		{ "distill.calibrate", "0.4", true, true },
+		{ "distill.beta", "1.5", true, false },   /* the bound fails */
+		{ "distill.beta", "0", true, true },
+		{ "distill.alpha", "0.5", false, false }, /* a new R */
+	};
+	struct pipeline pl;
+	struct err e;
+	pipeline_init(&pl);
+	cr_assert_eq(pipeline_load(&pl, SAMPLES "/sample.csv", NULL, &e), 0,
+	    "%s", e.msg);
+	cr_assert_eq(pipeline_run(&pl, STAGE_RECOMMEND, &e), 0, "%s", e.msg);
+	cr_assert_null(pl.rcache, "made by the first run");
+	const struct rcache *made = NULL;
+	uint32_t full = 0;
+	for (size_t k = 0; k < sizeof change / sizeof *change; k++) {
+		cr_assert_eq(pipeline_set(&pl, change[k].p, change[k].v, &e),
+		    0, "%s", e.msg);
+		cr_assert_eq(pipeline_run(&pl, STAGE_RECOMMEND, &e), 0, "%s",
+		    e.msg);
+		if (k == 0)
+			made = pl.rcache;
+		cr_assert_not_null(made);
+		if (change[k].cache) {
+			cr_assert_eq(pl.rcache, made, "%s %s: rebuilt",
+			    change[k].p, change[k].v);
+			if (change[k].hits)
+				cr_assert_gt(pl.rec.from_cache, 0, "%s %s",
+				    change[k].p, change[k].v);
+			if (pl.rec.from_cache < pl.rec.n_users)
+				full++;
+		} else {
+			cr_assert_eq(pl.rec.from_cache, 0, "%s %s",
+			    change[k].p, change[k].v);
+		}
+		lists_as_fresh(&pl, change[k].p);
+	}
+	cr_assert_gt(full, 0, "every user passed the bound every time");
+	cr_assert_null(pl.rcache, "the cache of the old R");
+	pipeline_destroy(&pl);
+}
