@@ -228,9 +228,8 @@ int abstract_cache_candidates(struct pipeline *pl, const struct params *np,
 int abstract_run(struct pipeline *pl, struct abstract_out *out,
     struct err *err)
 {
-	static uint64_t generation;
 	const struct graph_out *g = &pl->graph;
-	out->gen = __atomic_add_fetch(&generation, 1, __ATOMIC_RELAXED);
+	out->gen = util_next_gen();
 	if (!g->ui.ptr || !g->iu.ptr)
 		return err_set(err, ERR_STATE, "the graph stage has not run");
 	if (pl->imp)

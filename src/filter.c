@@ -313,8 +313,7 @@ int filter_run(struct pipeline *pl, struct filter_out *out, struct err *err)
 {
 	if (filter_method(pl, out, err) < 0)
 		return -1;
-	static uint64_t generation;
-	out->gen = __atomic_add_fetch(&generation, 1, __ATOMIC_RELAXED);
+	out->gen = util_next_gen();
 	out->s_gen = pl->abs.gen;
 	out->made = pl->params;
 	return lowrank_fit(pl, out, err);

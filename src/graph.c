@@ -235,8 +235,7 @@ int graph_run(struct pipeline *pl, struct graph_out *out, struct err *err)
 	struct csr tmp_t;
 	int rc = -1;
 
-	static uint64_t generation;
-	out->gen = __atomic_add_fetch(&generation, 1, __ATOMIC_RELAXED);
+	out->gen = util_next_gen();
 	graph_select(pl, fit_sel, held_sel, &out->st);
 	hooks_progress(&pl->hooks, "graph", 0.1);
 	graph_cap_users(ds, fit_sel, params_int(p, P_GRAPH_MAX_USER_DEGREE),

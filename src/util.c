@@ -555,6 +555,12 @@ double util_now_ms(void)
 	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
+uint64_t util_next_gen(void)
+{
+	static uint64_t gen;
+	return __atomic_add_fetch(&gen, 1, __ATOMIC_RELAXED);
+}
+
 static uint64_t splitmix64(uint64_t *x)
 {
 	uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);

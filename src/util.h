@@ -165,6 +165,11 @@ void util_set_fatal_hook(void (*hook)(void));
 /* Monotonic clock in milliseconds. */
 double util_now_ms(void);
 
+/* A number never returned before in this process, never 0 (thread-safe):
+ * the generation stamped on a stage result, so that a later run can tell
+ * whether what it would reuse was made from the same input. */
+uint64_t util_next_gen(void);
+
 /*
  * Progress and cancellation, installed by the UI into the pipeline.
  * `cancel` points at a flag that a signal handler or key handler sets;
