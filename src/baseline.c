@@ -68,6 +68,16 @@ int scratch_run(struct scratch *sc, struct pipeline *pl,
 	return 0;
 }
 
+int scratch_run_owner(struct scratch *sc, struct pipeline *pl,
+    const struct params *np, enum stage from, enum stage upto,
+    struct err *err)
+{
+	memset(sc, 0, sizeof *sc);   /* scratch_destroy may follow a failure */
+	if (abstract_cache_candidates(pl, np, err) < 0)
+		return -1;
+	return scratch_run(sc, pl, np, from, upto, err);
+}
+
 void scratch_destroy(struct scratch *sc)
 {
 	for (int s = STAGE__COUNT - 1; s >= 0; s--) {

@@ -87,12 +87,8 @@ int pipeline_sweep(struct pipeline *pl, const char *param, double from,
 		hooks_progress(&pl->hooks, "sweep", (double)k / n);
 		pl->hooks.progress = pl->hooks.progress ? sweep_progress : NULL;
 		pl->hooks.ud = &sp;
-		int rc = abstract_cache_candidates(pl, &np, err);
-		if (rc == 0)
-			rc = scratch_run(&sc, pl, &np, d->stage,
-			    STAGE_RECOMMEND, err);
-		else
-			memset(&sc, 0, sizeof sc);
+		int rc = scratch_run_owner(&sc, pl, &np, d->stage,
+		    STAGE_RECOMMEND, err);
 		pl->hooks = sp.outer;
 		if (rc == 0)
 			p->ev = sc.out[STAGE_RECOMMEND].rec.ev;

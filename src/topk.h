@@ -134,6 +134,12 @@ struct scratch {
 int scratch_run(struct scratch *sc, struct pipeline *pl,
     const struct params *np, enum stage from, enum stage upto,
     struct err *err);
+/* scratch_run for a caller that has pl to itself (sweep, tune): pl first
+ * fills its candidate cache when the copy's S would be a second build of
+ * its candidates (abstract_cache_candidates), which a copy cannot. */
+int scratch_run_owner(struct scratch *sc, struct pipeline *pl,
+    const struct params *np, enum stage from, enum stage upto,
+    struct err *err);
 void scratch_destroy(struct scratch *sc);
 
 /* ERR_STATE unless every stage up to `upto` is fresh. */

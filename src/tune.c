@@ -179,12 +179,8 @@ static int tune_eval(struct tune_run *t, char v[][64], struct err *err)
 	hooks_progress(&t->pl->hooks, "tune", (double)o->n / t->budget);
 	struct hooks keep = t->pl->hooks;
 	t->pl->hooks.progress = NULL;   /* one progress: the tune's */
-	int rc = abstract_cache_candidates(t->pl, &np, err);
-	if (rc == 0)
-		rc = scratch_run(&sc, t->pl, &np, t->from, STAGE_RECOMMEND,
-		    err);
-	else
-		memset(&sc, 0, sizeof sc);
+	int rc = scratch_run_owner(&sc, t->pl, &np, t->from, STAGE_RECOMMEND,
+	    err);
 	t->pl->hooks = keep;
 	if (rc == 0)
 		pt->ev = sc.out[STAGE_RECOMMEND].rec.ev;

@@ -560,8 +560,8 @@ Test(abstract, many_candidates_are_cached_on_their_second_build)
 
 /* A scratch run (sweep, tune) cannot fill the cache of the pipeline it
  * borrows from: when its S is a second build of the base's candidates,
- * abstract_cache_candidates builds them into the pipeline's own cache
- * first, and the scratch S (selected from it) is the fresh one. */
+ * scratch_run_owner builds them into the pipeline's own cache first,
+ * and the scratch S (selected from it) is the fresh one. */
 Test(abstract, a_scratch_run_fills_the_owners_cache)
 {
 	struct pipeline a;
@@ -575,8 +575,7 @@ Test(abstract, a_scratch_run_fills_the_owners_cache)
 		struct params np = a.params;
 		cr_assert_eq(params_set(&np, "abstract.topk", topk[x], &e), 0);
 		struct scratch sc;
-		cr_assert_eq(abstract_cache_candidates(&a, &np, &e), 0);
-		cr_assert_eq(scratch_run(&sc, &a, &np, STAGE_ABSTRACT,
+		cr_assert_eq(scratch_run_owner(&sc, &a, &np, STAGE_ABSTRACT,
 		    STAGE_ABSTRACT, &e), 0, "%s", e.msg);
 		/* 50 is a prefix of the base; 150 and all are not */
 		cr_assert_eq(a.simcache != NULL, x > 0, "topk %s", topk[x]);
