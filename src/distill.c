@@ -11,15 +11,30 @@
 
 #include "pipeline.h"
 
-/* A: same pattern as the fit graph, rows normalised then raised to α. */
-static int distill_build_a(struct pipeline *pl, struct csr *A, double alpha,
-    struct err *err)
+/* A: same pattern as the fit graph, rows normalised then raised to α.
+ * The values are the previous result's when it was built from the same
+ * graph with the same α (a distill.beta change): a copy, not a pow per
+ * fit edge (Gowalla: 810k). Not when the caller runs into pl->dist. */
+static int distill_build_a(struct pipeline *pl, struct distill_out *out,
+    double alpha, struct err *err)
 {
 	const struct csr *ui = &pl->graph.ui;
+	const struct distill_out *d = &pl->dist;
+	struct csr *A = &out->A;
+	bool same = out != d && d->A.val && pl->graph.gen &&
+	    d->a_gen == pl->graph.gen && d->a_alpha == alpha &&
+	    d->A.nnz == ui->nnz;
 	csr_alloc(A, ui->nrows, ui->ncols, ui->nnz);
 	memcpy(A->ptr, ui->ptr, ((size_t)ui->nrows + 1) * sizeof *A->ptr);
 	if (ui->nnz)
 		memcpy(A->idx, ui->idx, ui->nnz * sizeof *A->idx);
+	out->a_gen = pl->graph.gen;
+	out->a_alpha = alpha;
+	if (same) {
+		if (ui->nnz)
+			memcpy(A->val, d->A.val, ui->nnz * sizeof *A->val);
+		return 0;
+	}
 	for (uint32_t u = 0; u < ui->nrows; u++) {
 		if ((u & 4095) == 0 && hooks_cancelled(&pl->hooks))
 			return err_set(err, ERR_INTERRUPTED, "interrupted "
@@ -75,38 +90,14 @@ static void distill_build_info(struct pipeline *pl, struct distill_out *out,
 	xfree(iws);
 }
 
-/* The previous result's A when it is this run's (the same graph and
- * alpha; not when the caller runs into pl->dist itself): copied. */
-static bool distill_copy_a(const struct pipeline *pl,
-    const struct distill_out *out, struct csr *A, double alpha)
-{
-	const struct distill_out *d = &pl->dist;
-	const struct csr *ui = &pl->graph.ui;
-	if (out == d || !d->A.val || !pl->graph.gen ||
-	    d->a_gen != pl->graph.gen || d->a_alpha != alpha ||
-	    d->A.nnz != ui->nnz)
-		return false;
-	csr_alloc(A, ui->nrows, ui->ncols, ui->nnz);
-	memcpy(A->ptr, d->A.ptr, ((size_t)ui->nrows + 1) * sizeof *A->ptr);
-	if (ui->nnz) {
-		memcpy(A->idx, d->A.idx, ui->nnz * sizeof *A->idx);
-		memcpy(A->val, d->A.val, ui->nnz * sizeof *A->val);
-	}
-	return true;
-}
-
 int distill_run(struct pipeline *pl, struct distill_out *out, struct err *err)
 {
 	const struct params *p = &pl->params;
-	double alpha = params_real(p, P_DISTILL_ALPHA);
 	if (!pl->graph.ui.ptr || !pl->graph.iu.ptr)
 		return err_set(err, ERR_STATE, "the graph stage has not run");
 	csr_init(&out->A);
-	out->a_gen = pl->graph.gen;
-	out->a_alpha = alpha;
-	/* a pow per fit edge (Gowalla: 810k) for nothing else */
-	if (!distill_copy_a(pl, out, &out->A, alpha) &&
-	    distill_build_a(pl, &out->A, alpha, err) < 0)
+	if (distill_build_a(pl, out, params_real(p, P_DISTILL_ALPHA),
+	    err) < 0)
 		return -1;
 	distill_build_info(pl, out, params_real(p, P_DISTILL_BETA));
 	return 0;
