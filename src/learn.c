@@ -32,6 +32,7 @@
  * for the linear models, TreeSHAP (XGBoost's pred_contribs) for trees.
  * The model then scores every edge of S (built on all fit data).
  */
+#include <jansson.h>
 #include <linear.h>
 #include <math.h>
 #include <stdio.h>
@@ -311,6 +312,250 @@ static int xgb_err(struct err *err, const char *what)
 	    XGBGetLastError());
 }
 
+/*
+ * The booster's trees as flat arrays, to score S's edges.
+ *
+ * XGBoost's predictor walks each tree with a branch per level; on
+ * Gowalla's 8M edges × 100 trees that was 5 of the 13 s of the forest's
+ * filter stage, most of it mispredicted branches. The model XGBoost
+ * itself saves (its JSON format, which it reads back exactly) is read
+ * here into one node array, and a block of rows walks each tree together
+ * without branches. It is XGBoost's own rule, XGBoost's own numbers:
+ *   node n: next = x[f] missing ? default child : left + !(x[f] < cond)
+ * (XGBoost allocates a node's children side by side, right = left + 1,
+ * and GetNextNode relies on it the same way), a leaf's value added in
+ * float in tree order onto the base margin, as PredictByAllTrees does.
+ * A leaf points at itself, so every row takes the tree's depth in steps.
+ * learn_trees_check compares the result with XGBoost's predictor; a model
+ * this reader does not know (categorical splits, several groups) is left
+ * to XGBoost.
+ */
+struct tnode {
+	int32_t left, dflt;     /* a leaf: both itself */
+	uint32_t feat;
+	float cond;             /* a leaf: NaN, so that x >= cond is false */
+};
+
+struct learn_trees {
+	uint32_t ntrees;
+	uint32_t *root;
+	uint8_t *depth;
+	struct tnode *node;
+	float *leaf;            /* per node; 0 for a split */
+	float base;             /* the base margin */
+};
+
+static void learn_trees_free(struct learn_trees *t)
+{
+	if (!t)
+		return;
+	xfree(t->root);
+	xfree(t->depth);
+	xfree(t->node);
+	xfree(t->leaf);
+	xfree(t);
+}
+
+static void json_decref_cb(void *p)
+{
+	json_decref(p);
+}
+
+static double jnum(const json_t *a, size_t k)
+{
+	const json_t *x = json_array_get(a, k);
+	return json_is_true(x) ? 1 : json_is_false(x) ? 0 : json_number_value(x);
+}
+
+/* Depth of the subtree at n (leaves: 0); the tree is checked acyclic by
+ * the caller's bound on the number of steps. */
+static int tree_depth(const struct tnode *nd, int32_t n, int lim)
+{
+	if (lim < 0)
+		return 1000;
+	if (nd[n].left == n)
+		return 0;
+	int a = tree_depth(nd, nd[n].left, lim - 1);
+	int b = tree_depth(nd, nd[n].left + 1, lim - 1);
+	return 1 + (a > b ? a : b);
+}
+
+/* The trees of booster b, or NULL when its model is not one this reader
+ * knows (then XGBoost predicts). */
+static struct learn_trees *learn_trees_read(BoosterHandle b)
+{
+	bst_ulong len = 0;
+	const char *buf = NULL;
+	if (XGBoosterSaveModelToBuffer(b, "{\"format\": \"json\"}", &len,
+	    &buf) != 0)
+		return NULL;
+	json_t *root = json_loadb(buf, len, 0, NULL);
+	if (!root)
+		return NULL;
+	/* jansson's blocks are not in the ledger: let go if one fails */
+	struct mem_defer df;
+	mem_defer_push(&df, json_decref_cb, root);
+	struct learn_trees *t = xcalloc(1, sizeof *t);
+	bool ok = false;
+	json_t *lr = json_object_get(root, "learner");
+	json_t *mp = json_object_get(lr, "learner_model_param");
+	json_t *obj = json_object_get(json_object_get(lr, "objective"), "name");
+	json_t *trees = json_object_get(json_object_get(json_object_get(lr,
+	    "gradient_booster"), "model"), "trees");
+	const char *bs = json_string_value(json_object_get(mp, "base_score"));
+	const char *nc = json_string_value(json_object_get(mp, "num_class"));
+	if (!bs || !json_is_array(trees) || !json_is_string(obj) ||
+	    strcmp(json_string_value(obj), "binary:logistic") != 0 ||
+	    (nc && strcmp(nc, "0") != 0 && strcmp(nc, "1") != 0))
+		goto out;
+	/* XGBoost's ProbToMargin for binary:logistic, in float */
+	float p = strtof(bs, NULL);
+	t->base = -logf(1.0f / p - 1.0f);
+	t->ntrees = (uint32_t)json_array_size(trees);
+	t->root = xcalloc(t->ntrees + 1, sizeof *t->root);
+	t->depth = xcalloc(t->ntrees + 1, 1);
+	size_t total = 0;
+	for (uint32_t k = 0; k < t->ntrees; k++)
+		total += json_array_size(json_object_get(json_array_get(trees,
+		    k), "left_children"));
+	if (total == 0 || total > INT32_MAX)
+		goto out;
+	t->node = xmalloc(total * sizeof *t->node);
+	t->leaf = xcalloc(total, sizeof *t->leaf);
+	size_t at = 0;
+	for (uint32_t k = 0; k < t->ntrees; k++) {
+		json_t *tr = json_array_get(trees, k);
+		json_t *lc = json_object_get(tr, "left_children");
+		json_t *rc = json_object_get(tr, "right_children");
+		json_t *si = json_object_get(tr, "split_indices");
+		json_t *sc = json_object_get(tr, "split_conditions");
+		json_t *dl = json_object_get(tr, "default_left");
+		json_t *st = json_object_get(tr, "split_type");
+		size_t n = json_array_size(lc);
+		if (n == 0 || json_array_size(rc) != n ||
+		    json_array_size(si) != n || json_array_size(sc) != n ||
+		    json_array_size(dl) != n)
+			goto out;
+		t->root[k] = (uint32_t)at;
+		for (size_t q = 0; q < n; q++) {
+			struct tnode *d = &t->node[at + q];
+			double l = jnum(lc, q), r = jnum(rc, q);
+			double f = jnum(si, q);
+			if (json_array_size(st) == n && jnum(st, q) != 0)
+				goto out;           /* a categorical split */
+			if (l == -1) {
+				d->left = d->dflt = (int32_t)(at + q);
+				d->feat = 0;
+				d->cond = NAN;
+				t->leaf[at + q] = (float)jnum(sc, q);
+				continue;
+			}
+			if (!(l > (double)q && l < (double)n && r == l + 1 &&
+			    f >= 0 && f < NF))
+				goto out;
+			d->left = (int32_t)(at + (size_t)l);
+			d->dflt = jnum(dl, q) != 0 ? d->left : d->left + 1;
+			d->feat = (uint32_t)f;
+			d->cond = (float)jnum(sc, q);
+		}
+		/* children after their parent: every walk ends in a leaf */
+		int dep = tree_depth(t->node, (int32_t)at, 64);
+		if (dep > 64)
+			goto out;
+		t->depth[k] = (uint8_t)dep;
+		at += n;
+	}
+	ok = true;
+out:
+	mem_defer_pop(&df);
+	json_decref(root);
+	if (!ok) {
+		learn_trees_free(t);
+		t = NULL;
+	}
+	return t;
+}
+
+/* The flat trees give XGBoost's margins, bit for bit, on the first
+ * CHECK_ROWS rows of X (n rows): −1 if not. */
+#define CHECK_ROWS 4096
+static int learn_trees_check(const struct learn_model *m, const float *X,
+    size_t n);
+
+#define WALK 64   /* rows that walk a tree together */
+
+/* Margins of rows [0, n) of X (n ≤ WALK). */
+static void trees_walk(const struct learn_trees *t, const float *X, size_t n,
+    double *margin)
+{
+	float acc[WALK];
+	int32_t at[WALK];
+	for (size_t r = 0; r < n; r++)
+		acc[r] = t->base;
+	bool missing = false;
+	for (size_t q = 0; q < n * NF; q++)
+		missing |= isnan(X[q]);
+	for (uint32_t k = 0; k < t->ntrees; k++) {
+		for (size_t r = 0; r < n; r++)
+			at[r] = (int32_t)t->root[k];
+		for (int d = 0; d < t->depth[k]; d++) {
+			if (missing) {
+				for (size_t r = 0; r < n; r++) {
+					const struct tnode *nd = &t->node[at[r]];
+					float v = X[r * NF + nd->feat];
+					int32_t next = nd->left + (v >= nd->cond);
+					at[r] = v == v ? next : nd->dflt;
+				}
+				continue;
+			}
+			/* v >= NaN (a leaf) is false: it stays */
+			for (size_t r = 0; r < n; r++) {
+				const struct tnode *nd = &t->node[at[r]];
+				at[r] = nd->left + (X[r * NF + nd->feat] >=
+				    nd->cond);
+			}
+		}
+		for (size_t r = 0; r < n; r++)
+			acc[r] += t->leaf[at[r]];
+	}
+	for (size_t r = 0; r < n; r++)
+		margin[r] = acc[r];
+}
+
+static void trees_predict(const struct learn_trees *t, const float *X,
+    size_t n, double *margin)
+{
+	#pragma omp parallel for schedule(static)
+	for (int64_t lo = 0; lo < (int64_t)n; lo += WALK) {
+		size_t m = n - (size_t)lo < WALK ? n - (size_t)lo : WALK;
+		trees_walk(t, X + (size_t)lo * NF, m, margin + lo);
+	}
+}
+
+static int learn_trees_check(const struct learn_model *m, const float *X,
+    size_t n)
+{
+	DMatrixHandle d = NULL;
+	bst_ulong len = 0;
+	const float *res = NULL;
+	size_t k = n < CHECK_ROWS ? n : CHECK_ROWS;
+	int rc = -1;
+	if (k == 0 || XGDMatrixCreateFromMat(X, k, NF, NAN, &d) != 0)
+		return -1;
+	if (XGBoosterPredict(m->booster, d, 1, 0, 0, &len, &res) == 0 &&
+	    len == k) {
+		double *mg = xmalloc(k * sizeof *mg);
+		trees_predict(m->trees, X, k, mg);
+		rc = 0;
+		for (size_t r = 0; r < k; r++)
+			if ((float)mg[r] != res[r])
+				rc = -1;
+		xfree(mg);
+	}
+	XGDMatrixFree(d);
+	return rc;
+}
+
 /* XGBoost on the raw features (trees need no standardising). */
 static int fit_trees(int model, const struct learn_set *s, const double *cw,
     const struct learn_opts *o, struct learn_model *m, struct err *err)
@@ -361,6 +606,11 @@ static int fit_trees(int model, const struct learn_set *s, const double *cw,
 	if (rc == 0) {
 		m->booster = b;
 		b = NULL;
+		m->trees = learn_trees_read(m->booster);
+		if (m->trees && learn_trees_check(m, s->X, n) < 0) {
+			learn_trees_free(m->trees);
+			m->trees = NULL;
+		}
 	}
 out:
 	if (b)
@@ -412,6 +662,7 @@ int learn_model_copy(const struct learn_model *from, struct learn_model *to,
 		return xgb_err(err, "copy");
 	}
 	to->booster = b;
+	to->trees = from->trees ? learn_trees_read(b) : NULL;
 	return 0;
 }
 
@@ -432,6 +683,8 @@ void learn_model_free(struct learn_model *m)
 	if (m->booster)
 		XGBoosterFree(m->booster);
 	m->booster = NULL;
+	learn_trees_free(m->trees);
+	m->trees = NULL;
 }
 
 /* Linear contributions of one row: w_f·z_f, then the bias. */
@@ -461,6 +714,12 @@ int learn_predict(const struct learn_model *m, const float *X, size_t n,
 				margin[r] = s;
 		}
 		return 0;
+	}
+	if (m->trees && margin) {
+		trees_predict(m->trees, X, n, margin);
+		margin = NULL;
+		if (!contrib)
+			return 0;
 	}
 	DMatrixHandle d = NULL;
 	bst_ulong len = 0;

@@ -153,12 +153,15 @@ const char *cut_reason_name(enum cut_reason r);
 /* A fitted classifier of the learned filter (learn.c). Linear models
  * (logistic, svm): margin = w·z + w[NF] with z = (x − mean)/sd (sd = 1 for
  * a constant feature); trees (forest, boost): an XGBoost booster on the
- * raw features. score = 1/(1+e^−margin). */
+ * raw features, whose trees are also read into flat arrays (learn.c) to
+ * score many rows. score = 1/(1+e^−margin). */
+struct learn_trees;
 struct learn_model {
 	int kind;                           /* enum filter_model */
 	double w[FILTER_NFEATURES + 1];
 	double mean[FILTER_NFEATURES], sd[FILTER_NFEATURES];
 	void *booster;                      /* XGBoost BoosterHandle */
+	struct learn_trees *trees;          /* the booster's trees, flat */
 };
 
 /* Labelled edges of the learned filter: n rows of FILTER_NFEATURES raw

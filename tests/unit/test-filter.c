@@ -6,6 +6,7 @@
 #include <criterion/criterion.h>
 #include <math.h>
 #include <string.h>
+#include <xgboost/c_api.h>
 
 #include "tiny.h"
 
@@ -241,6 +242,74 @@ Test(filter, classifiers_separate_a_separable_set)
 	cr_assert_eq(toy_auc(MODEL_SVM), 1.0);
 	cr_assert_eq(toy_auc(MODEL_FOREST), 1.0);
 	cr_assert_eq(toy_auc(MODEL_BOOST), 1.0);
+}
+
+/* Small-integer features: test rows sit on the trees' thresholds (the
+ * cut points of integer data are integers), where < and >= part. */
+static void int_set(struct learn_set *s, size_t n, uint64_t seed)
+{
+	struct rng g;
+	rng_seed(&g, seed);
+	for (size_t r = 0; r < n; r++) {
+		double x[FILTER_NFEATURES];
+		for (int f = 0; f < FILTER_NFEATURES; f++)
+			x[f] = (double)rng_below(&g, 8);
+		uint8_t y = x[0] + x[1] + rng_below(&g, 6) > 9;
+		learn_set_push(s, x, y);
+	}
+}
+
+/* The flat trees (learn.c) score as XGBoost's own predictor does, bit for
+ * bit: on rows at the thresholds, with missing values (the default
+ * child), and for a copied model. */
+Test(filter, flat_trees_give_xgboosts_margins)
+{
+	static const int models[] = { MODEL_FOREST, MODEL_BOOST };
+	static const struct learn_opts opts[] = {
+		{ 42, 20, 3, 20, 0.3 }, { 7, 50, 6, 60, 0.1 } };
+	for (size_t mi = 0; mi < 2; mi++)
+		for (size_t oi = 0; oi < 2; oi++) {
+			struct learn_set tr = { 0 }, te = { 0 };
+			struct learn_model m, cp;
+			struct err e;
+			int_set(&tr, 2000, 1);
+			int_set(&te, 1000, 2);
+			for (size_t r = 0; r < te.n; r += 7)   /* missing */
+				te.X[r * FILTER_NFEATURES + r % FILTER_NFEATURES] =
+				    NAN;
+			cr_assert_eq(learn_fit(models[mi], &tr, &opts[oi], &m,
+			    &e), 0, "%s", e.msg);
+			cr_assert_not_null(m.trees, "the trees were not read");
+			cr_assert_eq(learn_model_copy(&m, &cp, &e), 0);
+			cr_assert_not_null(cp.trees);
+			DMatrixHandle d;
+			bst_ulong len;
+			const float *res;
+			cr_assert_eq(XGDMatrixCreateFromMat(te.X, te.n,
+			    FILTER_NFEATURES, NAN, &d), 0);
+			cr_assert_eq(XGBoosterPredict(m.booster, d, 1, 0, 0, &len,
+			    &res), 0);
+			cr_assert_eq(len, te.n);
+			double mg[1000], mc[1000];
+			cr_assert_eq(learn_predict(&m, te.X, te.n, mg, NULL, &e),
+			    0);
+			cr_assert_eq(learn_predict(&cp, te.X, te.n, mc, NULL, &e),
+			    0);
+			size_t differ = 0;
+			for (size_t r = 0; r < te.n; r++) {
+				cr_assert_eq((float)mg[r], res[r], "model %d opts "
+				    "%zu row %zu: %.9g, XGBoost %.9g", models[mi],
+				    oi, r, mg[r], (double)res[r]);
+				cr_assert_eq(mc[r], mg[r]);
+				differ += mg[r] != mg[0];
+			}
+			cr_assert_gt(differ, 0, "every margin the same");
+			XGDMatrixFree(d);
+			learn_model_free(&m);
+			learn_model_free(&cp);
+			learn_set_destroy(&tr);
+			learn_set_destroy(&te);
+		}
 }
 
 /* The objective liblinear minimises for the logistic model, on the
