@@ -32,7 +32,8 @@ int main(int argc, char **argv)
 {
 	struct load_opts o = { 0 };
 	int runs = 3, c;
-	util_tune_malloc();   /* as distill does */
+	util_huge_heap(argv);   /* as distill does */
+	util_tune_malloc();
 	while ((c = getopt(argc, argv, "n:f:t:")) != -1) {
 		switch (c) {
 		case 'n': runs = atoi(optarg); break;

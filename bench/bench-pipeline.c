@@ -217,7 +217,8 @@ int main(int argc, char **argv)
 	const char *sets[64], *changes[64];
 	int nsets = 0, nchanges = 0, dotune = 0, reps = 5, nwhy = 20, c;
 	bool noinsight = false;
-	util_tune_malloc();   /* as distill does */
+	util_huge_heap(argv);   /* as distill does */
+	util_tune_malloc();
 	while ((c = getopt(argc, argv, "s:c:r:w:t:v:TI")) != -1) {
 		if (c == 's' && nsets < 64)
 			sets[nsets++] = optarg;

@@ -13,6 +13,10 @@
 #include <string.h>
 #include <time.h>
 #include <sys/mman.h>
+#include <unistd.h>
+#ifdef HAVE_VALGRIND_VALGRIND_H
+#include <valgrind/valgrind.h>
+#endif
 #ifdef _OPENMP
 #include <omp.h>
 #endif
@@ -59,6 +63,55 @@ static void hint_huge(void *p, size_t n)
  * it goes back to the system.
  */
 #define TRIM_KEEP (1024ul << 20)
+
+/*
+ * Huge pages for every heap block, igraph's too. The hint above covers
+ * the engine's own arrays; igraph's (the graph's edge indices, Leiden's
+ * work vectors) come from its own malloc calls, and their random
+ * accesses miss the TLB on 4 KB pages. glibc backs its heap with huge
+ * pages when the tunable glibc.malloc.hugetlb=1 is set, and tunables
+ * are read only when a program starts: so the program starts once more
+ * with it set. Measured on Gowalla, five runs each: communities 5.5 s ->
+ * 3.8 s, a one-shot eval 0.82 -> 0.66 s, the same peak memory. Not
+ * when the kernel gives huge pages to all memory already (or never),
+ * under valgrind (it would not follow the exec), when the tunable is
+ * set, or with DISTILL_HUGEPAGES=0.
+ */
+void util_huge_heap(char **argv)
+{
+#ifdef __linux__
+	const char *off = getenv("DISTILL_HUGEPAGES");
+	const char *t = getenv("GLIBC_TUNABLES");
+	if ((off && strcmp(off, "0") == 0) ||
+	    (t && strstr(t, "glibc.malloc.hugetlb")))
+		return;
+#ifdef HAVE_VALGRIND_VALGRIND_H
+	if (RUNNING_ON_VALGRIND)
+		return;
+#endif
+	char mode[128] = "";
+	FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r");
+	if (!f)
+		return;
+	bool madv = fgets(mode, sizeof mode, f) &&
+	    strstr(mode, "[madvise]") != NULL;
+	fclose(f);
+	if (!madv)
+		return;
+	char *v = xasprintf("%s%sglibc.malloc.hugetlb=1", t ? t : "",
+	    t && *t ? ":" : "");
+	if (setenv("GLIBC_TUNABLES", v, 1) == 0)
+		execv("/proc/self/exe", argv);
+	/* it could not: go on as started */
+	if (t)
+		setenv("GLIBC_TUNABLES", t, 1);
+	else
+		unsetenv("GLIBC_TUNABLES");
+	free(v);
+#else
+	(void)argv;
+#endif
+}
 
 void util_tune_malloc(void)
 {

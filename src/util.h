@@ -152,6 +152,11 @@ bool util_closer(const char *name, const char *cand, int *best);
 char *xstrndup(const char *s, size_t n);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Start the program again with glibc's heap on transparent huge pages
+ * (GLIBC_TUNABLES=glibc.malloc.hugetlb=1) where the kernel gives them
+ * only on request; returns when it does not (programs call it first,
+ * with main's argv). DISTILL_HUGEPAGES=0 turns it off. */
+void util_huge_heap(char **argv);
 /* Large arrays from the heap, reused from one run to the next, instead
  * of fresh mappings each time (programs call it first thing). */
 void util_tune_malloc(void);

@@ -353,6 +353,7 @@ int main(int argc, char **argv)
 	struct session s;
 	int status;
 
+	util_huge_heap(argv);
 	util_tune_malloc();
 	util_start_threads();
 	setlocale(LC_ALL, "");
