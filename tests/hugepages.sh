@@ -68,7 +68,7 @@ check "already set: left alone" \
 
 # the restarted program gets the whole command line
 # (but the times it reports)
-CMD="load $top_srcdir/samples/teach.tsv; set abstract.topk 3; eval; rec 1 3"
+CMD="load $top_srcdir/samples/teach.tsv; set abstract.topk 3; eval; rec alice 3"
 "$DISTILL" --no-init --no-color -c "$CMD" 2>&1 | grep -v '^ *ms ' >"$T/a"
 DISTILL_HUGEPAGES=0 "$DISTILL" --no-init --no-color -c "$CMD" 2>&1 |
 	grep -v '^ *ms ' >"$T/b"
