@@ -14,8 +14,10 @@
 #include <time.h>
 #include <sys/mman.h>
 #include <unistd.h>
-#ifdef HAVE_VALGRIND_VALGRIND_H
+#if defined(__has_include)
+#if __has_include(<valgrind/valgrind.h>)
 #include <valgrind/valgrind.h>
+#endif
 #endif
 #ifdef _OPENMP
 #include <omp.h>
@@ -85,7 +87,12 @@ void util_huge_heap(char **argv)
 	if ((off && strcmp(off, "0") == 0) ||
 	    (t && strstr(t, "glibc.malloc.hugetlb")))
 		return;
-#ifdef HAVE_VALGRIND_VALGRIND_H
+	/* under valgrind /proc/self/exe is valgrind's tool, which will not
+	 * run by itself: its preload library says so without its header */
+	const char *pre = getenv("LD_PRELOAD");
+	if (pre && strstr(pre, "vgpreload"))
+		return;
+#ifdef RUNNING_ON_VALGRIND
 	if (RUNNING_ON_VALGRIND)
 		return;
 #endif
