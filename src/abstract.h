@@ -205,6 +205,11 @@ void learn_model_free(struct learn_model *m);
  * model: its features are recomputed (learn.c). */
 int learn_edge_contrib(const struct pipeline *pl, uint32_t i, uint64_t e,
     double *contrib, double *margin, struct err *err);
+/* The same for n edges (row[k], edge[k]) in one call: contrib is
+ * n × (FILTER_NFEATURES + 1), margin n (either may be NULL). */
+int learn_edges_contrib(const struct pipeline *pl, size_t n,
+    const uint32_t *row, const uint64_t *edge, double *contrib,
+    double *margin, struct err *err);
 /* Rank-based (Mann–Whitney) AUC with tied scores given average ranks;
  * NAN when one class is absent. */
 double learn_auc(const double *score, const uint8_t *y, size_t n);

@@ -244,16 +244,43 @@ void explain_drivers(const double *contrib, int n, char *buf, size_t size)
 	}
 }
 
-/* The drivers of the learned decision on S's edge e (row i). */
-static void learned_drivers(const struct pipeline *pl, uint32_t i,
-    uint64_t e, char *buf, size_t size)
+/* The learned decisions whose drivers one why shows: asked for while
+ * the paths are walked, computed in one batch after (learn.c). */
+struct drivers_todo {
+	size_t n;
+	uint32_t *row;
+	uint64_t *edge;
+	char **buf;           /* each DRIVERS_SIZE bytes */
+};
+#define DRIVERS_SIZE sizeof(((struct why_path *)0)->drivers)
+
+/* The drivers of the learned decision on S's edge e (row i), into buf
+ * once drivers_fill runs. */
+static void learned_drivers(const struct pipeline *pl,
+    struct drivers_todo *t, uint32_t i, uint64_t e, char *buf)
 {
-	double c[FILTER_NFEATURES + 1], m;
-	struct err err;
 	buf[0] = '\0';
-	if (pl->filt.has_model &&
-	    learn_edge_contrib(pl, i, e, c, &m, &err) == 0)
-		explain_drivers(c, 3, buf, size);
+	if (!pl->filt.has_model)
+		return;
+	t->row[t->n] = i;
+	t->edge[t->n] = e;
+	t->buf[t->n++] = buf;
+}
+
+static void drivers_fill(const struct pipeline *pl, struct drivers_todo *t)
+{
+	struct err err;
+	double *c = t->n ? xmalloc(t->n * (FILTER_NFEATURES + 1) *
+	    sizeof *c) : NULL;
+	if (t->n && learn_edges_contrib(pl, t->n, t->row, t->edge, c, NULL,
+	    &err) == 0)
+		for (size_t k = 0; k < t->n; k++)
+			explain_drivers(c + k * (FILTER_NFEATURES + 1), 3,
+			    t->buf[k], DRIVERS_SIZE);
+	xfree(c);
+	xfree(t->row);
+	xfree(t->edge);
+	xfree(t->buf);
 }
 
 /* The relation i → j (no path in B): why it was cut, or false if it
@@ -261,7 +288,8 @@ static void learned_drivers(const struct pipeline *pl, uint32_t i,
  * j → i, so that is the relation asked about, and what it would have
  * added is unknown without solving again (NAN). */
 static bool why_cut_of(const struct pipeline *pl, struct pairk **pk,
-    uint32_t i, uint32_t j, double a, double iw, struct why_cut *c)
+    struct drivers_todo *t, uint32_t i, uint32_t j, double a, double iw,
+    struct why_cut *c)
 {
 	double cooc = 0, sim = 0;
 	int rank = 0;
@@ -290,8 +318,7 @@ static bool why_cut_of(const struct pipeline *pl, struct pairk **pk,
 			c->reason = params_enum(&pl->params, P_FILTER_METHOD) ==
 			    FILTER_LEARNED ? CUT_LEARNED : CUT_BACKBONE;
 		if (c->reason == CUT_LEARNED)
-			learned_drivers(pl, from, (uint64_t)e, c->drivers,
-			    sizeof c->drivers);
+			learned_drivers(pl, t, from, (uint64_t)e, c->drivers);
 	}
 	return c->reason != CUT_NONE;
 }
@@ -306,6 +333,10 @@ static void why_paths(const struct pipeline *pl, uint32_t u, uint32_t j,
 	struct pairk *pk = NULL;
 	w->paths = xcalloc(n + 1, sizeof *w->paths);
 	w->cuts = xcalloc(n + 1, sizeof *w->cuts);
+	/* at most one path and one cut per item of u */
+	struct drivers_todo todo = { 0, xmalloc(2 * (n + 1) * sizeof
+	    *todo.row), xmalloc(2 * (n + 1) * sizeof *todo.edge),
+	    xmalloc(2 * (n + 1) * sizeof *todo.buf) };
 	const struct lowrank *lr = &pl->filt.lr;
 	double raw_lr = 0;
 	for (uint64_t k = A->ptr[u]; k < A->ptr[u + 1]; k++) {
@@ -324,11 +355,11 @@ static void why_paths(const struct pipeline *pl, uint32_t u, uint32_t j,
 			if (pl->filt.has_model) {
 				int64_t se = csr_find(&pl->abs.S, i, j);
 				if (se >= 0)
-					learned_drivers(pl, i, (uint64_t)se,
-					    p->drivers, sizeof p->drivers);
+					learned_drivers(pl, &todo, i,
+					    (uint64_t)se, p->drivers);
 			}
 		}
-		if (!found && why_cut_of(pl, &pk, i, j, a, w->iw,
+		if (!found && why_cut_of(pl, &pk, &todo, i, j, a, w->iw,
 		    &w->cuts[w->ncuts]))
 			w->ncuts++;
 		if (lr->k == 0)
@@ -345,6 +376,7 @@ static void why_paths(const struct pipeline *pl, uint32_t u, uint32_t j,
 	}
 	w->raw += raw_lr;
 	pairk_free(pk);
+	drivers_fill(pl, &todo);
 }
 
 /* Rank of j among u's candidates by D alone (1-based), 0 if none. */

@@ -883,34 +883,53 @@ int learn_holdout_stats(const struct learn_model *m,
 	return rc;
 }
 
+int learn_edges_contrib(const struct pipeline *pl, size_t n,
+    const uint32_t *row, const uint64_t *edge, double *contrib,
+    double *margin, struct err *err)
+{
+	const struct csr *S = &pl->abs.S, *iu = &pl->graph.iu;
+	if (!pl->filt.has_model)
+		return err_set(err, ERR_STATE, "no learned model");
+	float *xf = xmalloc((n ? n : 1) * NF * sizeof *xf);
+	for (size_t k = 0; k < n; k++) {
+		uint32_t i = row[k];
+		uint64_t e = edge[k];
+		if (e >= S->nnz || e < S->ptr[i] || e >= S->ptr[i + 1]) {
+			xfree(xf);
+			return err_set(err, ERR_STATE, "no such relation");
+		}
+		/* C_ij by merging the two items' user lists (weights w_ui) */
+		uint32_t j = S->idx[e];
+		double cij = 0;
+		uint64_t a = iu->ptr[i], b = iu->ptr[j];
+		while (a < iu->ptr[i + 1] && b < iu->ptr[j + 1]) {
+			if (iu->idx[a] < iu->idx[b])
+				a++;
+			else if (iu->idx[a] > iu->idx[b])
+				b++;
+			else
+				cij += (double)iu->val[a++] * iu->val[b++];
+		}
+		double sigma = 0;
+		for (uint64_t x = S->ptr[i]; x < S->ptr[i + 1]; x++)
+			sigma += S->val[x];
+		double x[NF];
+		/* C_ij as the kernel stores it (float) */
+		features(S, iu, pl->abs.community, i, e, (float)cij, sigma, x);
+		for (int q = 0; q < NF; q++)
+			xf[k * NF + q] = (float)x[q];
+	}
+	/* one call for all of them: XGBoost's fixed cost per call (a
+	 * DMatrix, its threads) is most of one edge's TreeSHAP */
+	int rc = learn_predict(&pl->filt.model, xf, n, margin, contrib, err);
+	xfree(xf);
+	return rc;
+}
+
 int learn_edge_contrib(const struct pipeline *pl, uint32_t i, uint64_t e,
     double *contrib, double *margin, struct err *err)
 {
-	const struct csr *S = &pl->abs.S, *iu = &pl->graph.iu;
-	if (!pl->filt.has_model || e >= S->nnz)
-		return err_set(err, ERR_STATE, "no learned model");
-	/* C_ij by merging the two items' user lists (weights w_ui) */
-	uint32_t j = S->idx[e];
-	double cij = 0;
-	uint64_t a = iu->ptr[i], b = iu->ptr[j];
-	while (a < iu->ptr[i + 1] && b < iu->ptr[j + 1]) {
-		if (iu->idx[a] < iu->idx[b])
-			a++;
-		else if (iu->idx[a] > iu->idx[b])
-			b++;
-		else
-			cij += (double)iu->val[a++] * iu->val[b++];
-	}
-	double sigma = 0;
-	for (uint64_t x = S->ptr[i]; x < S->ptr[i + 1]; x++)
-		sigma += S->val[x];
-	double x[NF];
-	float xf[NF];
-	/* C_ij as the kernel stores it (float) */
-	features(S, iu, pl->abs.community, i, e, (float)cij, sigma, x);
-	for (int q = 0; q < NF; q++)
-		xf[q] = (float)x[q];
-	return learn_predict(&pl->filt.model, xf, 1, margin, contrib, err);
+	return learn_edges_contrib(pl, 1, &i, &e, contrib, margin, err);
 }
 
 int learn_filter(struct pipeline *pl, struct filter_out *out,

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <unistd.h>
 
+#include "abstract.h"
 #include "explain.h"
 #include "hand.h"
 
@@ -224,6 +225,58 @@ Test(explain, files_written_atomically)
 	char cmd[300];
 	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
 	cr_assert_eq(system(cmd), 0);
+	pipeline_destroy(&pl);
+}
+
+/* why asks for the learned filter's drivers of all its relations at once
+ * (learn_edges_contrib): each is what the relation's own contributions
+ * give (learn_edge_contrib), for kept paths and learned cuts. */
+Test(explain, learned_drivers_batched_equal_one_by_one)
+{
+	struct pipeline pl;
+	struct err e;
+	pipeline_init(&pl);
+	cr_assert_eq(pipeline_load(&pl, SAMPLES "/sample.csv", NULL, &e), 0,
+	    "%s", e.msg);
+	cr_assert_eq(pipeline_set(&pl, "filter.method", "learned", &e), 0);
+	cr_assert_eq(pipeline_set(&pl, "filter.model", "forest", &e), 0);
+	cr_assert_eq(pipeline_set(&pl, "filter.min_score", "0.6", &e), 0);
+	cr_assert_eq(pipeline_run(&pl, STAGE_RECOMMEND, &e), 0, "%s", e.msg);
+	int kept = 0, cut = 0;
+	for (uint32_t u = 0; u < pl.rec.n_users && u < 60; u++) {
+		if (pl.rec.len[u] == 0)
+			continue;
+		struct why_out w;
+		cr_assert_eq(explain_why(&pl, u, pl.rec.items[(size_t)u *
+		    pl.rec.L], &w, &e), 0, "%s", e.msg);
+		for (size_t p = 0; p < w.npaths + w.ncuts; p++) {
+			bool isp = p < w.npaths;
+			uint32_t i = isp ? w.paths[p].via :
+			    w.cuts[p - w.npaths].via;
+			const char *got = isp ? w.paths[p].drivers :
+			    w.cuts[p - w.npaths].drivers;
+			if (!isp && w.cuts[p - w.npaths].reason != CUT_LEARNED)
+				continue;
+			int64_t se = csr_find(&pl.abs.S, i, pl.rec.items[
+			    (size_t)u * pl.rec.L]);
+			if (se < 0)
+				continue;
+			double c[FILTER_NFEATURES + 1], m;
+			char want[96];
+			cr_assert_eq(learn_edge_contrib(&pl, i, (uint64_t)se, c,
+			    &m, &e), 0, "%s", e.msg);
+			explain_drivers(c, 3, want, sizeof want);
+			cr_assert_str_eq(got, want, "user %u via %u", u, i);
+			cr_assert_neq(want[0], '\0');
+			if (isp)
+				kept++;
+			else
+				cut++;
+		}
+		why_out_destroy(&w);
+	}
+	cr_assert_gt(kept, 10, "%d kept relations checked", kept);
+	cr_assert_gt(cut, 0, "no learned cut checked");
 	pipeline_destroy(&pl);
 }
 
