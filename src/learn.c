@@ -338,6 +338,7 @@ struct tnode {
 
 struct learn_trees {
 	uint32_t ntrees;
+	size_t nnodes;
 	uint32_t *root;
 	uint8_t *depth;
 	struct tnode *node;
@@ -354,6 +355,24 @@ static void learn_trees_free(struct learn_trees *t)
 	xfree(t->node);
 	xfree(t->leaf);
 	xfree(t);
+}
+
+/* A copy of t (NULL for NULL): the same nodes, no second reading. */
+static struct learn_trees *learn_trees_dup(const struct learn_trees *t)
+{
+	if (!t)
+		return NULL;
+	struct learn_trees *c = xcalloc(1, sizeof *c);
+	*c = *t;
+	c->root = xmalloc((t->ntrees + 1) * sizeof *c->root);
+	c->depth = xmalloc(t->ntrees + 1);
+	c->node = xmalloc(t->nnodes * sizeof *c->node);
+	c->leaf = xmalloc(t->nnodes * sizeof *c->leaf);
+	memcpy(c->root, t->root, (t->ntrees + 1) * sizeof *c->root);
+	memcpy(c->depth, t->depth, t->ntrees + 1);
+	memcpy(c->node, t->node, t->nnodes * sizeof *c->node);
+	memcpy(c->leaf, t->leaf, t->nnodes * sizeof *c->leaf);
+	return c;
 }
 
 static void json_decref_cb(void *p)
@@ -420,6 +439,7 @@ static struct learn_trees *learn_trees_read(BoosterHandle b)
 		    k), "left_children"));
 	if (total == 0 || total > INT32_MAX)
 		goto out;
+	t->nnodes = total;
 	t->node = xmalloc(total * sizeof *t->node);
 	t->leaf = xcalloc(total, sizeof *t->leaf);
 	size_t at = 0;
@@ -662,7 +682,7 @@ int learn_model_copy(const struct learn_model *from, struct learn_model *to,
 		return xgb_err(err, "copy");
 	}
 	to->booster = b;
-	to->trees = from->trees ? learn_trees_read(b) : NULL;
+	to->trees = learn_trees_dup(from->trees);
 	return 0;
 }
 
