@@ -253,6 +253,8 @@ struct drivers_todo {
 	char **buf;           /* each DRIVERS_SIZE bytes */
 };
 #define DRIVERS_SIZE sizeof(((struct why_path *)0)->drivers)
+_Static_assert(sizeof(((struct why_cut *)0)->drivers) == DRIVERS_SIZE,
+    "a path's and a cut's drivers share one size");
 
 /* The drivers of the learned decision on S's edge e (row i), into buf
  * once drivers_fill runs. */

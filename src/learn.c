@@ -560,20 +560,46 @@ static int learn_trees_check(const struct learn_model *m, const float *X,
 	const float *res = NULL;
 	size_t k = n < CHECK_ROWS ? n : CHECK_ROWS;
 	int rc = -1;
-	if (k == 0 || XGDMatrixCreateFromMat(X, k, NF, NAN, &d) != 0)
+	if (k == 0)
 		return -1;
-	if (XGBoosterPredict(m->booster, d, 1, 0, 0, &len, &res) == 0 &&
-	    len == k) {
-		double *mg = xmalloc(k * sizeof *mg);
-		trees_predict(m->trees, X, k, mg);
-		rc = 0;
-		for (size_t r = 0; r < k; r++)
-			if ((float)mg[r] != res[r])
-				rc = -1;
-		xfree(mg);
+	/* allocated before the DMatrix, which is not in the ledger */
+	double *mg = xmalloc(k * sizeof *mg);
+	trees_predict(m->trees, X, k, mg);
+	if (XGDMatrixCreateFromMat(X, k, NF, NAN, &d) == 0) {
+		if (XGBoosterPredict(m->booster, d, 1, 0, 0, &len, &res) == 0
+		    && len == k) {
+			rc = 0;
+			for (size_t r = 0; r < k; r++)
+				if ((float)mg[r] != res[r])
+					rc = -1;
+		}
+		XGDMatrixFree(d);
 	}
-	XGDMatrixFree(d);
+	xfree(mg);
 	return rc;
+}
+
+static void booster_free_cb(void *p)
+{
+	struct learn_model *m = p;
+	if (m->booster)
+		XGBoosterFree(m->booster);
+	m->booster = NULL;
+}
+
+/* m's booster read into flat trees, kept if they score the first rows of
+ * X (n of them) as XGBoost does. The booster is not in the memory
+ * ledger: freed if an allocation here fails. */
+static void trees_attach(struct learn_model *m, const float *X, size_t n)
+{
+	struct mem_defer df;
+	mem_defer_push(&df, booster_free_cb, m);
+	m->trees = learn_trees_read(m->booster);
+	if (m->trees && learn_trees_check(m, X, n) < 0) {
+		learn_trees_free(m->trees);
+		m->trees = NULL;
+	}
+	mem_defer_pop(&df);
 }
 
 /* XGBoost on the raw features (trees need no standardising). */
@@ -626,11 +652,6 @@ static int fit_trees(int model, const struct learn_set *s, const double *cw,
 	if (rc == 0) {
 		m->booster = b;
 		b = NULL;
-		m->trees = learn_trees_read(m->booster);
-		if (m->trees && learn_trees_check(m, s->X, n) < 0) {
-			learn_trees_free(m->trees);
-			m->trees = NULL;
-		}
 	}
 out:
 	if (b)
@@ -639,6 +660,8 @@ out:
 		XGDMatrixFree(d);
 	xfree(lab);
 	xfree(w);
+	if (rc == 0)
+		trees_attach(m, s->X, n);
 	return rc;
 }
 
@@ -667,8 +690,12 @@ int learn_model_copy(const struct learn_model *from, struct learn_model *to,
 {
 	*to = *from;
 	to->booster = NULL;
+	to->trees = NULL;
 	if (!from->booster)
 		return 0;
+	/* the flat trees first: their blocks are in the ledger, the
+	 * booster is not */
+	struct learn_trees *t = learn_trees_dup(from->trees);
 	/* the whole booster, its parameters (threads) with it: the copy
 	 * predicts and explains exactly as the original */
 	bst_ulong len = 0;
@@ -679,10 +706,11 @@ int learn_model_copy(const struct learn_model *from, struct learn_model *to,
 	    XGBoosterUnserializeFromBuffer(b, buf, len) != 0) {
 		if (b)
 			XGBoosterFree(b);
+		learn_trees_free(t);
 		return xgb_err(err, "copy");
 	}
 	to->booster = b;
-	to->trees = learn_trees_dup(from->trees);
+	to->trees = t;
 	return 0;
 }
 
@@ -972,8 +1000,12 @@ int learn_filter(struct pipeline *pl, struct filter_out *out,
 	if (rc == 0)
 		rc = learn_fit(params_enum(p, P_FILTER_MODEL), &tr, &o, &m,
 		    err);
+	/* until out owns it, m's booster is freed if an allocation fails */
+	struct mem_defer df;
+	mem_defer_push(&df, booster_free_cb, &m);
 	if (rc == 0)
 		rc = score_main(pl, &m, out->score, err);
+	mem_defer_pop(&df);
 	if (rc == 0) {
 		out->model = m;
 		out->has_model = true;
