@@ -182,8 +182,23 @@ static void measure_change(struct pipeline *pl, const char *spec, int reps)
 	printf("\n");
 }
 
+static double time_why(struct pipeline *pl, uint32_t u)
+{
+	struct why_out w;
+	struct err e;
+	double t0 = util_now_ms();
+	if (explain_why(pl, u, pl->rec.items[(size_t)u * pl->rec.L], &w,
+	    &e) < 0)
+		die("why", &e);
+	double t = util_now_ms() - t0;
+	why_out_destroy(&w);
+	return t;
+}
+
 /* why on `n` users spread over the data, each on their first
- * recommendation: the TUI's explanation of the selected row. */
+ * recommendation (the TUI's explanation of the selected row), then on
+ * the five users with the longest histories: a why costs O(its paths),
+ * so they are its worst case. */
 static void measure_why(struct pipeline *pl, int n)
 {
 	double t[64];
@@ -191,21 +206,34 @@ static void measure_why(struct pipeline *pl, int n)
 	uint32_t U = pl->rec.n_users;
 	for (int x = 0; x < n && x < 64; x++) {
 		uint32_t u = (uint32_t)((uint64_t)U * (uint64_t)x / (uint64_t)n);
-		if (pl->rec.len[u] == 0)
-			continue;
-		struct why_out w;
-		struct err e;
-		double t0 = util_now_ms();
-		if (explain_why(pl, u, pl->rec.items[(size_t)u * pl->rec.L],
-		    &w, &e) < 0)
-			die("why", &e);
-		t[k++] = util_now_ms() - t0;
-		why_out_destroy(&w);
+		if (pl->rec.len[u] > 0)
+			t[k++] = time_why(pl, u);
 	}
 	if (k == 0)
 		return;
 	printf("why on %d users (their first item): ", k);
 	spread(t, k);
+	printf("\n");
+	uint32_t heavy[5] = { 0 };
+	int nh = 0;
+	const struct csr *A = &pl->dist.A;
+	for (uint32_t u = 0; u < U && u < A->nrows; u++) {
+		if (pl->rec.len[u] == 0)
+			continue;
+		uint64_t len = csr_row_len(A, u);
+		if (nh == 5 && len <= csr_row_len(A, heavy[4]))
+			continue;
+		int at = nh < 5 ? nh++ : 4;
+		for (; at > 0 && csr_row_len(A, heavy[at - 1]) < len; at--)
+			heavy[at] = heavy[at - 1];
+		heavy[at] = u;
+	}
+	for (int x = 0; x < nh; x++)
+		t[x] = time_why(pl, heavy[x]);
+	printf("why on the %d heaviest users (%llu..%llu items): ", nh,
+	    (unsigned long long)csr_row_len(A, heavy[nh - 1]),
+	    (unsigned long long)csr_row_len(A, heavy[0]));
+	spread(t, nh);
 	printf("\n");
 }
 

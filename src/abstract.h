@@ -195,6 +195,9 @@ int learn_fit(int model, const struct learn_set *tr,
 int learn_predict(const struct learn_model *m, const float *X, size_t n,
     double *margin, double *contrib, struct err *err);
 double learn_score_of(double margin);
+/* A tree model's contributions come from its TreeSHAP tables (learn.c),
+ * not from XGBoost's TreeSHAP: the tables were made and checked. */
+bool learn_shap_tabled(const struct learn_model *m);
 /* A model and a labelled set that own their memory (the booster is
  * serialised and read back). */
 int learn_model_copy(const struct learn_model *from, struct learn_model *to,

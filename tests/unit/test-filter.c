@@ -291,8 +291,29 @@ Test(filter, flat_trees_give_xgboosts_margins)
 			    &res), 0);
 			cr_assert_eq(len, te.n);
 			double mg[1000], mc[1000];
+			static double c[1000 * (FILTER_NFEATURES + 1)];
 			cr_assert_eq(learn_predict(&m, te.X, te.n, mg, NULL, &e),
 			    0);
+			/* the contributions from the TreeSHAP tables are
+			 * XGBoost's TreeSHAP (which works in float) */
+			cr_assert(learn_shap_tabled(&m), "no TreeSHAP tables");
+			cr_assert(learn_shap_tabled(&cp));
+			cr_assert_eq(learn_predict(&cp, te.X, te.n, NULL, c, &e),
+			    0);
+			const float *xc;
+			cr_assert_eq(XGBoosterPredict(m.booster, d, 4, 0, 0, &len,
+			    &xc), 0);
+			cr_assert_eq(len, te.n * (FILTER_NFEATURES + 1));
+			for (size_t q = 0; q < len; q++)
+				cr_assert_float_eq(c[q], xc[q], 2e-5 * (1 +
+				    fabs(xc[q])), "model %d opts %zu row %zu "
+				    "feature %zu: %.9g, XGBoost %.9g", models[mi],
+				    oi, q / (FILTER_NFEATURES + 1),
+				    q % (FILTER_NFEATURES + 1), c[q],
+				    (double)xc[q]);
+			/* XGBoost's margins again: the buffer is reused */
+			cr_assert_eq(XGBoosterPredict(m.booster, d, 1, 0, 0, &len,
+			    &res), 0);
 			cr_assert_eq(learn_predict(&cp, te.X, te.n, mc, NULL, &e),
 			    0);
 			size_t differ = 0;
