@@ -677,34 +677,62 @@ struct shap_step {
 /* One leaf's table, 2^d rows of SHAP_W: f its distinct features in the
  * order of first appearance on its path, z their zero fractions. Bit u
  * of a row's index is o_u. */
+/* q = p / (z + o·t): p of degree d, q of degree d − 1 (o = 1: by
+ * synthetic division from the top; o = 0: by z, which shap_paths made
+ * sure is positive). */
+static void unfactor(const double *p, int d, double z, int o, double *q)
+{
+	if (o) {
+		q[d - 1] = p[d];
+		for (int k = d - 1; k > 0; k--)
+			q[k - 1] = p[k] - z * q[k];
+		q[d] = 0;
+		return;
+	}
+	for (int k = 0; k < d; k++)
+		q[k] = p[k] / z;
+	q[d] = 0;
+}
+
 static void shap_leaf_table(float v, const uint8_t *f, const double *z,
     int d, float *tab)
 {
+	/* poly[m]: Π_g (z_g + o_g t) over all d features for the bits m,
+	 * each from the one without its top bit */
+	double poly[1u << NF][NF + 1];
+	poly[0][0] = 1;
+	for (int q = 1; q <= d; q++)
+		poly[0][q] = 0;
+	for (int g = 0; g < d; g++)
+		poly[0][0] *= z[g];
+	double wk[NF];          /* k!(d−1−k)!/d! = 1 / (d · C(d−1, k)) */
+	double binom = 1;
+	for (int k = 0; k < d; k++) {
+		wk[k] = 1 / (d * binom);
+		binom = binom * (d - 1 - k) / (k + 1);
+	}
 	for (uint32_t m = 0; m < (1u << d); m++) {
+		if (m) {
+			int g = 31 - __builtin_clz(m);
+			const double *p = poly[m & ~(1u << g)];
+			/* swap g's factor z_g for z_g + t */
+			double q[NF + 1];
+			unfactor(p, d, z[g], 0, q);
+			poly[m][0] = q[0] * z[g];
+			for (int k = 1; k <= d; k++)
+				poly[m][k] = (k < d ? q[k] * z[g] : 0) + q[k - 1];
+		}
 		float *row = tab + (size_t)m * SHAP_W;
-		for (int q = 0; q < SHAP_W; q++)
-			row[q] = 0;
+		for (int c = 0; c < SHAP_W; c++)
+			row[c] = 0;
 		for (int u = 0; u < d; u++) {
-			double c[NF + 1] = { 1 };
-			int deg = 0;
-			for (int g = 0; g < d; g++) {
-				if (g == u)
-					continue;
-				double o = (m >> g) & 1;
-				c[deg + 1] = 0;
-				for (int k = deg + 1; k > 0; k--)
-					c[k] = c[k] * z[g] + o * c[k - 1];
-				c[0] *= z[g];
-				deg++;
-			}
-			/* k!(d−1−k)!/d! = 1 / (d · C(d−1, k)) */
-			double sum = 0, binom = 1;
-			for (int k = 0; k < d; k++) {
-				sum += c[k] / (d * binom);
-				binom = binom * (d - 1 - k) / (k + 1);
-			}
-			row[f[u]] = (float)((double)v * ((double)((m >> u) & 1) -
-			    z[u]) * sum);
+			int o = (m >> u) & 1;
+			double q[NF + 1];
+			unfactor(poly[m], d, z[u], o, q);
+			double sum = 0;
+			for (int k = 0; k < d; k++)
+				sum += q[k] * wk[k];
+			row[f[u]] = (float)((double)v * (o - z[u]) * sum);
 		}
 	}
 }
@@ -732,7 +760,8 @@ static bool shap_paths(struct learn_trees *t, struct shap_tab *s,
 		return true;
 	}
 	double cn = t->cover[n];
-	if (!(cn > 0))
+	if (!(cn > 0) || !(t->cover[nd->left] > 0) ||
+	    !(t->cover[nd->left + 1] > 0))
 		return false;
 	int u = 0;
 	while (u < d && f[u] != nd->feat)
