@@ -230,6 +230,7 @@ int abstract_run(struct pipeline *pl, struct abstract_out *out,
 {
 	const struct graph_out *g = &pl->graph;
 	out->gen = util_next_gen();
+	out->pairs = xcalloc(1, sizeof *out->pairs);
 	if (!g->ui.ptr || !g->iu.ptr)
 		return err_set(err, ERR_STATE, "the graph stage has not run");
 	if (pl->imp)
@@ -487,6 +488,9 @@ void abstract_out_destroy(struct abstract_out *o)
 	xfree(o->comm_order);
 	xfree(o->comm_central);
 	xfree(o->user_entropy);
+	if (o->pairs)
+		pairk_free(o->pairs->pk);
+	xfree(o->pairs);
 	memset(o, 0, sizeof *o);
 }
 

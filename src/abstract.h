@@ -137,6 +137,12 @@ int abstract_pair(const struct pipeline *pl, uint32_t i, uint32_t j,
  * the same). why/whynot make one per call: O(their paths). */
 struct pairk;
 struct pairk *pairk_new(const struct pipeline *pl);
+/* The pipeline's own pair kernel, kept with S (pl->abs.pairs) from one
+ * why to the next: its norms and walk probabilities are O(interactions),
+ * most of a why on Gowalla. *owned is set when it is a fresh one the
+ * caller frees instead (a scratch copy, which must not leave a kernel
+ * of its own graph in the slot it shares). NULL before the graph stage. */
+struct pairk *pairk_use(const struct pipeline *pl, bool *owned);
 int pairk_query(struct pairk *p, uint32_t i, uint32_t j, double *cooc,
     double *sim, int *row_rank, enum cut_reason *abstract_cut);
 void pairk_free(struct pairk *p);

@@ -1222,6 +1222,40 @@ int pairk_query(struct pairk *p, uint32_t i, uint32_t j, double *cooc,
 	return 0;
 }
 
+struct pairk *pairk_use(const struct pipeline *pl, bool *owned)
+{
+	struct pairk_slot *slot = pl->abs.pairs;
+	*owned = pl->borrowed || !slot;
+	if (*owned)
+		return pairk_new(pl);
+	struct simk sel;
+	simk_init_select(&sel, &pl->graph.ui, &pl->graph.iu, &pl->params,
+	    pl->graph.gen);
+	struct pairk *p = slot->pk;
+	if (p && (!simk_key_equal(&p->k.key, &sel.key) || p->imp != pl->imp)) {
+		pairk_free(p);
+		slot->pk = p = NULL;
+	}
+	if (!p) {
+		/* the slot's, beyond the caller's memory scope */
+		struct mem_scope sc;
+		mem_scope_open(&sc);
+		if (setjmp(sc.jb) != 0)
+			mem_fail(sc.need);   /* the caller's scope, then */
+		struct pairk *np = pairk_new(pl);
+		if (np)
+			np->k.key.graph_gen = pl->graph.gen;
+		mem_scope_keep(&sc);
+		slot->pk = p = np;
+	}
+	if (p) {
+		p->k.threshold = sel.threshold;
+		p->k.topk = sel.topk;
+	}
+	simk_destroy(&sel);
+	return p;
+}
+
 int abstract_pair(const struct pipeline *pl, uint32_t i, uint32_t j,
     double *cooc, double *sim, int *row_rank, enum cut_reason *abstract_cut)
 {

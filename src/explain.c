@@ -290,8 +290,8 @@ static void drivers_fill(const struct pipeline *pl, struct drivers_todo *t)
  * j → i, so that is the relation asked about, and what it would have
  * added is unknown without solving again (NAN). */
 static bool why_cut_of(const struct pipeline *pl, struct pairk **pk,
-    struct drivers_todo *t, uint32_t i, uint32_t j, double a, double iw,
-    struct why_cut *c)
+    bool *own, struct drivers_todo *t, uint32_t i, uint32_t j, double a,
+    double iw, struct why_cut *c)
 {
 	double cooc = 0, sim = 0;
 	int rank = 0;
@@ -300,7 +300,7 @@ static bool why_cut_of(const struct pipeline *pl, struct pairk **pk,
 	    FILTER_RIDGE;
 	uint32_t from = ridge ? j : i, to = ridge ? i : j;
 	if (!*pk)
-		*pk = pairk_new(pl);   /* once per call, on the first cut */
+		*pk = pairk_use(pl, own);   /* on the first cut */
 	if (!*pk || pairk_query(*pk, from, to, &cooc, &sim, &rank, &cut) < 0
 	    || !(cooc > 0))
 		return false;
@@ -333,6 +333,7 @@ static void why_paths(const struct pipeline *pl, uint32_t u, uint32_t j,
 	const struct csr *A = &pl->dist.A, *B = &pl->filt.B;
 	size_t n = csr_row_len(A, u);
 	struct pairk *pk = NULL;
+	bool own = false;
 	w->paths = xcalloc(n + 1, sizeof *w->paths);
 	w->cuts = xcalloc(n + 1, sizeof *w->cuts);
 	/* at most one path and one cut per item of u */
@@ -361,7 +362,7 @@ static void why_paths(const struct pipeline *pl, uint32_t u, uint32_t j,
 					    (uint64_t)se, p->drivers);
 			}
 		}
-		if (!found && why_cut_of(pl, &pk, &todo, i, j, a, w->iw,
+		if (!found && why_cut_of(pl, &pk, &own, &todo, i, j, a, w->iw,
 		    &w->cuts[w->ncuts]))
 			w->ncuts++;
 		if (lr->k == 0)
@@ -377,7 +378,8 @@ static void why_paths(const struct pipeline *pl, uint32_t u, uint32_t j,
 		raw_lr += a * p->lr;
 	}
 	w->raw += raw_lr;
-	pairk_free(pk);
+	if (own)
+		pairk_free(pk);
 	drivers_fill(pl, &todo);
 }
 

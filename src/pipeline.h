@@ -105,6 +105,13 @@ struct abstract_stats {
 	struct dist_summary comm_size;
 };
 
+/* why's pair kernel (abstract.h, pairk_use): made on first use, kept
+ * with the S it explains. */
+struct pairk;
+struct pairk_slot {
+	struct pairk *pk;
+};
+
 struct abstract_out {
 	/* items x items: kept similarities. Rows sorted by descending s_ij,
 	 * ties by ascending j, so position in the row is the rank. */
@@ -134,6 +141,10 @@ struct abstract_out {
 	                               most central items (community_central) */
 	float *user_entropy;        /* per user: H(u) in bits */
 	struct abstract_stats st;
+	/* allocated with the output, so that filling it later (a why on
+	 * the worker) writes no field of the pipeline another thread may
+	 * be copying */
+	struct pairk_slot *pairs;
 };
 
 /* -------------------------------------------------------------- filter */

@@ -280,6 +280,69 @@ Test(explain, learned_drivers_batched_equal_one_by_one)
 	pipeline_destroy(&pl);
 }
 
+/* why with the pair kernel kept from one call to the next (pairk_use)
+ * equals why with a fresh one (as a scratch copy makes), cut for cut,
+ * and stays so after changes of the threshold, the top-k and the
+ * metric. */
+static void whys_equal_fresh(struct pipeline *pl, int *ncuts)
+{
+	struct err e;
+	for (uint32_t u = 0; u < pl->rec.n_users && u < 80; u++) {
+		for (uint32_t r = 0; r < pl->rec.len[u] && r < 3; r++) {
+			uint32_t j = pl->rec.items[(size_t)u * pl->rec.L + r];
+			struct why_out a, b;
+			cr_assert_eq(explain_why(pl, u, j, &a, &e), 0, "%s",
+			    e.msg);
+			pl->borrowed = true;     /* a fresh kernel */
+			int rc = explain_why(pl, u, j, &b, &e);
+			pl->borrowed = false;
+			cr_assert_eq(rc, 0, "%s", e.msg);
+			cr_assert_eq(a.ncuts, b.ncuts, "user %u item %u", u, j);
+			for (size_t c = 0; c < a.ncuts; c++) {
+				const struct why_cut *x = &a.cuts[c],
+				    *y = &b.cuts[c];
+				cr_assert(x->via == y->via && x->reason ==
+				    y->reason && x->cooc == y->cooc &&
+				    x->sim == y->sim && x->row_rank ==
+				    y->row_rank, "user %u item %u cut %zu: "
+				    "%u %d %g %g %d / %u %d %g %g %d", u, j, c,
+				    x->via, x->reason, x->cooc, x->sim,
+				    x->row_rank, y->via, y->reason, y->cooc,
+				    y->sim, y->row_rank);
+			}
+			*ncuts += (int)a.ncuts;
+			why_out_destroy(&a);
+			why_out_destroy(&b);
+		}
+	}
+}
+
+Test(explain, kept_pair_kernel_equals_a_fresh_one)
+{
+	static const char *const steps[][2] = {
+		{ "abstract.topk", "5" }, { "abstract.threshold", "0.02" },
+		{ "abstract.topk", "3" }, { "abstract.metric", "cosine" },
+		{ "abstract.threshold", "0.2" } };
+	struct pipeline pl;
+	struct err e;
+	pipeline_init(&pl);
+	cr_assert_eq(pipeline_load(&pl, SAMPLES "/sample.csv", NULL, &e), 0,
+	    "%s", e.msg);
+	cr_assert_eq(pipeline_set(&pl, "abstract.metric", "p3", &e), 0);
+	cr_assert_eq(pipeline_run(&pl, STAGE_RECOMMEND, &e), 0, "%s", e.msg);
+	int ncuts = 0;
+	whys_equal_fresh(&pl, &ncuts);
+	for (size_t k = 0; k < sizeof steps / sizeof steps[0]; k++) {
+		cr_assert_eq(pipeline_set(&pl, steps[k][0], steps[k][1], &e), 0,
+		    "%s", e.msg);
+		cr_assert_eq(pipeline_run(&pl, STAGE_RECOMMEND, &e), 0, "%s",
+		    e.msg);
+		whys_equal_fresh(&pl, &ncuts);
+	}
+	cr_assert_gt(ncuts, 100, "%d cuts compared", ncuts);
+	pipeline_destroy(&pl);
+}
+
 /* ------------------------------------------------------- teaching set */
 
 static bool load_teach(struct pipeline *pl, const char *const *set)
