@@ -136,6 +136,12 @@ int abstract_pair(const struct pipeline *pl, uint32_t i, uint32_t j,
  * each pairk_query() costs row i's co-occurrence (reused while i stays
  * the same). why/whynot make one per call: O(their paths). */
 struct pairk;
+/* C_ij alone, from the two items' user lists: the same double as
+ * pairk_query's (the same products added in the same order, by
+ * ascending user). With S's s_ij and the edge's position in its row
+ * (the rank: rows are sorted as candidates are ranked), a pair S kept
+ * needs no row of the kernel. */
+double pair_cooc(const struct csr *iu, uint32_t i, uint32_t j);
 struct pairk *pairk_new(const struct pipeline *pl);
 /* The pipeline's own pair kernel, kept with S (pl->abs.pairs) from one
  * why to the next: its norms and walk probabilities are O(interactions),

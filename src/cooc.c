@@ -1141,6 +1141,23 @@ static bool co_occur(const struct csr *iu, uint32_t i, uint32_t j)
 	return false;
 }
 
+double pair_cooc(const struct csr *iu, uint32_t i, uint32_t j)
+{
+	uint64_t a = iu->ptr[i], ae = iu->ptr[i + 1];
+	uint64_t b = iu->ptr[j], be = iu->ptr[j + 1];
+	double c = 0;
+	while (a < ae && b < be) {
+		uint32_t x = iu->idx[a], y = iu->idx[b];
+		if (x == y) {
+			double wi = iu->val[a];
+			c += wi * iu->val[b];
+		}
+		a += x <= y;
+		b += y <= x;
+	}
+	return c;
+}
+
 struct pairk *pairk_new(const struct pipeline *pl)
 {
 	const struct csr *ui = &pl->graph.ui, *iu = &pl->graph.iu;
@@ -1190,6 +1207,12 @@ int pairk_query(struct pairk *p, uint32_t i, uint32_t j, double *cooc,
 		return 0;
 	}
 	if (p->row != i) {
+		/* a row's marks are its stamp (i + 1): a row accumulated
+		 * again later (the next why) would take the stamps it left
+		 * for entries already counted, so the last row's go */
+		if (p->row != UINT32_MAX)
+			for (uint32_t t = 0; t < w->nt; t++)
+				w->mark[w->touched[t]] = 0;
 		row_accumulate(k, i, w, p->kind);
 		p->row = i;
 	}

@@ -299,10 +299,21 @@ static bool why_cut_of(const struct pipeline *pl, struct pairk **pk,
 	bool ridge = params_enum(&pl->params, P_FILTER_METHOD) ==
 	    FILTER_RIDGE;
 	uint32_t from = ridge ? j : i, to = ridge ? i : j;
-	if (!*pk)
-		*pk = pairk_use(pl, own);   /* on the first cut */
-	if (!*pk || pairk_query(*pk, from, to, &cooc, &sim, &rank, &cut) < 0
-	    || !(cooc > 0))
+	int64_t e = csr_find(&pl->abs.S, from, to);
+	if (e >= 0 && !pl->imp) {
+		/* kept by the abstract stage (cut by the filter): S has s_ij
+		 * and its rank, row i is not needed (abstract.h) */
+		cooc = pair_cooc(&pl->graph.iu, from, to);
+		sim = pl->abs.S.val[e];
+		rank = (int)(e - (int64_t)pl->abs.S.ptr[from]) + 1;
+	} else {
+		if (!*pk)
+			*pk = pairk_use(pl, own);   /* on the first cut */
+		if (!*pk || pairk_query(*pk, from, to, &cooc, &sim, &rank,
+		    &cut) < 0)
+			return false;
+	}
+	if (!(cooc > 0))
 		return false;
 	memset(c, 0, sizeof *c);
 	c->via = i;
@@ -312,7 +323,6 @@ static bool why_cut_of(const struct pipeline *pl, struct pairk **pk,
 	c->row_rank = rank;
 	c->alpha = c->score = NAN;
 	c->would_add = ridge ? NAN : a * sim * iw;
-	int64_t e = csr_find(&pl->abs.S, from, to);
 	if (e >= 0 && !ridge) {
 		c->alpha = pl->filt.alpha ? pl->filt.alpha[e] : NAN;
 		c->score = pl->filt.score ? pl->filt.score[e] : NAN;

@@ -803,9 +803,11 @@ static void shap_build(struct learn_trees *t)
 	struct shap_leafinfo *li = xmalloc(t->nnodes * sizeof *li);
 	double mean = 0;
 	bool ok = true;
+	uint8_t f0[NF] = { 0 };     /* an empty path (memcpy takes no NULL) */
+	double z0[NF] = { 0 };
 	for (uint32_t k = 0; k < t->ntrees && ok; k++)
-		ok = shap_paths(t, s, li, (int32_t)t->root[k], NULL, NULL, 0,
-		    1, &mean);
+		ok = shap_paths(t, s, li, (int32_t)t->root[k], f0, z0, 0, 1,
+		    &mean);
 	for (size_t n = 0; ok && n < t->nnodes; n++) {
 		if (t->node[n].left != (int32_t)n) {
 			s->nsplit++;

@@ -283,8 +283,9 @@ Test(explain, learned_drivers_batched_equal_one_by_one)
 /* why with the pair kernel kept from one call to the next (pairk_use)
  * equals why with a fresh one (as a scratch copy makes), cut for cut,
  * and stays so after changes of the threshold, the top-k and the
- * metric. */
-static void whys_equal_fresh(struct pipeline *pl, int *ncuts)
+ * metric; and every cut is what the kernel's own row gives
+ * (abstract_pair), also those why reads from S without it. */
+static void whys_equal_fresh(struct pipeline *pl, int *ncuts, int *ins)
 {
 	struct err e;
 	for (uint32_t u = 0; u < pl->rec.n_users && u < 80; u++) {
@@ -309,6 +310,19 @@ static void whys_equal_fresh(struct pipeline *pl, int *ncuts)
 				    x->via, x->reason, x->cooc, x->sim,
 				    x->row_rank, y->via, y->reason, y->cooc,
 				    y->sim, y->row_rank);
+				double cooc, sim;
+				int rank;
+				enum cut_reason why;
+				cr_assert_eq(abstract_pair(pl, x->via, j, &cooc,
+				    &sim, &rank, &why), 0);
+				cr_assert(cooc == x->cooc && sim == x->sim &&
+				    rank == x->row_rank && (why == x->reason ||
+				    (why == CUT_NONE && x->reason ==
+				    CUT_BACKBONE)), "user %u item %u via %u: "
+				    "%g %g %d %d, row %g %g %d %d", u, j,
+				    x->via, x->cooc, x->sim, x->row_rank,
+				    x->reason, cooc, sim, rank, why);
+				*ins += x->reason == CUT_BACKBONE;
 			}
 			*ncuts += (int)a.ncuts;
 			why_out_destroy(&a);
@@ -322,7 +336,12 @@ Test(explain, kept_pair_kernel_equals_a_fresh_one)
 	static const char *const steps[][2] = {
 		{ "abstract.topk", "5" }, { "abstract.threshold", "0.02" },
 		{ "abstract.topk", "3" }, { "abstract.metric", "cosine" },
-		{ "abstract.threshold", "0.2" } };
+		{ "abstract.threshold", "0.2" }, { "filter.method",
+		"backbone" }, { "filter.alpha", "0.5" }, {
+		"abstract.threshold", "0" }, { "abstract.topk", "0" }, {
+		"abstract.metric", "jaccard" }, { "abstract.metric", "asym" },
+		{ "abstract.metric", "rp3" }, { "abstract.metric", "p3" }, {
+		"abstract.topk", "4" } };
 	struct pipeline pl;
 	struct err e;
 	pipeline_init(&pl);
@@ -330,16 +349,17 @@ Test(explain, kept_pair_kernel_equals_a_fresh_one)
 	    "%s", e.msg);
 	cr_assert_eq(pipeline_set(&pl, "abstract.metric", "p3", &e), 0);
 	cr_assert_eq(pipeline_run(&pl, STAGE_RECOMMEND, &e), 0, "%s", e.msg);
-	int ncuts = 0;
-	whys_equal_fresh(&pl, &ncuts);
+	int ncuts = 0, ins = 0;
+	whys_equal_fresh(&pl, &ncuts, &ins);
 	for (size_t k = 0; k < sizeof steps / sizeof steps[0]; k++) {
 		cr_assert_eq(pipeline_set(&pl, steps[k][0], steps[k][1], &e), 0,
 		    "%s", e.msg);
 		cr_assert_eq(pipeline_run(&pl, STAGE_RECOMMEND, &e), 0, "%s",
 		    e.msg);
-		whys_equal_fresh(&pl, &ncuts);
+		whys_equal_fresh(&pl, &ncuts, &ins);
 	}
 	cr_assert_gt(ncuts, 100, "%d cuts compared", ncuts);
+	cr_assert_gt(ins, 50, "%d backbone cuts compared", ins);
 	pipeline_destroy(&pl);
 }
 
