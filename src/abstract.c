@@ -263,6 +263,7 @@ int abstract_run(struct pipeline *pl, struct abstract_out *out,
 		t.hist = pub ? a->st.sim_hist : b->hist;
 		t.hist.marker = k.threshold;
 		out->tally_pending = true;
+		pairk_pass(out->pairs, pl->abs.pairs, &k.key, pl);
 		simk_destroy(&k);
 	} else {
 		if (!cached && g->st.cooc_work > ABSTRACT_WORK_MAX) {
@@ -311,6 +312,10 @@ int abstract_run(struct pipeline *pl, struct abstract_out *out,
 		    !simcache_holds(pl->simcache, &k.key)) {
 			sbase_set(pl, &k.key, thr, k.topk, &out->S, &t, true);
 		}
+		if (rc == 0 && !cached)
+			pairk_keep(out->pairs, &k, pl);
+		else if (rc == 0)
+			pairk_pass(out->pairs, pl->abs.pairs, &k.key, pl);
 		simk_destroy(&k);
 	}
 	if (rc < 0)

@@ -149,6 +149,15 @@ struct pairk *pairk_new(const struct pipeline *pl);
  * caller frees instead (a scratch copy, which must not leave a kernel
  * of its own graph in the slot it shares). NULL before the graph stage. */
 struct pairk *pairk_use(const struct pipeline *pl, bool *owned);
+/* The abstract stage's own kernel (built for S, with its norms and walk
+ * probabilities) kept in its output's slot for why: *k is left empty.
+ * Nothing for a scratch copy or an imported S. */
+void pairk_keep(struct pairk_slot *slot, struct simk *k,
+    const struct pipeline *pl);
+/* A new output derived from the last one (the same key) takes over its
+ * kernel. */
+void pairk_pass(struct pairk_slot *to, struct pairk_slot *from,
+    const struct simk_key *key, const struct pipeline *pl);
 int pairk_query(struct pairk *p, uint32_t i, uint32_t j, double *cooc,
     double *sim, int *row_rank, enum cut_reason *abstract_cut);
 void pairk_free(struct pairk *p);

@@ -1107,6 +1107,7 @@ struct pairk {
 	struct ws w;
 	enum acc_kind kind;
 	uint32_t row;              /* row accumulated in w, or UINT32_MAX */
+	bool ws_ready;             /* w allocated (a kept kernel: lazily) */
 	/* load DIR: s_ij and its rank come from the imported lists (all
 	 * users), the co-occurrence from the sample's graph */
 	const struct import *imp;
@@ -1175,14 +1176,40 @@ struct pairk *pairk_new(const struct pipeline *pl)
 	p->kind = kind_of(p->k.metric);
 	p->row = UINT32_MAX;
 	p->imp = pl->imp;
+	p->ws_ready = true;
 	return p;
+}
+
+void pairk_keep(struct pairk_slot *slot, struct simk *k,
+    const struct pipeline *pl)
+{
+	if (!slot || pl->borrowed || pl->imp || slot->pk)
+		return;
+	struct pairk *p = xcalloc(1, sizeof *p);
+	p->k = *k;                 /* k's arrays are p's now */
+	memset(k, 0, sizeof *k);
+	p->kind = kind_of(p->k.metric);
+	p->row = UINT32_MAX;
+	p->imp = pl->imp;
+	slot->pk = p;
+}
+
+void pairk_pass(struct pairk_slot *to, struct pairk_slot *from,
+    const struct simk_key *key, const struct pipeline *pl)
+{
+	if (!to || !from || to == from || pl->borrowed || to->pk ||
+	    !from->pk || !simk_key_equal(&from->pk->k.key, key))
+		return;
+	to->pk = from->pk;
+	from->pk = NULL;
 }
 
 void pairk_free(struct pairk *p)
 {
 	if (!p)
 		return;
-	ws_destroy(&p->w);
+	if (p->ws_ready)
+		ws_destroy(&p->w);
 	simk_destroy(&p->k);
 	xfree(p);
 }
@@ -1258,6 +1285,21 @@ struct pairk *pairk_use(const struct pipeline *pl, bool *owned)
 	if (p && (!simk_key_equal(&p->k.key, &sel.key) || p->imp != pl->imp)) {
 		pairk_free(p);
 		slot->pk = p = NULL;
+	}
+	if (p && !p->ws_ready) {
+		/* a kernel the abstract stage kept: its workspace now */
+		struct mem_scope sc;
+		mem_scope_open(&sc);
+		if (setjmp(sc.jb) != 0)
+			mem_fail(sc.need);
+		if (!ws_init(&p->w, p->k.iu->nrows, true)) {
+			size_t need = p->w.oom;
+			ws_destroy(&p->w);
+			memset(&p->w, 0, sizeof p->w);
+			mem_fail(need);
+		}
+		mem_scope_keep(&sc);
+		p->ws_ready = true;
 	}
 	if (!p) {
 		/* the slot's, beyond the caller's memory scope */
