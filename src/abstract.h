@@ -225,6 +225,10 @@ int learn_model_copy(const struct learn_model *from, struct learn_model *to,
     struct err *err);
 void learn_set_copy(const struct learn_set *from, struct learn_set *to);
 void learn_model_free(struct learn_model *m);
+/* For a mem_defer on a model (void * for its callback): free what the
+ * memory ledger does not hold, XGBoost's booster; the ledger frees the
+ * rest when the scope unwinds. */
+void learn_model_unwind(void *m);
 /* The contributions of S's edge e (row i) under the pipeline's learned
  * model: its features are recomputed (learn.c). */
 int learn_edge_contrib(const struct pipeline *pl, uint32_t i, uint64_t e,

@@ -308,15 +308,23 @@ static void filter_decide(const struct pipeline *pl, struct filter_out *out)
 static int filter_method(struct pipeline *pl, struct filter_out *out,
     struct err *err);
 
-/* The method's B, then (filter.rank > 0) its low-rank part. */
+/* The method's B, then (filter.rank > 0) its low-rank part. A learned
+ * model's booster is XGBoost's memory: if an allocation fails after it
+ * is made (B, the low-rank part), the unwinding frees it with the rest
+ * of out, which the ledger holds. */
 int filter_run(struct pipeline *pl, struct filter_out *out, struct err *err)
 {
-	if (filter_method(pl, out, err) < 0)
-		return -1;
-	out->gen = util_next_gen();
-	out->s_gen = pl->abs.gen;
-	out->made = pl->params;
-	return lowrank_fit(pl, out, err);
+	struct mem_defer df;
+	mem_defer_push(&df, learn_model_unwind, &out->model);
+	int rc = filter_method(pl, out, err);
+	if (rc == 0) {
+		out->gen = util_next_gen();
+		out->s_gen = pl->abs.gen;
+		out->made = pl->params;
+		rc = lowrank_fit(pl, out, err);
+	}
+	mem_defer_pop(&df);
+	return rc;
 }
 
 static int filter_method(struct pipeline *pl, struct filter_out *out,

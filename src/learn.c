@@ -961,6 +961,11 @@ static void booster_free_cb(void *p)
 	m->booster = NULL;
 }
 
+void learn_model_unwind(void *m)
+{
+	booster_free_cb(m);
+}
+
 /* m's booster read into flat trees, kept if they score the first rows of
  * X (n of them) as XGBoost does. The booster is not in the memory
  * ledger: freed if an allocation here fails. */
