@@ -1159,39 +1159,51 @@ double pair_cooc(const struct csr *iu, uint32_t i, uint32_t j)
 	return c;
 }
 
+/* A pair kernel around k (its arrays are the kernel's now; *k is left
+ * empty), without its workspace yet. */
+static struct pairk *pairk_wrap(struct simk *k, const struct pipeline *pl)
+{
+	struct pairk *p = xcalloc(1, sizeof *p);
+	p->k = *k;
+	memset(k, 0, sizeof *k);
+	p->kind = kind_of(p->k.metric);
+	p->row = UINT32_MAX;
+	p->imp = pl->imp;
+	return p;
+}
+
+/* p's workspace, if it has none: unwinds the scope without the memory. */
+static void pairk_ready(struct pairk *p)
+{
+	if (p->ws_ready)
+		return;
+	if (!ws_init(&p->w, p->k.iu->nrows, true)) {
+		size_t need = p->w.oom;
+		ws_destroy(&p->w);
+		memset(&p->w, 0, sizeof p->w);
+		mem_fail(need);
+	}
+	p->ws_ready = true;
+}
+
 struct pairk *pairk_new(const struct pipeline *pl)
 {
 	const struct csr *ui = &pl->graph.ui, *iu = &pl->graph.iu;
 	if (!iu->ptr)
 		return NULL;
-	struct pairk *p = xcalloc(1, sizeof *p);
-	simk_init(&p->k, ui, iu, &pl->params);
-	if (!ws_init(&p->w, iu->nrows, true)) {
-		size_t need = p->w.oom;
-		ws_destroy(&p->w);
-		simk_destroy(&p->k);
-		xfree(p);
-		mem_fail(need);
-	}
-	p->kind = kind_of(p->k.metric);
-	p->row = UINT32_MAX;
-	p->imp = pl->imp;
-	p->ws_ready = true;
+	struct simk k;
+	simk_init(&k, ui, iu, &pl->params);
+	k.key.graph_gen = pl->graph.gen;
+	struct pairk *p = pairk_wrap(&k, pl);
+	pairk_ready(p);
 	return p;
 }
 
 void pairk_keep(struct pairk_slot *slot, struct simk *k,
     const struct pipeline *pl)
 {
-	if (!slot || pl->borrowed || pl->imp || slot->pk)
-		return;
-	struct pairk *p = xcalloc(1, sizeof *p);
-	p->k = *k;                 /* k's arrays are p's now */
-	memset(k, 0, sizeof *k);
-	p->kind = kind_of(p->k.metric);
-	p->row = UINT32_MAX;
-	p->imp = pl->imp;
-	slot->pk = p;
+	if (slot && !pl->borrowed && !pl->imp && !slot->pk)
+		slot->pk = pairk_wrap(k, pl);
 }
 
 void pairk_pass(struct pairk_slot *to, struct pairk_slot *from,
@@ -1286,32 +1298,19 @@ struct pairk *pairk_use(const struct pipeline *pl, bool *owned)
 		pairk_free(p);
 		slot->pk = p = NULL;
 	}
-	if (p && !p->ws_ready) {
-		/* a kernel the abstract stage kept: its workspace now */
-		struct mem_scope sc;
-		mem_scope_open(&sc);
-		if (setjmp(sc.jb) != 0)
-			mem_fail(sc.need);
-		if (!ws_init(&p->w, p->k.iu->nrows, true)) {
-			size_t need = p->w.oom;
-			ws_destroy(&p->w);
-			memset(&p->w, 0, sizeof p->w);
-			mem_fail(need);
-		}
-		mem_scope_keep(&sc);
-		p->ws_ready = true;
-	}
-	if (!p) {
-		/* the slot's, beyond the caller's memory scope */
+	if (!p || !p->ws_ready) {
+		/* a new kernel, or the workspace of the one the abstract
+		 * stage kept: the slot's, beyond the caller's memory scope */
 		struct mem_scope sc;
 		mem_scope_open(&sc);
 		if (setjmp(sc.jb) != 0)
 			mem_fail(sc.need);   /* the caller's scope, then */
-		struct pairk *np = pairk_new(pl);
-		if (np)
-			np->k.key.graph_gen = pl->graph.gen;
+		if (p)
+			pairk_ready(p);
+		else
+			slot->pk = pairk_new(pl);
 		mem_scope_keep(&sc);
-		slot->pk = p = np;
+		p = slot->pk;
 	}
 	if (p) {
 		p->k.threshold = sel.threshold;

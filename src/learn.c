@@ -420,16 +420,11 @@ static struct learn_trees *learn_trees_dup(const struct learn_trees *t)
 		return NULL;
 	struct learn_trees *c = xcalloc(1, sizeof *c);
 	*c = *t;
-	c->root = xmalloc((t->ntrees + 1) * sizeof *c->root);
-	c->depth = xmalloc(t->ntrees + 1);
-	c->node = xmalloc(t->nnodes * sizeof *c->node);
-	c->leaf = xmalloc(t->nnodes * sizeof *c->leaf);
-	memcpy(c->root, t->root, (t->ntrees + 1) * sizeof *c->root);
-	memcpy(c->depth, t->depth, t->ntrees + 1);
-	memcpy(c->node, t->node, t->nnodes * sizeof *c->node);
-	memcpy(c->leaf, t->leaf, t->nnodes * sizeof *c->leaf);
-	c->cover = xmalloc(t->nnodes * sizeof *c->cover);
-	memcpy(c->cover, t->cover, t->nnodes * sizeof *c->cover);
+	c->root = dup_of(t->root, (t->ntrees + 1) * sizeof *c->root);
+	c->depth = dup_of(t->depth, t->ntrees + 1);
+	c->node = dup_of(t->node, t->nnodes * sizeof *c->node);
+	c->leaf = dup_of(t->leaf, t->nnodes * sizeof *c->leaf);
+	c->cover = dup_of(t->cover, t->nnodes * sizeof *c->cover);
 	c->shap = shap_dup(t->shap, t->ntrees, t->nnodes);
 	return c;
 }
@@ -674,9 +669,6 @@ struct shap_step {
 	double z;
 };
 
-/* One leaf's table, 2^d rows of SHAP_W: f its distinct features in the
- * order of first appearance on its path, z their zero fractions. Bit u
- * of a row's index is o_u. */
 /* q = p / (z + o·t): p of degree d, q of degree d − 1 (o = 1: by
  * synthetic division from the top; o = 0: by z, which shap_paths made
  * sure is positive). */
@@ -694,6 +686,9 @@ static void unfactor(const double *p, int d, double z, int o, double *q)
 	q[d] = 0;
 }
 
+/* One leaf's table, 2^d rows of SHAP_W: f its distinct features in the
+ * order of first appearance on its path, z their zero fractions. Bit u
+ * of a row's index is o_u. */
 static void shap_leaf_table(float v, const uint8_t *f, const double *z,
     int d, float *tab)
 {
@@ -715,12 +710,10 @@ static void shap_leaf_table(float v, const uint8_t *f, const double *z,
 		if (m) {
 			int g = 31 - __builtin_clz(m);
 			const double *p = poly[m & ~(1u << g)];
-			/* swap g's factor z_g for z_g + t */
-			double q[NF + 1];
-			unfactor(p, d, z[g], 0, q);
-			poly[m][0] = q[0] * z[g];
+			/* g's factor z_g becomes z_g + t: p · (1 + t / z_g) */
+			poly[m][0] = p[0];
 			for (int k = 1; k <= d; k++)
-				poly[m][k] = (k < d ? q[k] * z[g] : 0) + q[k - 1];
+				poly[m][k] = p[k] + p[k - 1] / z[g];
 		}
 		float *row = tab + (size_t)m * SHAP_W;
 		for (int c = 0; c < SHAP_W; c++)
@@ -953,17 +946,12 @@ static int shap_check(const struct learn_model *m, const float *X, size_t n)
 	return rc;
 }
 
-static void booster_free_cb(void *p)
+void learn_model_unwind(void *p)
 {
 	struct learn_model *m = p;
 	if (m->booster)
 		XGBoosterFree(m->booster);
 	m->booster = NULL;
-}
-
-void learn_model_unwind(void *m)
-{
-	booster_free_cb(m);
 }
 
 /* m's booster read into flat trees, kept if they score the first rows of
@@ -972,7 +960,7 @@ void learn_model_unwind(void *m)
 static void trees_attach(struct learn_model *m, const float *X, size_t n)
 {
 	struct mem_defer df;
-	mem_defer_push(&df, booster_free_cb, m);
+	mem_defer_push(&df, learn_model_unwind, m);
 	m->trees = learn_trees_read(m->booster);
 	if (m->trees && learn_trees_check(m, X, n) < 0) {
 		learn_trees_free(m->trees);
@@ -1397,7 +1385,7 @@ int learn_filter(struct pipeline *pl, struct filter_out *out,
 		    err);
 	/* until out owns it, m's booster is freed if an allocation fails */
 	struct mem_defer df;
-	mem_defer_push(&df, booster_free_cb, &m);
+	mem_defer_push(&df, learn_model_unwind, &m);
 	if (rc == 0)
 		rc = score_main(pl, &m, out->score, err);
 	mem_defer_pop(&df);
