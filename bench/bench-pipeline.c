@@ -10,7 +10,9 @@
  *   bench-pipeline [-s name=value]... [-c name[=value]]... [-r REPS]
  *                  [-w WHYS] [-t TEST] [-v VALID] [-T] [-I] TRAIN
  *
- * -I skips the insight. -T (tune): grid-search RP3β (abstract.alpha, beta, topk) and item-kNN
+ * -I skips the insight (after the full run, and after each change: the
+ * background work the TUI starts once the new metrics are on screen).
+ * -T (tune): grid-search RP3β (abstract.alpha, beta, topk) and item-kNN
  * (topk, shrink) on the validation split, then report the best settings'
  * test NDCG@10 through eval_test (fit on all of train).
  */
@@ -138,7 +140,8 @@ static void default_step(const struct pipeline *pl, const char *name,
  * the other value) and reports the spread of both directions: for the
  * selection parameters one is a tightening, the other a loosening.
  */
-static void measure_change(struct pipeline *pl, const char *spec, int reps)
+static void measure_change(struct pipeline *pl, const char *spec, int reps,
+    bool insight)
 {
 	char name[64], to[64], from[64];
 	const char *eq = strchr(spec, '=');
@@ -154,8 +157,9 @@ static void measure_change(struct pipeline *pl, const char *spec, int reps)
 		snprintf(to, sizeof to, "%s", eq + 1);
 	else
 		default_step(pl, name, to, sizeof to);
-	double t[64], back[64], st[STAGE__COUNT][64];
+	double t[64], back[64], ins[64], st[STAGE__COUNT][64];
 	double nd = 0;
+	unsigned nc = 0;
 	int n = reps < 64 ? reps : 64, first = STAGE__COUNT;
 	for (int r = 0; r < n; r++) {
 		set(pl, name, to);
@@ -164,6 +168,12 @@ static void measure_change(struct pipeline *pl, const char *spec, int reps)
 		for (int s = first; s < STAGE__COUNT; s++)
 			st[s][r] = pl->ms[s];
 		nd = ndcg10(&pl->rec.ev);
+		double t0 = util_now_ms();
+		struct err e;
+		if (insight && pipeline_insight_all(pl, &e) < 0)
+			die("insight", &e);
+		ins[r] = util_now_ms() - t0;
+		nc = pl->abs.st.n_communities;
 		set(pl, name, from);
 		back[r] = run(pl);
 	}
@@ -176,6 +186,11 @@ static void measure_change(struct pipeline *pl, const char *spec, int reps)
 		qsort(st[s], n, sizeof *st[s], cmp_double);
 		printf(" %s %.1f ms%s", stage_name(s), st[s][n / 2],
 		    s + 1 < STAGE__COUNT ? "," : "\n");
+	}
+	if (insight) {
+		printf("  insight after it: ");
+		spread(ins, n);
+		printf(" (%u communities)\n", nc);
 	}
 	printf("change %s %s -> %s + re-evaluation: ", name, to, from);
 	spread(back, n);
@@ -304,7 +319,7 @@ int main(int argc, char **argv)
 		for (size_t k = 0; k < sizeof dflt / sizeof *dflt; k++)
 			changes[nchanges++] = dflt[k];
 	for (int k = 0; k < nchanges; k++)
-		measure_change(&pl, changes[k], reps);
+		measure_change(&pl, changes[k], reps, !noinsight);
 	if (nwhy > 0)
 		measure_why(&pl, nwhy);
 	if (dotune) {

@@ -293,6 +293,40 @@ Test(abstract, communities_found_and_deterministic, .fini = teardown)
 	}
 }
 
+/*
+ * Three groups of nine items, interleaved (item i in group i % 3), each
+ * bought whole by its own six users, and one user across two groups.
+ * Every row of S has eight relations or more, so Leiden starts from the
+ * communities of each item's five strongest and works on S with the
+ * items renamed in the order of that start: the communities must still
+ * be the groups, item for item, and the same on every run.
+ */
+Test(abstract, leiden_start_finds_interleaved_groups, .fini = teardown)
+{
+	struct trip t[192];
+	size_t n = 0;
+	for (uint32_t u = 0; u < 18; u++)
+		for (uint32_t k = 0; k < 9; k++)
+			t[n++] = (struct trip){ u, 3 * k + u % 3, 1 };
+	t[n++] = (struct trip){ 18, 0, 1 };
+	t[n++] = (struct trip){ 18, 1, 1 };
+	tiny_graph(&pl, 19, 27, t, n);
+	tiny_set(&pl, "abstract.metric", "cosine");
+	tiny_abstract(&pl);
+	for (uint32_t i = 0; i < 27; i++)
+		cr_assert_gt(csr_row_len(&pl.abs.S, i), 5);
+	tiny_abstract_insight(&pl);
+	const struct abstract_out *a = &pl.abs;
+	cr_assert_eq(a->n_comm, 3);
+	for (uint32_t i = 0; i < 27; i++)
+		cr_assert_eq(a->community[i], a->community[i % 3], "item %u",
+		    i);
+	cr_assert_neq(a->community[0], a->community[1]);
+	cr_assert_neq(a->community[0], a->community[2]);
+	cr_assert_neq(a->community[1], a->community[2]);
+	cr_assert_gt(a->st.modularity, 0.6);
+}
+
 Test(abstract, louvain_and_none, .fini = teardown)
 {
 	cliques_graph(&pl);
@@ -374,6 +408,13 @@ static void same_abstract(const struct abstract_out *a,
 	cr_assert_eq(memcmp(&a->st.sim_hist, &b->st.sim_hist,
 	    sizeof a->st.sim_hist), 0, "%s: histogram", what);
 	cr_assert_eq(a->n_comm, b->n_comm, "%s: communities", what);
+	/* the communities are S's, whatever changes led to it (DESIGN
+	 * §2.1: Leiden's start comes from S, not from the history) */
+	cr_assert_eq(!a->community, !b->community, "%s", what);
+	if (a->community)
+		cr_assert_arr_eq(a->community, b->community, a->S.nrows *
+		    sizeof *a->community, "%s: membership", what);
+	cr_assert_eq(a->st.modularity, b->st.modularity, "%s", what);
 }
 
 /* got (and, with `insight`, its tallies after the insight; without,
