@@ -363,5 +363,36 @@ Test(nomem, why_whynot_and_insight)
 	}
 	cr_assert_gt(fails, 0);
 	cr_assert(pl.fresh[STAGE_RECOMMEND]);
+	/* an S derived from the last one: its cut tally is a kernel pass on
+	 * a thread of its own, beside the communities; a failure on either
+	 * thread is the insight's error */
+	pipeline_destroy(&pl);
+	pipeline_init(&pl);
+	pl.no_simcache = true;   /* as for a log whose candidates are many */
+	cr_assert_eq(pipeline_load(&pl, SAMPLES "/sample.csv", NULL, &e), 0,
+	    "%s", e.msg);
+	cr_assert_eq(pipeline_run(&pl, STAGE_RECOMMEND, &e), 0, "%s", e.msg);
+	cr_assert_eq(pipeline_set(&pl, "abstract.threshold", "0.001", &e), 0);
+	cr_assert_eq(pipeline_run(&pl, STAGE_RECOMMEND, &e), 0, "%s", e.msg);
+	cr_assert(pl.abs.tally_pending);
+	fails = 0;
+	for (uint64_t n = 1; n < 100000; n++) {
+		struct insight_out o;
+		memset(&o, 0, sizeof o);
+		err_clear(&e);
+		mem_fail_at(n);
+		int rc = insight_compute(&pl, STAGE_ABSTRACT, NULL, &o, &e);
+		mem_fail_at(0);
+		if (rc == 0) {
+			cr_assert_not(o.abs.tally_pending);
+			cr_assert_gt(o.abs.st.cut_threshold, 0);
+			insight_out_destroy(&o);
+			break;
+		}
+		insight_out_destroy(&o);
+		cr_assert(strstr(e.msg, "out of memory"), "%s", e.msg);
+		fails++;
+	}
+	cr_assert_gt(fails, 0);
 	pipeline_destroy(&pl);
 }
