@@ -7,10 +7,6 @@
  * pipeline_communities().
  */
 #include <math.h>
-#include <pthread.h>
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 #include <stdlib.h>
 #include <string.h>
 
@@ -463,89 +459,18 @@ static int exact_tally(const struct pipeline *pl, const struct hooks *h,
 	return 0;
 }
 
-/*
- * The exact tally beside the communities: the tally is a kernel pass
- * (0.3 s on Gowalla, both cores), the communities mostly one thread in
- * igraph, so on a thread of its own the tally costs the insight nothing
- * it would otherwise wait for. The thread has a memory scope of its own;
- * it reports no progress (the caller's line is the communities').
- */
-struct tally_job {
-	const struct pipeline *pl;
-	struct hooks h;
-	struct abstract_stats st;
-	struct err err;
-	int rc;
-	pthread_t th;
-	bool running;
-};
-
-static void *tally_main(void *arg)
-{
-	struct tally_job *j = arg;
-	struct mem_scope sc;
-#ifdef _OPENMP
-	omp_set_num_threads(1);
-#endif
-	mem_scope_open(&sc);
-	if (setjmp(sc.jb) != 0) {
-		j->rc = mem_scope_error(&sc, &j->err, "abstract: cut counts");
-		return NULL;
-	}
-	j->rc = exact_tally(j->pl, &j->h, &j->st, &j->err);
-	mem_scope_close(&sc);
-	return NULL;
-}
-
-/* Wait for the tally (also when the caller's scope unwinds: the thread
- * reads the pipeline the caller's blocks sit beside). */
-static void tally_join(void *arg)
-{
-	struct tally_job *j = arg;
-	if (j->running)
-		pthread_join(j->th, NULL);
-	j->running = false;
-}
-
 int abstract_insight(const struct pipeline *pl, const struct hooks *h,
     struct abstract_out *out, struct err *err)
 {
 	const struct abstract_out *a = &pl->abs;
 	out->st = a->st;
-	struct tally_job tj = { .pl = pl, .rc = 0 };
-	struct mem_defer d;
-	if (h)
-		tj.h.cancel = h->cancel;
-	if (a->tally_pending) {
-		tj.st = a->st;
-		tj.running = pthread_create(&tj.th, NULL, tally_main,
-		    &tj) == 0;
-		if (!tj.running &&
-		    exact_tally(pl, h, &tj.st, &tj.err) < 0) {
-			*err = tj.err;
-			return -1;
-		}
-	}
-	mem_defer_push(&d, tally_join, &tj);
-	degree_stats(&a->S, &out->st);
-	int rc = a->community ? community_structure(&a->S, &out->st, err) :
-	    abstract_communities(pl, h, true, out, err);
-	mem_defer_pop(&d);
-	tally_join(&tj);
-	if (rc < 0)
+	if (a->tally_pending && exact_tally(pl, h, &out->st, err) < 0)
 		return -1;
-	if (a->tally_pending && tj.rc < 0) {
-		*err = tj.err;
-		return -1;
-	}
-	if (a->tally_pending) {
-		out->st.candidate_pairs = tj.st.candidate_pairs;
-		out->st.cut_threshold = tj.st.cut_threshold;
-		out->st.cut_topk = tj.st.cut_topk;
-		out->st.sim_hist = tj.st.sim_hist;
-	}
 	out->tally_pending = false;
-	return 0;
+	degree_stats(&a->S, &out->st);
+	if (a->community)
+		return community_structure(&a->S, &out->st, err);
+	return abstract_communities(pl, h, true, out, err);
 }
 
 void abstract_insight_publish(struct abstract_out *a,

@@ -363,9 +363,8 @@ Test(nomem, why_whynot_and_insight)
 	}
 	cr_assert_gt(fails, 0);
 	cr_assert(pl.fresh[STAGE_RECOMMEND]);
-	/* an S derived from the last one: its cut tally is a kernel pass on
-	 * a thread of its own, beside the communities; a failure on either
-	 * thread is the insight's error */
+	/* an S derived from the last one: its insight recounts the cuts
+	 * with a kernel pass before the communities */
 	pipeline_destroy(&pl);
 	pipeline_init(&pl);
 	pl.no_simcache = true;   /* as for a log whose candidates are many */
