@@ -436,7 +436,7 @@ int pipeline_communities(struct pipeline *pl, struct err *err)
 }
 
 /* The cut tallies of an S derived from an earlier one: the kernel once
- * more, counting only (S is built and dropped). */
+ * more, counting only (no row is selected, no edge kept). */
 static int exact_tally(const struct pipeline *pl, const struct hooks *h,
     struct abstract_stats *st, struct err *err)
 {
@@ -446,6 +446,7 @@ static int exact_tally(const struct pipeline *pl, const struct hooks *h,
 	struct csr S;
 	csr_init(&S);
 	simk_init(&k, &g->ui, &g->iu, &pl->params);
+	k.count_only = true;
 	hooks_progress(h, "abstract: cut counts", 0);
 	int rc = simk_build(&k, &S, NULL, &t, h, err);
 	simk_destroy(&k);

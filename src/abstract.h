@@ -25,6 +25,7 @@ struct simk {
 	int metric;                /* enum metric */
 	double shrink, threshold;
 	long topk;                 /* 0 = all */
+	bool count_only;           /* tally the cuts, keep no edge (S empty) */
 	double *rowf;  /* per item, row factor: cosine ‖w_i‖, asym
 	                  (Σw²)^a, jaccard deg, p3/rp3 unused */
 	double *colf;  /* per item, column factor: cosine ‖w_j‖, asym

@@ -719,6 +719,12 @@ static uint32_t row_emit(const struct simk *k, uint32_t i, struct ws *w,
 	}
 	w->candidates += ncand;
 	w->cut_thr += ncand - nc;
+	if (k->count_only) {
+		/* what row_finish would cut, without selecting */
+		if (k->topk > 0 && nc > (size_t)k->topk)
+			w->cut_topk += nc - (size_t)k->topk;
+		return 0;
+	}
 	uint32_t kept = row_finish(k, w, nc);
 	if (fill) {
 		/* cand[0, kept) sorted best first, [kept, nc) passing,
