@@ -4,6 +4,9 @@
 #include "csr.h"
 
 #include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 #include "util.h"
 
@@ -31,22 +34,59 @@ void csr_alloc(struct csr *m, uint32_t nrows, uint32_t ncols, uint64_t nnz)
 	m->val = xreallocarray(NULL, nnz, sizeof *m->val);
 }
 
+/*
+ * A counting sort by column. With T threads each takes a contiguous range
+ * of rows (balanced by entries), counts its columns, and scatters its
+ * entries behind those of the ranges before it: the same output as one
+ * thread (each column's rows ascending), for T × ncols counters.
+ */
 void csr_transpose(const struct csr *m, struct csr *out)
 {
 	csr_alloc(out, m->ncols, m->nrows, m->nnz);
-	for (uint64_t k = 0; k < m->nnz; k++)
-		out->ptr[m->idx[k] + 1]++;
-	for (uint32_t c = 0; c < m->ncols; c++)
-		out->ptr[c + 1] += out->ptr[c];
-	uint64_t *fill = xmalloc(((size_t)m->ncols + 1) * sizeof *fill);
-	memcpy(fill, out->ptr, ((size_t)m->ncols + 1) * sizeof *fill);
-	for (uint32_t r = 0; r < m->nrows; r++)
-		for (uint64_t k = m->ptr[r]; k < m->ptr[r + 1]; k++) {
-			uint64_t at = fill[m->idx[k]]++;
-			out->idx[at] = r;
-			out->val[at] = m->val[k];
+	int T = 1;
+#ifdef _OPENMP
+	if (m->nnz >= (1u << 20))
+		T = omp_get_max_threads();
+#endif
+	/* at: T rows of ncols + 1 counters, then T + 1 row bounds */
+	size_t w = (size_t)m->ncols + 1;
+	uint64_t *at = xcalloc((size_t)T * w + (size_t)T + 1, sizeof *at);
+	uint64_t *lo = at + (size_t)T * w;
+	uint64_t row = 0;
+	for (int t = 0; t <= T; t++) {
+		uint64_t want = m->nnz * (uint64_t)t / (uint64_t)T;
+		while (row < m->nrows && m->ptr[row] < want)
+			row++;
+		lo[t] = t == T ? m->nrows : row;
+	}
+	#pragma omp parallel for num_threads(T) schedule(static, 1)
+	for (int t = 0; t < T; t++) {
+		uint64_t *c = at + (size_t)t * w;
+		for (uint64_t k = m->ptr[lo[t]]; k < m->ptr[lo[t + 1]]; k++)
+			c[m->idx[k]]++;
+	}
+	/* column c of thread t starts after column c of threads < t */
+	uint64_t sum = 0;
+	for (uint32_t c = 0; c < m->ncols; c++) {
+		out->ptr[c] = sum;
+		for (int t = 0; t < T; t++) {
+			uint64_t n = at[(size_t)t * w + c];
+			at[(size_t)t * w + c] = sum;
+			sum += n;
 		}
-	xfree(fill);
+	}
+	out->ptr[m->ncols] = sum;
+	#pragma omp parallel for num_threads(T) schedule(static, 1)
+	for (int t = 0; t < T; t++) {
+		uint64_t *fill = at + (size_t)t * w;
+		for (uint64_t r = lo[t]; r < lo[t + 1]; r++)
+			for (uint64_t k = m->ptr[r]; k < m->ptr[r + 1]; k++) {
+				uint64_t to = fill[m->idx[k]]++;
+				out->idx[to] = (uint32_t)r;
+				out->val[to] = m->val[k];
+			}
+	}
+	xfree(at);
 }
 
 static uint32_t uf_find(uint32_t *p, uint32_t x)

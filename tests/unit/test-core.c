@@ -2,6 +2,9 @@
  * distill — unit tests of the parameter registry, stats and CSR helpers.
  */
 #include <criterion/criterion.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 #include <math.h>
 
 #include "csr.h"
@@ -147,6 +150,67 @@ Test(csr, transpose)
 	cr_assert_float_eq(t.val[t.ptr[2]], 2, 0);
 	csr_destroy(&m);
 	csr_destroy(&t);
+}
+
+/* Large enough for the threaded transpose (2^20 entries and more), with
+ * empty rows, long rows and a column no row uses: every thread count
+ * gives the serial counting sort's output, entry for entry. */
+Test(csr, transpose_threads_equal_one)
+{
+	struct csr m, want, got;
+	csr_init(&m);
+	csr_init(&want);
+	csr_init(&got);
+	uint32_t R = 5000, C = 3001;
+	struct rng g;
+	rng_seed(&g, 7);
+	uint64_t nnz = 0;
+	uint32_t *len = malloc(R * sizeof *len);
+	for (uint32_t r = 0; r < R; r++) {
+		len[r] = r % 7 == 0 ? 0 : (uint32_t)(rng_next(&g) % 800);
+		nnz += len[r];
+	}
+	cr_assert_geq(nnz, 1u << 20);
+	csr_alloc(&m, R, C, nnz);
+	for (uint32_t r = 0, k = 0; r < R; r++) {
+		m.ptr[r + 1] = m.ptr[r] + len[r];
+		for (uint32_t x = 0; x < len[r]; x++, k++) {
+			uint32_t c = (uint32_t)(rng_next(&g) % (C - 1));
+			m.idx[k] = c;
+			m.val[k] = (float)k;
+		}
+	}
+	free(len);
+	/* the reference: one thread's counting sort */
+	csr_alloc(&want, C, R, nnz);
+	for (uint64_t k = 0; k < nnz; k++)
+		want.ptr[m.idx[k] + 1]++;
+	for (uint32_t c = 0; c < C; c++)
+		want.ptr[c + 1] += want.ptr[c];
+	uint64_t *fill = malloc(((size_t)C + 1) * sizeof *fill);
+	memcpy(fill, want.ptr, ((size_t)C + 1) * sizeof *fill);
+	for (uint32_t r = 0; r < R; r++)
+		for (uint64_t k = m.ptr[r]; k < m.ptr[r + 1]; k++) {
+			uint64_t to = fill[m.idx[k]]++;
+			want.idx[to] = r;
+			want.val[to] = m.val[k];
+		}
+	free(fill);
+	for (int nt = 1; nt <= 3; nt++) {
+#ifdef _OPENMP
+		omp_set_num_threads(nt);
+#endif
+		csr_transpose(&m, &got);
+		cr_assert_eq(got.nrows, C);
+		cr_assert_eq(got.nnz, nnz);
+		cr_assert_arr_eq(got.ptr, want.ptr, ((size_t)C + 1) *
+		    sizeof *got.ptr, "%d threads", nt);
+		cr_assert_arr_eq(got.idx, want.idx, nnz * sizeof *got.idx);
+		cr_assert_arr_eq(got.val, want.val, nnz * sizeof *got.val);
+	}
+	csr_destroy(&m);
+	csr_destroy(&want);
+	csr_destroy(&got);
 }
 
 /* A message prefixed with the stage it already names keeps one name
