@@ -495,11 +495,10 @@ int community_detect(const struct pipeline *pl, const struct hooks *h,
 		if (start) {
 			/* memb renamed to the vertices of pos */
 			pos = start_order(&memb, n);
-			igraph_vector_int_t *m = &memb;
 			igraph_integer_t *c = xmalloc((n ? n : 1) * sizeof *c);
 			for (uint32_t i = 0; i < n; i++)
-				c[pos[i]] = VECTOR(*m)[i];
-			memcpy(VECTOR(*m), c, n * sizeof *c);
+				c[pos[i]] = VECTOR(memb)[i];
+			memcpy(VECTOR(memb), c, n * sizeof *c);
 			xfree(c);
 		}
 	}
