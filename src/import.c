@@ -4,12 +4,15 @@
  * on a cluster for every user (per-item neighbour lists, item popularity)
  * and the interactions of a hash-sampled share of users:
  *
- *   manifest.json        format "distill-abstract", version 1: the
+ *   manifest.json        format "distill-abstract", version 2: the
  *                        parameters, the inputs' sizes and CRC-32s,
  *                        counts, and every file's size, CRC-32 and rows
  *   items.tsv            `id degree`: line r is item index r
- *   neighbours-*.tsv     `i j s`: item indices and s_ij; every tie at
- *                        the k-th score kept
+ *   neighbours-*.bin     records of three little-endian 32-bit fields,
+ *                        i j s: item indices and s_ij (a float); every
+ *                        tie at the k-th score kept (version 2; version
+ *                        1 wrote them as text, neighbours-*.tsv, `i j s`
+ *                        lines, still read)
  *   train.tsv, test.tsv, valid.tsv
  *                        the sampled users' interactions (tsv)
  *
@@ -136,9 +139,9 @@ static int manifest_read(const char *dir, struct manifest *m,
 		return mf_error(err, dir, "expected \"format\": "
 		    "\"distill-abstract\"");
 	uint64_t ver;
-	if (get_u64(r, "version", &ver) < 0 || ver != 1)
-		return mf_error(err, dir, "expected \"version\": 1 (this "
-		    "distill reads version 1; re-run the job with this "
+	if (get_u64(r, "version", &ver) < 0 || ver < 1 || ver > 2)
+		return mf_error(err, dir, "expected \"version\": 1 or 2 (this "
+		    "distill reads versions 1 and 2; re-run the job with this "
 		    "distill's cluster/distill-abstract)");
 	json_t *c = json_object_get(r, "counts");
 	if (get_u64(c, "items", &m->items) < 0 ||
@@ -394,6 +397,105 @@ static void read_part(const char *dir, struct npart *np, struct csr *S,
 	np->rc = rc < 0 ? -1 : 0;
 }
 
+static bool is_bin(const struct mfile *f)
+{
+	size_t n = strlen(f->name);
+	return n > 4 && strcmp(f->name + n - 4, ".bin") == 0;
+}
+
+static uint32_t le32(const unsigned char *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	    (uint32_t)p[3] << 24;
+}
+
+/*
+ * A binary neighbour file (version 2): records of three little-endian
+ * 32-bit fields, item index i, neighbour index j, similarity s (an IEEE
+ * float), in the same order and under the same rules as the text lines.
+ * Errors name the record (from 1) and its byte offset.
+ */
+static void read_part_bin(const char *dir, struct npart *np, struct csr *S,
+    uint64_t *cnt)
+{
+	enum { REC = 12, CHUNK = 65536 };
+	char *path = join(dir, np->f->name);
+	unsigned char *buf = NULL;
+	uint32_t nitems = S->nrows, crc = 0;
+	uint64_t n = 0;
+	int rc = 0;
+	err_clear(&np->err);
+	FILE *fp = fopen(path, "rb");
+	if (!fp) {
+		rc = err_set(&np->err, errno == ENOENT ? ERR_NOTFOUND : ERR_IO,
+		    "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (np->f->rows * REC != np->f->bytes) {
+		rc = mf_error(&np->err, dir, "%s: %llu bytes cannot hold %llu "
+		    "records of %d bytes", np->f->name,
+		    (unsigned long long)np->f->bytes,
+		    (unsigned long long)np->f->rows, REC);
+		goto out;
+	}
+	buf = xmalloc((size_t)REC * CHUNK);
+	while (n < np->f->rows && rc == 0) {
+		uint64_t want = np->f->rows - n;
+		if (want > CHUNK)
+			want = CHUNK;
+		size_t got = fread(buf, REC, (size_t)want, fp);
+		if (got != want) {
+			rc = err_set(&np->err, ERR_IO, "%s: %s after %llu "
+			    "records, " MANIFEST " says %llu", path,
+			    ferror(fp) ? strerror(errno) : "ends",
+			    (unsigned long long)(n + got),
+			    (unsigned long long)np->f->rows);
+			break;
+		}
+		crc = (uint32_t)crc32_z(crc, buf, got * REC);
+		for (size_t k = 0; k < got; k++, n++) {
+			const unsigned char *p = buf + k * REC;
+			uint32_t i = le32(p), j = le32(p + 4), b = le32(p + 8);
+			float v;
+			memcpy(&v, &b, sizeof v);
+			const char *what = NULL;
+			if (i >= nitems)
+				what = "an item index below %u";
+			else if (n > 0 && i < np->last)
+				what = "rows in ascending order";
+			else if (j >= nitems || j == i)
+				what = "a neighbour index below %u (not the "
+				    "item itself)";
+			else if (!isfinite(v))
+				what = "a finite similarity";
+			if (what) {
+				char w[96];
+				snprintf(w, sizeof w, what, nitems);
+				rc = err_set(&np->err, ERR_PARSE, "%s: record "
+				    "%llu (byte %llu): row %u, neighbour %u: "
+				    "expected %s", path,
+				    (unsigned long long)n + 1,
+				    (unsigned long long)n * REC, i, j, w);
+				break;
+			}
+			if (n == 0)
+				np->first = i;
+			np->last = i;
+			S->idx[np->at + n] = j;
+			S->val[np->at + n] = v;
+			cnt[i]++;
+		}
+	}
+	if (rc == 0 && crc != np->f->crc)
+		rc = crc_mismatch(&np->err, dir, np->f, crc);
+out:
+	if (fp)
+		fclose(fp);
+	xfree(buf);
+	xfree(path);
+	np->rc = rc < 0 ? -1 : 0;
+}
+
 static int cmp_entry(const void *a, const void *b)
 {
 	const struct { float s; uint32_t j; } *x = a, *y = b;
@@ -460,7 +562,8 @@ static int read_neighbours(const char *dir, const struct manifest *m,
 		}
 	#pragma omp parallel for schedule(dynamic)
 	for (int64_t k = 0; k < (int64_t)np; k++)
-		read_part(dir, &P[k], S, cnt);
+		(is_bin(P[k].f) ? read_part_bin : read_part)(dir, &P[k], S,
+		    cnt);
 	int rc = 0;
 	for (size_t k = 0; k < np && rc == 0; k++) {
 		if (P[k].rc < 0) {

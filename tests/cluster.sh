@@ -307,11 +307,11 @@ o=$("$bin" -c "load $tmp/trunc.out" 2>&1)
 echo "$o" | grep -q "$part: No such file or directory (manifest.json lists it)" ||
 	bad "a missing part-file is not named: $o"
 cp -r "$tmp/p3.out" "$tmp/flip.out"
-# one digit of the first score changed: same size, different bytes
+# the lowest bit of the first score flipped (bytes 8-11 of the first
+# record, little-endian): same size, a valid record, different bytes
 /usr/bin/python3 -c "import sys
-p = sys.argv[1]; b = bytearray(open(p, 'rb').read()); n = b.index(b'\n') - 1
-b[n] = ord('1') if b[n] != ord('1') else ord('2'); open(p, 'wb').write(b)" \
-    "$tmp/flip.out/$part"
+p = sys.argv[1]; b = bytearray(open(p, 'rb').read()); b[8] ^= 1
+open(p, 'wb').write(b)" "$tmp/flip.out/$part"
 sz1=$(stat -c %s "$tmp/p3.out/$part") sz2=$(stat -c %s "$tmp/flip.out/$part")
 o=$("$bin" -c "load $tmp/flip.out" 2>&1)
 if [ "$sz1" != "$sz2" ] ||

@@ -18,11 +18,13 @@
  * change are refused with the job's command.
  */
 #include <criterion/criterion.h>
+#include <jansson.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "pipeline.h"
 #include "testutil.h"
@@ -198,6 +200,120 @@ Test(import, damaged_files_name_themselves_and_keep_the_session)
 	cr_assert_eq(pipeline_load(&pl, dir, NULL, &err), -1);
 	cr_assert(strstr(err.msg, "a directory without manifest.json"), "%s",
 	    err.msg);
+	cr_assert_eq(pl.ds, kept);
+	remove_dir(dir);
+}
+
+/*
+ * The copy in dir with its neighbour file as the job writes it since
+ * version 2: neighbours-0000.bin, 12-byte little-endian records (i, j,
+ * s). Record `bad` (from 0; -1: none) gets row index `bad_row`; the
+ * manifest lists the new file with its real size and CRC-32, so only
+ * the record itself is wrong.
+ */
+static void to_bin(const char *dir, int bad, uint32_t bad_row)
+{
+	char path[160];
+	unsigned char rec[7][12];
+	int n = 0;
+	snprintf(path, sizeof path, "%s/neighbours-0000.tsv", dir);
+	FILE *f = fopen(path, "r");
+	cr_assert_not_null(f);
+	unsigned i, j;
+	float s;
+	while (n < 7 && fscanf(f, "%u %u %f", &i, &j, &s) == 3) {
+		uint32_t v[3], b;
+		memcpy(&b, &s, sizeof b);
+		v[0] = n == bad ? bad_row : i;
+		v[1] = j;
+		v[2] = b;
+		for (int k = 0; k < 12; k++)
+			rec[n][k] = (unsigned char)(v[k / 4] >> (8 * (k % 4)));
+		n++;
+	}
+	fclose(f);
+	cr_assert_eq(n, 7);
+	cr_assert_eq(unlink(path), 0);
+	snprintf(path, sizeof path, "%s/neighbours-0000.bin", dir);
+	f = fopen(path, "wb");
+	cr_assert_not_null(f);
+	cr_assert_eq(fwrite(rec, sizeof rec, 1, f), 1);
+	fclose(f);
+
+	char crc[9];
+	snprintf(crc, sizeof crc, "%08lx", crc32(0, (const Bytef *)rec,
+	    sizeof rec));
+	snprintf(path, sizeof path, "%s/manifest.json", dir);
+	json_error_t je;
+	json_t *m = json_load_file(path, 0, &je);
+	cr_assert_not_null(m, "%s", je.text);
+	json_object_set_new(m, "version", json_integer(2));
+	json_t *files = json_object_get(m, "files");
+	for (size_t k = 0; k < json_array_size(files); k++) {
+		json_t *e = json_array_get(files, k);
+		const char *name = json_string_value(json_object_get(e,
+		    "name"));
+		if (strcmp(name, "neighbours-0000.tsv") != 0)
+			continue;
+		json_object_set_new(e, "name",
+		    json_string("neighbours-0000.bin"));
+		json_object_set_new(e, "bytes", json_integer(sizeof rec));
+		json_object_set_new(e, "crc32", json_string(crc));
+	}
+	cr_assert_eq(json_dump_file(m, path, JSON_INDENT(1)), 0);
+	json_decref(m);
+}
+
+Test(import, binary_parts_load_as_text)
+{
+	char dir[64], r[128];
+	copy_tiny(dir, sizeof dir);
+	to_bin(dir, -1, 0);
+	cr_assert_eq(pipeline_load(&pl, dir, NULL, &err), 0, "%s", err.msg);
+	run();
+	cr_assert_eq(pl.abs.S.nnz, 6);
+	row("a", r, sizeof r);
+	cr_assert_str_eq(r, "b:0.5 c:0.25");
+	row("b", r, sizeof r);
+	cr_assert_str_eq(r, "c:0.75 a:0.5");
+	row("d", r, sizeof r);
+	cr_assert_str_eq(r, "a:1");
+	cr_assert_eq(pl.abs.st.candidate_pairs, 10);
+	remove_dir(dir);
+}
+
+Test(import, binary_record_errors_name_the_record)
+{
+	char dir[64], path[128];
+	cr_assert_eq(pipeline_load(&pl, TINY, NULL, &err), 0, "%s", err.msg);
+	struct dataset *kept = pl.ds;
+
+	/* record 4 (the 4th, from 1) names row 9 of 4 items */
+	copy_tiny(dir, sizeof dir);
+	to_bin(dir, 3, 9);
+	cr_assert_eq(pipeline_load(&pl, dir, NULL, &err), -1);
+	cr_assert(strstr(err.msg, "neighbours-0000.bin: record 4 (byte 36): "
+	    "row 9, neighbour 0: expected an item index below 4"), "%s",
+	    err.msg);
+	cr_assert_eq(pl.ds, kept);
+	remove_dir(dir);
+
+	/* a row before the previous one */
+	copy_tiny(dir, sizeof dir);
+	to_bin(dir, 4, 0);
+	cr_assert_eq(pipeline_load(&pl, dir, NULL, &err), -1);
+	cr_assert(strstr(err.msg, "record 5 (byte 48): row 0, neighbour 2: "
+	    "expected rows in ascending order"), "%s", err.msg);
+	remove_dir(dir);
+
+	/* one byte short: the manifest's size says so first */
+	copy_tiny(dir, sizeof dir);
+	to_bin(dir, -1, 0);
+	snprintf(path, sizeof path, "%s/neighbours-0000.bin", dir);
+	cr_assert_eq(truncate(path, 83), 0);
+	cr_assert_eq(pipeline_load(&pl, dir, NULL, &err), -1);
+	cr_assert(strstr(err.msg, "neighbours-0000.bin: 83 bytes, "
+	    "manifest.json says 84"), "%s", err.msg);
 	cr_assert_eq(pl.ds, kept);
 	remove_dir(dir);
 }
