@@ -4,10 +4,11 @@
 # workers, then `load DIR` in distill, beside the in-process run.
 #
 #   Gowalla (given split, P3alpha alpha=1, top-200, eval.k 20):
-#     job time on 1 and 2 workers, each worker's peak RSS (the manifest's
-#     worker_peak_mib), the single-process scipy reference of
-#     bench/vs-scipy.sh in the same run (target: 2 workers no slower than
-#     it, and >= 1.5x faster than 1 worker); load DIR time (<= 1.5 s), a
+#     job time on 1 and 2 workers and the single-process scipy reference
+#     of bench/vs-scipy.sh, alternating, RUNS runs each (min, median,
+#     max; target: 2 workers no slower than scipy, and >= 1.5x faster
+#     than 1 worker), each worker's peak RSS (the manifest's
+#     worker_peak_mib); load DIR time (<= 1.5 s), a
 #     threshold change after it, Recall@20 in process and imported (0.1859)
 #   generated 20M log (140k users x 27k items), split.method hash:
 #     in-process peak RSS and threshold change; the job with
@@ -78,13 +79,40 @@ if [ -r "$g/train.txt" ] && [ -r "$g/test.txt" ]; then
 	    -c abstract.threshold "$g/train.txt"
 	"$d" -c "source $tmp/gw.distill; eval" | grep -E '^distill +20 ' |
 	    awk '{print "Recall@20 in process " $4}'
-	echo "-- single-process scipy reference (bench/p3_ref.py)"
-	/usr/bin/time -f "scipy reference: %e s wall, peak RSS %M kB" \
-	    "$py" "$here/bench/p3_ref.py" "$g/train.txt" "$g/test.txt" \
-	    --topk 200 --k 20 2>&1 | grep -E 'recall|scipy reference'
-	echo "-- the job"
-	job gw1 "$tmp/gw.distill" 1
-	job gw2 "$tmp/gw.distill" 2
+	echo "-- the single-process scipy reference (bench/p3_ref.py) and" \
+	    "the job on 1 and 2 workers, alternating, $runs runs each"
+	: >"$tmp/t.scipy"
+	: >"$tmp/t.gw1"
+	: >"$tmp/t.gw2"
+	i=0
+	while [ "$i" -lt "$runs" ]; do
+		/usr/bin/time -f %e -o "$tmp/t" "$py" "$here/bench/p3_ref.py" \
+		    "$g/train.txt" "$g/test.txt" --topk 200 --k 20 \
+		    >"$tmp/scipy.txt" 2>&1
+		cat "$tmp/t" >>"$tmp/t.scipy"
+		job gw1 "$tmp/gw.distill" 1 >"$tmp/gw1.txt"
+		cat "$tmp/t" >>"$tmp/t.gw1"
+		job gw2 "$tmp/gw.distill" 2 >"$tmp/gw2.txt"
+		cat "$tmp/t" >>"$tmp/t.gw2"
+		i=$((i + 1))
+	done
+	grep recall "$tmp/scipy.txt"
+	for x in "scipy:scipy reference" "gw1:job, 1 worker" \
+	    "gw2:job, 2 workers"; do
+		sort -n "$tmp/t.${x%%:*}" | awk -v n="${x#*:}:" \
+		    -v out="$tmp/m.${x%%:*}" '{ v[NR] = $1 } END {
+			if (NR % 2) m = v[(NR + 1) / 2]
+			else m = (v[NR / 2] + v[NR / 2 + 1]) / 2
+			printf "%-16s min %.2f median %.2f max %.2f s wall\n",
+			    n, v[1], m, v[NR]
+			print m > out }'
+	done
+	echo "(last run) $(cat "$tmp/gw1.txt")"
+	echo "(last run) $(cat "$tmp/gw2.txt")"
+	awk '{ print }' "$tmp/m.scipy" "$tmp/m.gw1" "$tmp/m.gw2" | tr '\n' ' ' |
+	    awk '{ printf "medians: scipy / 2 workers %.2fx (target >= 1); " \
+	        "1 worker / 2 workers %.2fx (target >= 1.5)\n", $1 / $3,
+	        $2 / $3 }'
 	echo "-- load DIR"
 	live -s eval.k=20 -c abstract.threshold "$tmp/gw2.out"
 	"$d" -c "load $tmp/gw2.out; eval" | grep -E '^distill +20 ' |
