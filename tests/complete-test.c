@@ -149,9 +149,11 @@ Test(complete, help_topics_and_metrics)
 	expect("help metric nd", "ndcg");
 	expect("help metric co", "coverage cosine");
 	expect("sweep abstract.topk 10 100 10 nd", "ndcg");
-	comp("help ", &c);                 /* commands and the two topics */
-	cr_expect(has(&c, "param") && has(&c, "metric") && has(&c, "load"));
+	comp("help ", &c);                 /* commands and the three topics */
+	cr_expect(has(&c, "param") && has(&c, "metric") && has(&c, "load") &&
+	    has(&c, "command"));
 	completion_free(&c);
+	expect("help command tu", "tune");
 	/* every metric offered is one that help explains */
 	comp("help metric ", &c);
 	cr_expect_eq(c.n, 16);             /* 11 evaluation + 5 similarity */

@@ -54,8 +54,8 @@ static int help_list(struct session *s)
 		out_str(&o, cmd_table[k].args);
 		out_str(&o, cmd_table[k].help);
 	}
-	out_note(&o, "help COMMAND, help param NAME (see params), "
-	    "help metric NAME");
+	out_note(&o, "help COMMAND (or help command COMMAND), "
+	    "help param NAME (see params), help metric NAME");
 	out_end(&o);
 	return 0;
 }
@@ -139,8 +139,10 @@ int cmd_help(struct session *s, int argc, char **argv)
 		return help_param(s, argv[2]);
 	if (argc == 3 && strcmp(argv[1], "metric") == 0)
 		return help_metric(s, argv[2]);
+	if (argc == 3 && strcmp(argv[1], "command") == 0)
+		return help_command(s, argv[2]);
 	if (argc == 2 && strcmp(argv[1], "param") != 0 &&
-	    strcmp(argv[1], "metric") != 0)
+	    strcmp(argv[1], "metric") != 0 && strcmp(argv[1], "command") != 0)
 		return help_command(s, argv[1]);
 	return cmd_usage(s, "help");
 }

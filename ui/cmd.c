@@ -193,7 +193,8 @@ const struct cmd_entry cmd_table[] = {
 	{ "items", NULL, "[PATTERN]",
 	  "list items (id or title containing PATTERN) with degrees", NULL,
 	  0, 1, cmd_items },
-	{ "help", "?", "[COMMAND | param PARAM | metric METRIC]",
+	{ "help", "?", "[COMMAND | command COMMAND | param PARAM | "
+	  "metric METRIC]",
 	  "list commands, or explain a command, parameter or metric", NULL,
 	  0, 2, cmd_help },
 	{ "quit", "exit", "", "leave distill", NULL, 0, 0, cmd_quit },

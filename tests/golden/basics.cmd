@@ -10,6 +10,7 @@ stats graph
 params graph
 get abstract.threshold
 help param abstract.topk
+help command sweep
 users
 items the
 items "blade"
