@@ -4,8 +4,9 @@
  * communities), the re-evaluation after a change of each parameter given
  * with -c (default: abstract.threshold, abstract.topk, filter.alpha,
  * distill.beta: what the TUI does on a key press; -r runs of each, min,
- * median, max) and why on -w users. Prints each figure, the per-stage
- * times, NDCG@10, the peak RSS and the core count.
+ * median, max), why on -w users and whynot on up to 10 of them (the
+ * item at the end of their list, outside the top-N). Prints each figure,
+ * the per-stage times, NDCG@10, the peak RSS and the core count.
  *
  *   bench-pipeline [-s name=value]... [-c name[=value]]... [-r REPS]
  *                  [-w WHYS] [-t TEST] [-v VALID] [-T] [-I] TRAIN
@@ -252,6 +253,37 @@ static void measure_why(struct pipeline *pl, int n)
 	printf("\n");
 }
 
+/* whynot on `n` users spread over the data, each on the last item of
+ * their list (rank L): with rec.n below L it ranks outside the top-N, so
+ * whynot searches its fixes (distill.beta steps, and a larger top-k for
+ * each cut relation), the most it ever does. */
+static void measure_whynot(struct pipeline *pl, int n)
+{
+	double t[64];
+	int k = 0;
+	uint32_t U = pl->rec.n_users, L = pl->rec.L;
+	if (params_int(&pl->params, P_REC_N) >= (long)L)
+		return;   /* every listed item is in the top-N */
+	for (int x = 0; x < n && x < 64; x++) {
+		uint32_t u = (uint32_t)((uint64_t)U * (uint64_t)x / (uint64_t)n);
+		if (pl->rec.len[u] < L)
+			continue;
+		struct whynot_out w;
+		struct err e;
+		double t0 = util_now_ms();
+		if (explain_whynot(pl, u, pl->rec.items[(size_t)u * L + L - 1],
+		    &w, &e) < 0)
+			die("whynot", &e);
+		t[k++] = util_now_ms() - t0;
+		whynot_out_destroy(&w);
+	}
+	if (k == 0)
+		return;
+	printf("whynot on %d users (their item at rank %u): ", k, L);
+	spread(t, k);
+	printf("\n");
+}
+
 int main(int argc, char **argv)
 {
 	struct load_opts lo = { 0 };
@@ -320,8 +352,10 @@ int main(int argc, char **argv)
 			changes[nchanges++] = dflt[k];
 	for (int k = 0; k < nchanges; k++)
 		measure_change(&pl, changes[k], reps, !noinsight);
-	if (nwhy > 0)
+	if (nwhy > 0) {
 		measure_why(&pl, nwhy);
+		measure_whynot(&pl, nwhy < 10 ? nwhy : 10);
+	}
 	if (dotune) {
 		static const char *const ra[] = { "0.4", "0.6", "0.8", "1", 0 };
 		static const char *const rb[] = { "0.1", "0.2", "0.3", "0.4",

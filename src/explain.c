@@ -605,27 +605,85 @@ static size_t outranked_candidates(const struct pipeline *pl,
 	return k;
 }
 
+/*
+ * Every abstract.topk candidate asks for more neighbours than S has, so
+ * each would run the similarity kernel again (0.3 s on Gowalla, eight of
+ * them for one whynot). One build at the largest of them, kept as the
+ * derivation base of a copy of pl (abstract.h, struct sbase), makes every
+ * other a prefix of its rows: the same S, by the same rule.
+ */
+struct topk_base {
+	bool tried, made;
+	struct scratch big;     /* owns the S the base points to */
+	struct sbase base;
+	struct pipeline via;    /* pl with that base */
+};
+
+static int topk_base_make(struct topk_base *tb, struct pipeline *pl,
+    const struct fix_cand *c, size_t n, struct err *err)
+{
+	long top = 0;
+	tb->tried = true;
+	for (size_t k = 0; k < n; k++) {
+		long v = strtol(c[k].value, NULL, 10);
+		if (c[k].id == P_ABSTRACT_TOPK && v > top)
+			top = v;
+	}
+	struct params np = pl->params;
+	char v[32];
+	snprintf(v, sizeof v, "%ld", top);
+	if (top == 0 || params_set_id(&np, P_ABSTRACT_TOPK, v, NULL) < 0)
+		return 0;
+	if (scratch_run(&tb->big, pl, &np, STAGE_ABSTRACT, STAGE_ABSTRACT,
+	    err) < 0) {
+		scratch_destroy(&tb->big);
+		return err && err->code == ERR_INTERRUPTED ? -1 : 0;
+	}
+	const struct abstract_out *a = &tb->big.pl.abs;
+	tb->base = (struct sbase){
+		.key = a->key, .threshold = a->threshold, .topk = a->topk,
+		.S = a->S, .candidates = a->st.candidate_pairs,
+		.max_sim = a->max_sim, .hist = a->st.sim_hist,
+	};
+	tb->via = *pl;
+	tb->via.sbase = &tb->base;
+	tb->made = true;
+	return 0;
+}
+
 /* Try the candidates, smallest change first; keep the first that works. */
 static int whynot_fix(struct pipeline *pl, uint32_t u, uint32_t j,
     struct whynot_out *w, struct err *err)
 {
 	struct fix_cand c[32];
+	struct topk_base tb = { 0 };
 	size_t n = fix_candidates(pl, &w->why, c, 8);
 	if (w->reason == WHYNOT_OUTRANKED) {
 		n += outranked_candidates(pl, c + n, 32 - n);
 		qsort(c, n, sizeof *c, cmp_fix);
 	}
-	for (size_t k = 0; k < n && k < 16; k++) {
+	if (n > 16)
+		n = 16;
+	int ret = 0;
+	for (size_t k = 0; k < n; k++) {
 		struct params np = pl->params;
 		struct scratch sc;
 		if (params_set_id(&np, c[k].id, c[k].value, NULL) < 0)
 			continue;
-		int rc = scratch_run(&sc, pl, &np,
+		if (c[k].id == P_ABSTRACT_TOPK && !tb.tried &&
+		    topk_base_make(&tb, pl, c, n, err) < 0) {
+			ret = -1;
+			break;
+		}
+		int rc = scratch_run(&sc, c[k].id == P_ABSTRACT_TOPK &&
+		    tb.made ? &tb.via : pl, &np,
 		    params_def(c[k].id)->stage, STAGE_DISTILL, err);
 		if (rc < 0) {
 			scratch_destroy(&sc);
-			if (err && err->code == ERR_INTERRUPTED)
-				return -1;
+			if (err && err->code == ERR_INTERRUPTED) {
+				ret = -1;
+				break;
+			}
 			continue;
 		}
 		int r = scratch_rank(&sc.pl, u, j,
@@ -638,9 +696,13 @@ static int whynot_fix(struct pipeline *pl, uint32_t u, uint32_t j,
 			snprintf(w->fix_value, sizeof w->fix_value, "%s",
 			    c[k].value);
 			w->fix_rank = r;
-			return 0;
+			break;
 		}
 	}
+	if (tb.made)
+		scratch_destroy(&tb.big);
+	if (ret < 0 || w->has_fix)
+		return ret;
 	/* Nothing re-ranks it: without calibration a list as long as its
 	 * rank shows it (calibration re-orders, so only then). */
 	if (w->reason == WHYNOT_OUTRANKED && w->rank_full > w->n &&

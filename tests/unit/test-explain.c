@@ -365,10 +365,14 @@ Test(explain, kept_pair_kernel_equals_a_fresh_one)
 
 /* ------------------------------------------------------- teaching set */
 
-static bool load_teach(struct pipeline *pl, const char *const *set)
+/* no_simcache: as a log whose candidates are too many to cache, where S
+ * comes from the similarity kernel or a prefix of a kept base */
+static bool load_teach_as(struct pipeline *pl, const char *const *set,
+    bool no_simcache)
 {
 	struct err e;
 	pipeline_init(pl);
+	pl->no_simcache = no_simcache;
 	if (pipeline_load(pl, SAMPLES "/teach.tsv", NULL, &e) < 0)
 		cr_assert_fail("load: %s", e.msg);
 	for (; set && *set; set += 2)
@@ -376,6 +380,11 @@ static bool load_teach(struct pipeline *pl, const char *const *set)
 		    e.msg);
 	cr_assert_eq(pipeline_run(pl, STAGE_RECOMMEND, &e), 0, "%s", e.msg);
 	return true;
+}
+
+static bool load_teach(struct pipeline *pl, const char *const *set)
+{
+	return load_teach_as(pl, set, false);
 }
 
 /* For every user and every listed item: Σ contributions = rec score. */
@@ -580,12 +589,13 @@ Test(teach, tune_is_seeded_and_true)
 /* Every fix whynot proposes really brings the item into the top-N. */
 /* Every fix whynot proposes under `set` is real: applying it puts the
  * item at the promised rank. Records the fixed parameters in seen[]. */
-static int check_fixes(const char *const *set, char seen[][64], int *kinds)
+static int check_fixes(const char *const *set, char seen[][64], int *kinds,
+    bool no_simcache)
 {
 	struct pipeline pl;
 	struct err e;
 	int fixes = 0;
-	load_teach(&pl, set);
+	load_teach_as(&pl, set, no_simcache);
 	for (uint32_t u = 0; u < pl.rec.n_users; u++)
 		for (uint32_t j = 0; j < pl.graph.ui.ncols; j++) {
 			struct whynot_out w;
@@ -633,12 +643,32 @@ Test(teach, whynot_fix_is_real)
 		"rec.n", "1", "eval.k", "1", NULL };
 	char seen[8][64] = { "" };
 	int kinds = 0;
-	cr_assert_gt(check_fixes(cut, seen, &kinds), 0,
+	cr_assert_gt(check_fixes(cut, seen, &kinds, false), 0,
 	    "no whynot fix found on the pruned teaching set");
-	cr_assert_gt(check_fixes(ranked, seen, &kinds), 0,
+	cr_assert_gt(check_fixes(ranked, seen, &kinds, false), 0,
 	    "no whynot fix found for outranked items");
 	/* both kinds: restoring a cut relation and re-ranking */
 	cr_assert_geq(kinds, 2, "only %s fixes", seen[0]);
+}
+
+/* Without the candidate cache whynot tries its abstract.topk fixes as
+ * prefixes of one S built at the largest of them: each fix still lands
+ * the item at the rank a real run with it gives. */
+Test(teach, whynot_topk_fixes_from_one_build)
+{
+	static const char *const cut[] = { "split.validation", "0",
+		"abstract.topk", "2", "rec.n", "3", "eval.k", "3", NULL };
+	static const char *const thr[] = { "split.validation", "0",
+		"abstract.topk", "2", "abstract.threshold", "0.2", "rec.n",
+		"3", "eval.k", "3", NULL };
+	char seen[8][64] = { "" };
+	int kinds = 0;
+	cr_assert_gt(check_fixes(cut, seen, &kinds, true), 0);
+	cr_assert_gt(check_fixes(thr, seen, &kinds, true), 0);
+	int k = 0;
+	while (k < kinds && strcmp(seen[k], "abstract.topk") != 0)
+		k++;
+	cr_assert_lt(k, kinds, "no abstract.topk fix was tried");
 }
 
 /* sweep reruns on a scratch copy: each point equals a real run with that
