@@ -547,7 +547,11 @@ static void draw_filter(struct tui *t, const struct rect *r)
 	tui_fmt_count(removed, sizeof removed, (double)f->removed);
 	tui_putf(r, 0, 0, -1, ROLE_NORMAL, "method %s  kept %s  removed %s",
 	    m, kept, removed);
-	if (t->snap.insight[STAGE_FILTER]) {
+	if (t->snap.insight[STAGE_FILTER] && isnan(f->mean_reach_loss)) {
+		/* ridge: B re-weights S and cuts nothing (filter.c) */
+		tui_put(r, 1, 0, -1, ROLE_DIM, "reach loss -  (ridge "
+		    "re-weights S, cuts nothing)");
+	} else if (t->snap.insight[STAGE_FILTER]) {
 		tui_putf(r, 1, 0, -1, ROLE_NORMAL, "reach loss mean %.1f%% "
 		    "max %.1f%%", f->mean_reach_loss * 100,
 		    f->max_reach_loss * 100);

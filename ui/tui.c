@@ -602,12 +602,17 @@ static void draw_box(const struct rect *r, const char *title)
 {
 	tui_clear(r);
 	attrset(tui_attr(ROLE_RULE));
+	/* the panes' rules: box drawing where the terminal has UTF-8 */
+	static const char *const ascii[] = { "+", "+", "+", "+", "-", "|" },
+	    *const utf8[] = { "┌", "┐", "└", "┘", "─", "│" };
+	const char *const *g = tui_utf8 ? utf8 : ascii;
 	for (int y = 0; y < r->h; y++) {
-		bool edge = y == 0 || y == r->h - 1;
+		bool top = y == 0, bottom = y == r->h - 1;
 		for (int x = 0; x < r->w; x++) {
-			bool side = x == 0 || x == r->w - 1;
-			const char *c = edge && side ? "+" : edge ? "-" :
-			    side ? "|" : NULL;
+			bool left = x == 0, right = x == r->w - 1;
+			const char *c = top && left ? g[0] : top && right ? g[1] :
+			    bottom && left ? g[2] : bottom && right ? g[3] :
+			    top || bottom ? g[4] : left || right ? g[5] : NULL;
 			if (c)
 				mvaddstr(r->y + y, r->x + x, c);
 		}

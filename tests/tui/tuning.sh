@@ -37,9 +37,9 @@ m2=$(metric_at)
 # before it re-applied
 tt_send t
 tt_wait 'trail \(Up/Down pick' 10 || exit 1
-tt_wait '^\|3 +tui' 3 || exit 1
+tt_wait '^│3 +tui' 3 || exit 1
 tt_send Up Enter
-tt_wait '^\|changed' 10 || exit 1
+tt_wait '^│changed' 10 || exit 1
 tt_send Escape
 tt_settle
 m1=$(metric_at)
@@ -54,7 +54,7 @@ tt_send : 'sweep abstract.topk 10 50 20' Enter
 tt_wait 'a applies the best: abstract.topk [0-9]+' 60 || exit 1
 best=$(tt_capture | sed -n 's/.*a applies the best: abstract.topk \([0-9]*\).*/\1/p' | head -1)
 tt_send a
-tt_wait "^\|abstract.topk +[0-9]+ +$best " 30 || exit 1
+tt_wait "^│abstract.topk +[0-9]+ +$best " 30 || exit 1
 tt_send Escape
 tt_settle
 
@@ -62,9 +62,9 @@ tt_settle
 # more to the right, '<' once scrolled
 tt_resize 80 24
 tt_send : params Enter
-tt_wait '^\+-+>\+$' 10 || exit 1
+tt_wait '^└─+>┘$' 10 || exit 1
 tt_send Right
-tt_wait '^\+<' 3 || exit 1
+tt_wait '^└<' 3 || exit 1
 tt_send Escape
 tt_resize 160 48
 tt_settle
@@ -73,13 +73,13 @@ tt_settle
 tt_send Tab
 tt_wait '\[user ' 3 || exit 1
 tt_send i
-tt_wait '^\|  community_label ' 10 || exit 1
-tt_wait '^\|similar_to_it' 3 || exit 1
+tt_wait '^│  community_label ' 10 || exit 1
+tt_wait '^│similar_to_it' 3 || exit 1
 tt_send Escape c
-tt_wait '^\|  size_rank ' 10 || exit 1
-tt_wait '^\|central' 3 || exit 1
+tt_wait '^│  size_rank ' 10 || exit 1
+tt_wait '^│central' 3 || exit 1
 tt_send Escape v
-tt_wait '^\|  validation ' 10 || exit 1
+tt_wait '^│  validation ' 10 || exit 1
 tt_send Escape
 
 # unpin: P again on the pinned configuration (after u, the current one
