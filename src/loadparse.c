@@ -251,13 +251,21 @@ static int parse_delimited(struct loadstate *st, struct reader *r,
 	return rows;
 }
 
-/* adj: `user item item ...` separated by runs of spaces or tabs. */
-static int parse_adj(struct loadstate *st, struct reader *r,
+/*
+ * adj: `user item item ...` separated by runs of spaces or tabs. A user
+ * with no item is a line of one field. The format is also what
+ * load_detect guesses for any first line without a delimiter, so when it
+ * was guessed (`guessed`), a file where most lines are one field (a
+ * configuration file, a list of names) is not taken for a log of users
+ * without items: it is an error naming the first such line.
+ */
+static int parse_adj(struct loadstate *st, struct reader *r, bool guessed,
     struct err *err)
 {
 	const char *s, *why;
 	size_t len;
 	int rc, rows = 0;
+	uint64_t lines = 0, lone = 0, lone_line = 0;
 	ls_begin_file(st, false, false);
 	while ((rc = reader_next(r, false, &s, &len, err)) > 0) {
 		size_t i = 0, k = 0;
@@ -293,9 +301,19 @@ static int parse_adj(struct loadstate *st, struct reader *r,
 			k++;
 		}
 		rows += k > 1;
+		lines += k > 0;
+		if (k == 1 && lone++ == 0)
+			lone_line = r->line;
 	}
 	if (rc < 0)
 		return -1;
+	if (guessed && lone * 2 > lines)
+		return load_error(err, ERR_PARSE, r->path, lone_line, 1,
+		    "expected 'user item item ...' separated by spaces (an "
+		    "adjacency list, guessed from the first line: no ',', "
+		    "';', tab or '|'), got one field (as %llu of the %llu "
+		    "lines have); give --format if it is one of the formats",
+		    (unsigned long long)lone, (unsigned long long)lines);
 	return rows;
 }
 
@@ -509,7 +527,7 @@ int load_parse(struct loadstate *st, struct reader *r, enum format fmt,
 {
 	switch (fmt) {
 	case FMT_ADJ:
-		return parse_adj(st, r, err);
+		return parse_adj(st, r, o->format == FMT_AUTO, err);
 	case FMT_CSV:
 		return parse_csv(st, r, o, err);
 	default:

@@ -374,6 +374,27 @@ Test(load, bad_column_count)
 	    "ml100k-3col.data:1:1: expected 4 fields");
 }
 
+/* A first line without a delimiter is guessed to be an adjacency list;
+ * a file where most lines then hold one field (a list of names, a
+ * configuration file) is an error naming the first, not a log of users
+ * without items. A few such users load; --format adj forces it. */
+Test(load, bad_guessed_adjacency)
+{
+	load_bad(FX "bad/names.txt", NULL, ERR_PARSE,
+	    "names.txt:1:1: expected 'user item item ...' separated by "
+	    "spaces (an adjacency list, guessed from the first line");
+	cr_assert(strstr(err.msg, "(as 4 of the 5 lines have)"), "%s",
+	    err.msg);
+	load_ok(FX "adj/lone.txt", NULL);
+	cr_assert_eq(ds.users.n, 3);
+	cr_assert_eq(ds.n, 3);
+	dataset_destroy(&ds);
+	struct load_opts o = { .format = FMT_ADJ };
+	load_ok(FX "bad/names.txt", &o);
+	cr_assert_eq(ds.users.n, 5);
+	cr_assert_eq(ds.n, 1);
+}
+
 Test(load, bad_numbers)
 {
 	load_bad(FX "bad/rating.tsv", NULL, ERR_PARSE,
