@@ -26,7 +26,7 @@
  * pairs) when a larger value arrives, so one pass gives exact counts for
  * bins that are unions of fine bins over [0, ~max]. */
 struct fineh {
-	double range;
+	double range, scale;       /* scale = FINE_BINS / range */
 	uint64_t bin[FINE_BINS];
 };
 
@@ -283,6 +283,7 @@ static bool ws_init(struct ws *w, uint32_t n, bool want_c)
 	w->cand = try_malloc(m * sizeof *w->cand);
 	w->want_oc = want_c;
 	w->fh.range = 0x1p-40;
+	w->fh.scale = FINE_BINS / w->fh.range;
 	if (!w->acc || (want_c && !w->acc2) || !w->mark || !w->touched ||
 	    !w->cand) {
 		w->oom = m * (sizeof *w->acc + sizeof *w->mark +
@@ -427,11 +428,13 @@ static void row_accumulate(const struct simk *k, uint32_t i, struct ws *w,
 		row_loop(k, i, w, ACC_P3, true);
 }
 
-/* s_ij from the accumulated value, rounded to float (see abstract.h). */
-static float sim_value(const struct simk *k, uint32_t i, uint32_t j,
-    double acc)
+/* s_ij from the accumulated value, rounded to float (see abstract.h).
+ * Inlined with a constant metric in the row loops (sim_value_m), so the
+ * per-candidate work has no call and no switch. */
+static inline __attribute__((always_inline)) float sim_value_m(
+    const struct simk *k, int metric, uint32_t i, uint32_t j, double acc)
 {
-	switch (k->metric) {
+	switch (metric) {
 	case METRIC_COSINE:
 	case METRIC_ASYM:
 		return (float)(acc / (k->rowf[i] * k->colf[j] + k->shrink));
@@ -444,15 +447,25 @@ static float sim_value(const struct simk *k, uint32_t i, uint32_t j,
 	}
 }
 
+static float sim_value(const struct simk *k, uint32_t i, uint32_t j,
+    double acc)
+{
+	return sim_value_m(k, k->metric, i, j, acc);
+}
+
 static void fine_double(struct fineh *f)
 {
 	for (int b = 0; b < FINE_BINS / 2; b++)
 		f->bin[b] = f->bin[2 * b] + f->bin[2 * b + 1];
 	memset(f->bin + FINE_BINS / 2, 0, FINE_BINS / 2 * sizeof f->bin[0]);
 	f->range *= 2;
+	f->scale = FINE_BINS / f->range;
 }
 
-static void fine_add(struct fineh *f, double v)
+/* v's bin: v·scale is v / range · FINE_BINS exactly (range is a power of
+ * two, so both are one rounding of the same product), without a
+ * division per candidate. */
+static inline void fine_add(struct fineh *f, double v)
 {
 	if (!isfinite(v))
 		return;
@@ -460,7 +473,7 @@ static void fine_add(struct fineh *f, double v)
 		v = 0;
 	while (v >= f->range)
 		fine_double(f);
-	size_t b = (size_t)(v / f->range * FINE_BINS);
+	size_t b = (size_t)(v * f->scale);
 	f->bin[b < FINE_BINS ? b : FINE_BINS - 1]++;
 }
 
@@ -696,27 +709,34 @@ static uint32_t row_finish(const struct simk *k, struct ws *w, size_t nc)
  * slots) every candidate is also stored there, the kept ones first in
  * their order (*depth of them: the row's best, sorted), then the others;
  * *ncached counts them. */
-static uint32_t row_emit(const struct simk *k, uint32_t i, struct ws *w,
+static inline __attribute__((always_inline)) uint32_t row_emit_m(
+    const struct simk *k, int metric, uint32_t i, struct ws *w,
     uint32_t *restrict cj, float *restrict cs, uint32_t *ncached,
     uint32_t *depth)
 {
 	size_t nc = 0, ncand = 0, nt = w->nt;
 	bool fill = cj != NULL;
+	const uint32_t *restrict touched = w->touched;
+	const double *restrict acc = w->acc;
+	cand_t *restrict cand = w->cand;
+	double thr = k->threshold;
+	float max = (float)w->max;
 	for (uint32_t t = 0; t < nt; t++) {
-		uint32_t j = w->touched[t];
+		uint32_t j = touched[t];
 		if (j == i)
 			continue;
-		float s = sim_value(k, i, j, w->acc[j]);
+		float s = sim_value_m(k, metric, i, j, acc[j]);
 		ncand++;
 		fine_add(&w->fh, s);
-		if (s > w->max)
-			w->max = s;
-		bool pass = (double)s >= k->threshold;
+		max = s > max ? s : max;
+		bool pass = (double)s >= thr;
 		if (pass)
-			w->cand[nc++] = cand_make(s, j);
+			cand[nc++] = cand_make(s, j);
 		else if (fill)  /* from the back: kept for the cache */
-			w->cand[nt - (ncand - nc)] = cand_make(s, j);
+			cand[nt - (ncand - nc)] = cand_make(s, j);
 	}
+	if (max > w->max)
+		w->max = max;
 	w->candidates += ncand;
 	w->cut_thr += ncand - nc;
 	if (k->count_only) {
@@ -742,6 +762,25 @@ static uint32_t row_emit(const struct simk *k, uint32_t i, struct ws *w,
 		*depth = kept;
 	}
 	return kept;
+}
+
+static uint32_t row_emit(const struct simk *k, uint32_t i, struct ws *w,
+    uint32_t *restrict cj, float *restrict cs, uint32_t *ncached,
+    uint32_t *depth)
+{
+	switch (k->metric) {
+	case METRIC_COSINE:
+	case METRIC_ASYM:
+		return row_emit_m(k, METRIC_COSINE, i, w, cj, cs, ncached,
+		    depth);
+	case METRIC_JACCARD:
+		return row_emit_m(k, METRIC_JACCARD, i, w, cj, cs, ncached,
+		    depth);
+	case METRIC_RP3:
+		return row_emit_m(k, METRIC_RP3, i, w, cj, cs, ncached, depth);
+	default:
+		return row_emit_m(k, METRIC_P3, i, w, cj, cs, ncached, depth);
+	}
 }
 
 /*
