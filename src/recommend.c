@@ -202,25 +202,45 @@ static inline __attribute__((always_inline)) uint32_t select_top(
 		K = ws->cap;
 	if (K == 0)
 		return 0;
-	for (uint32_t t = 0; t < ws->ntouched; t++) {
-		uint32_t j = ws->touched[t];
-		double d = ws->acc[j] * (iw ? (double)iw[j] : 1.0);
+	/* locals: the stores into acc and mark cannot alias ws or the
+	 * heap, so nothing is reloaded per candidate; the heap's root (the
+	 * worst kept) is held in registers while the heap is full */
+	double *restrict acc = ws->acc;
+	uint8_t *restrict mark = ws->mark;
+	const uint32_t *restrict touched = ws->touched;
+	uint32_t *restrict hi = ws->sel;
+	double *restrict hs = ws->sels;
+	uint32_t nt = ws->ntouched, t = 0;
+	for (; t < nt && n < K; t++) {
+		uint32_t j = touched[t];
+		double d = acc[j] * (iw ? (double)iw[j] : 1.0);
 		if (clear) {
-			ws->acc[j] = 0;
-			ws->mark[j] = 0;
+			acc[j] = 0;
+			mark[j] = 0;
 		}
 		if (!(d > 0))
 			continue;
-		if (n < K) {
-			ws->sel[n] = j;
-			ws->sels[n++] = d;
-			if (n == K)  /* heapify: root = worst */
-				for (uint32_t h = K / 2 + 1; h-- > 0;)
-					heap_down(ws->sel, ws->sels, K, h);
-		} else if (rank_before(d, j, ws->sels[0], ws->sel[0])) {
-			ws->sel[0] = j;
-			ws->sels[0] = d;
-			heap_down(ws->sel, ws->sels, K, 0);
+		hi[n] = j;
+		hs[n++] = d;
+	}
+	if (n == K)  /* heapify: root = worst */
+		for (uint32_t h = K / 2 + 1; h-- > 0;)
+			heap_down(hi, hs, K, h);
+	double ws0 = n == K ? hs[0] : 0;
+	uint32_t wj0 = n == K ? hi[0] : 0;
+	for (; t < nt; t++) {
+		uint32_t j = touched[t];
+		double d = acc[j] * (iw ? (double)iw[j] : 1.0);
+		if (clear) {
+			acc[j] = 0;
+			mark[j] = 0;
+		}
+		if (rank_before(d, j, ws0, wj0)) {
+			hi[0] = j;
+			hs[0] = d;
+			heap_down(hi, hs, K, 0);
+			ws0 = hs[0];
+			wj0 = hi[0];
 		}
 	}
 	if (sort)
