@@ -623,11 +623,16 @@ static void draw_box(const struct rect *r, const char *title)
 
 static void draw_help(const struct rect *body)
 {
-	size_t n = 0;
+	size_t n = 0, wide = 0;
 	for (size_t k = 0; k < NBINDINGS; k++)
-		n += bindings[k].name != NULL;
+		if (bindings[k].name) {
+			n++;
+			if (strlen(bindings[k].help) > wide)
+				wide = strlen(bindings[k].help);
+		}
+	/* a column: the key's 10, the longest text (ASCII), a space */
 	int cols = (int)n + 2 > body->h ? 2 : 1;
-	int per = ((int)n + cols - 1) / cols, cw = 38;
+	int per = ((int)n + cols - 1) / cols, cw = 10 + (int)wide + 1;
 	struct rect box = { body->y, body->x, per + 2, cw * cols + 3 };
 	if (box.w > body->w || cols == 2)
 		box.w = body->w;
