@@ -103,7 +103,8 @@ struct param_def {
 	double min, max;
 	const char *const *choices; /* PT_ENUM: NULL-terminated */
 	const char *def;            /* default, as text */
-	const char *step;           /* sensible increment for ←/→, as text */
+	const char *step;           /* the TUI's increment for ←/→, as text;
+	                               "log": along 1, 2, 5, 10, 20, … */
 	const char *doc;            /* one line */
 	/* tune's default search range, "LO HI" or "LO HI log" (searched on
 	 * a log scale); NULL: tune needs a range given (PARAM=LO:HI), or

@@ -101,6 +101,11 @@ static int help_param(struct session *s, const char *name)
 	out_kv_str(&o, "tune_range", d->tune ? d->tune : d->type == PT_ENUM &&
 	    (d->stage == STAGE_ABSTRACT || d->stage == STAGE_FILTER ||
 	    d->stage == STAGE_DISTILL) ? "every choice" : "-");
+	/* what the TUI's Left/Right do to it */
+	out_kv_str(&o, "tui_step", id == P_EVAL_TARGET ? "- (typed)" :
+	    d->type == PT_ENUM ? "next choice" :
+	    !d->step ? "-" : strcmp(d->step, "log") == 0 ?
+	    "1, 2, 5, 10, 20, ... (log)" : d->step);
 	out_end(&o);
 	return 0;
 }

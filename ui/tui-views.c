@@ -270,6 +270,82 @@ static void step_real(const struct param_def *d, double v, int dir,
 	snprintf(buf, n, "%.10g", round(x / (st * 1e-6)) * (st * 1e-6));
 }
 
+/* The 1-2-5 value at or below v > 0 (…, 0.01, 0.02, 0.05, 0.1, …). */
+static double grid125_floor(double v)
+{
+	double dec = pow(10, floor(log10(v)));
+	static const double m[] = { 5, 2, 1 };
+	for (int k = 0; k < 3; k++)
+		if (m[k] * dec <= v * (1 + 1e-9))
+			return m[k] * dec;
+	return dec / 2;   /* log10 rounded up: v just below a decade */
+}
+
+/* The grid value after (dir 1) or before (dir -1) the grid value g. */
+static double grid125_next(double g, int dir)
+{
+	static const double m[] = { 1, 2, 5 };
+	int e = (int)floor(log10(g) + 1e-9);
+	double r = g / pow(10, e);
+	int k = (r < 1.5 ? 0 : r < 3.5 ? 1 : 2) + dir;
+	if (k > 2)
+		k = 0, e++;
+	if (k < 0)
+		k = 2, e--;
+	return m[k] * pow(10, e);
+}
+
+/*
+ * Step a parameter whose registry step is "log" along the 1-2-5 grid,
+ * clamped to its range: a threshold, a penalty or a significance matters
+ * by its order of magnitude, and a linear step (0.01 for a threshold)
+ * jumped from 0 past nearly every relation of a log whose similarities
+ * are 1e-4 (Gowalla's RP3β: 99.4 % of S cut by the first press). Below
+ * `low` the grid ends: down from it is the range's minimum, up from
+ * the minimum is `low`.
+ */
+static void step_log(const struct param_def *d, double v, int dir,
+    double low, char *buf, size_t n)
+{
+	double x;
+	low = grid125_floor(low);
+	if (dir > 0) {
+		x = v < low * (1 - 1e-9) ? low :
+		    grid125_next(grid125_floor(v), 1);
+	} else if (v <= low * (1 + 1e-9)) {
+		x = d->min;
+	} else {
+		double g = grid125_floor(v);
+		x = g < v * (1 - 1e-9) ? g : grid125_next(g, -1);
+	}
+	if (x < d->min)
+		x = d->min;
+	if (x > d->max)
+		x = d->max;
+	snprintf(buf, n, "%.6g", x);
+}
+
+/*
+ * The grid's low end: the range's minimum when above 0 (filter.alpha),
+ * else the tune range's low end (filter.lambda), else, for
+ * abstract.threshold, a hundredth of the largest candidate similarity
+ * (the candidates do not depend on the threshold, so neither do the
+ * steps, however fast the keys come).
+ */
+static double log_low(const struct tui *t, int id)
+{
+	const struct param_def *d = params_def(id);
+	const struct histogram *h = &t->snap.as.sim_hist;
+	if (d->min > 0)
+		return d->min;
+	if (d->tune && atof(d->tune) > 0)
+		return atof(d->tune);
+	if (id == P_ABSTRACT_THRESHOLD && h->nbins > 0 &&
+	    h->edge[h->nbins] > 0)
+		return h->edge[h->nbins] * 1e-2;
+	return 1e-6;
+}
+
 void tui_param_step(struct tui *t, int dir)
 {
 	int ids[P__COUNT];
@@ -314,7 +390,11 @@ void tui_param_step(struct tui *t, int dir)
 			    "to type a value", d->name);
 			return;
 		}
-		step_real(d, v->real, dir, buf, sizeof buf);
+		if (strcmp(d->step, "log") == 0)
+			step_log(d, v->real, dir, log_low(t, id), buf,
+			    sizeof buf);
+		else
+			step_real(d, v->real, dir, buf, sizeof buf);
 		break;
 	default:
 		tui_set_status(t, false, "%s is a list: press Enter to type "

@@ -16,14 +16,15 @@ for s in graph abstract filter distill recommend; do
 	tt_check "walk-$s"
 done
 
-# back to abstract, select threshold (6th parameter), step it up 6 times
+# back to abstract, select threshold (6th parameter), step it up 5 times
+# along the 1-2-5 grid from a hundredth of the largest similarity
 tt_send p p p
 tt_wait '3/6 abstract' || exit 1
 before=$(tt_capture | sed -n 3p)
 tt_send Down Down Down Down Down
 tt_wait '\[threshold=0\]' || exit 1
-tt_send Right Right Right Right Right Right
-tt_wait '\[threshold=0.06\]' || exit 1
+tt_send Right Right Right Right Right
+tt_wait '\[threshold=0.05\]' || exit 1
 tt_settle
 after=$(tt_capture | sed -n 3p)
 echo "metrics before: $before"
