@@ -306,9 +306,10 @@ static int draw_cuts(struct tui *t, const struct rect *r, int y,
 			snprintf(extra, sizeof extra, " a=%.3g", c->alpha);
 		else if (c->reason == CUT_LEARNED && !isnan(c->score))
 			snprintf(extra, sizeof extra, " p=%.2f", c->score);
-		char add[32] = "";
+		char add[32] = "", ab[24];
 		if (!isnan(c->would_add))
-			snprintf(add, sizeof add, " +%.4f", c->would_add);
+			snprintf(add, sizeof add, " +%s", fmt_score(ab,
+			    sizeof ab, c->would_add));
 		/* narrow pane: the reason, short, on a line of its own, so
 		 * neither the title nor the numbers are cut */
 		bool two = r->w < 60;
@@ -335,8 +336,10 @@ static void draw_whynot_head(struct tui *t, const struct rect *r,
 	char rk[16] = "-";
 	if (wn->rank_full > 0)
 		snprintf(rk, sizeof rk, "%d", wn->rank_full);
-	tui_putf(r, 1, 0, -1, ROLE_NORMAL, "score %.4f  rank %s  gap %.4f",
-	    wn->why.score, rk, wn->gap);
+	char sb[24], gb[24];
+	tui_putf(r, 1, 0, -1, ROLE_NORMAL, "score %s  rank %s  gap %s",
+	    fmt_score(sb, sizeof sb, wn->why.score), rk,
+	    fmt_score(gb, sizeof gb, wn->gap));
 	if (wn->has_fix)
 		tui_putf(r, 2, 0, -1, ROLE_OK, "fix: set %s %s → rank %d",
 		    wn->fix_param, wn->fix_value, wn->fix_rank);
