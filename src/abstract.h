@@ -161,6 +161,14 @@ void pairk_pass(struct pairk_slot *to, struct pairk_slot *from,
     const struct simk_key *key, const struct pipeline *pl);
 int pairk_query(struct pairk *p, uint32_t i, uint32_t j, double *cooc,
     double *sim, int *row_rank, enum cut_reason *abstract_cut);
+/* Rows `rows` (distinct) of the S that the kernel's metric would build
+ * with `threshold` and `topk`, into out (n x n; every other row empty):
+ * the rows a full build makes, edge for edge, at O(their two-hop walks)
+ * instead of the whole kernel. -1 for an imported S (no kernel). whynot
+ * ranks an item under a changed threshold or top-k with the rows of the
+ * user's items alone. */
+int pairk_rows(struct pairk *p, const uint32_t *rows, size_t nrows,
+    double threshold, long topk, struct csr *out);
 void pairk_free(struct pairk *p);
 
 /* Disparity significance of every edge of S: α_ij = (1 − s_ij/σ_i)^(k_i−1)

@@ -1365,6 +1365,67 @@ struct pairk *pairk_use(const struct pipeline *pl, bool *owned)
 	return p;
 }
 
+int pairk_rows(struct pairk *p, const uint32_t *rows, size_t nrows,
+    double threshold, long topk, struct csr *out)
+{
+	uint32_t n = p->k.iu->nrows;
+	if (p->imp)
+		return -1;   /* an imported S has no kernel rows to make */
+	/* the kernel with the asked selection: the same norms, walk
+	 * probabilities and row code as a build, so the same rows */
+	struct simk k = p->k;
+	k.threshold = threshold;
+	k.topk = topk;
+	k.count_only = false;
+	pairk_ready(p);
+	struct ws *w = &p->w;
+	w->want_oc = false;   /* only s_ij: C_ij stays in acc2 */
+	w->on = 0;
+	uint64_t *off = xmalloc((nrows ? nrows : 1) * sizeof *off);
+	uint32_t *len = xcalloc(nrows ? nrows : 1, sizeof *len);
+	for (size_t x = 0; x < nrows; x++) {
+		uint32_t i = rows[x];
+		if (i >= n)
+			continue;
+		if (p->row != i) {
+			/* pairk_query's protocol: the last row's stamps go */
+			if (p->row != UINT32_MAX)
+				for (uint32_t t = 0; t < w->nt; t++)
+					w->mark[w->touched[t]] = 0;
+			row_accumulate(&k, i, w, p->kind);
+			p->row = i;
+		}
+		/* reads acc and touched, writes cand and the row buffer:
+		 * the row stays accumulated for pairk_query */
+		off[x] = w->on;
+		len[x] = row_emit(&k, i, w, NULL, NULL, NULL, NULL);
+		if (w->oom) {
+			size_t need = w->oom;
+			w->oom = 0;
+			xfree(off);
+			xfree(len);
+			mem_fail(need);
+		}
+	}
+	csr_init(out);
+	csr_alloc(out, n, n, w->on);
+	for (size_t x = 0; x < nrows; x++)
+		if (rows[x] < n)
+			out->ptr[rows[x] + 1] = len[x];
+	for (uint32_t i = 0; i < n; i++)
+		out->ptr[i + 1] += out->ptr[i];
+	for (size_t x = 0; x < nrows; x++) {
+		if (rows[x] >= n || len[x] == 0)
+			continue;
+		uint64_t at = out->ptr[rows[x]];
+		memcpy(out->idx + at, w->oj + off[x], len[x] * sizeof *out->idx);
+		memcpy(out->val + at, w->os + off[x], len[x] * sizeof *out->val);
+	}
+	xfree(off);
+	xfree(len);
+	return 0;
+}
+
 int abstract_pair(const struct pipeline *pl, uint32_t i, uint32_t j,
     double *cooc, double *sim, int *row_rank, enum cut_reason *abstract_cut)
 {

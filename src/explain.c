@@ -651,6 +651,45 @@ static int topk_base_make(struct topk_base *tb, struct pipeline *pl,
 	return 0;
 }
 
+/*
+ * Rank of j in u's top-n under np, which changes abstract.threshold or
+ * abstract.topk alone, from the kernel rows of u's items: with B = S
+ * (filter.method none), no low-rank part and no calibration, u's scores
+ * read those rows and nothing else of S (A and the information weight
+ * come from the graph). O(the rows' two-hop walks) where a scratch run
+ * builds the whole kernel (Gowalla: ~0.3 s a candidate). -1 when that
+ * does not hold.
+ */
+static int rows_rank(const struct pipeline *pl, struct pairk *pk,
+    uint32_t u, uint32_t j, const struct params *np, uint32_t n)
+{
+	const struct csr *A = &pl->dist.A;
+	struct csr B;
+	if (!pk || u >= A->nrows || pairk_rows(pk, A->idx + A->ptr[u],
+	    csr_row_len(A, u), params_real(np, P_ABSTRACT_THRESHOLD),
+	    params_int(np, P_ABSTRACT_TOPK), &B) < 0)
+		return -1;
+	struct rec_ws ws;
+	rec_ws_init(&ws, A->ncols, 0, n);
+	rec_ws_score(&ws, A, &B, u);
+	uint32_t m = rec_ws_select(&ws, pl->dist.iw, n);
+	int rank = 0;
+	for (uint32_t k = 0; k < m; k++)
+		if (ws.sel[k] == j)
+			rank = (int)k + 1;
+	rec_ws_destroy(&ws);
+	csr_destroy(&B);
+	return rank;
+}
+
+/* Can rows_rank answer for pl? */
+static bool rows_rank_ok(const struct pipeline *pl)
+{
+	return params_enum(&pl->params, P_FILTER_METHOD) == FILTER_NONE &&
+	    pl->filt.lr.k == 0 && !pl->imp &&
+	    params_real(&pl->params, P_DISTILL_CALIBRATE) == 0;
+}
+
 /* Try the candidates, smallest change first; keep the first that works. */
 static int whynot_fix(struct pipeline *pl, uint32_t u, uint32_t j,
     struct whynot_out *w, struct err *err)
@@ -665,11 +704,36 @@ static int whynot_fix(struct pipeline *pl, uint32_t u, uint32_t j,
 	if (n > 16)
 		n = 16;
 	int ret = 0;
+	bool own = false;
+	struct pairk *pk = rows_rank_ok(pl) ? pairk_use(pl, &own) : NULL;
 	for (size_t k = 0; k < n; k++) {
 		struct params np = pl->params;
 		struct scratch sc;
 		if (params_set_id(&np, c[k].id, c[k].value, NULL) < 0)
 			continue;
+		int r = -1;
+		if (hooks_cancelled(&pl->hooks)) {
+			/* a scratch run says so itself; the rows do not look */
+			err_set(err, ERR_INTERRUPTED, "interrupted");
+			ret = -1;
+			break;
+		}
+		if (pk && (c[k].id == P_ABSTRACT_THRESHOLD ||
+		    c[k].id == P_ABSTRACT_TOPK))
+			r = rows_rank(pl, pk, u, j, &np,
+			    (uint32_t)params_int(&np, P_REC_N));
+		if (r >= 0) {
+			if (r > 0) {
+				w->has_fix = true;
+				snprintf(w->fix_param, sizeof w->fix_param,
+				    "%s", params_def(c[k].id)->name);
+				snprintf(w->fix_value, sizeof w->fix_value,
+				    "%s", c[k].value);
+				w->fix_rank = r;
+				break;
+			}
+			continue;
+		}
 		if (c[k].id == P_ABSTRACT_TOPK && !tb.tried &&
 		    topk_base_make(&tb, pl, c, n, err) < 0) {
 			ret = -1;
@@ -678,6 +742,12 @@ static int whynot_fix(struct pipeline *pl, uint32_t u, uint32_t j,
 		int rc = scratch_run(&sc, c[k].id == P_ABSTRACT_TOPK &&
 		    tb.made ? &tb.via : pl, &np,
 		    params_def(c[k].id)->stage, STAGE_DISTILL, err);
+		/* the lists are calibrated over the communities of the
+		 * copy's own S, as a real run computes them (without them
+		 * scratch_rank would rank uncalibrated) */
+		if (rc == 0 && params_real(&np, P_DISTILL_CALIBRATE) > 0 &&
+		    !sc.pl.abs.community)
+			rc = pipeline_communities(&sc.pl, err);
 		if (rc < 0) {
 			scratch_destroy(&sc);
 			if (err && err->code == ERR_INTERRUPTED) {
@@ -686,7 +756,7 @@ static int whynot_fix(struct pipeline *pl, uint32_t u, uint32_t j,
 			}
 			continue;
 		}
-		int r = scratch_rank(&sc.pl, u, j,
+		r = scratch_rank(&sc.pl, u, j,
 		    (uint32_t)params_int(&np, P_REC_N));
 		scratch_destroy(&sc);
 		if (r > 0) {
@@ -701,6 +771,8 @@ static int whynot_fix(struct pipeline *pl, uint32_t u, uint32_t j,
 	}
 	if (tb.made)
 		scratch_destroy(&tb.big);
+	if (own)
+		pairk_free(pk);
 	if (ret < 0 || w->has_fix)
 		return ret;
 	/* Nothing re-ranks it: without calibration a list as long as its

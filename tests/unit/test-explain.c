@@ -653,14 +653,16 @@ Test(teach, whynot_fix_is_real)
 
 /* Without the candidate cache whynot tries its abstract.topk fixes as
  * prefixes of one S built at the largest of them: each fix still lands
- * the item at the rank a real run with it gives. */
+ * the item at the rank a real run with it gives. Calibration keeps the
+ * fixes off the kernel-rows path (whynot_row_fixes_every_metric). */
 Test(teach, whynot_topk_fixes_from_one_build)
 {
 	static const char *const cut[] = { "split.validation", "0",
-		"abstract.topk", "2", "rec.n", "3", "eval.k", "3", NULL };
+		"abstract.topk", "2", "rec.n", "3", "eval.k", "3",
+		"distill.calibrate", "0.3", NULL };
 	static const char *const thr[] = { "split.validation", "0",
 		"abstract.topk", "2", "abstract.threshold", "0.2", "rec.n",
-		"3", "eval.k", "3", NULL };
+		"3", "eval.k", "3", "distill.calibrate", "0.3", NULL };
 	char seen[8][64] = { "" };
 	int kinds = 0;
 	cr_assert_gt(check_fixes(cut, seen, &kinds, true), 0);
@@ -669,6 +671,94 @@ Test(teach, whynot_topk_fixes_from_one_build)
 	while (k < kinds && strcmp(seen[k], "abstract.topk") != 0)
 		k++;
 	cr_assert_lt(k, kinds, "no abstract.topk fix was tried");
+}
+
+/* Under filter.method none whynot ranks a threshold or top-k fix from
+ * the kernel rows of the user's items alone (pairk_rows): for every
+ * metric each fix lands the item at the rank a real run gives. */
+Test(teach, whynot_row_fixes_every_metric)
+{
+	static const char *const metric[] = { "cosine", "jaccard", "asym",
+		"p3", "rp3" };
+	for (size_t m = 0; m < sizeof metric / sizeof *metric; m++) {
+		const char *set[] = { "split.validation", "0",
+			"abstract.metric", metric[m], "abstract.shrink", "1",
+			"abstract.topk", "2", "rec.n", "3", "eval.k", "3",
+			NULL };
+		char seen[8][64] = { "" };
+		int kinds = 0;
+		cr_assert_gt(check_fixes(set, seen, &kinds, true), 0, "%s",
+		    metric[m]);
+		int k = 0;
+		while (k < kinds && strcmp(seen[k], "abstract.topk") != 0)
+			k++;
+		cr_assert_lt(k, kinds, "%s: no abstract.topk fix", metric[m]);
+	}
+}
+
+/* pairk_rows makes the rows a full build makes, edge for edge (the same
+ * items, order and float values), for every metric with a shrink, a
+ * threshold and a top-k, on the generated sample (400 users). */
+Test(explain, kernel_rows_equal_the_built_S)
+{
+	static const char *const metric[] = { "cosine", "jaccard", "asym",
+		"p3", "rp3" };
+	for (size_t m = 0; m < sizeof metric / sizeof *metric; m++) {
+		struct pipeline pl;
+		struct err e;
+		pipeline_init(&pl);
+		cr_assert_eq(pipeline_load(&pl, SAMPLES "/sample.csv", NULL,
+		    &e), 0, "%s", e.msg);
+		const char *set[] = { "abstract.metric", metric[m],
+			"abstract.shrink", "3", "abstract.topk", "0", NULL };
+		for (const char **p = set; *p; p += 2)
+			cr_assert_eq(pipeline_set(&pl, p[0], p[1], &e), 0);
+		cr_assert_eq(pipeline_run(&pl, STAGE_ABSTRACT, &e), 0, "%s",
+		    e.msg);
+		/* a threshold that cuts: a tenth of the largest similarity */
+		char thr[32];
+		snprintf(thr, sizeof thr, "%.9g", pl.abs.max_sim / 10);
+		cr_assert_eq(pipeline_set(&pl, "abstract.threshold", thr,
+		    &e), 0);
+		cr_assert_eq(pipeline_set(&pl, "abstract.topk", "7", &e), 0);
+		cr_assert_eq(pipeline_run(&pl, STAGE_ABSTRACT, &e), 0, "%s",
+		    e.msg);
+		const struct csr *S = &pl.abs.S;
+		uint32_t n = S->nrows;
+		uint32_t *rows = malloc(n * sizeof *rows);
+		for (uint32_t i = 0; i < n; i++)
+			rows[i] = n - 1 - i;   /* any order */
+		bool own;
+		struct pairk *pk = pairk_use(&pl, &own);
+		cr_assert_not_null(pk);
+		struct csr R;
+		cr_assert_eq(pairk_rows(pk, rows, n, pl.abs.threshold,
+		    pl.abs.topk, &R), 0);
+		cr_assert_gt(S->nnz, 0);
+		cr_assert_lt(S->nnz, pl.abs.st.candidate_pairs, "%s: nothing "
+		    "cut", metric[m]);
+		cr_assert_eq(R.nnz, S->nnz, "%s", metric[m]);
+		for (uint32_t i = 0; i <= n; i++)
+			cr_assert_eq(R.ptr[i], S->ptr[i], "%s row %u",
+			    metric[m], i);
+		for (uint64_t x = 0; x < S->nnz; x++) {
+			cr_assert_eq(R.idx[x], S->idx[x], "%s", metric[m]);
+			cr_assert_eq(R.val[x], S->val[x], "%s", metric[m]);
+		}
+		/* a subset of rows: those rows, the others empty */
+		csr_destroy(&R);
+		uint32_t two[2] = { 3, 1 };
+		cr_assert_eq(pairk_rows(pk, two, 2, pl.abs.threshold,
+		    pl.abs.topk, &R), 0);
+		for (uint32_t i = 0; i < n; i++)
+			cr_assert_eq(csr_row_len(&R, i), i == 1 || i == 3 ?
+			    csr_row_len(S, i) : 0);
+		csr_destroy(&R);
+		if (own)
+			pairk_free(pk);
+		free(rows);
+		pipeline_destroy(&pl);
+	}
 }
 
 /* sweep reruns on a scratch copy: each point equals a real run with that
