@@ -174,6 +174,10 @@ void pairk_free(struct pairk *p);
 /* Disparity significance of every edge of S: α_ij = (1 − s_ij/σ_i)^(k_i−1)
  * (1 for a row with one edge). out has S.nnz entries. */
 void disparity_alpha(const struct csr *S, float *out);
+/* B of filter.method backbone at `alpha` for S: its edges with α_ij <
+ * alpha, and every edge of a one-edge row. Row-local, so the rows of an
+ * S that holds some rows only are those rows of the backbone (whynot). */
+void backbone_of(const struct csr *S, double alpha, struct csr *B);
 /* Same as −log α_ij in double precision (a learned feature), clamped so a
  * vanishing α stays finite. */
 double disparity_neglog(double s, double sigma, uint64_t k);

@@ -652,40 +652,77 @@ static int topk_base_make(struct topk_base *tb, struct pipeline *pl,
 }
 
 /*
- * Rank of j in u's top-n under np, which changes abstract.threshold or
- * abstract.topk alone, from the kernel rows of u's items: with B = S
- * (filter.method none), no low-rank part and no calibration, u's scores
- * read those rows and nothing else of S (A and the information weight
- * come from the graph). O(the rows' two-hop walks) where a scratch run
- * builds the whole kernel (Gowalla: ~0.3 s a candidate). -1 when that
- * does not hold.
+ * Rank of j in u's top-n under np, which changes abstract.threshold,
+ * abstract.topk or filter.alpha alone, from the S rows of u's items:
+ * with B = S (filter.method none) or its backbone (row-local: α_ij reads
+ * row i alone), no low-rank part and no calibration, u's scores read
+ * those rows and nothing else of S (A and the information weight come
+ * from the graph). The rows are the kernel's (pairk_rows, the code of a
+ * full build) for a threshold or top-k, S's own for filter.alpha.
+ * O(the rows' two-hop walks) where a scratch run builds the whole
+ * kernel (Gowalla: ~0.3 s a candidate). -1 when that does not hold.
  */
 static int rows_rank(const struct pipeline *pl, struct pairk *pk,
-    uint32_t u, uint32_t j, const struct params *np, uint32_t n)
+    uint32_t u, uint32_t j, enum param_id id, const struct params *np,
+    uint32_t n)
 {
-	const struct csr *A = &pl->dist.A;
-	struct csr B;
-	if (!pk || u >= A->nrows || pairk_rows(pk, A->idx + A->ptr[u],
-	    csr_row_len(A, u), params_real(np, P_ABSTRACT_THRESHOLD),
-	    params_int(np, P_ABSTRACT_TOPK), &B) < 0)
+	const struct csr *A = &pl->dist.A, *S = &pl->abs.S;
+	struct csr R, B;
+	if (u >= A->nrows)
 		return -1;
+	const uint32_t *rows = A->idx + A->ptr[u];
+	size_t nr = csr_row_len(A, u);
+	csr_init(&R);
+	if (id == P_FILTER_ALPHA) {
+		/* S unchanged: its rows of u's items */
+		uint64_t nnz = 0;
+		for (size_t x = 0; x < nr; x++)
+			nnz += rows[x] < S->nrows ? csr_row_len(S, rows[x]) : 0;
+		csr_alloc(&R, S->nrows, S->ncols, nnz);
+		for (size_t x = 0; x < nr; x++)
+			if (rows[x] < S->nrows)
+				R.ptr[rows[x] + 1] = csr_row_len(S, rows[x]);
+		for (uint32_t i = 0; i < S->nrows; i++)
+			R.ptr[i + 1] += R.ptr[i];
+		for (size_t x = 0; x < nr; x++) {
+			uint32_t i = rows[x];
+			if (i >= S->nrows)
+				continue;
+			memcpy(R.idx + R.ptr[i], S->idx + S->ptr[i],
+			    csr_row_len(S, i) * sizeof *R.idx);
+			memcpy(R.val + R.ptr[i], S->val + S->ptr[i],
+			    csr_row_len(S, i) * sizeof *R.val);
+		}
+	} else if (id != P_ABSTRACT_THRESHOLD && id != P_ABSTRACT_TOPK) {
+		return -1;
+	} else if (!pk || pairk_rows(pk, rows, nr,
+	    params_real(np, P_ABSTRACT_THRESHOLD),
+	    params_int(np, P_ABSTRACT_TOPK), &R) < 0) {
+		return -1;
+	}
+	bool backbone = params_enum(np, P_FILTER_METHOD) == FILTER_BACKBONE;
+	if (backbone)
+		backbone_of(&R, params_real(np, P_FILTER_ALPHA), &B);
 	struct rec_ws ws;
 	rec_ws_init(&ws, A->ncols, 0, n);
-	rec_ws_score(&ws, A, &B, u);
+	rec_ws_score(&ws, A, backbone ? &B : &R, u);
 	uint32_t m = rec_ws_select(&ws, pl->dist.iw, n);
 	int rank = 0;
 	for (uint32_t k = 0; k < m; k++)
 		if (ws.sel[k] == j)
 			rank = (int)k + 1;
 	rec_ws_destroy(&ws);
-	csr_destroy(&B);
+	if (backbone)
+		csr_destroy(&B);
+	csr_destroy(&R);
 	return rank;
 }
 
 /* Can rows_rank answer for pl? */
 static bool rows_rank_ok(const struct pipeline *pl)
 {
-	return params_enum(&pl->params, P_FILTER_METHOD) == FILTER_NONE &&
+	int m = params_enum(&pl->params, P_FILTER_METHOD);
+	return (m == FILTER_NONE || m == FILTER_BACKBONE) &&
 	    pl->filt.lr.k == 0 && !pl->imp &&
 	    params_real(&pl->params, P_DISTILL_CALIBRATE) == 0;
 }
@@ -718,9 +755,8 @@ static int whynot_fix(struct pipeline *pl, uint32_t u, uint32_t j,
 			ret = -1;
 			break;
 		}
-		if (pk && (c[k].id == P_ABSTRACT_THRESHOLD ||
-		    c[k].id == P_ABSTRACT_TOPK))
-			r = rows_rank(pl, pk, u, j, &np,
+		if (pk)
+			r = rows_rank(pl, pk, u, j, c[k].id, &np,
 			    (uint32_t)params_int(&np, P_REC_N));
 		if (r >= 0) {
 			if (r > 0) {

@@ -279,6 +279,27 @@ static int values_copy(const struct filter_out *f, uint64_t nnz,
 	return 0;
 }
 
+/* The backbone's rule for an edge of a row of `len` edges. */
+static inline bool backbone_keeps(uint64_t len, float a, double alpha)
+{
+	return len == 1 || (double)a < alpha;
+}
+
+void backbone_of(const struct csr *S, double alpha, struct csr *B)
+{
+	size_t m = S->nnz ? S->nnz : 1;
+	float *a = xmalloc(m * sizeof *a);
+	uint8_t *kept = xmalloc(m);
+	disparity_alpha(S, a);
+	for (uint32_t i = 0; i < S->nrows; i++)
+		for (uint64_t e = S->ptr[i]; e < S->ptr[i + 1]; e++)
+			kept[e] = backbone_keeps(csr_row_len(S, i), a[e], alpha);
+	csr_init(B);
+	build_b(S, kept, B);
+	xfree(a);
+	xfree(kept);
+}
+
 /* Decide kept[] by the configured method from alpha[] and score[]. */
 static void filter_decide(const struct pipeline *pl, struct filter_out *out)
 {
@@ -291,8 +312,8 @@ static void filter_decide(const struct pipeline *pl, struct filter_out *out)
 		for (uint64_t e = S->ptr[i]; e < S->ptr[i + 1]; e++) {
 			bool keep = true;
 			if (method == FILTER_BACKBONE)
-				keep = csr_row_len(S, i) == 1 ||
-				    (double)out->alpha[e] < alpha;
+				keep = backbone_keeps(csr_row_len(S, i),
+				    out->alpha[e], alpha);
 			else if (method == FILTER_LEARNED)
 				keep = (double)out->score[e] >= min_score;
 			out->kept[e] = keep;

@@ -696,6 +696,24 @@ Test(teach, whynot_row_fixes_every_metric)
 	}
 }
 
+/* The same under the backbone filter (row-local): filter.alpha fixes
+ * re-cut S's rows of the user's items, threshold and top-k fixes the
+ * kernel's rows; each lands the item at a real run's rank. */
+Test(teach, whynot_row_fixes_backbone)
+{
+	static const char *const set[] = { "split.validation", "0",
+		"filter.method", "backbone", "filter.alpha", "0.4",
+		"abstract.topk", "3", "rec.n", "3", "eval.k", "3", NULL };
+	char seen[8][64] = { "" };
+	int kinds = 0;
+	cr_assert_gt(check_fixes(set, seen, &kinds, true), 0);
+	int k = 0;
+	while (k < kinds && strcmp(seen[k], "filter.alpha") != 0)
+		k++;
+	cr_assert_lt(k, kinds, "no filter.alpha fix (%d kinds: %s)", kinds,
+	    seen[0]);
+}
+
 /* pairk_rows makes the rows a full build makes, edge for edge (the same
  * items, order and float values), for every metric with a shrink, a
  * threshold and a top-k, on the generated sample (400 users). */
