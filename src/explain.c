@@ -505,9 +505,12 @@ static int scratch_rank(const struct pipeline *sp, uint32_t u, uint32_t j,
 {
 	struct rec_ws ws;
 	double lambda = params_real(&sp->params, P_DISTILL_CALIBRATE);
-	uint32_t *items = xmalloc(((size_t)n + 1) * sizeof *items);
-	float *scores = xmalloc(((size_t)n + 1) * sizeof *scores);
 	uint32_t L = rec_list_len(&sp->params), m;
+	/* the calibrated list is L long (the longest eval.k may exceed
+	 * rec.n = n) */
+	size_t cap = (size_t)(L > n ? L : n) + 1;
+	uint32_t *items = xmalloc(cap * sizeof *items);
+	float *scores = xmalloc(cap * sizeof *scores);
 	int rank = 0;
 
 	rec_ws_init(&ws, sp->dist.A.ncols, sp->abs.community ? sp->abs.n_comm :

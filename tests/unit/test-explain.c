@@ -696,6 +696,19 @@ Test(teach, whynot_row_fixes_every_metric)
 	}
 }
 
+/* Calibrated, with a list (rec.n 2) shorter than the longest eval.k
+ * (10): the copy's calibrated list is that long, and every fix is
+ * still real (under ASan this wrote past a rec.n-long buffer). */
+Test(teach, whynot_calibrated_short_list)
+{
+	static const char *const set[] = { "split.validation", "0",
+		"abstract.topk", "2", "distill.calibrate", "0.3", "rec.n", "2",
+		"eval.k", "10", NULL };
+	char seen[8][64] = { "" };
+	int kinds = 0;
+	cr_assert_gt(check_fixes(set, seen, &kinds, false), 0);
+}
+
 /* The same under the backbone filter (row-local): filter.alpha fixes
  * re-cut S's rows of the user's items, threshold and top-k fixes the
  * kernel's rows; each lands the item at a real run's rank. */
