@@ -49,9 +49,8 @@ static int distill_build_a(struct pipeline *pl, struct distill_out *out,
 	return 0;
 }
 
-/* I(j) and iw(j) per item; summaries over items with deg > 0. */
-static void distill_build_info(struct pipeline *pl, struct distill_out *out,
-    double beta)
+void distill_weights(const struct pipeline *pl, double beta, float *info,
+    float *iw)
 {
 	const struct csr *iu = &pl->graph.iu;
 	uint32_t n = pl->graph.ui.ncols;
@@ -59,6 +58,25 @@ static void distill_build_info(struct pipeline *pl, struct distill_out *out,
 	 * not the sample's */
 	const uint32_t *pop = pl->imp ? pl->imp->pop : NULL;
 	double E = pop ? (double)pl->imp->pop_edges : (double)pl->graph.ui.nnz;
+	for (uint32_t j = 0; j < n; j++) {
+		uint64_t deg = pop ? pop[j] : j < iu->nrows ?
+		    csr_row_len(iu, j) : 0;
+		if (deg == 0 || E <= 0) {
+			info[j] = NAN;
+			iw[j] = 1.0f;  /* unreachable: no path reaches j */
+			continue;
+		}
+		double I = -log2((double)deg / E);
+		info[j] = (float)I;
+		iw[j] = (float)exp2(beta * I);
+	}
+}
+
+/* I(j) and iw(j) per item; summaries over items with deg > 0. */
+static void distill_build_info(struct pipeline *pl, struct distill_out *out,
+    double beta)
+{
+	uint32_t n = pl->graph.ui.ncols;
 	float *infos = xmalloc(((size_t)n + 1) * sizeof *infos);
 	double *iws = xmalloc(((size_t)n + 1) * sizeof *iws);
 	size_t m = 0;
@@ -66,21 +84,14 @@ static void distill_build_info(struct pipeline *pl, struct distill_out *out,
 
 	out->info = xmalloc(((size_t)n + 1) * sizeof *out->info);
 	out->iw = xmalloc(((size_t)n + 1) * sizeof *out->iw);
+	distill_weights(pl, beta, out->info, out->iw);
 	for (uint32_t j = 0; j < n; j++) {
-		uint64_t deg = pop ? pop[j] : j < iu->nrows ?
-		    csr_row_len(iu, j) : 0;
-		if (deg == 0 || E <= 0) {
-			out->info[j] = NAN;
-			out->iw[j] = 1.0f;  /* unreachable: no path reaches j */
+		if (isnan(out->info[j]))
 			continue;
-		}
-		double I = -log2((double)deg / E);
-		out->info[j] = (float)I;
-		out->iw[j] = (float)exp2(beta * I);
-		infos[m] = (float)I;
+		infos[m] = out->info[j];
 		iws[m++] = out->iw[j];
-		lo = fminf(lo, (float)I);
-		hi = fmaxf(hi, (float)I);
+		lo = fminf(lo, out->info[j]);
+		hi = fmaxf(hi, out->info[j]);
 	}
 	stats_hist_linear(infos, m, m ? lo : 0, m ? (hi > lo ? hi : lo + 1) : 1,
 	    20, &out->info_hist);

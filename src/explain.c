@@ -499,6 +499,15 @@ const char *whynot_reason_name(enum whynot_reason r)
 	    whynot_names[r] : "?";
 }
 
+/* 1-based position of j among the m items of a list, 0 if absent. */
+static int rank_in(const uint32_t *items, uint32_t m, uint32_t j)
+{
+	for (uint32_t k = 0; k < m; k++)
+		if (items[k] == j)
+			return (int)k + 1;
+	return 0;
+}
+
 /* Rank of j in u's top-n list on a scratch pipeline (0 if absent). */
 static int scratch_rank(const struct pipeline *sp, uint32_t u, uint32_t j,
     uint32_t n)
@@ -524,9 +533,7 @@ static int scratch_rank(const struct pipeline *sp, uint32_t u, uint32_t j,
 		m = rec_ws_select(&ws, sp->dist.iw, n);
 		memcpy(items, ws.sel, m * sizeof *items);
 	}
-	for (uint32_t k = 0; k < m && k < n; k++)
-		if (items[k] == j)
-			rank = (int)k + 1;
+	rank = rank_in(items, m < n ? m : n, j);
 	rec_ws_destroy(&ws);
 	xfree(items);
 	xfree(scores);
@@ -655,6 +662,30 @@ static int topk_base_make(struct topk_base *tb, struct pipeline *pl,
 }
 
 /*
+ * Rank of j in u's top-n under np, which changes distill.beta alone and
+ * no calibration: u's scores as the pipeline makes them (B and any
+ * low-rank part are β's), weighted by every item's iw for the new β
+ * (distill_weights, the distill stage's own), instead of a copy that
+ * re-runs the distill stage for every user.
+ */
+static int beta_rank(const struct pipeline *pl, uint32_t u, uint32_t j,
+    const struct params *np, uint32_t n)
+{
+	uint32_t ni = pl->graph.ui.ncols;
+	float *info = xmalloc(((size_t)ni + 1) * sizeof *info);
+	float *iw = xmalloc(((size_t)ni + 1) * sizeof *iw);
+	distill_weights(pl, params_real(np, P_DISTILL_BETA), info, iw);
+	struct rec_ws ws;
+	rec_ws_init(&ws, pl->dist.A.ncols, 0, n);
+	rec_ws_score_pl(&ws, pl, u);
+	int rank = rank_in(ws.sel, rec_ws_select(&ws, iw, n), j);
+	rec_ws_destroy(&ws);
+	xfree(info);
+	xfree(iw);
+	return rank;
+}
+
+/*
  * Rank of j in u's top-n under np, which changes abstract.threshold,
  * abstract.topk or filter.alpha alone, from the S rows of u's items:
  * with B = S (filter.method none) or its backbone (row-local: α_ij reads
@@ -673,6 +704,8 @@ static int rows_rank(const struct pipeline *pl, struct pairk *pk,
 	struct csr R, B;
 	if (u >= A->nrows)
 		return -1;
+	if (id == P_DISTILL_BETA)
+		return beta_rank(pl, u, j, np, n);
 	const uint32_t *rows = A->idx + A->ptr[u];
 	size_t nr = csr_row_len(A, u);
 	csr_init(&R);
@@ -709,11 +742,7 @@ static int rows_rank(const struct pipeline *pl, struct pairk *pk,
 	struct rec_ws ws;
 	rec_ws_init(&ws, A->ncols, 0, n);
 	rec_ws_score(&ws, A, backbone ? &B : &R, u);
-	uint32_t m = rec_ws_select(&ws, pl->dist.iw, n);
-	int rank = 0;
-	for (uint32_t k = 0; k < m; k++)
-		if (ws.sel[k] == j)
-			rank = (int)k + 1;
+	int rank = rank_in(ws.sel, rec_ws_select(&ws, pl->dist.iw, n), j);
 	rec_ws_destroy(&ws);
 	if (backbone)
 		csr_destroy(&B);
@@ -758,7 +787,8 @@ static int whynot_fix(struct pipeline *pl, uint32_t u, uint32_t j,
 			ret = -1;
 			break;
 		}
-		if (pk)
+		if (c[k].id == P_DISTILL_BETA ?
+		    params_real(&np, P_DISTILL_CALIBRATE) == 0 : pk != NULL)
 			r = rows_rank(pl, pk, u, j, c[k].id, &np,
 			    (uint32_t)params_int(&np, P_REC_N));
 		if (r >= 0) {

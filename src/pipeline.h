@@ -529,6 +529,11 @@ const char *const *pipeline_inputs(const struct pipeline *pl,
     const char **in);
 
 int filter_run(struct pipeline *pl, struct filter_out *out, struct err *err);
+/* I(j) = −log2 p(j) and iw(j) = 2^(β·I(j)) of every item (NAN and 1
+ * where no fit edge reaches it), as the distill stage makes them: for
+ * its β, or (whynot) another. */
+void distill_weights(const struct pipeline *pl, double beta, float *info,
+    float *iw);
 int distill_run(struct pipeline *pl, struct distill_out *out,
     struct err *err);
 int recommend_run(struct pipeline *pl, struct rec_out *out, struct err *err);

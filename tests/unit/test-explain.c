@@ -727,6 +727,24 @@ Test(teach, whynot_row_fixes_backbone)
 	    seen[0]);
 }
 
+/* An outranked item's distill.beta fixes are ranked from the user's
+ * scores with the new β's weights (distill_weights), under any filter
+ * and a low-rank part too: each lands the item at a real run's rank. */
+Test(teach, whynot_beta_fixes_ridge_lowrank)
+{
+	static const char *const set[] = { "split.validation", "0",
+		"filter.method", "ridge", "filter.rank", "2", "rec.n", "1",
+		"eval.k", "1", NULL };
+	char seen[8][64] = { "" };
+	int kinds = 0;
+	cr_assert_gt(check_fixes(set, seen, &kinds, false), 0);
+	int k = 0;
+	while (k < kinds && strcmp(seen[k], "distill.beta") != 0)
+		k++;
+	cr_assert_lt(k, kinds, "no distill.beta fix (%d kinds: %s)", kinds,
+	    seen[0]);
+}
+
 /* pairk_rows makes the rows a full build makes, edge for edge (the same
  * items, order and float values), for every metric with a shrink, a
  * threshold and a top-k, on the generated sample (400 users). */
