@@ -1381,7 +1381,7 @@ int pairk_rows(struct pairk *p, const uint32_t *rows, size_t nrows,
 	struct ws *w = &p->w;
 	w->want_oc = false;   /* only s_ij: C_ij stays in acc2 */
 	w->on = 0;
-	uint64_t *off = xmalloc((nrows ? nrows : 1) * sizeof *off);
+	uint64_t *off = xcalloc(nrows ? nrows : 1, sizeof *off);
 	uint32_t *len = xcalloc(nrows ? nrows : 1, sizeof *len);
 	for (size_t x = 0; x < nrows; x++) {
 		uint32_t i = rows[x];
@@ -1407,20 +1407,7 @@ int pairk_rows(struct pairk *p, const uint32_t *rows, size_t nrows,
 			mem_fail(need);
 		}
 	}
-	csr_init(out);
-	csr_alloc(out, n, n, w->on);
-	for (size_t x = 0; x < nrows; x++)
-		if (rows[x] < n)
-			out->ptr[rows[x] + 1] = len[x];
-	for (uint32_t i = 0; i < n; i++)
-		out->ptr[i + 1] += out->ptr[i];
-	for (size_t x = 0; x < nrows; x++) {
-		if (rows[x] >= n || len[x] == 0)
-			continue;
-		uint64_t at = out->ptr[rows[x]];
-		memcpy(out->idx + at, w->oj + off[x], len[x] * sizeof *out->idx);
-		memcpy(out->val + at, w->os + off[x], len[x] * sizeof *out->val);
-	}
+	csr_from_rows(out, n, rows, nrows, off, len, w->oj, w->os);
 	xfree(off);
 	xfree(len);
 	return 0;

@@ -34,6 +34,29 @@ void csr_alloc(struct csr *m, uint32_t nrows, uint32_t ncols, uint64_t nnz)
 	m->val = xreallocarray(NULL, nnz, sizeof *m->val);
 }
 
+void csr_from_rows(struct csr *out, uint32_t n, const uint32_t *rows,
+    size_t nrows, const uint64_t *off, const uint32_t *len,
+    const uint32_t *idx, const float *val)
+{
+	uint64_t nnz = 0;
+	for (size_t x = 0; x < nrows; x++)
+		nnz += rows[x] < n ? len[x] : 0;
+	csr_init(out);
+	csr_alloc(out, n, n, nnz);
+	for (size_t x = 0; x < nrows; x++)
+		if (rows[x] < n)
+			out->ptr[rows[x] + 1] = len[x];
+	for (uint32_t i = 0; i < n; i++)
+		out->ptr[i + 1] += out->ptr[i];
+	for (size_t x = 0; x < nrows; x++) {
+		if (rows[x] >= n || len[x] == 0)
+			continue;
+		uint64_t at = out->ptr[rows[x]];
+		memcpy(out->idx + at, idx + off[x], len[x] * sizeof *idx);
+		memcpy(out->val + at, val + off[x], len[x] * sizeof *val);
+	}
+}
+
 /*
  * A counting sort by column. With T threads each takes a contiguous range
  * of rows (balanced by entries), counts its columns, and scatters its

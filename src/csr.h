@@ -10,6 +10,7 @@
 #define DISTILL_CSR_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct csr {
@@ -24,6 +25,12 @@ void csr_init(struct csr *m);
 void csr_destroy(struct csr *m);
 /* Allocate for nrows x ncols with room for nnz entries (ptr zeroed). */
 void csr_alloc(struct csr *m, uint32_t nrows, uint32_t ncols, uint64_t nnz);
+/* out = an n x n CSR whose row rows[x] holds the len[x] entries of
+ * idx/val from off[x], every other row empty (rows distinct; one >= n
+ * is left out). */
+void csr_from_rows(struct csr *out, uint32_t n, const uint32_t *rows,
+    size_t nrows, const uint64_t *off, const uint32_t *len,
+    const uint32_t *idx, const float *val);
 /* out = transpose of m; columns of out rows ascending. */
 void csr_transpose(const struct csr *m, struct csr *out);
 /* Weak components of the graph of m (rows and columns the same vertices,

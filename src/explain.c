@@ -704,31 +704,22 @@ static int rows_rank(const struct pipeline *pl, struct pairk *pk,
 	struct csr R, B;
 	if (u >= A->nrows)
 		return -1;
-	if (id == P_DISTILL_BETA)
-		return beta_rank(pl, u, j, np, n);
 	const uint32_t *rows = A->idx + A->ptr[u];
 	size_t nr = csr_row_len(A, u);
 	csr_init(&R);
 	if (id == P_FILTER_ALPHA) {
 		/* S unchanged: its rows of u's items */
-		uint64_t nnz = 0;
+		uint64_t *off = xcalloc(nr ? nr : 1, sizeof *off);
+		uint32_t *len = xcalloc(nr ? nr : 1, sizeof *len);
 		for (size_t x = 0; x < nr; x++)
-			nnz += rows[x] < S->nrows ? csr_row_len(S, rows[x]) : 0;
-		csr_alloc(&R, S->nrows, S->ncols, nnz);
-		for (size_t x = 0; x < nr; x++)
-			if (rows[x] < S->nrows)
-				R.ptr[rows[x] + 1] = csr_row_len(S, rows[x]);
-		for (uint32_t i = 0; i < S->nrows; i++)
-			R.ptr[i + 1] += R.ptr[i];
-		for (size_t x = 0; x < nr; x++) {
-			uint32_t i = rows[x];
-			if (i >= S->nrows)
-				continue;
-			memcpy(R.idx + R.ptr[i], S->idx + S->ptr[i],
-			    csr_row_len(S, i) * sizeof *R.idx);
-			memcpy(R.val + R.ptr[i], S->val + S->ptr[i],
-			    csr_row_len(S, i) * sizeof *R.val);
-		}
+			if (rows[x] < S->nrows) {
+				off[x] = S->ptr[rows[x]];
+				len[x] = (uint32_t)csr_row_len(S, rows[x]);
+			}
+		csr_from_rows(&R, S->nrows, rows, nr, off, len, S->idx,
+		    S->val);
+		xfree(off);
+		xfree(len);
 	} else if (id != P_ABSTRACT_THRESHOLD && id != P_ABSTRACT_TOPK) {
 		return -1;
 	} else if (!pk || pairk_rows(pk, rows, nr,
@@ -759,6 +750,30 @@ static bool rows_rank_ok(const struct pipeline *pl)
 	    params_real(&pl->params, P_DISTILL_CALIBRATE) == 0;
 }
 
+/* The rank of j under np without a scratch run, or -1 when it needs one:
+ * a distill.beta step without calibration from the user's scores, a
+ * threshold, top-k or filter.alpha change from the user's rows when pk
+ * (rows_rank_ok) is at hand. */
+static int quick_rank(const struct pipeline *pl, struct pairk *pk,
+    uint32_t u, uint32_t j, enum param_id id, const struct params *np,
+    uint32_t n)
+{
+	if (id == P_DISTILL_BETA)
+		return params_real(np, P_DISTILL_CALIBRATE) == 0 &&
+		    u < pl->dist.A.nrows ? beta_rank(pl, u, j, np, n) : -1;
+	return pk ? rows_rank(pl, pk, u, j, id, np, n) : -1;
+}
+
+/* Record the fix PARAM VALUE that brings the item in at rank. */
+static void fix_set(struct whynot_out *w, const char *param,
+    const char *value, int rank)
+{
+	w->has_fix = true;
+	snprintf(w->fix_param, sizeof w->fix_param, "%s", param);
+	snprintf(w->fix_value, sizeof w->fix_value, "%s", value);
+	w->fix_rank = rank;
+}
+
 /* Try the candidates, smallest change first; keep the first that works. */
 static int whynot_fix(struct pipeline *pl, uint32_t u, uint32_t j,
     struct whynot_out *w, struct err *err)
@@ -777,64 +792,42 @@ static int whynot_fix(struct pipeline *pl, uint32_t u, uint32_t j,
 	struct pairk *pk = rows_rank_ok(pl) ? pairk_use(pl, &own) : NULL;
 	for (size_t k = 0; k < n; k++) {
 		struct params np = pl->params;
-		struct scratch sc;
 		if (params_set_id(&np, c[k].id, c[k].value, NULL) < 0)
 			continue;
-		int r = -1;
 		if (hooks_cancelled(&pl->hooks)) {
 			/* a scratch run says so itself; the rows do not look */
 			err_set(err, ERR_INTERRUPTED, "interrupted");
 			ret = -1;
 			break;
 		}
-		if (c[k].id == P_DISTILL_BETA ?
-		    params_real(&np, P_DISTILL_CALIBRATE) == 0 : pk != NULL)
-			r = rows_rank(pl, pk, u, j, c[k].id, &np,
-			    (uint32_t)params_int(&np, P_REC_N));
-		if (r >= 0) {
-			if (r > 0) {
-				w->has_fix = true;
-				snprintf(w->fix_param, sizeof w->fix_param,
-				    "%s", params_def(c[k].id)->name);
-				snprintf(w->fix_value, sizeof w->fix_value,
-				    "%s", c[k].value);
-				w->fix_rank = r;
-				break;
-			}
-			continue;
-		}
-		if (c[k].id == P_ABSTRACT_TOPK && !tb.tried &&
-		    topk_base_make(&tb, pl, c, n, err) < 0) {
-			ret = -1;
-			break;
-		}
-		int rc = scratch_run(&sc, c[k].id == P_ABSTRACT_TOPK &&
-		    tb.made ? &tb.via : pl, &np,
-		    params_def(c[k].id)->stage, STAGE_DISTILL, err);
-		/* the lists are calibrated over the communities of the
-		 * copy's own S, as a real run computes them (without them
-		 * scratch_rank would rank uncalibrated) */
-		if (rc == 0 && params_real(&np, P_DISTILL_CALIBRATE) > 0 &&
-		    !sc.pl.abs.community)
-			rc = pipeline_communities(&sc.pl, err);
-		if (rc < 0) {
-			scratch_destroy(&sc);
-			if (err && err->code == ERR_INTERRUPTED) {
+		uint32_t len = (uint32_t)params_int(&np, P_REC_N);
+		int r = quick_rank(pl, pk, u, j, c[k].id, &np, len);
+		if (r < 0) {
+			if (c[k].id == P_ABSTRACT_TOPK && !tb.tried &&
+			    topk_base_make(&tb, pl, c, n, err) < 0) {
 				ret = -1;
 				break;
 			}
-			continue;
+			struct scratch sc;
+			int rc = scratch_run(&sc, c[k].id == P_ABSTRACT_TOPK &&
+			    tb.made ? &tb.via : pl, &np,
+			    params_def(c[k].id)->stage, STAGE_DISTILL, err);
+			/* the lists are calibrated over the communities of
+			 * the copy's own S, as a real run computes them
+			 * (without them scratch_rank would rank uncalibrated) */
+			if (rc == 0 && params_real(&np, P_DISTILL_CALIBRATE) >
+			    0 && !sc.pl.abs.community)
+				rc = pipeline_communities(&sc.pl, err);
+			if (rc == 0)
+				r = scratch_rank(&sc.pl, u, j, len);
+			scratch_destroy(&sc);
+			if (rc < 0 && err && err->code == ERR_INTERRUPTED) {
+				ret = -1;
+				break;
+			}
 		}
-		r = scratch_rank(&sc.pl, u, j,
-		    (uint32_t)params_int(&np, P_REC_N));
-		scratch_destroy(&sc);
 		if (r > 0) {
-			w->has_fix = true;
-			snprintf(w->fix_param, sizeof w->fix_param, "%s",
-			    params_def(c[k].id)->name);
-			snprintf(w->fix_value, sizeof w->fix_value, "%s",
-			    c[k].value);
-			w->fix_rank = r;
+			fix_set(w, params_def(c[k].id)->name, c[k].value, r);
 			break;
 		}
 	}
@@ -849,11 +842,9 @@ static int whynot_fix(struct pipeline *pl, uint32_t u, uint32_t j,
 	if (w->reason == WHYNOT_OUTRANKED && w->rank_full > w->n &&
 	    w->rank_full <= params_def(P_REC_N)->max &&
 	    params_real(&pl->params, P_DISTILL_CALIBRATE) == 0) {
-		w->has_fix = true;
-		snprintf(w->fix_param, sizeof w->fix_param, "%s",
-		    params_def(P_REC_N)->name);
-		snprintf(w->fix_value, sizeof w->fix_value, "%d", w->rank_full);
-		w->fix_rank = w->rank_full;
+		char v[16];
+		snprintf(v, sizeof v, "%d", w->rank_full);
+		fix_set(w, params_def(P_REC_N)->name, v, w->rank_full);
 	}
 	return 0;
 }
@@ -884,11 +875,8 @@ static int whynot_run(struct pipeline *pl, uint32_t user, uint32_t item,
 		out->reason = WHYNOT_OUTRANKED;
 	if (out->reason == WHYNOT_CALIBRATED) {
 		/* without calibration it is in the list, at rank_full */
-		out->has_fix = true;
-		snprintf(out->fix_param, sizeof out->fix_param, "%s",
-		    params_def(P_DISTILL_CALIBRATE)->name);
-		snprintf(out->fix_value, sizeof out->fix_value, "0");
-		out->fix_rank = out->rank_full;
+		fix_set(out, params_def(P_DISTILL_CALIBRATE)->name, "0",
+		    out->rank_full);
 	}
 	if (((out->reason == WHYNOT_PATHS_CUT && w->ncuts) ||
 	    out->reason == WHYNOT_OUTRANKED) &&
