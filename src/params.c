@@ -181,6 +181,11 @@ const struct param_def *params_def(enum param_id id)
 	return (unsigned)id < P__COUNT ? &defs[id] : NULL;
 }
 
+bool params_step_log(const struct param_def *d)
+{
+	return d->step && strcmp(d->step, "log") == 0;
+}
+
 int params_lookup(const char *name)
 {
 	for (int i = 0; i < P__COUNT; i++)

@@ -125,6 +125,8 @@ struct params {
 };
 
 const struct param_def *params_def(enum param_id id);
+/* Does the TUI step d along 1, 2, 5, 10, … (its step is "log")? */
+bool params_step_log(const struct param_def *d);
 /* Returns the id for a full name, or -1. */
 int params_lookup(const char *name);
 

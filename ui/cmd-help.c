@@ -104,8 +104,8 @@ static int help_param(struct session *s, const char *name)
 	/* what the TUI's Left/Right do to it */
 	out_kv_str(&o, "tui_step", id == P_EVAL_TARGET ? "- (typed)" :
 	    d->type == PT_ENUM ? "next choice" :
-	    !d->step ? "-" : strcmp(d->step, "log") == 0 ?
-	    "1, 2, 5, 10, 20, ... (log)" : d->step);
+	    params_step_log(d) ? "1, 2, 5, 10, 20, ... (log)" :
+	    d->step ? d->step : "-");
 	out_end(&o);
 	return 0;
 }

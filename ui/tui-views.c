@@ -390,7 +390,7 @@ void tui_param_step(struct tui *t, int dir)
 			    "to type a value", d->name);
 			return;
 		}
-		if (strcmp(d->step, "log") == 0)
+		if (params_step_log(d))
 			step_log(d, v->real, dir, log_low(t, id), buf,
 			    sizeof buf);
 		else
