@@ -587,6 +587,15 @@ Test(teach, tune_is_seeded_and_true)
 }
 
 /* Every fix whynot proposes really brings the item into the top-N. */
+/* Position of name among the kinds seen[0..kinds), kinds if absent. */
+static int kind_at(char seen[][64], int kinds, const char *name)
+{
+	int k = 0;
+	while (k < kinds && strcmp(seen[k], name) != 0)
+		k++;
+	return k;
+}
+
 /* Every fix whynot proposes under `set` is real: applying it puts the
  * item at the promised rank. Records the fixed parameters in seen[]. */
 static int check_fixes(const char *const *set, char seen[][64], int *kinds,
@@ -619,9 +628,7 @@ static int check_fixes(const char *const *set, char seen[][64], int *kinds,
 			cr_assert(y.rank >= 1 &&
 			    y.rank <= params_int(&q->params, P_REC_N));
 			why_out_destroy(&y);
-			int k = 0;
-			while (k < *kinds && strcmp(seen[k], w.fix_param) != 0)
-				k++;
+			int k = kind_at(seen, *kinds, w.fix_param);
 			if (k == *kinds && *kinds < 8)
 				snprintf(seen[(*kinds)++], 64, "%s", w.fix_param);
 			pipeline_set(q, w.fix_param, old, &e);
@@ -631,6 +638,18 @@ static int check_fixes(const char *const *set, char seen[][64], int *kinds,
 		}
 	pipeline_destroy(&pl);
 	return fixes;
+}
+
+/* check_fixes under set finds fixes, and some of them change `kind`. */
+static void expect_fix_kind(const char *const *set, bool no_simcache,
+    const char *kind, const char *label)
+{
+	char seen[8][64] = { "" };
+	int kinds = 0;
+	cr_assert_gt(check_fixes(set, seen, &kinds, no_simcache), 0, "%s",
+	    label);
+	cr_assert_lt(kind_at(seen, kinds, kind), kinds, "%s: no %s fix (%d "
+	    "kinds: %s)", label, kind, kinds, seen[0]);
 }
 
 Test(teach, whynot_fix_is_real)
@@ -667,10 +686,8 @@ Test(teach, whynot_topk_fixes_from_one_build)
 	int kinds = 0;
 	cr_assert_gt(check_fixes(cut, seen, &kinds, true), 0);
 	cr_assert_gt(check_fixes(thr, seen, &kinds, true), 0);
-	int k = 0;
-	while (k < kinds && strcmp(seen[k], "abstract.topk") != 0)
-		k++;
-	cr_assert_lt(k, kinds, "no abstract.topk fix was tried");
+	cr_assert_lt(kind_at(seen, kinds, "abstract.topk"), kinds,
+	    "no abstract.topk fix was tried");
 }
 
 /* Under filter.method none whynot ranks a threshold or top-k fix from
@@ -685,14 +702,7 @@ Test(teach, whynot_row_fixes_every_metric)
 			"abstract.metric", metric[m], "abstract.shrink", "1",
 			"abstract.topk", "2", "rec.n", "3", "eval.k", "3",
 			NULL };
-		char seen[8][64] = { "" };
-		int kinds = 0;
-		cr_assert_gt(check_fixes(set, seen, &kinds, true), 0, "%s",
-		    metric[m]);
-		int k = 0;
-		while (k < kinds && strcmp(seen[k], "abstract.topk") != 0)
-			k++;
-		cr_assert_lt(k, kinds, "%s: no abstract.topk fix", metric[m]);
+		expect_fix_kind(set, true, "abstract.topk", metric[m]);
 	}
 }
 
@@ -717,14 +727,7 @@ Test(teach, whynot_row_fixes_backbone)
 	static const char *const set[] = { "split.validation", "0",
 		"filter.method", "backbone", "filter.alpha", "0.4",
 		"abstract.topk", "3", "rec.n", "3", "eval.k", "3", NULL };
-	char seen[8][64] = { "" };
-	int kinds = 0;
-	cr_assert_gt(check_fixes(set, seen, &kinds, true), 0);
-	int k = 0;
-	while (k < kinds && strcmp(seen[k], "filter.alpha") != 0)
-		k++;
-	cr_assert_lt(k, kinds, "no filter.alpha fix (%d kinds: %s)", kinds,
-	    seen[0]);
+	expect_fix_kind(set, true, "filter.alpha", "backbone");
 }
 
 /* An outranked item's distill.beta fixes are ranked from the user's
@@ -735,14 +738,7 @@ Test(teach, whynot_beta_fixes_ridge_lowrank)
 	static const char *const set[] = { "split.validation", "0",
 		"filter.method", "ridge", "filter.rank", "2", "rec.n", "1",
 		"eval.k", "1", NULL };
-	char seen[8][64] = { "" };
-	int kinds = 0;
-	cr_assert_gt(check_fixes(set, seen, &kinds, false), 0);
-	int k = 0;
-	while (k < kinds && strcmp(seen[k], "distill.beta") != 0)
-		k++;
-	cr_assert_lt(k, kinds, "no distill.beta fix (%d kinds: %s)", kinds,
-	    seen[0]);
+	expect_fix_kind(set, false, "distill.beta", "ridge, rank 2");
 }
 
 /* pairk_rows makes the rows a full build makes, edge for edge (the same
