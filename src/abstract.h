@@ -285,6 +285,14 @@ int blas_ready(struct err *err);
 /* filter.method ridge (ridge.c): B from S and the fit graph's Gram. */
 int ridge_filter(struct pipeline *pl, struct filter_out *out,
     struct err *err);
+/* The regressions of rows rows[0..nr) of S (all rows when rows is NULL),
+ * in parallel: bs[e] = (float)b for each edge e of those rows, S's edge
+ * order. -1 when a row's system is not positive definite (*bad_row, the
+ * lowest), -2 when cancelled. Progress under `what` unless NULL. whynot
+ * solves the rows a changed threshold or top-k changes (explain.c). */
+int ridge_rows(const struct csr *iu, const struct csr *S,
+    const uint32_t *rows, size_t nr, double lambda, double dropout,
+    float *bs, const struct hooks *h, const char *what, uint32_t *bad_row);
 /* Solve (G_NN + Λ) b = G_Nj in place for one item: G is the m × m Gram
  * block of its k = m − 1 neighbours followed by the item itself, upper
  * triangle in row-major order; b receives k weights. -1 when the system

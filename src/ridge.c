@@ -175,55 +175,41 @@ int ridge_column(const struct csr *iu, const uint32_t *nbr, uint32_t k,
 	return rc;
 }
 
-int ridge_filter(struct pipeline *pl, struct filter_out *out,
-    struct err *err)
+/*
+ * Solve the regressions of rows rows[0..nr) of S (every row when rows is
+ * NULL), in parallel: bs[e] = (float)b for each edge e of those rows. A
+ * row that is not positive definite sets *bad_row (the lowest such) and
+ * returns -1; a cancellation (polled every 64 rows) returns -2. Progress
+ * under `what` when not NULL.
+ */
+int ridge_rows(const struct csr *iu, const struct csr *S,
+    const uint32_t *rows, size_t nr, double lambda, double dropout,
+    float *bs, const struct hooks *h, const char *what, uint32_t *bad_row)
 {
-	const struct csr *S = &pl->abs.S, *iu = &pl->graph.iu;
-	const struct hooks *h = &pl->hooks;
-	double lambda = params_real(&pl->params, P_FILTER_LAMBDA);
-	double dropout = params_real(&pl->params, P_FILTER_DROPOUT);
-	uint32_t n = S->nrows;
-	struct csr *B = &out->B;
-	if (blas_ready(err) < 0)
-		return err_prefix(err, "filter.method ridge");
-	/* B's row i holds the j with i ∈ N(j), columns ascending: slot[e]
-	 * is where S's edge j → i lands */
-	uint64_t *slot = xmalloc((S->nnz ? S->nnz : 1) * sizeof *slot);
-	csr_alloc(B, n, S->ncols, S->nnz);
-	memset(B->ptr, 0, ((size_t)n + 1) * sizeof *B->ptr);
-	for (uint64_t e = 0; e < S->nnz; e++)
-		B->ptr[S->idx[e] + 1]++;
-	for (uint32_t i = 0; i < n; i++)
-		B->ptr[i + 1] += B->ptr[i];
-	uint64_t *fill = xmalloc(((size_t)n + 1) * sizeof *fill);
-	memcpy(fill, B->ptr, ((size_t)n + 1) * sizeof *fill);
+	size_t total = rows ? nr : S->nrows;
 	uint32_t maxk = 0;
-	for (uint32_t j = 0; j < n; j++) {
-		uint64_t len = csr_row_len(S, j);
+	for (size_t x = 0; x < total; x++) {
+		uint64_t len = csr_row_len(S, rows ? rows[x] : (uint32_t)x);
 		maxk = len > maxk ? (uint32_t)len : maxk;
-		for (uint64_t e = S->ptr[j]; e < S->ptr[j + 1]; e++) {
-			slot[e] = fill[S->idx[e]]++;
-			B->idx[slot[e]] = j;
-		}
 	}
-	xfree(fill);
 	int stop = 0, bad = 0;
 	uint32_t bad_item = 0;
 	uint32_t done = 0;
-	hooks_progress(h, "filter: ridge", 0);
+	if (what)
+		hooks_progress(h, what, 0);
 	/* the systems are small, one per OpenMP thread: the Gram blocks are
 	 * built in parallel, the solves go through blas_lock (the serial
 	 * OpenBLAS is not thread-safe: abstract.h) */
-	#pragma omp parallel
+	#pragma omp parallel if (total > 1)
 	{
 		struct ridge_ws w;
 		uint32_t *items = xmalloc(((size_t)maxk + 1) * sizeof *items);
 		double *b = xmalloc(((size_t)maxk + 1) * sizeof *b);
 		ws_init(&w, iu->ncols);
 		#pragma omp for schedule(dynamic, 16)
-		for (int64_t jj = 0; jj < (int64_t)n; jj++) {
-			uint32_t j = (uint32_t)jj;
-			if ((j & 63) == 0 && hooks_cancelled(h))
+		for (int64_t x = 0; x < (int64_t)total; x++) {
+			uint32_t j = rows ? rows[x] : (uint32_t)x;
+			if ((x & 63) == 0 && hooks_cancelled(h))
 				__atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
 			if (__atomic_load_n(&stop, __ATOMIC_RELAXED))
 				continue;
@@ -242,33 +228,79 @@ int ridge_filter(struct pipeline *pl, struct filter_out *out,
 				continue;
 			}
 			for (uint32_t p = 0; p < k; p++)
-				B->val[slot[S->ptr[j] + p]] = (float)b[p];
+				bs[S->ptr[j] + p] = (float)b[p];
 			uint32_t d = __atomic_add_fetch(&done, 1,
 			    __ATOMIC_RELAXED);
 			/* the calling thread reports (util.h) */
-			if ((d & 1023) == 0 && THREAD_NUM() == 0)
-				hooks_progress(h, "filter: ridge",
-				    (double)d / n);
+			if (what && (d & 1023) == 0 && THREAD_NUM() == 0)
+				hooks_progress(h, what, (double)d / total);
 		}
 		xfree(items);
 		xfree(b);
 		ws_destroy(&w);
 	}
-	xfree(slot);
 	if (stop)
-		return err_set(err, ERR_INTERRUPTED, "filter: interrupted");
-	if (bad)
+		return -2;
+	if (bad) {
+		*bad_row = bad_item;
+		return -1;
+	}
+	if (what)
+		hooks_progress(h, what, 1);
+	return 0;
+}
+
+int ridge_filter(struct pipeline *pl, struct filter_out *out,
+    struct err *err)
+{
+	const struct csr *S = &pl->abs.S, *iu = &pl->graph.iu;
+	double lambda = params_real(&pl->params, P_FILTER_LAMBDA);
+	double dropout = params_real(&pl->params, P_FILTER_DROPOUT);
+	uint32_t n = S->nrows, bad_item = 0;
+	struct csr *B = &out->B;
+	if (blas_ready(err) < 0)
+		return err_prefix(err, "filter.method ridge");
+	/* the weights in S's edge order, then B = their transpose: B's row
+	 * i holds the j with i ∈ N(j), columns ascending */
+	float *bs = xcalloc(S->nnz ? S->nnz : 1, sizeof *bs);
+	int rc = ridge_rows(iu, S, NULL, 0, lambda, dropout, bs, &pl->hooks,
+	    "filter: ridge", &bad_item);
+	if (rc < 0) {
+		xfree(bs);
+		if (rc == -2)
+			return err_set(err, ERR_INTERRUPTED,
+			    "filter: interrupted");
 		return err_set(err, ERR_INVAL, "filter.method ridge: the "
 		    "regression of item %s is singular (raise filter.lambda "
 		    "above %g or filter.dropout above %g)", pl->ds ?
 		    idmap_name(&pl->ds->items, bad_item) : "?", lambda,
 		    dropout);
+	}
+	csr_alloc(B, n, S->ncols, S->nnz);
+	memset(B->ptr, 0, ((size_t)n + 1) * sizeof *B->ptr);
+	for (uint64_t e = 0; e < S->nnz; e++)
+		B->ptr[S->idx[e] + 1]++;
+	for (uint32_t i = 0; i < n; i++)
+		B->ptr[i + 1] += B->ptr[i];
+	uint64_t *fill = xmalloc(((size_t)n + 1) * sizeof *fill);
+	memcpy(fill, B->ptr, ((size_t)n + 1) * sizeof *fill);
+	uint32_t maxk = 0;
+	for (uint32_t j = 0; j < n; j++) {
+		uint64_t len = csr_row_len(S, j);
+		maxk = len > maxk ? (uint32_t)len : maxk;
+		for (uint64_t e = S->ptr[j]; e < S->ptr[j + 1]; e++) {
+			uint64_t at = fill[S->idx[e]]++;
+			B->idx[at] = j;
+			B->val[at] = bs[e];
+		}
+	}
+	xfree(fill);
+	xfree(bs);
 	uint64_t neg = 0;
 	for (uint64_t e = 0; e < B->nnz; e++)
 		neg += B->val[e] < 0;
 	out->st.kept = B->nnz;
 	out->st.ridge_negative = neg;
 	out->st.ridge_max_neighbours = maxk;
-	hooks_progress(h, "filter: ridge", 1);
 	return 0;
 }
