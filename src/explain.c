@@ -689,8 +689,8 @@ static int beta_rank(const struct pipeline *pl, uint32_t u, uint32_t j,
  * Rank of j in u's top-n under np, which changes abstract.threshold,
  * abstract.topk or filter.alpha alone, from the S rows of u's items:
  * with B = S (filter.method none) or its backbone (row-local: α_ij reads
- * row i alone), no low-rank part and no calibration, u's scores read
- * those rows and nothing else of S (A and the information weight come
+ * row i alone) and no calibration, u's scores read those rows and
+ * nothing else of S (A, the information weight and a low-rank part come
  * from the graph). The rows are the kernel's (pairk_rows, the code of a
  * full build) for a threshold or top-k, S's own for filter.alpha.
  * O(the rows' two-hop walks) where a scratch run builds the whole
@@ -733,6 +733,7 @@ static int rows_rank(const struct pipeline *pl, struct pairk *pk,
 	struct rec_ws ws;
 	rec_ws_init(&ws, A->ncols, 0, n);
 	rec_ws_score(&ws, A, backbone ? &B : &R, u);
+	rec_ws_add_lowrank(&ws, pl, u);
 	int rank = rank_in(ws.sel, rec_ws_select(&ws, pl->dist.iw, n), j);
 	rec_ws_destroy(&ws);
 	if (backbone)
@@ -741,27 +742,308 @@ static int rows_rank(const struct pipeline *pl, struct pairk *pk,
 	return rank;
 }
 
-/* Can rows_rank answer for pl? */
+/*
+ * Under filter.method ridge, B_ij is item j's regression over its
+ * neighbours N(j) = row j of S (ridge.c), so u's scores read the
+ * regressions of every item whose row holds one of u's items: a changed
+ * threshold or top-k changes them all on a scratch run (the ridge
+ * filter re-solves every item: 6.5 s on Gowalla at top-k 200, a whynot
+ * minutes). Only the rows that hold one of u's items and whose neighbour
+ * set the change alters need solving again; every other weight u reads
+ * is B's. The rows that may hold one of u's items are those of the items
+ * co-occurring with them, made once by the kernel at the loosest of the
+ * candidates (ridge_base_make); each candidate's rows are their prefixes
+ * (rows are sorted, abstract_derive_prefix), and a row whose prefix is
+ * as long as S's row is S's row.
+ */
+struct ridge_base {
+	bool tried, made;
+	struct csr rows;        /* the co-occurring items' rows (n × n) */
+	uint32_t *list;         /* those items, ascending */
+	size_t nlist;
+	uint32_t *pos;          /* per item: 1 + its place in u's A row */
+};
+
+static void ridge_base_destroy(struct ridge_base *rb)
+{
+	csr_destroy(&rb->rows);
+	xfree(rb->list);
+	xfree(rb->pos);
+	memset(rb, 0, sizeof *rb);
+}
+
+static int ridge_base_make(struct ridge_base *rb, const struct pipeline *pl,
+    struct pairk *pk, uint32_t u, const struct fix_cand *c, size_t n)
+{
+	const struct csr *A = &pl->dist.A, *iu = &pl->graph.iu,
+	    *ui = &pl->graph.ui;
+	double thr = params_real(&pl->params, P_ABSTRACT_THRESHOLD);
+	long top = params_int(&pl->params, P_ABSTRACT_TOPK);
+	uint32_t ni = pl->abs.S.nrows;
+	rb->tried = true;
+	for (size_t k = 0; k < n; k++) {
+		if (c[k].id == P_ABSTRACT_THRESHOLD) {
+			double v = strtod(c[k].value, NULL);
+			thr = v < thr ? v : thr;
+		} else if (c[k].id == P_ABSTRACT_TOPK) {
+			long v = strtol(c[k].value, NULL, 10);
+			top = top == 0 || v == 0 ? 0 : v > top ? v : top;
+		}
+	}
+	if (u >= A->nrows || ui->ncols != ni)
+		return -1;
+	uint8_t *mark = xcalloc((size_t)ni + 1, 1);
+	rb->pos = xcalloc((size_t)ni + 1, sizeof *rb->pos);
+	rb->list = xmalloc(((size_t)ni + 1) * sizeof *rb->list);
+	for (uint64_t a = A->ptr[u]; a < A->ptr[u + 1]; a++) {
+		uint32_t i = A->idx[a];
+		rb->pos[i] = (uint32_t)(a - A->ptr[u]) + 1;
+		for (uint64_t e = iu->ptr[i]; e < iu->ptr[i + 1]; e++) {
+			uint32_t v = iu->idx[e];
+			for (uint64_t f = ui->ptr[v]; f < ui->ptr[v + 1]; f++)
+				mark[ui->idx[f]] = 1;
+		}
+	}
+	for (uint32_t i = 0; i < ni; i++)
+		if (mark[i])
+			rb->list[rb->nlist++] = i;
+	xfree(mark);
+	if (pairk_rows(pk, rb->list, rb->nlist, thr, top, &rb->rows) < 0)
+		return -1;
+	rb->made = true;
+	return 0;
+}
+
+struct ridge_entry {
+	uint32_t j;
+	float b;
+};
+
+static int cmp_entry(const void *a, const void *b)
+{
+	const struct ridge_entry *x = a, *y = b;
+	return x->j < y->j ? -1 : x->j > y->j;
+}
+
+/*
+ * u's rows of B under the change: B's weights from the rows that did not
+ * change, the solved ones (todo[0..ns), their weights bs in Sp's edge
+ * order) beside them, columns ascending; n × n with u's items' rows.
+ */
+static void ridge_user_rows(const struct pipeline *pl,
+    const struct ridge_base *rb, uint32_t u, const uint8_t *changed,
+    const struct csr *Sp, const uint32_t *todo, size_t ns, const float *bs,
+    struct csr *R)
+{
+	const struct csr *A = &pl->dist.A, *B = &pl->filt.B;
+	size_t nu = csr_row_len(A, u), ne = 0;
+	const uint32_t *items = A->idx + A->ptr[u];
+	uint32_t *cnt = xcalloc(nu + 1, sizeof *cnt);
+	for (size_t x = 0; x < nu; x++)
+		for (uint64_t e = B->ptr[items[x]]; e < B->ptr[items[x] + 1];
+		    e++)
+			cnt[x] += !changed[B->idx[e]];
+	for (size_t t = 0; t < ns; t++)
+		for (uint64_t e = Sp->ptr[todo[t]]; e < Sp->ptr[todo[t] + 1];
+		    e++)
+			if (rb->pos[Sp->idx[e]])
+				cnt[rb->pos[Sp->idx[e]] - 1]++;
+	uint64_t *roff = xmalloc((nu + 1) * sizeof *roff);
+	for (size_t x = 0; x < nu; x++) {
+		roff[x] = ne;
+		ne += cnt[x];
+		cnt[x] = 0;
+	}
+	struct ridge_entry *en = xmalloc((ne + 1) * sizeof *en);
+	for (size_t x = 0; x < nu; x++)
+		for (uint64_t e = B->ptr[items[x]]; e < B->ptr[items[x] + 1];
+		    e++)
+			if (!changed[B->idx[e]])
+				en[roff[x] + cnt[x]++] = (struct ridge_entry){
+					B->idx[e], B->val[e] };
+	for (size_t t = 0; t < ns; t++)
+		for (uint64_t e = Sp->ptr[todo[t]]; e < Sp->ptr[todo[t] + 1];
+		    e++) {
+			uint32_t x = rb->pos[Sp->idx[e]];
+			if (x--)
+				en[roff[x] + cnt[x]++] = (struct ridge_entry){
+					todo[t], bs[e] };
+		}
+	uint32_t *idx = xmalloc((ne + 1) * sizeof *idx);
+	float *val = xmalloc((ne + 1) * sizeof *val);
+	for (size_t x = 0; x < nu; x++) {
+		qsort(en + roff[x], cnt[x], sizeof *en, cmp_entry);
+		for (uint32_t k = 0; k < cnt[x]; k++) {
+			idx[roff[x] + k] = en[roff[x] + k].j;
+			val[roff[x] + k] = en[roff[x] + k].b;
+		}
+	}
+	csr_from_rows(R, Sp->nrows, items, nu, roff, cnt, idx, val);
+	xfree(idx);
+	xfree(val);
+	xfree(en);
+	xfree(roff);
+	xfree(cnt);
+}
+
+/* Known to rank above j (D, ties by item, as rec_ws_select ranks): the
+ * items of ws not pending; stops counting at n. */
+static uint32_t ridge_above(const struct rec_ws *ws, const float *iw,
+    const uint8_t *pending, uint32_t j, uint32_t n)
+{
+	double dj = ws->acc[j] * (double)iw[j];
+	uint32_t c = 0;
+	for (uint32_t t = 0; t < ws->ntouched && c < n; t++) {
+		uint32_t r = ws->touched[t];
+		double d = ws->acc[r] * (double)iw[r];
+		c += !pending[r] && d > 0 && rank_before(d, r, dj, j);
+	}
+	return c;
+}
+
+/*
+ * Rank of j in u's top-n under np (a threshold or top-k change) with
+ * filter.method ridge, from the regressions that change and B: -1 when
+ * the base is missing, -2 when cancelled, 0 when j is not in the list
+ * or a changed regression is singular (the run would fail: no fix).
+ * The changed rows are solved j's first, then in batches by u's present
+ * scores, best first; once n items whose scores are final rank above
+ * j, it is out of the list and the rest is not solved (most candidates
+ * fail so). u's scores of items whose rows are final are a full run's:
+ * the same sums in the same order.
+ */
+static int ridge_rank(const struct pipeline *pl, const struct ridge_base *rb,
+    uint32_t u, uint32_t j, const struct params *np, uint32_t n)
+{
+	const struct csr *A = &pl->dist.A, *S = &pl->abs.S, *Sb = &rb->rows;
+	const float *iw = pl->dist.iw;
+	double thr = params_real(np, P_ABSTRACT_THRESHOLD);
+	long top = params_int(np, P_ABSTRACT_TOPK);
+	uint32_t ni = S->nrows;
+	if (!rb->made)
+		return -1;
+	/* the rows whose neighbours change; those holding one of u's items
+	 * are solved again (pending until they are) */
+	uint8_t *changed = xcalloc((size_t)ni + 1, 1);
+	uint8_t *pending = xcalloc((size_t)ni + 1, 1);
+	uint32_t *todo = xmalloc((rb->nlist + 1) * sizeof *todo);
+	uint64_t *off = xmalloc((rb->nlist + 1) * sizeof *off);
+	uint32_t *len = xmalloc((rb->nlist + 1) * sizeof *len);
+	size_t nt = 0;
+	for (size_t x = 0; x < rb->nlist; x++) {
+		uint32_t r = rb->list[x];
+		uint64_t a = Sb->ptr[r], e = Sb->ptr[r + 1], l = 0;
+		while (a + l < e && (top == 0 || l < (uint64_t)top) &&
+		    (double)Sb->val[a + l] >= thr)
+			l++;
+		if (l == csr_row_len(S, r))
+			continue;
+		changed[r] = 1;
+		for (uint64_t p = 0; p < l; p++)
+			if (rb->pos[Sb->idx[a + p]]) {
+				pending[r] = 1;
+				todo[nt] = r;
+				off[nt] = a;
+				len[nt++] = (uint32_t)l;
+				break;
+			}
+	}
+	struct csr Sp;
+	csr_from_rows(&Sp, ni, todo, nt, off, len, Sb->idx, Sb->val);
+	/* solving order: j, then by u's present D */
+	struct rec_ws ws;
+	rec_ws_init(&ws, A->ncols, 0, n);
+	rec_ws_score_pl(&ws, pl, u);
+	double *key = xmalloc((nt + 1) * sizeof *key);
+	for (size_t t = 0; t < nt; t++)
+		key[t] = todo[t] == j ? INFINITY :
+		    ws.acc[todo[t]] * (double)iw[todo[t]];
+	rec_ws_reset(&ws);
+	for (size_t a = 1; a < nt; a++) {   /* insertion by key, stable */
+		double kk = key[a];
+		uint32_t r = todo[a];
+		size_t b = a;
+		for (; b > 0 && key[b - 1] < kk; b--) {
+			key[b] = key[b - 1];
+			todo[b] = todo[b - 1];
+		}
+		key[b] = kk;
+		todo[b] = r;
+	}
+	xfree(key);
+	float *bs = xmalloc((Sp.nnz + 1) * sizeof *bs);
+	double lambda = params_real(np, P_FILTER_LAMBDA);
+	double dropout = params_real(np, P_FILTER_DROPOUT);
+	int rank = 0;
+	size_t ns = 0, batch = 2 * (size_t)n + 16;
+	for (;;) {
+		size_t to = nt - ns < batch ? nt : ns + batch;
+		uint32_t bad = 0;
+		int rc = ridge_rows(&pl->graph.iu, &Sp, todo + ns, to - ns,
+		    lambda, dropout, bs, &pl->hooks, NULL, &bad);
+		if (rc < 0) {
+			rank = rc == -2 ? -2 : 0;
+			break;
+		}
+		for (; ns < to; ns++)
+			pending[todo[ns]] = 0;
+		struct csr R;
+		ridge_user_rows(pl, rb, u, changed, &Sp, todo, ns, bs, &R);
+		rec_ws_score(&ws, A, &R, u);
+		rec_ws_add_lowrank(&ws, pl, u);
+		csr_destroy(&R);
+		if (ns == nt) {
+			rank = rank_in(ws.sel, rec_ws_select(&ws, iw, n), j);
+			break;
+		}
+		if (ws.mark[j] == 2 || !(ws.acc[j] * (double)iw[j] > 0) ||
+		    ridge_above(&ws, iw, pending, j, n) >= n)
+			break;   /* out of the list whatever the rest gives */
+		rec_ws_reset(&ws);
+		batch *= 2;
+	}
+	rec_ws_destroy(&ws);
+	xfree(bs);
+	csr_destroy(&Sp);
+	xfree(changed);
+	xfree(pending);
+	xfree(todo);
+	xfree(off);
+	xfree(len);
+	return rank;
+}
+
+/* Can rows_rank (or ridge_rank) answer for pl? */
 static bool rows_rank_ok(const struct pipeline *pl)
 {
 	int m = params_enum(&pl->params, P_FILTER_METHOD);
-	return (m == FILTER_NONE || m == FILTER_BACKBONE) &&
-	    pl->filt.lr.k == 0 && !pl->imp &&
+	return (m == FILTER_NONE || m == FILTER_BACKBONE ||
+	    m == FILTER_RIDGE) && !pl->imp &&
 	    params_real(&pl->params, P_DISTILL_CALIBRATE) == 0;
 }
 
-/* The rank of j under np without a scratch run, or -1 when it needs one:
- * a distill.beta step without calibration from the user's scores, a
- * threshold, top-k or filter.alpha change from the user's rows when pk
- * (rows_rank_ok) is at hand. */
+/* The rank of j under np without a scratch run, -1 when it needs one, -2
+ * when cancelled: a distill.beta step without calibration from the
+ * user's scores; a threshold, top-k or filter.alpha change from the
+ * user's rows when pk (rows_rank_ok) is at hand, under ridge from the
+ * changed regressions (rb, made on the first such candidate of c). */
 static int quick_rank(const struct pipeline *pl, struct pairk *pk,
+    struct ridge_base *rb, const struct fix_cand *c, size_t nc,
     uint32_t u, uint32_t j, enum param_id id, const struct params *np,
     uint32_t n)
 {
 	if (id == P_DISTILL_BETA)
 		return params_real(np, P_DISTILL_CALIBRATE) == 0 &&
 		    u < pl->dist.A.nrows ? beta_rank(pl, u, j, np, n) : -1;
-	return pk ? rows_rank(pl, pk, u, j, id, np, n) : -1;
+	if (!pk)
+		return -1;
+	if (params_enum(np, P_FILTER_METHOD) != FILTER_RIDGE)
+		return rows_rank(pl, pk, u, j, id, np, n);
+	if (id != P_ABSTRACT_THRESHOLD && id != P_ABSTRACT_TOPK)
+		return -1;
+	if (!rb->tried)
+		ridge_base_make(rb, pl, pk, u, c, nc);
+	return ridge_rank(pl, rb, u, j, np, n);
 }
 
 /* Record the fix PARAM VALUE that brings the item in at rank. */
@@ -780,6 +1062,7 @@ static int whynot_fix(struct pipeline *pl, uint32_t u, uint32_t j,
 {
 	struct fix_cand c[32];
 	struct topk_base tb = { 0 };
+	struct ridge_base rb = { 0 };
 	size_t n = fix_candidates(pl, &w->why, c, 8);
 	if (w->reason == WHYNOT_OUTRANKED) {
 		n += outranked_candidates(pl, c + n, 32 - n);
@@ -801,7 +1084,12 @@ static int whynot_fix(struct pipeline *pl, uint32_t u, uint32_t j,
 			break;
 		}
 		uint32_t len = (uint32_t)params_int(&np, P_REC_N);
-		int r = quick_rank(pl, pk, u, j, c[k].id, &np, len);
+		int r = quick_rank(pl, pk, &rb, c, n, u, j, c[k].id, &np, len);
+		if (r == -2) {
+			err_set(err, ERR_INTERRUPTED, "interrupted");
+			ret = -1;
+			break;
+		}
 		if (r < 0) {
 			if (c[k].id == P_ABSTRACT_TOPK && !tb.tried &&
 			    topk_base_make(&tb, pl, c, n, err) < 0) {
@@ -833,6 +1121,7 @@ static int whynot_fix(struct pipeline *pl, uint32_t u, uint32_t j,
 	}
 	if (tb.made)
 		scratch_destroy(&tb.big);
+	ridge_base_destroy(&rb);
 	if (own)
 		pairk_free(pk);
 	if (ret < 0 || w->has_fix)

@@ -112,8 +112,14 @@ void rec_ws_score(struct rec_ws *ws, const struct csr *A, const struct csr *B,
 void rec_ws_score_pl(struct rec_ws *ws, const struct pipeline *pl,
     uint32_t u)
 {
-	const struct lowrank *lr = &pl->filt.lr;
 	rec_ws_score(ws, &pl->dist.A, &pl->filt.B, u);
+	rec_ws_add_lowrank(ws, pl, u);
+}
+
+void rec_ws_add_lowrank(struct rec_ws *ws, const struct pipeline *pl,
+    uint32_t u)
+{
+	const struct lowrank *lr = &pl->filt.lr;
 	if (lr->k == 0 || u >= pl->dist.A.nrows)
 		return;
 	if (!ws->lrt) {

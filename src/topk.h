@@ -71,6 +71,10 @@ void lowrank_destroy(struct lowrank *lr);
  * (filter.rank) against every item, which then counts as touched. */
 void rec_ws_score_pl(struct rec_ws *ws, const struct pipeline *pl,
     uint32_t u);
+/* Only its second half: the low-rank term added to a user scored by
+ * rec_ws_score (whynot scores rows of B it made itself). */
+void rec_ws_add_lowrank(struct rec_ws *ws, const struct pipeline *pl,
+    uint32_t u);
 
 /* Select the K best candidates (unseen, touched, D = acc·iw > 0) into
  * ws->sel/sels sorted by descending D, ties by ascending item; returns

@@ -74,7 +74,15 @@ const struct cmd_entry cmd_table[] = {
 	  NULL, 2, 2, cmd_why },
 	{ "whynot", NULL, "USER ITEM",
 	  "why ITEM is not in USER's top-N, and what would bring it in",
-	  NULL, 2, 2, cmd_whynot },
+	  "The reason (seen, no path, paths cut, outranked, calibrated "
+	  "out) and the smallest single change that brings the item in, "
+	  "checked by ranking it with that change: the threshold, top-k or "
+	  "filter.alpha restoring a cut relation, a distill.beta step, a "
+	  "longer rec.n, distill.calibrate 0. Without calibration most are "
+	  "ranked from the user's own rows (under filter.method ridge from "
+	  "the regressions the change alters), not a re-run; Ctrl-C stops "
+	  "the search.",
+	  2, 2, cmd_whynot },
 	{ "profile", NULL, "USER",
 	  "a user's community profile and its entropy", NULL,
 	  1, 1, cmd_profile },
