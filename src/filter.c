@@ -424,5 +424,7 @@ void filter_out_destroy(struct filter_out *o)
 	learn_model_free(&o->model);
 	learn_set_destroy(&o->holdout);
 	lowrank_destroy(&o->lr);
+	xfree(o->ridge_b);
+	xfree(o->ridge_ptr);
 	memset(o, 0, sizeof *o);
 }

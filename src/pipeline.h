@@ -194,6 +194,8 @@ struct filter_stats {
 	/* ridge only: negative weights, the largest system solved */
 	uint64_t ridge_negative;
 	uint32_t ridge_max_neighbours;
+	uint32_t ridge_solved;      /* regressions solved by this run: the
+	                               others were the last run's rows */
 	/* learned only */
 	uint64_t n_train_edges, n_train_pos;
 	/* insight (filter_insight), on the held-out edges: the validation
@@ -234,6 +236,16 @@ struct filter_out {
 	 * (AUC, confusion, importance), the result does not read them */
 	struct learn_set holdout;
 	struct lowrank lr;   /* filter.rank: the low-rank part of B */
+	/* filter.method ridge: the weights in S's edge order and S's row
+	 * offsets, kept for the next ridge run. On an S of the same kernel
+	 * key every row is a prefix of the same sorted row, so a row as
+	 * long as it was is the same row: with the same λ and dropout its
+	 * regression is copied, not solved (ridge.c) */
+	float *ridge_b;
+	uint64_t *ridge_ptr;
+	uint32_t ridge_n;
+	struct simk_key ridge_key;
+	double ridge_lambda, ridge_dropout;
 	struct filter_stats st;
 	/* what alpha and score were computed for: S (abstract_out.gen) and
 	 * the parameters. A change of filter.alpha or filter.min_score

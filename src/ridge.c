@@ -261,10 +261,29 @@ int ridge_filter(struct pipeline *pl, struct filter_out *out,
 	if (blas_ready(err) < 0)
 		return err_prefix(err, "filter.method ridge");
 	/* the weights in S's edge order, then B = their transpose: B's row
-	 * i holds the j with i ∈ N(j), columns ascending */
+	 * i holds the j with i ∈ N(j), columns ascending. A row the last
+	 * ridge run solved for the same rows (pipeline.h) is copied. */
+	const struct filter_out *prev = &pl->filt;
+	bool reuse = !pl->imp && prev->ridge_b && prev->ridge_n == n &&
+	    simk_key_equal(&prev->ridge_key, &pl->abs.key) &&
+	    prev->ridge_lambda == lambda && prev->ridge_dropout == dropout;
 	float *bs = xcalloc(S->nnz ? S->nnz : 1, sizeof *bs);
-	int rc = ridge_rows(iu, S, NULL, 0, lambda, dropout, bs, &pl->hooks,
+	uint32_t *todo = NULL, nt = n;
+	if (reuse) {
+		todo = xmalloc(((size_t)n + 1) * sizeof *todo);
+		nt = 0;
+		for (uint32_t j = 0; j < n; j++) {
+			uint64_t len = csr_row_len(S, j);
+			if (len == prev->ridge_ptr[j + 1] - prev->ridge_ptr[j])
+				memcpy(bs + S->ptr[j], prev->ridge_b +
+				    prev->ridge_ptr[j], len * sizeof *bs);
+			else
+				todo[nt++] = j;
+		}
+	}
+	int rc = ridge_rows(iu, S, todo, nt, lambda, dropout, bs, &pl->hooks,
 	    "filter: ridge", &bad_item);
+	xfree(todo);
 	if (rc < 0) {
 		xfree(bs);
 		if (rc == -2)
@@ -295,7 +314,14 @@ int ridge_filter(struct pipeline *pl, struct filter_out *out,
 		}
 	}
 	xfree(fill);
-	xfree(bs);
+	out->ridge_b = bs;
+	out->ridge_ptr = xmalloc(((size_t)n + 1) * sizeof *out->ridge_ptr);
+	memcpy(out->ridge_ptr, S->ptr, ((size_t)n + 1) * sizeof *S->ptr);
+	out->ridge_n = n;
+	out->ridge_key = pl->abs.key;
+	out->ridge_lambda = lambda;
+	out->ridge_dropout = dropout;
+	out->st.ridge_solved = nt;
 	uint64_t neg = 0;
 	for (uint64_t e = 0; e < B->nnz; e++)
 		neg += B->val[e] < 0;

@@ -289,6 +289,7 @@ static void stats_filter(struct out *o, const struct pipeline *pl)
 		out_kv_real(o, "negative_share", f->kept ?
 		    (double)f->ridge_negative / (double)f->kept : 0);
 		out_kv_int(o, "largest_system", f->ridge_max_neighbours);
+		out_kv_int(o, "systems_solved", f->ridge_solved);
 	}
 	if (pl->filt.lr.k > 0) {
 		out_kv_int(o, "rank", pl->filt.lr.k);

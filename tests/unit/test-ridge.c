@@ -527,3 +527,70 @@ Test(ridge, same_weights_at_one_and_two_threads, .fini = teardown)
 #endif
 	free(one);
 }
+
+/* B of a pipeline on the generated sample with ridge and `set`. */
+static void sample_ridge(struct pipeline *p, const char *const *set)
+{
+	struct err e;
+	pipeline_init(p);
+	cr_assert_eq(pipeline_load(p, SAMPLES "/sample.csv", NULL, &e), 0,
+	    "%s", e.msg);
+	cr_assert_eq(pipeline_set(p, "filter.method", "ridge", &e), 0);
+	for (; *set; set += 2)
+		cr_assert_eq(pipeline_set(p, set[0], set[1], &e), 0, "%s",
+		    e.msg);
+	cr_assert_eq(pipeline_run(p, STAGE_FILTER, &e), 0, "%s", e.msg);
+}
+
+/* A threshold or top-k change re-solves only the rows whose length
+ * changed (a row as long as before is the same row: both are prefixes
+ * of the kernel's sorted row) and copies the others: B equals, bit for
+ * bit, a fresh pipeline's B with the new value; λ changes solve all. */
+Test(ridge, a_change_solves_only_the_changed_rows)
+{
+	static const char *const start[] = { "abstract.topk", "0",
+		"abstract.threshold", "0.001", NULL };
+	static const char *const step[][2] = {
+		{ "abstract.threshold", "0.00105" },
+		{ "abstract.topk", "10" },
+		{ "abstract.threshold", "0.0008" },
+		{ "filter.lambda", "50" },
+	};
+	struct pipeline live, fresh;
+	struct err e;
+	sample_ridge(&live, start);
+	uint32_t n = live.abs.S.nrows;
+	cr_assert_eq(live.filt.st.ridge_solved, n);
+	const char *set[16] = { "abstract.topk", "0", "abstract.threshold",
+		"0.001" };
+	for (size_t s = 0; s < sizeof step / sizeof *step; s++) {
+		cr_assert_eq(pipeline_set(&live, step[s][0], step[s][1], &e),
+		    0);
+		cr_assert_eq(pipeline_run(&live, STAGE_FILTER, &e), 0, "%s",
+		    e.msg);
+		/* the fresh pipeline gets every step so far */
+		size_t k = 4;
+		for (size_t t = 0; t <= s; t++) {
+			set[k++] = step[t][0];
+			set[k++] = step[t][1];
+		}
+		set[k] = NULL;
+		sample_ridge(&fresh, set);
+		const struct csr *a = &live.filt.B, *b = &fresh.filt.B;
+		cr_assert_eq(a->nnz, b->nnz, "%s", step[s][0]);
+		cr_assert_eq(memcmp(a->ptr, b->ptr, (n + 1) * sizeof *a->ptr),
+		    0);
+		cr_assert_eq(memcmp(a->idx, b->idx, a->nnz * sizeof *a->idx),
+		    0);
+		cr_assert_eq(memcmp(a->val, b->val, a->nnz * sizeof *a->val),
+		    0, "%s %s: weights differ", step[s][0], step[s][1]);
+		uint32_t solved = live.filt.st.ridge_solved;
+		if (s == 3)
+			cr_assert_eq(solved, n, "a new λ solves every row");
+		else
+			cr_assert(solved > 0 && solved < n, "%s %s: %u of %u "
+			    "solved", step[s][0], step[s][1], solved, n);
+		pipeline_destroy(&fresh);
+	}
+	pipeline_destroy(&live);
+}
