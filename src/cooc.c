@@ -920,9 +920,11 @@ static bool weights_positive(const struct csr *ui)
 	return true;
 }
 
+/* The kernel over every row, or over the rows with only[i] set (the
+ * others left empty: pairk_rows on many rows). */
 static int build(const struct simk *k, struct csr *S, float **cooc,
     struct simk_tally *t, const struct hooks *h, struct err *err,
-    struct simcache **cache, enum simcache_fill how)
+    struct simcache **cache, enum simcache_fill how, const uint8_t *only)
 {
 	bool fill = how != SIMCACHE_NONE;
 	uint32_t n = k->iu->nrows;
@@ -978,6 +980,8 @@ static int build(const struct simk *k, struct csr *S, float **cooc,
 		w->want_oc = cooc != NULL;   /* C = acc for cosine, asym */
 		#pragma omp for schedule(dynamic, 64)
 		for (int64_t i = 0; i < (int64_t)n; i++) {
+			if (only && !only[i])
+				continue;
 			if (__atomic_load_n(&stop, __ATOMIC_RELAXED))
 				continue;
 			if (w->oom) {
@@ -1077,14 +1081,14 @@ static int build(const struct simk *k, struct csr *S, float **cooc,
 int simk_build(const struct simk *k, struct csr *S, float **cooc,
     struct simk_tally *t, const struct hooks *h, struct err *err)
 {
-	return build(k, S, cooc, t, h, err, NULL, SIMCACHE_NONE);
+	return build(k, S, cooc, t, h, err, NULL, SIMCACHE_NONE, NULL);
 }
 
 int simk_build_cached(const struct simk *k, struct simcache **cache,
     enum simcache_fill how, struct csr *S, struct simk_tally *t,
     const struct hooks *h, struct err *err)
 {
-	return build(k, S, NULL, t, h, err, cache, how);
+	return build(k, S, NULL, t, h, err, cache, how, NULL);
 }
 
 int simk_cooc_of(const struct simk *k, const struct csr *S, float **cooc,
@@ -1365,6 +1369,9 @@ struct pairk *pairk_use(const struct pipeline *pl, bool *owned)
 	return p;
 }
 
+/* From this many rows on, pairk_rows runs them through build(). */
+#define PAIRK_ROWS_PARALLEL 256
+
 int pairk_rows(struct pairk *p, const uint32_t *rows, size_t nrows,
     double threshold, long topk, struct csr *out)
 {
@@ -1378,6 +1385,18 @@ int pairk_rows(struct pairk *p, const uint32_t *rows, size_t nrows,
 	k.topk = topk;
 	k.count_only = false;
 	pairk_ready(p);
+	if (nrows >= PAIRK_ROWS_PARALLEL && thread_count() > 1) {
+		/* many rows (whynot under ridge: every item co-occurring
+		 * with the user's): the build's own parallel loop over them */
+		uint8_t *only = xcalloc((size_t)n + 1, 1);
+		for (size_t x = 0; x < nrows; x++)
+			if (rows[x] < n)
+				only[rows[x]] = 1;
+		int rc = build(&k, out, NULL, NULL, NULL, NULL, NULL,
+		    SIMCACHE_NONE, only);
+		xfree(only);
+		return rc;
+	}
 	struct ws *w = &p->w;
 	w->want_oc = false;   /* only s_ij: C_ij stays in acc2 */
 	w->on = 0;

@@ -872,7 +872,8 @@ Test(teach, whynot_beta_fixes_ridge_lowrank)
 
 /* pairk_rows makes the rows a full build makes, edge for edge (the same
  * items, order and float values), for every metric with a shrink, a
- * threshold and a top-k, on the generated sample (400 users). */
+ * threshold and a top-k, on the generated sample (400 users): a few rows
+ * one by one, many (from 256) through the build's parallel loop. */
 Test(explain, kernel_rows_equal_the_built_S)
 {
 	static const char *const metric[] = { "cosine", "jaccard", "asym",
@@ -927,6 +928,22 @@ Test(explain, kernel_rows_equal_the_built_S)
 		for (uint32_t i = 0; i < n; i++)
 			cr_assert_eq(csr_row_len(&R, i), i == 1 || i == 3 ?
 			    csr_row_len(S, i) : 0);
+		csr_destroy(&R);
+		/* many rows (the build's parallel loop): the same */
+		cr_assert_geq(n, 280);
+		cr_assert_eq(pairk_rows(pk, rows, 270, pl.abs.threshold,
+		    pl.abs.topk, &R), 0);
+		for (uint32_t i = 0; i < n; i++) {
+			bool in = i >= n - 270;
+			cr_assert_eq(csr_row_len(&R, i), in ?
+			    csr_row_len(S, i) : 0, "%s row %u", metric[m], i);
+			for (uint64_t x = 0; in && x < csr_row_len(S, i); x++) {
+				cr_assert_eq(R.idx[R.ptr[i] + x],
+				    S->idx[S->ptr[i] + x]);
+				cr_assert_eq(R.val[R.ptr[i] + x],
+				    S->val[S->ptr[i] + x]);
+			}
+		}
 		csr_destroy(&R);
 		if (own)
 			pairk_free(pk);
