@@ -912,6 +912,19 @@ static uint32_t ridge_above(const struct rec_ws *ws, const float *iw,
  * fail so). u's scores of items whose rows are final are a full run's:
  * the same sums in the same order.
  */
+/* A changed row and u's present D of its item: solved best first. */
+struct solve_order {
+	double key;
+	uint32_t row;
+};
+
+static int cmp_solve_order(const void *a, const void *b)
+{
+	const struct solve_order *x = a, *y = b;
+	return rank_before(x->key, x->row, y->key, y->row) ? -1 :
+	    rank_before(y->key, y->row, x->key, x->row);
+}
+
 static int ridge_rank(const struct pipeline *pl, const struct ridge_base *rb,
     uint32_t u, uint32_t j, const struct params *np, uint32_t n)
 {
@@ -954,23 +967,15 @@ static int ridge_rank(const struct pipeline *pl, const struct ridge_base *rb,
 	struct rec_ws ws;
 	rec_ws_init(&ws, A->ncols, 0, n);
 	rec_ws_score_pl(&ws, pl, u);
-	double *key = xmalloc((nt + 1) * sizeof *key);
+	struct solve_order *ord = xmalloc((nt + 1) * sizeof *ord);
 	for (size_t t = 0; t < nt; t++)
-		key[t] = todo[t] == j ? INFINITY :
-		    ws.acc[todo[t]] * (double)iw[todo[t]];
+		ord[t] = (struct solve_order){ todo[t] == j ? INFINITY :
+		    ws.acc[todo[t]] * (double)iw[todo[t]], todo[t] };
 	rec_ws_reset(&ws);
-	for (size_t a = 1; a < nt; a++) {   /* insertion by key, stable */
-		double kk = key[a];
-		uint32_t r = todo[a];
-		size_t b = a;
-		for (; b > 0 && key[b - 1] < kk; b--) {
-			key[b] = key[b - 1];
-			todo[b] = todo[b - 1];
-		}
-		key[b] = kk;
-		todo[b] = r;
-	}
-	xfree(key);
+	qsort(ord, nt, sizeof *ord, cmp_solve_order);
+	for (size_t t = 0; t < nt; t++)
+		todo[t] = ord[t].row;
+	xfree(ord);
 	float *bs = xmalloc((Sp.nnz + 1) * sizeof *bs);
 	double lambda = params_real(np, P_FILTER_LAMBDA);
 	double dropout = params_real(np, P_FILTER_DROPOUT);

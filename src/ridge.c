@@ -295,25 +295,13 @@ int ridge_filter(struct pipeline *pl, struct filter_out *out,
 		    idmap_name(&pl->ds->items, bad_item) : "?", lambda,
 		    dropout);
 	}
-	csr_alloc(B, n, S->ncols, S->nnz);
-	memset(B->ptr, 0, ((size_t)n + 1) * sizeof *B->ptr);
-	for (uint64_t e = 0; e < S->nnz; e++)
-		B->ptr[S->idx[e] + 1]++;
-	for (uint32_t i = 0; i < n; i++)
-		B->ptr[i + 1] += B->ptr[i];
-	uint64_t *fill = xmalloc(((size_t)n + 1) * sizeof *fill);
-	memcpy(fill, B->ptr, ((size_t)n + 1) * sizeof *fill);
+	struct csr W = *S;        /* S's pattern with the weights */
+	W.val = bs;
+	csr_transpose(&W, B);
 	uint32_t maxk = 0;
-	for (uint32_t j = 0; j < n; j++) {
-		uint64_t len = csr_row_len(S, j);
-		maxk = len > maxk ? (uint32_t)len : maxk;
-		for (uint64_t e = S->ptr[j]; e < S->ptr[j + 1]; e++) {
-			uint64_t at = fill[S->idx[e]]++;
-			B->idx[at] = j;
-			B->val[at] = bs[e];
-		}
-	}
-	xfree(fill);
+	for (uint32_t j = 0; j < n; j++)
+		if (csr_row_len(S, j) > maxk)
+			maxk = (uint32_t)csr_row_len(S, j);
 	out->ridge_b = bs;
 	out->ridge_ptr = xmalloc(((size_t)n + 1) * sizeof *out->ridge_ptr);
 	memcpy(out->ridge_ptr, S->ptr, ((size_t)n + 1) * sizeof *S->ptr);
