@@ -182,13 +182,20 @@ void backbone_of(const struct csr *S, double alpha, struct csr *B);
  * vanishing α stays finite. */
 double disparity_neglog(double s, double sigma, uint64_t k);
 
+/* Work for the calling thread while igraph detects communities on a
+ * thread of its own: fn(arg, err) returns 0, or -1 with err. */
+struct side_work {
+	int (*fn)(void *arg, struct err *err);
+	void *arg;
+};
 /* Communities of S into out (community, comm_size, comm_order,
- * n_communities, modularity, the size summary), by igraph on the
- * calling thread; with `structure` also the components and clustering
- * coefficient of out->st, on a second thread meanwhile (community.c). */
+ * n_communities, modularity, the size summary) by igraph, on a thread of
+ * its own (community.c); meanwhile the calling thread computes, with
+ * `structure`, the components and clustering coefficient of out->st, and
+ * runs `side` (or NULL) on the cores igraph leaves. */
 int community_detect(const struct pipeline *pl, const struct hooks *h,
     const struct csr *S, struct abstract_out *out, bool structure,
-    struct err *err);
+    const struct side_work *side, struct err *err);
 /* Components and clustering coefficient of S alone (no igraph graph;
  * its edge list is an igraph vector): -1 with ERR_LIMIT when that cannot
  * be allocated. */

@@ -3,9 +3,10 @@
  *
  * S is symmetrised (an undirected edge {i,j} weighs max(s_ij, s_ji)) and
  * handed to igraph for communities (Leiden with the modularity objective,
- * or Louvain), modularity and transitivity. Weakly connected components
- * are counted with a union-find (items without any S edge excluded, as
- * for the graph stage) and transitivity with a parallel triangle count. abstract.cluster = none makes every item its own
+ * or Louvain) and modularity. Weakly connected components are counted
+ * with a union-find (items without any S edge excluded, as for the graph
+ * stage) and transitivity with a parallel triangle count, on a thread
+ * beside igraph's. abstract.cluster = none makes every item its own
  * singleton community, so community profiles degenerate to item profiles.
  * Community ids are renumbered by first appearance in item order.
  */
@@ -14,6 +15,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #ifdef _OPENMP
 #include <omp.h>
 #endif
@@ -24,6 +26,18 @@
  * a second one moved modularity by 0.002 on ML-100K (0.4032 -> 0.4051)
  * and 0.001 on Gowalla (0.7485 -> 0.7496) for 1.5x the time, so one. */
 #define LEIDEN_ITERATIONS 1
+
+/* The threads this may use: OpenMP's, else the cores online (for the
+ * thread beside igraph in community_detect). */
+static int thread_max(void)
+{
+#ifdef _OPENMP
+	return omp_get_max_threads();
+#else
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n > 1 ? (int)n : 1;
+#endif
+}
 
 /* The symmetrised S as igraph input. */
 struct sym {
@@ -180,10 +194,10 @@ static inline bool deg_above(const uint32_t *deg, uint32_t u, uint32_t v)
 
 /* Global transitivity 3·triangles / connected triples of the symmetrised
  * S, counting each triangle once by orienting edges up the degree order
- * (the forward algorithm, O(m^1.5)); parallel, integer counts. It runs
- * beside Leiden on an OpenMP thread, where a failed allocation cannot
- * unwind: without the memory the coefficient is NaN (shown as such). */
-static double transitivity(const struct sym *y, uint32_t n)
+ * (the forward algorithm, O(m^1.5)); on nth threads, integer counts.
+ * Its allocations do not unwind (a parallel region cannot): without the
+ * memory the coefficient is NaN (shown as such). */
+static double transitivity(const struct sym *y, uint32_t n, int nth)
 {
 	uint64_t m = (uint64_t)igraph_vector_int_size(&y->edges) / 2;
 	const igraph_integer_t *E = VECTOR(y->edges);
@@ -215,7 +229,7 @@ static double transitivity(const struct sym *y, uint32_t n)
 		triples += (double)deg[i] * (deg[i] - 1.0) / 2;
 	uint64_t tri = 0;
 	int short_of = 0;
-	#pragma omp parallel reduction(+ : tri)
+	#pragma omp parallel num_threads(nth) reduction(+ : tri)
 	{
 		uint32_t *mark = try_calloc(n ? n : 1, sizeof *mark);
 		if (!mark)
@@ -308,12 +322,18 @@ struct held {
 	igraph_vector_int_t *memb;
 	igraph_t *g;
 	const struct hooks *h;   /* the cancel flag igraph gets back */
-	bool y_ok, ys_ok, memb_ok, g_ok;
+	pthread_t th;            /* igraph's thread (community_detect) */
+	bool y_ok, ys_ok, memb_ok, g_ok, th_ok;
 };
 
 static void held_release(void *arg)
 {
 	struct held *hd = arg;
+	if (hd->th_ok) {
+		/* it reads what is released below: wait for it */
+		pthread_join(hd->th, NULL);
+		hd->th_ok = false;
+	}
 	if (hd->h)
 		engine_igraph_set_cancel(hd->h->cancel);
 	if (hd->g_ok)
@@ -424,7 +444,7 @@ int community_structure(const struct csr *S, struct abstract_stats *st,
 	/* igraph's vectors are not in the memory scope's ledger */
 	mem_defer_push(&d, sym_destroy_cb, &y);
 	csr_components(S, false, &st->n_components, &st->largest_component);
-	st->clustering = transitivity(&y, S->nrows);
+	st->clustering = transitivity(&y, S->nrows, thread_max());
 	mem_defer_pop(&d);
 	sym_destroy(&y);
 	return 0;
@@ -447,16 +467,89 @@ static uint32_t *start_order(const igraph_vector_int_t *memb, uint32_t n)
 	return pos;
 }
 
+/*
+ * What community_detect computes beside igraph, on a thread of its own:
+ * the statistics that need no partition (components, clustering) and the
+ * caller's side work. igraph stays on the calling thread, where it ran
+ * before: on a new thread it took 1.3x as long (its many allocations in
+ * a fresh malloc arena). This thread has its own memory scope: a failed
+ * allocation unwinds to beside_run and is reported as an error.
+ */
+struct beside {
+	const struct csr *S;
+	const struct sym *y;
+	bool structure;
+	const struct side_work *side;
+	int nth;                 /* OpenMP threads it may use */
+	uint32_t n_components, largest;
+	double clustering;
+	int rc;                  /* 0, or -1 with err */
+	struct err err;
+};
+
+static void beside_work(struct beside *b)
+{
+	if (b->structure) {
+		csr_components(b->S, false, &b->n_components, &b->largest);
+		b->clustering = transitivity(b->y, b->S->nrows, b->nth);
+	}
+	if (b->side) {
+#ifdef _OPENMP
+		int was = omp_get_max_threads();
+		omp_set_num_threads(b->nth);
+#endif
+		b->rc = b->side->fn(b->side->arg, &b->err);
+#ifdef _OPENMP
+		omp_set_num_threads(was);
+#endif
+	}
+}
+
+static void *beside_run(void *arg)
+{
+	struct beside *b = arg;
+	struct mem_scope sc;
+	mem_scope_open(&sc);
+	if (setjmp(sc.jb) != 0) {
+		b->rc = mem_scope_error(&sc, &b->err, "abstract");
+		return NULL;
+	}
+	beside_work(b);
+	mem_scope_close(&sc);
+	return NULL;
+}
+
+/* igraph's part: the graph, the detection, the modularity into *q. */
+static int igraph_part(const struct pipeline *pl, const struct sym *y,
+    uint32_t n, bool start, struct held *hd, igraph_real_t *q,
+    struct err *err)
+{
+	int rc = igraph_create(hd->g, &y->edges, n, IGRAPH_UNDIRECTED);
+	hd->g_ok = rc == IGRAPH_SUCCESS;
+	if (!hd->g_ok)
+		return engine_igraph_error(err, rc, "abstract: graph");
+	if (detect(pl, hd->g, y, start, hd->memb, err) < 0)
+		return -1;
+	if (y->total > 0) {
+		rc = igraph_modularity(hd->g, hd->memb, &y->w,
+		    params_real(&pl->params, P_ABSTRACT_RESOLUTION), false, q);
+		if (rc != IGRAPH_SUCCESS)
+			return engine_igraph_error(err, rc,
+			    "abstract: modularity");
+	}
+	return 0;
+}
+
 int community_detect(const struct pipeline *pl, const struct hooks *h,
     const struct csr *S, struct abstract_out *out, bool structure,
-    struct err *err)
+    const struct side_work *side, struct err *err)
 {
 	uint32_t n = S->nrows;
 	struct sym y, ys;
 	igraph_t g;
 	igraph_vector_int_t memb;
-	igraph_real_t q = NAN, tr = NAN;
-	int ret = -1, rc = IGRAPH_SUCCESS, drc = 0, start = 0;
+	igraph_real_t q = NAN;
+	int ret = -1, start = 0;
 	uint32_t *pos = NULL;
 	struct held hd = { .y = &y, .ys = &ys, .memb = &memb, .g = &g };
 	struct mem_defer d;
@@ -465,9 +558,8 @@ int community_detect(const struct pipeline *pl, const struct hooks *h,
 	engine_igraph_init();
 	engine_igraph_clear();
 	/*
-	 * igraph runs on this thread (it is not thread-safe; nothing else
-	 * calls it meanwhile), the statistics that need no partition on a
-	 * second one: Leiden is single-threaded and the longest step here.
+	 * igraph is not thread-safe: one thread in it at a time, under
+	 * igraph_mu (this one, then its own thread below, never both).
 	 * igraph 0.10's Leiden and Louvain do not unwind their temporaries
 	 * when the interruption handler fires (a Ctrl-C in them crashed):
 	 * every igraph call here runs uninterruptible and the flag is looked
@@ -508,51 +600,42 @@ int community_detect(const struct pipeline *pl, const struct hooks *h,
 		goto out;
 	}
 	hd.y_ok = true;
-	/* the components here, where a failed allocation can unwind */
-	if (structure)
-		csr_components(S, false, &out->st.n_components,
-		    &out->st.largest_component);
-	#pragma omp parallel num_threads(2) if (structure && S->nnz > 50000)
-	{
-		int me = 0, nt = 1;
-#ifdef _OPENMP
-		me = omp_get_thread_num();
-		nt = omp_get_num_threads();
-#endif
-		if (me == 0) {
-			hooks_progress(h, "communities: igraph graph", 0.3);
-			rc = igraph_create(&g, &y.edges, n, IGRAPH_UNDIRECTED);
-			hd.g_ok = rc == IGRAPH_SUCCESS;
-			if (hd.g_ok) {
-				hooks_progress(h, params_enum(&pl->params,
-				    P_ABSTRACT_CLUSTER) == CLUSTER_LOUVAIN ?
-				    "communities: Louvain" :
-				    "communities: Leiden", 0.45);
-				drc = detect(pl, &g, &y, start > 0, &memb,
-				    err);
-			}
-		}
-		if (structure && (me == 1 || nt == 1))
-			tr = transitivity(&y, n);
+	/*
+	 * The graph and Leiden (single-threaded, the longest step here) on
+	 * this thread; a second one meanwhile computes what needs no
+	 * partition, on the other cores. Without a thread, that follows.
+	 */
+	hooks_progress(h, params_enum(&pl->params, P_ABSTRACT_CLUSTER) ==
+	    CLUSTER_LOUVAIN ? "communities: Louvain" : "communities: Leiden",
+	    0.3);
+	struct beside bw = { .S = S, .y = &y, .structure = structure,
+		.side = side, .nth = thread_max() > 1 ? thread_max() - 1 : 1,
+		.clustering = NAN };
+	if ((structure || side) && thread_max() > 1 &&
+	    pthread_create(&hd.th, NULL, beside_run, &bw) == 0)
+		hd.th_ok = true;
+	int irc = igraph_part(pl, &y, n, start > 0, &hd, &q, err);
+	if (hd.th_ok) {
+		pthread_join(hd.th, NULL);
+		hd.th_ok = false;
+	} else if (irc == 0) {
+		bw.nth = thread_max();
+		beside_work(&bw);
 	}
-	if (!hd.g_ok) {
-		engine_igraph_error(err, rc, "abstract: graph");
+	if (irc < 0)
+		goto out;
+	if (bw.rc < 0) {
+		*err = bw.err;
 		goto out;
 	}
-	if (drc < 0)
-		goto out;
+	if (structure) {
+		out->st.n_components = bw.n_components;
+		out->st.largest_component = bw.largest;
+		out->st.clustering = bw.clustering;
+	}
 	if (hooks_cancelled(h)) {
 		err_set(err, ERR_INTERRUPTED, "abstract: interrupted");
 		goto out;
-	}
-	hooks_progress(h, "communities: modularity", 0.9);
-	if (y.total > 0) {
-		rc = igraph_modularity(&g, &memb, &y.w,
-		    params_real(&pl->params, P_ABSTRACT_RESOLUTION), false, &q);
-		if (rc != IGRAPH_SUCCESS) {
-			engine_igraph_error(err, rc, "abstract: modularity");
-			goto out;
-		}
 	}
 	if (pos) {
 		/* back to items */
@@ -561,8 +644,6 @@ int community_detect(const struct pipeline *pl, const struct hooks *h,
 		for (uint32_t i = 0; i < n; i++)
 			VECTOR(memb)[i] = pos[i];
 	}
-	if (structure)
-		out->st.clustering = tr;
 	out->st.modularity = q;
 	comm_publish(&memb, n, out);
 	comm_order_fill(out);
