@@ -93,13 +93,15 @@ compare cosine "$given" "$base; set abstract.metric cosine;
     set abstract.topk 30" "--workers 2 --data $ml/u1.base=file://$ml/u1.base
     --data $ml/u1.test=file://$ml/u1.test"
 # (users with more than 300 fit positives left out: graph.max_user_degree)
+# (these two with the factors kept per partition and the partial sums
+# shuffled, as for factors over --broadcast-mb; the others broadcast)
 compare jaccard "$given" "$base; set abstract.metric jaccard;
     set abstract.threshold 0.02; set abstract.topk 40;
-    set graph.max_user_degree 300"
+    set graph.max_user_degree 300" "--workers 2 --broadcast-mb 0"
 compare asym "$given" "$base; set abstract.metric asym;
     set abstract.asym_alpha 0.3; set abstract.shrink 5;
     set abstract.threshold 0.01; set abstract.topk 25;
-    set graph.weighting rating"
+    set graph.weighting rating" "--workers 2 --broadcast-mb 0"
 compare p3 "$given" "$base; set abstract.metric p3; set abstract.alpha 0.8;
     set abstract.threshold 0.001; set abstract.topk 60; set distill.beta 0.2"
 compare rp3 "$given" "$base; set abstract.metric rp3; set abstract.alpha 1;
