@@ -471,9 +471,10 @@ static uint32_t *start_order(const igraph_vector_int_t *memb, uint32_t n)
  * What community_detect computes beside igraph, on a thread of its own:
  * the statistics that need no partition (components, clustering) and the
  * caller's side work. igraph stays on the calling thread, where it ran
- * before: on a new thread it took 1.3x as long (its many allocations in
- * a fresh malloc arena). This thread has its own memory scope: a failed
- * allocation unwinds to beside_run and is reported as an error.
+ * before: on a new thread it took 1.3x as long (measured on Gowalla;
+ * likely its many allocations in a fresh malloc arena). This thread
+ * has its own memory scope: a failed allocation unwinds to beside_run
+ * and is reported as an error.
  */
 struct beside {
 	const struct csr *S;
