@@ -372,8 +372,12 @@ static void explain_draw(struct tui *t, const struct rect *r, bool focus)
 		y = 3;
 	} else {
 		char sb[24];
+		/* an item the user has in training is never a candidate:
+		 * say so rather than "not listed" with no paths */
 		char rk[24] = "not listed";
-		if (w->rank > 0)
+		if (w->seen)
+			snprintf(rk, sizeof rk, "seen: in training");
+		else if (w->rank > 0)
 			snprintf(rk, sizeof rk, "rank %d", w->rank);
 		int x = tui_putf(&c, y, 0, -1, ROLE_NORMAL, "score %s  %s  "
 		    "iw %.3g", fmt_score(sb, sizeof sb, w->score), rk, w->iw);
