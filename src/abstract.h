@@ -182,17 +182,18 @@ void backbone_of(const struct csr *S, double alpha, struct csr *B);
  * vanishing α stays finite. */
 double disparity_neglog(double s, double sigma, uint64_t k);
 
-/* Work for the calling thread while igraph detects communities on a
- * thread of its own: fn(arg, err) returns 0, or -1 with err. */
+/* Work community_detect runs on a second thread while igraph detects
+ * the communities on the calling one: fn(arg, err) returns 0, or -1
+ * with err. */
 struct side_work {
 	int (*fn)(void *arg, struct err *err);
 	void *arg;
 };
 /* Communities of S into out (community, comm_size, comm_order,
- * n_communities, modularity, the size summary) by igraph, on a thread of
- * its own (community.c); meanwhile the calling thread computes, with
- * `structure`, the components and clustering coefficient of out->st, and
- * runs `side` (or NULL) on the cores igraph leaves. */
+ * n_communities, modularity, the size summary) by igraph on the calling
+ * thread; meanwhile a second thread computes, with `structure`, the
+ * components and clustering coefficient of out->st, and runs `side` (or
+ * NULL), on the cores igraph leaves (community.c). */
 int community_detect(const struct pipeline *pl, const struct hooks *h,
     const struct csr *S, struct abstract_out *out, bool structure,
     const struct side_work *side, struct err *err);

@@ -322,7 +322,7 @@ struct held {
 	igraph_vector_int_t *memb;
 	igraph_t *g;
 	const struct hooks *h;   /* the cancel flag igraph gets back */
-	pthread_t th;            /* igraph's thread (community_detect) */
+	pthread_t th;            /* the thread beside igraph's work */
 	bool y_ok, ys_ok, memb_ok, g_ok, th_ok;
 };
 
@@ -609,10 +609,11 @@ int community_detect(const struct pipeline *pl, const struct hooks *h,
 	hooks_progress(h, params_enum(&pl->params, P_ABSTRACT_CLUSTER) ==
 	    CLUSTER_LOUVAIN ? "communities: Louvain" : "communities: Leiden",
 	    0.3);
+	int cores = thread_max();
 	struct beside bw = { .S = S, .y = &y, .structure = structure,
-		.side = side, .nth = thread_max() > 1 ? thread_max() - 1 : 1,
+		.side = side, .nth = cores > 1 ? cores - 1 : 1,
 		.clustering = NAN };
-	if ((structure || side) && thread_max() > 1 &&
+	if ((structure || side) && cores > 1 &&
 	    pthread_create(&hd.th, NULL, beside_run, &bw) == 0)
 		hd.th_ok = true;
 	int irc = igraph_part(pl, &y, n, start > 0, &hd, &q, err);
@@ -620,7 +621,7 @@ int community_detect(const struct pipeline *pl, const struct hooks *h,
 		pthread_join(hd.th, NULL);
 		hd.th_ok = false;
 	} else if (irc == 0) {
-		bw.nth = thread_max();
+		bw.nth = cores;
 		beside_work(&bw);
 	}
 	if (irc < 0)
