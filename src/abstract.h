@@ -192,8 +192,8 @@ struct side_work {
 /* Communities of S into out (community, comm_size, comm_order,
  * n_communities, modularity, the size summary) by igraph on the calling
  * thread; meanwhile a second thread computes, with `structure`, the
- * components and clustering coefficient of out->st, and runs `side` (or
- * NULL), on the cores igraph leaves (community.c). */
+ * components and the clustering coefficient of out->st (on the cores
+ * igraph leaves) and runs `side` (or NULL; on every core) (community.c). */
 int community_detect(const struct pipeline *pl, const struct hooks *h,
     const struct csr *S, struct abstract_out *out, bool structure,
     const struct side_work *side, struct err *err);
