@@ -86,6 +86,9 @@ struct simcache {
  * for when it builds the same candidates a second time.
  */
 #define SIMCACHE_MAX (64u << 20)
+/* At most this many slots (8 bytes each, 12 with C_ij) for rows written
+ * in place (build()): address space, touched only where rows are. */
+#define SLOTS_MAX ((uint64_t)128 << 20)
 #define SIMCACHE_EAGER (16u << 20)
 
 /* Per-row slots for the cache: the two-hop walks of row i, at most
@@ -848,6 +851,40 @@ static void stitch(struct ws *W, uint32_t n, const uint16_t *rt,
 		*cooc = c;
 }
 
+/*
+ * The rows written at i·cap into T (and tc) closed up into S (and cooc):
+ * a row moves left onto the free space before it, in row order, so no
+ * row is overwritten before it moves; then the tail is given back.
+ */
+static void close_up(struct csr *T, uint64_t cap, const uint32_t *rl,
+    struct csr *S, float **tc, float **cooc)
+{
+	uint32_t n = T->nrows;
+	for (uint32_t i = 0; i < n; i++) {
+		uint64_t at = T->ptr[i], from = (uint64_t)i * cap;
+		T->ptr[i + 1] = at + rl[i];
+		if (at == from || rl[i] == 0)
+			continue;
+		memmove(T->idx + at, T->idx + from, rl[i] * sizeof *T->idx);
+		memmove(T->val + at, T->val + from, rl[i] * sizeof *T->val);
+		if (*tc)
+			memmove(*tc + at, *tc + from, rl[i] * sizeof **tc);
+	}
+	uint64_t nnz = T->ptr[n];
+	size_t m = nnz ? nnz : 1;
+	/* smaller: realloc cannot fail to keep the block (it may move) */
+	T->idx = xrealloc(T->idx, m * sizeof *T->idx);
+	T->val = xrealloc(T->val, m * sizeof *T->val);
+	T->nnz = nnz;
+	csr_destroy(S);
+	*S = *T;
+	csr_init(T);
+	if (cooc) {
+		*cooc = xrealloc(*tc, m * sizeof **tc);
+		*tc = NULL;
+	}
+}
+
 static void tally_fill(struct ws *W, int nth, double threshold,
     uint64_t kept, struct simk_tally *t)
 {
@@ -966,6 +1003,34 @@ static int build(const struct simk *k, struct csr *S, float **cooc,
 			}
 		}
 	}
+	/*
+	 * With a top-k every row has at most cap = min(topk, n - 1) edges:
+	 * the rows are written straight into S at i·cap and closed up
+	 * afterwards. The threads' buffers grew by doubling before, and on
+	 * Gowalla their copies and fresh pages were a sixth of the build's
+	 * CPU (perf: realloc under row_finish), besides the stitch's copy.
+	 * The untouched tail of the n·cap slots costs address space only.
+	 */
+	uint64_t cap = k->topk > 0 && n > 1 ? ((uint64_t)k->topk < n - 1 ?
+	    (uint64_t)k->topk : n - 1) : 0;
+	struct csr T;
+	csr_init(&T);
+	float *tc = NULL;
+	bool slots = cap > 0 && !only && !k->count_only &&
+	    (uint64_t)n * cap <= SLOTS_MAX;
+	if (slots) {
+		T.nrows = T.ncols = n;
+		T.ptr = xcalloc((size_t)n + 1, sizeof *T.ptr);
+		T.idx = try_malloc(n * cap * sizeof *T.idx);
+		T.val = T.idx ? try_malloc(n * cap * sizeof *T.val) : NULL;
+		tc = T.val && cooc ? try_malloc(n * cap * sizeof *tc) : NULL;
+		if (!T.val || (cooc && !tc)) {
+			xfree(tc);    /* the buffers grow instead */
+			tc = NULL;
+			csr_destroy(&T);
+			slots = false;
+		}
+	}
 	int stop = 0;
 	bool want_c = cooc && kind != ACC_C;
 	/* dense rows detect touched items by acc != 0: every contribution
@@ -978,6 +1043,12 @@ static int build(const struct simk *k, struct csr *S, float **cooc,
 		if (!ws_init(w, n, want_c))
 			__atomic_store_n(&stop, 2, __ATOMIC_RELAXED);
 		w->want_oc = cooc != NULL;   /* C = acc for cosine, asym */
+		if (slots) {
+			w->oj = T.idx;
+			w->os = T.val;
+			w->oc = tc;
+			w->ocap = n * cap;
+		}
 		#pragma omp for schedule(dynamic, 64)
 		for (int64_t i = 0; i < (int64_t)n; i++) {
 			if (only && !only[i])
@@ -994,6 +1065,8 @@ static int build(const struct simk *k, struct csr *S, float **cooc,
 			}
 			if (me == 0 && (i & 4095) == 0)
 				hooks_progress(h, "abstract", (double)i / n);
+			if (slots)
+				w->on = (uint64_t)i * cap;
 			rt[i] = (uint16_t)me;
 			ro[i] = w->on;
 			if (use) {
@@ -1025,6 +1098,8 @@ static int build(const struct simk *k, struct csr *S, float **cooc,
 	int rc = 0;
 	size_t oom = 0;
 	for (int x = 0; x < nth; x++) {
+		if (slots)      /* T's, not the thread's */
+			W[x].oj = NULL, W[x].os = NULL, W[x].oc = NULL;
 		ws_adopt(&W[x]);
 		oom = W[x].oom > oom ? W[x].oom : oom;
 	}
@@ -1033,7 +1108,10 @@ static int build(const struct simk *k, struct csr *S, float **cooc,
 	} else if (stop) {
 		rc = err_set(err, ERR_INTERRUPTED, "similarities: interrupted");
 	} else {
-		stitch(W, n, rt, ro, rl, S, cooc);
+		if (slots)
+			close_up(&T, cap, rl, S, &tc, cooc);
+		else
+			stitch(W, n, rt, ro, rl, S, cooc);
 		if (use) {
 			/* the candidates' histogram and maximum are the
 			 * cache's: they do not depend on the threshold */
@@ -1064,6 +1142,8 @@ static int build(const struct simk *k, struct csr *S, float **cooc,
 	}
 	for (int x = 0; x < nth; x++)
 		ws_destroy(&W[x]);
+	csr_destroy(&T);    /* when close_up did not take it */
+	xfree(tc);
 	xfree(W);
 	xfree(rt);
 	xfree(ro);

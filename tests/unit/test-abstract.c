@@ -646,3 +646,58 @@ Test(abstract, cache_key_ignores_inactive_parameters)
 	cr_assert_eq(a.simcache, c, "the cache was rebuilt");
 	pipeline_destroy(&a);
 }
+
+/* A bounded build writes its rows in place and closes them up (src/cooc.c,
+ * close_up): S equals the unbounded build's rows cut to their top k (a
+ * path without it), and the co-occurrence counts it returns beside S
+ * equal simk_cooc_of's for S's edges, for every metric. The sample's rows
+ * hold 157-299 candidates: with k = 290 short rows come after full ones,
+ * and the rows after them move. */
+Test(abstract, bounded_rows_closed_up_with_their_counts)
+{
+	static const char *const metric[] = { "cosine", "asym", "jaccard",
+		"p3", "rp3" };
+	struct pipeline a;
+	struct err e;
+	pipeline_init(&a);
+	cr_assert_eq(pipeline_load(&a, SAMPLES "/sample.csv", NULL, &e), 0);
+	cr_assert_eq(pipeline_run(&a, STAGE_GRAPH, &e), 0, "%s", e.msg);
+	const struct csr *ui = &a.graph.ui, *iu = &a.graph.iu;
+	for (size_t m = 0; m < sizeof metric / sizeof *metric; m++) {
+		cr_assert_eq(pipeline_set(&a, "abstract.metric", metric[m], &e),
+		    0);
+		cr_assert_eq(pipeline_set(&a, "abstract.shrink", "2", &e), 0);
+		struct simk k;
+		struct csr S0, P, S, S2;
+		float *c = NULL, *c2 = NULL;
+		csr_init(&S0), csr_init(&P), csr_init(&S), csr_init(&S2);
+		cr_assert_eq(pipeline_set(&a, "abstract.topk", "0", &e), 0);
+		simk_init(&k, ui, iu, &a.params);
+		cr_assert_eq(simk_build(&k, &S0, NULL, NULL, NULL, &e), 0);
+		simk_destroy(&k);
+		cr_assert_eq(pipeline_set(&a, "abstract.topk", "290", &e), 0);
+		simk_init(&k, ui, iu, &a.params);
+		cr_assert_eq(simk_build(&k, &S, &c, NULL, NULL, &e), 0);
+		cr_assert_eq(simk_build(&k, &S2, NULL, NULL, NULL, &e), 0);
+		cr_assert_eq(simk_cooc_of(&k, &S, &c2, NULL, &e), 0);
+		simk_destroy(&k);
+		abstract_derive_prefix(&S0, -HUGE_VAL, 290, &P);
+		same_s(&S, &P, metric[m]);
+		same_s(&S2, &P, metric[m]);
+		uint32_t short_rows = 0, full_rows = 0;
+		for (uint32_t i = 0; i < S.nrows; i++) {
+			short_rows += S.ptr[i + 1] - S.ptr[i] < 290 &&
+			    full_rows > 0;
+			full_rows += S.ptr[i + 1] - S.ptr[i] == 290;
+		}
+		cr_assert_gt(short_rows, 0, "%s: a short row after a full one",
+		    metric[m]);
+		for (uint64_t x = 0; x < S.nnz; x++)
+			cr_assert_eq(c[x], c2[x], "%s: C of edge %lu", metric[m],
+			    (unsigned long)x);
+		xfree(c), xfree(c2);
+		csr_destroy(&S0), csr_destroy(&P), csr_destroy(&S);
+		csr_destroy(&S2);
+	}
+	pipeline_destroy(&a);
+}
