@@ -93,12 +93,10 @@ static uint64_t sym_row(const struct csr *C, const struct csr *T, uint32_t i,
 }
 
 /*
- * The symmetrised S as igraph's edge list, sorted by (i, j) with i < j.
- * The order matters to igraph_create: its radix sorts walk linked lists
- * through the edges, and on sorted input half of those walks are
- * sequential (Gowalla: 1.2 s -> 0.5 s for 6M edges). The edge list is
- * igraph's (a vector of its own, for igraph_create): when it cannot be
- * had, ERR_LIMIT with the size asked for, and nothing is left allocated.
+ * The symmetrised S as igraph's edge list, sorted by (i, j) with i < j:
+ * sym_graph builds igraph's indices from that order. The edge list is
+ * igraph's (a vector of its own): when it cannot be had, ERR_LIMIT with
+ * the size asked for, and nothing is left allocated.
  */
 static int sym_build(const struct csr *S, const uint32_t *pos, struct sym *y,
     struct err *err)
@@ -184,6 +182,69 @@ static void sym_destroy(struct sym *y)
 	igraph_vector_int_destroy(&y->edges);
 	igraph_vector_destroy(&y->w);
 	xfree(y->strength);
+}
+
+/*
+ * igraph_create(g, &y->edges, n, IGRAPH_UNDIRECTED) without its two
+ * radix sorts, which took 0.4 s of Gowalla's insight (8M edges, each
+ * pass a linked-list walk). igraph 0.10 keeps an undirected edge e as
+ * from[e] >= to[e], its edge ids ordered by (from, to) in oi and by
+ * (to, from) in ii, and each vertex's first position in them in os and
+ * is (type_indexededgelist.c; the fields are igraph_datatype.h's). The
+ * symmetrised S comes sorted by (i, j) with i < j: to = i, from = j, so
+ * ii is the identity and oi a stable counting sort by j. The graph is
+ * made by igraph_empty (attributes, property cache) and filled in;
+ * community_graph_check (for the tests) compares every vector with
+ * igraph_create's.
+ */
+static igraph_error_t sym_graph(const struct sym *y, uint32_t n, igraph_t *g)
+{
+	igraph_integer_t m = igraph_vector_int_size(&y->edges) / 2;
+	/* the engine's block first: when it fails and the memory scope
+	 * unwinds, no graph exists yet */
+	igraph_integer_t *at = xmalloc(((size_t)n + 1) * sizeof *at);
+	igraph_error_t rc = igraph_empty(g, n, IGRAPH_UNDIRECTED);
+	if (rc != IGRAPH_SUCCESS) {
+		xfree(at);
+		return rc;
+	}
+	if ((rc = igraph_vector_int_resize(&g->from, m)) != IGRAPH_SUCCESS ||
+	    (rc = igraph_vector_int_resize(&g->to, m)) != IGRAPH_SUCCESS ||
+	    (rc = igraph_vector_int_resize(&g->oi, m)) != IGRAPH_SUCCESS ||
+	    (rc = igraph_vector_int_resize(&g->ii, m)) != IGRAPH_SUCCESS ||
+	    (rc = igraph_vector_int_resize(&g->os, n + 1)) != IGRAPH_SUCCESS ||
+	    (rc = igraph_vector_int_resize(&g->is, n + 1)) != IGRAPH_SUCCESS) {
+		igraph_destroy(g);
+		xfree(at);
+		return rc;
+	}
+	const igraph_integer_t *E = VECTOR(y->edges);
+	igraph_integer_t *from = VECTOR(g->from), *to = VECTOR(g->to);
+	igraph_integer_t *oi = VECTOR(g->oi), *ii = VECTOR(g->ii);
+	igraph_integer_t *os = VECTOR(g->os), *is = VECTOR(g->is);
+	#pragma omp parallel for schedule(static)
+	for (igraph_integer_t e = 0; e < m; e++) {
+		to[e] = E[2 * e];
+		from[e] = E[2 * e + 1];
+		ii[e] = e;
+	}
+	memset(os, 0, ((size_t)n + 1) * sizeof *os);
+	memset(is, 0, ((size_t)n + 1) * sizeof *is);
+	for (igraph_integer_t e = 0; e < m; e++) {
+		os[from[e] + 1]++;
+		is[to[e] + 1]++;
+	}
+	for (uint32_t v = 0; v < n; v++) {
+		os[v + 1] += os[v];
+		is[v + 1] += is[v];
+	}
+	/* oi: the edges by from, each from's in edge order (by to) */
+	memcpy(at, os, ((size_t)n + 1) * sizeof *at);
+	for (igraph_integer_t e = 0; e < m; e++)
+		oi[at[from[e]]++] = e;
+	xfree(at);
+	igraph_invalidate_cache(g);
+	return IGRAPH_SUCCESS;
 }
 
 /* v ranks above u in the degree order (ties by index). */
@@ -387,8 +448,7 @@ static int leiden_start(const struct pipeline *pl, const struct csr *S,
 	hd->ys_ok = true;
 	igraph_t gs;
 	if (hd->ys->total > 0) {
-		rc = igraph_create(&gs, &hd->ys->edges, S->nrows,
-		    IGRAPH_UNDIRECTED);
+		rc = sym_graph(hd->ys, S->nrows, &gs);
 		if (rc == IGRAPH_SUCCESS) {
 			rc = leiden(pl, &gs, hd->ys, false, memb);
 			igraph_destroy(&gs);
@@ -521,7 +581,7 @@ static int igraph_part(const struct pipeline *pl, const struct sym *y,
     uint32_t n, bool start, struct held *hd, igraph_real_t *q,
     struct err *err)
 {
-	int rc = igraph_create(hd->g, &y->edges, n, IGRAPH_UNDIRECTED);
+	int rc = sym_graph(y, n, hd->g);
 	hd->g_ok = rc == IGRAPH_SUCCESS;
 	if (!hd->g_ok)
 		return engine_igraph_error(err, rc, "abstract: graph");
@@ -682,4 +742,44 @@ void community_user_entropy(const struct csr *ui, const uint32_t *comm,
 		xfree(acc);
 		xfree(list);
 	}
+}
+
+int community_graph_check(const struct csr *S, struct err *err)
+{
+	struct sym y;
+	igraph_t a, b;
+	pthread_mutex_lock(&igraph_mu);
+	engine_igraph_init();
+	if (sym_build(S, NULL, &y, err) < 0) {
+		pthread_mutex_unlock(&igraph_mu);
+		return -1;
+	}
+	int rc = 0;
+	if (igraph_create(&a, &y.edges, S->nrows, IGRAPH_UNDIRECTED) !=
+	    IGRAPH_SUCCESS) {
+		rc = err_set(err, ERR_LIMIT, "igraph_create failed");
+	} else {
+		if (sym_graph(&y, S->nrows, &b) != IGRAPH_SUCCESS) {
+			rc = err_set(err, ERR_LIMIT, "sym_graph failed");
+		} else {
+			const igraph_vector_int_t *va[] = { &a.from, &a.to,
+				&a.oi, &a.ii, &a.os, &a.is };
+			const igraph_vector_int_t *vb[] = { &b.from, &b.to,
+				&b.oi, &b.ii, &b.os, &b.is };
+			static const char *const name[] = { "from", "to",
+				"oi", "ii", "os", "is" };
+			for (int v = 0; v < 6 && rc == 0; v++)
+				if (!igraph_vector_int_all_e(va[v], vb[v]))
+					rc = err_set(err, ERR_STATE, "%s differs "
+					    "from igraph_create's", name[v]);
+			if (rc == 0 && (a.n != b.n || a.directed != b.directed))
+				rc = err_set(err, ERR_STATE, "n or directed "
+				    "differs from igraph_create's");
+			igraph_destroy(&b);
+		}
+		igraph_destroy(&a);
+	}
+	sym_destroy(&y);
+	pthread_mutex_unlock(&igraph_mu);
+	return rc;
 }

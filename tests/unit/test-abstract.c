@@ -701,3 +701,36 @@ Test(abstract, bounded_rows_closed_up_with_their_counts)
 	}
 	pipeline_destroy(&a);
 }
+
+/* community_detect builds igraph's graph itself (src/community.c,
+ * sym_graph): every vector of it equals igraph_create's, on the sample's
+ * S for asymmetric and symmetric metrics, with a top-k and with a
+ * threshold that leaves items without relations (empty runs in os/is). */
+Test(abstract, igraph_graph_equals_igraph_create)
+{
+	static const char *const set[][2] = {
+		{ "abstract.metric", "p3" }, { "abstract.topk", "20" },
+		{ "abstract.metric", "cosine" }, { "abstract.topk", "3" },
+		{ "abstract.threshold", "0.4" }, { "abstract.topk", "0" },
+	};
+	struct pipeline a;
+	struct err e;
+	pipeline_init(&a);
+	cr_assert_eq(pipeline_load(&a, SAMPLES "/sample.csv", NULL, &e), 0);
+	for (size_t k = 0; k < sizeof set / sizeof *set; k++) {
+		cr_assert_eq(pipeline_set(&a, set[k][0], set[k][1], &e), 0);
+		cr_assert_eq(pipeline_run(&a, STAGE_ABSTRACT, &e), 0, "%s",
+		    e.msg);
+		cr_assert_eq(community_graph_check(&a.abs.S, &e), 0,
+		    "after %s %s: %s", set[k][0], set[k][1], e.msg);
+	}
+	uint32_t empty = 0;
+	for (uint32_t i = 0; i < a.abs.S.nrows; i++)
+		empty += a.abs.S.ptr[i + 1] == a.abs.S.ptr[i];
+	cr_assert_gt(empty, 0, "some item without relations");
+	pipeline_destroy(&a);
+	tiny_graph(&pl, 4, 5, TINY, sizeof TINY / sizeof TINY[0]);
+	tiny_abstract(&pl);
+	cr_assert_eq(community_graph_check(&pl.abs.S, &e), 0, "%s", e.msg);
+	pipeline_destroy(&pl);
+}
