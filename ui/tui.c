@@ -480,11 +480,18 @@ static void command_done(struct tui *t)
 	/* the command's results are the "after" of its before (taken when
 	 * it started); the next change takes a new before */
 	t->before_locked = false;
-	if (params_enum(&t->cmd_before, P_EVAL_TARGET) !=
+	/* another dataset's metrics and lists are no before either (a
+	 * load showed the sample's P .132 -> Gowalla's .024, and every
+	 * item of user 0 as new) */
+	bool new_data = s->pl.ds != t->cmd_ods;
+	if (new_data || params_enum(&t->cmd_before, P_EVAL_TARGET) !=
 	    params_enum(&s->pl.params, P_EVAL_TARGET))
 		t->snap.have_prev_ev = false;
-	tui_user_select(t, s->pl.ds != t->cmd_ods ? (s->pl.ds ? 0 : -1) :
-	    t->u.user);
+	if (new_data) {
+		tui_user_free(&t->u);
+		t->u.user = -1;
+	}
+	tui_user_select(t, new_data ? (s->pl.ds ? 0 : -1) : t->u.user);
 	output_set(t, t->cmd_ob, t->cmd_eb);
 	/* `history` is a pick list (Enter applies a row); after a sweep,
 	 * 'a' applies its best point */

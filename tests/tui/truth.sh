@@ -7,7 +7,8 @@
 # drops before→after (validation and test are not a change), and scoring
 # the test split is marked TEST. One undo history serves the keys and the
 # ':undo'/':redo' commands. Statistics a ':set' made stale are computed
-# again in the background.
+# again in the background. A load drops before→after: another dataset's
+# metrics and lists are no before.
 . "$top_srcdir/tests/tui/lib.sh"
 
 tt_start 100 30 samples/sample.csv
@@ -109,6 +110,18 @@ else
 	tt_capture | grep -E '^ (s_ij|log |rank|same|-log)' |
 	    grep -q '[0-9.]…│' && tt_fail "an importance value cut short"
 fi
+# a load is no change: the new data's metrics and lists have no before
+# (the previous dataset's metrics were shown as the before of the new
+# one's, and every item of its user 0 as new)
+tt_send ':load samples/teach.tsv' Enter
+tt_wait 'output \(Up/Down' 20 || exit 1
+tt_send Escape
+tt_wait 'teach' 10 || exit 1
+tt_settle
+tt_capture | sed -n 3p | grep -q '→' &&
+    tt_fail "another dataset's metrics as a before: $(tt_capture | sed -n 3p)"
+tt_capture | grep -qE '│ +[0-9]+ new ' &&
+    tt_fail "the new data's list marked new against the old data's"
 tt_send q
 tt_wait 'EXIT=0' 10 || exit 1
 exit "$TT_FAIL"
