@@ -200,12 +200,13 @@ int community_detect(const struct pipeline *pl, const struct hooks *h,
 /* Components and clustering coefficient of S alone (no igraph graph;
  * its edge list is an igraph vector): -1 with ERR_LIMIT when that cannot
  * be allocated. */
-/* For the tests: 0 when the igraph graph community_detect builds from S
- * (src/community.c, sym_graph) is igraph_create's, vector for vector;
- * -1 with err naming the first difference. */
-int community_graph_check(const struct csr *S, struct err *err);
 int community_structure(const struct csr *S, struct abstract_stats *st,
     struct err *err);
+/* For the tests: 0 when the igraph graph community_detect builds from S
+ * (src/community.c, sym_graph) is igraph_create's, vector for vector;
+ * -1 with err naming the first difference. Not for a memory scope that
+ * can fail: an allocation failure in it would leave igraph's lock held. */
+int community_graph_check(const struct csr *S, struct err *err);
 void community_user_entropy(const struct csr *ui, const uint32_t *comm,
     uint32_t n_comm, float *out);
 

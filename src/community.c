@@ -191,8 +191,9 @@ static void sym_destroy(struct sym *y)
  * from[e] >= to[e], its edge ids ordered by (from, to) in oi and by
  * (to, from) in ii, and each vertex's first position in them in os and
  * is (type_indexededgelist.c; the fields are igraph_datatype.h's). The
- * symmetrised S comes sorted by (i, j) with i < j: to = i, from = j, so
- * ii is the identity and oi a stable counting sort by j. The graph is
+ * symmetrised S comes sorted by (i, j) with i < j, no pair twice: to =
+ * i, from = j, so ii is the identity and oi a stable counting sort by j
+ * (igraph orders repeated pairs by descending edge id; there are none). The graph is
  * made by igraph_empty (attributes, property cache) and filled in;
  * community_graph_check (for the tests) compares every vector with
  * igraph_create's.

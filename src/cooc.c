@@ -87,7 +87,7 @@ struct simcache {
  */
 #define SIMCACHE_MAX (64u << 20)
 /* At most this many slots (8 bytes each, 12 with C_ij) for rows written
- * in place (build()): address space, touched only where rows are. */
+ * in place (build()). */
 #define SLOTS_MAX ((uint64_t)128 << 20)
 #define SIMCACHE_EAGER (16u << 20)
 
@@ -852,16 +852,17 @@ static void stitch(struct ws *W, uint32_t n, const uint16_t *rt,
 }
 
 /*
- * The rows written at i·cap into T (and tc) closed up into S (and cooc):
- * a row moves left onto the free space before it, in row order, so no
- * row is overwritten before it moves; then the tail is given back.
+ * The rows written at their slots ro[i] into T (and tc), rl[i] edges
+ * each, closed up into S (and cooc): a row moves left onto the free
+ * space before it, in row order, so no row is overwritten before it
+ * moves; then the tail is given back.
  */
-static void close_up(struct csr *T, uint64_t cap, const uint32_t *rl,
+static void close_up(struct csr *T, const uint64_t *ro, const uint32_t *rl,
     struct csr *S, float **tc, float **cooc)
 {
 	uint32_t n = T->nrows;
 	for (uint32_t i = 0; i < n; i++) {
-		uint64_t at = T->ptr[i], from = (uint64_t)i * cap;
+		uint64_t at = T->ptr[i], from = ro[i];
 		T->ptr[i + 1] = at + rl[i];
 		if (at == from || rl[i] == 0)
 			continue;
@@ -1004,31 +1005,48 @@ static int build(const struct simk *k, struct csr *S, float **cooc,
 		}
 	}
 	/*
-	 * With a top-k every row has at most cap = min(topk, n - 1) edges:
-	 * the rows are written straight into S at i·cap and closed up
-	 * afterwards. The threads' buffers grew by doubling before, and on
-	 * Gowalla their copies and fresh pages were a sixth of the build's
-	 * CPU (perf: realloc under row_finish), besides the stitch's copy.
-	 * The untouched tail of the n·cap slots costs address space only.
+	 * With a top-k and no threshold, row i has exactly min(topk,
+	 * candidates) edges, and no more candidates than two-hop walks:
+	 * the rows are written straight into S, each at a slot of
+	 * min(topk, walks) entries, and closed up afterwards. The threads'
+	 * buffers grew by doubling before, and on Gowalla their copies and
+	 * fresh pages were a sixth of the build's CPU (perf: realloc under
+	 * row_finish), besides the stitch's copy. A threshold can leave rows
+	 * far shorter than their slots (and the pages of the slots are
+	 * touched anyway, a row starting on most of them): it grows the
+	 * buffers as before. The abstract stage's first build of a bounded
+	 * S is at threshold 0 (its base).
 	 */
-	uint64_t cap = k->topk > 0 && n > 1 ? ((uint64_t)k->topk < n - 1 ?
-	    (uint64_t)k->topk : n - 1) : 0;
+	uint64_t *so = NULL;
 	struct csr T;
 	csr_init(&T);
 	float *tc = NULL;
-	bool slots = cap > 0 && !only && !k->count_only &&
-	    (uint64_t)n * cap <= SLOTS_MAX;
+	bool slots = k->topk > 0 && !(k->threshold > 0) && !only &&
+	    !k->count_only && n > 0;
 	if (slots) {
-		T.nrows = T.ncols = n;
-		T.ptr = xcalloc((size_t)n + 1, sizeof *T.ptr);
-		T.idx = try_malloc(n * cap * sizeof *T.idx);
-		T.val = T.idx ? try_malloc(n * cap * sizeof *T.val) : NULL;
-		tc = T.val && cooc ? try_malloc(n * cap * sizeof *tc) : NULL;
+		so = xmalloc(((size_t)n + 1) * sizeof *so);
+		so[0] = 0;
+		#pragma omp parallel for schedule(static)
+		for (int64_t i = 0; i < (int64_t)n; i++) {
+			uint64_t v = row_visits(k, (uint32_t)i);
+			so[i + 1] = v < (uint64_t)k->topk ? v : (uint64_t)k->topk;
+		}
+		for (uint32_t i = 0; i < n; i++)
+			so[i + 1] += so[i];
+		uint64_t m = so[n] ? so[n] : 1;
+		slots = so[n] <= SLOTS_MAX;
+		T.idx = slots ? try_malloc(m * sizeof *T.idx) : NULL;
+		T.val = T.idx ? try_malloc(m * sizeof *T.val) : NULL;
+		tc = T.val && cooc ? try_malloc(m * sizeof *tc) : NULL;
 		if (!T.val || (cooc && !tc)) {
 			xfree(tc);    /* the buffers grow instead */
 			tc = NULL;
 			csr_destroy(&T);
 			slots = false;
+		} else {
+			T.nrows = T.ncols = n;
+			T.ptr = xcalloc((size_t)n + 1, sizeof *T.ptr);
+			T.nnz = so[n];
 		}
 	}
 	int stop = 0;
@@ -1047,7 +1065,7 @@ static int build(const struct simk *k, struct csr *S, float **cooc,
 			w->oj = T.idx;
 			w->os = T.val;
 			w->oc = tc;
-			w->ocap = n * cap;
+			w->ocap = so[n];
 		}
 		#pragma omp for schedule(dynamic, 64)
 		for (int64_t i = 0; i < (int64_t)n; i++) {
@@ -1066,7 +1084,7 @@ static int build(const struct simk *k, struct csr *S, float **cooc,
 			if (me == 0 && (i & 4095) == 0)
 				hooks_progress(h, "abstract", (double)i / n);
 			if (slots)
-				w->on = (uint64_t)i * cap;
+				w->on = so[i];
 			rt[i] = (uint16_t)me;
 			ro[i] = w->on;
 			if (use) {
@@ -1109,7 +1127,7 @@ static int build(const struct simk *k, struct csr *S, float **cooc,
 		rc = err_set(err, ERR_INTERRUPTED, "similarities: interrupted");
 	} else {
 		if (slots)
-			close_up(&T, cap, rl, S, &tc, cooc);
+			close_up(&T, ro, rl, S, &tc, cooc);
 		else
 			stitch(W, n, rt, ro, rl, S, cooc);
 		if (use) {
@@ -1144,6 +1162,7 @@ static int build(const struct simk *k, struct csr *S, float **cooc,
 		ws_destroy(&W[x]);
 	csr_destroy(&T);    /* when close_up did not take it */
 	xfree(tc);
+	xfree(so);
 	xfree(W);
 	xfree(rt);
 	xfree(ro);

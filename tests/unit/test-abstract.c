@@ -705,7 +705,7 @@ Test(abstract, bounded_rows_closed_up_with_their_counts)
 /* community_detect builds igraph's graph itself (src/community.c,
  * sym_graph): every vector of it equals igraph_create's, on the sample's
  * S for asymmetric and symmetric metrics, with a top-k and with a
- * threshold that leaves items without relations (empty runs in os/is). */
+ * threshold that leaves items without relations (isolated vertices). */
 Test(abstract, igraph_graph_equals_igraph_create)
 {
 	static const char *const set[][2] = {
