@@ -193,10 +193,10 @@ static void sym_destroy(struct sym *y)
  * is (type_indexededgelist.c; the fields are igraph_datatype.h's). The
  * symmetrised S comes sorted by (i, j) with i < j, no pair twice: to =
  * i, from = j, so ii is the identity and oi a stable counting sort by j
- * (igraph orders repeated pairs by descending edge id; there are none). The graph is
- * made by igraph_empty (attributes, property cache) and filled in;
- * community_graph_check (for the tests) compares every vector with
- * igraph_create's.
+ * (igraph orders repeated pairs by descending edge id; there are none).
+ * The graph is made by igraph_empty (attributes, property cache) and
+ * filled in; community_graph_check (for the tests) compares every vector
+ * with igraph_create's.
  */
 static igraph_error_t sym_graph(const struct sym *y, uint32_t n, igraph_t *g)
 {

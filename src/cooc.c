@@ -1017,24 +1017,25 @@ static int build(const struct simk *k, struct csr *S, float **cooc,
 	 * buffers as before. The abstract stage's first build of a bounded
 	 * S is at threshold 0 (its base).
 	 */
-	uint64_t *so = NULL;
 	struct csr T;
 	csr_init(&T);
 	float *tc = NULL;
+	uint64_t nslots = 0;    /* row i's slot starts at ro[i] */
 	bool slots = k->topk > 0 && !(k->threshold > 0) && !only &&
 	    !k->count_only && n > 0;
 	if (slots) {
-		so = xmalloc(((size_t)n + 1) * sizeof *so);
-		so[0] = 0;
 		#pragma omp parallel for schedule(static)
 		for (int64_t i = 0; i < (int64_t)n; i++) {
 			uint64_t v = row_visits(k, (uint32_t)i);
-			so[i + 1] = v < (uint64_t)k->topk ? v : (uint64_t)k->topk;
+			ro[i] = v < (uint64_t)k->topk ? v : (uint64_t)k->topk;
 		}
-		for (uint32_t i = 0; i < n; i++)
-			so[i + 1] += so[i];
-		uint64_t m = so[n] ? so[n] : 1;
-		slots = so[n] <= SLOTS_MAX;
+		for (uint32_t i = 0; i < n; i++) {
+			uint64_t len = ro[i];
+			ro[i] = nslots;
+			nslots += len;
+		}
+		uint64_t m = nslots ? nslots : 1;
+		slots = nslots <= SLOTS_MAX;
 		T.idx = slots ? try_malloc(m * sizeof *T.idx) : NULL;
 		T.val = T.idx ? try_malloc(m * sizeof *T.val) : NULL;
 		tc = T.val && cooc ? try_malloc(m * sizeof *tc) : NULL;
@@ -1046,7 +1047,7 @@ static int build(const struct simk *k, struct csr *S, float **cooc,
 		} else {
 			T.nrows = T.ncols = n;
 			T.ptr = xcalloc((size_t)n + 1, sizeof *T.ptr);
-			T.nnz = so[n];
+			T.nnz = nslots;
 		}
 	}
 	int stop = 0;
@@ -1065,7 +1066,7 @@ static int build(const struct simk *k, struct csr *S, float **cooc,
 			w->oj = T.idx;
 			w->os = T.val;
 			w->oc = tc;
-			w->ocap = so[n];
+			w->ocap = nslots;
 		}
 		#pragma omp for schedule(dynamic, 64)
 		for (int64_t i = 0; i < (int64_t)n; i++) {
@@ -1084,7 +1085,7 @@ static int build(const struct simk *k, struct csr *S, float **cooc,
 			if (me == 0 && (i & 4095) == 0)
 				hooks_progress(h, "abstract", (double)i / n);
 			if (slots)
-				w->on = so[i];
+				w->on = ro[i];
 			rt[i] = (uint16_t)me;
 			ro[i] = w->on;
 			if (use) {
@@ -1162,7 +1163,6 @@ static int build(const struct simk *k, struct csr *S, float **cooc,
 		ws_destroy(&W[x]);
 	csr_destroy(&T);    /* when close_up did not take it */
 	xfree(tc);
-	xfree(so);
 	xfree(W);
 	xfree(rt);
 	xfree(ro);

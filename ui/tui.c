@@ -487,10 +487,8 @@ static void command_done(struct tui *t)
 	if (new_data || params_enum(&t->cmd_before, P_EVAL_TARGET) !=
 	    params_enum(&s->pl.params, P_EVAL_TARGET))
 		t->snap.have_prev_ev = false;
-	if (new_data) {
+	if (new_data)   /* its lists and ranks; the index stays */
 		tui_user_free(&t->u);
-		t->u.user = -1;
-	}
 	tui_user_select(t, new_data ? (s->pl.ds ? 0 : -1) : t->u.user);
 	output_set(t, t->cmd_ob, t->cmd_eb);
 	/* `history` is a pick list (Enter applies a row); after a sweep,
