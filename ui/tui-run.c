@@ -396,10 +396,16 @@ static void why_join(struct tui *t)
 		else
 			why_out_destroy(&t->job_why);
 	}
+	/* stopped by the person (Ctrl-C/Esc) or for a run or a ':'
+	 * command, after which the pane asks again: only the first is an
+	 * interruption (a command's "interrupted" sat in the pane while it
+	 * ran, and read as the command's own) */
+	bool by_user = cancelled && strcmp(t->status, "cancelling…") == 0;
 	if (same)
-		snprintf(u->why_err, sizeof u->why_err, "%s", cancelled ?
-		    "interrupted" : t->werr.msg);
-	if (cancelled && strcmp(t->status, "cancelling…") == 0)
+		snprintf(u->why_err, sizeof u->why_err, "%s", !cancelled ?
+		    t->werr.msg : by_user ? "interrupted" :
+		    "waiting for the run…");
+	if (by_user)
 		tui_set_status(t, false, "cancelled");
 }
 
