@@ -334,6 +334,9 @@ struct rec_out {
  * proves the list exact. */
 struct rcache;
 void rcache_free(struct rcache *c);
+/* Whether c holds candidates (false: the memory of a dead one, kept for
+ * the next R's). */
+bool rcache_live(const struct rcache *c);
 
 /* -------------------------------------------------------------- import */
 

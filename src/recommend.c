@@ -51,6 +51,7 @@ void rec_ws_destroy(struct rec_ws *ws)
 	xfree(ws->pi);
 	xfree(ws->cnt);
 	xfree(ws->supp);
+	xfree(ws->cand);
 	xfree(ws->lrt);
 	xfree(ws->lrrow);
 	memset(ws, 0, sizeof *ws);
@@ -198,10 +199,9 @@ static void sel_sort(uint32_t *hi, double *hs, uint32_t n)
 
 /* The selection of rec_ws_select; with `clear`, each touched entry of
  * acc and mark is reset as it is read (rec_ws_reset without a second
- * pass over the touched items); without `sort`, a full selection is left
- * as a heap whose root (sel[0]) is the worst kept. */
+ * pass over the touched items). */
 static inline __attribute__((always_inline)) uint32_t select_top(
-    struct rec_ws *ws, const float *iw, uint32_t K, bool clear, bool sort)
+    struct rec_ws *ws, const float *iw, uint32_t K, bool clear)
 {
 	uint32_t n = 0;
 	if (K > ws->cap)
@@ -249,19 +249,18 @@ static inline __attribute__((always_inline)) uint32_t select_top(
 			wj0 = hi[0];
 		}
 	}
-	if (sort)
-		sel_sort(ws->sel, ws->sels, n);
+	sel_sort(ws->sel, ws->sels, n);
 	return n;
 }
 
 uint32_t rec_ws_select(struct rec_ws *ws, const float *iw, uint32_t K)
 {
-	return select_top(ws, iw, K, false, true);
+	return select_top(ws, iw, K, false);
 }
 
 uint32_t rec_ws_select_reset(struct rec_ws *ws, const float *iw, uint32_t K)
 {
-	uint32_t n = select_top(ws, iw, K, true, true);
+	uint32_t n = select_top(ws, iw, K, true);
 	for (uint32_t t = 0; t < ws->nseen; t++) {
 		ws->acc[ws->seen[t]] = 0;
 		ws->mark[ws->seen[t]] = 0;
@@ -417,10 +416,12 @@ int rec_build(const struct pipeline *pl, rec_fill_fn fill, void *ctx,
 			}
 		}
 		rec_block(pl, fill, ctx, ws, out, lo, hi);
-		/* the workers' low-rank rows, allocated on first use */
+		/* the workers' low-rank rows and cache selection, allocated
+		 * on first use */
 		for (int t = 0; t < nt; t++) {
 			mem_adopt(ws[t].lrt);
 			mem_adopt(ws[t].lrrow);
+			mem_adopt(ws[t].cand);
 		}
 	}
 	xfree(T);
@@ -446,7 +447,8 @@ int rec_build(const struct pipeline *pl, rec_fill_fn fill, void *ctx,
  */
 struct rcache {
 	struct rkey key;
-	uint32_t M;
+	bool live;            /* false: its R is gone, only memory */
+	uint32_t M, U;
 	uint32_t *n;          /* per user: held */
 	uint32_t *item;       /* U × M, in any order */
 	double *r;            /* U × M */
@@ -466,6 +468,11 @@ void rcache_free(struct rcache *c)
 	xfree(c);
 }
 
+bool rcache_live(const struct rcache *c)
+{
+	return c && c->live;
+}
+
 static bool rkey_equal(const struct rkey *a, const struct rkey *b)
 {
 	return a->filt_gen == b->filt_gen && a->graph_gen == b->graph_gen &&
@@ -474,9 +481,12 @@ static bool rkey_equal(const struct rkey *a, const struct rkey *b)
 
 /* A cache to fill for key when this is the second run on that R (the
  * previous lists were selected from it) and it fits RCACHE_BYTES with
- * M = 10L (at least 2L); NULL otherwise. */
+ * M = 10L (at least 2L); NULL otherwise. A dead cache of the same size
+ * in *spare is taken instead of new memory: the run that fills a cache
+ * paid more for its fresh pages (72 MB on Gowalla, page faults in this
+ * VM) than for the selection; one of another size is freed. */
 static struct rcache *rcache_new(const struct pipeline *pl, struct rkey key,
-    uint32_t L)
+    uint32_t L, struct rcache **spare)
 {
 	uint32_t U = pl->graph.ui.nrows;
 	if (!key.filt_gen || !key.graph_gen || !pl->rec.items ||
@@ -486,13 +496,23 @@ static struct rcache *rcache_new(const struct pipeline *pl, struct rkey key,
 	size_t M = 10 * (size_t)L < fit ? 10 * (size_t)L : fit;
 	if (M < 2 * (size_t)L)
 		return NULL;
-	struct rcache *c = xcalloc(1, sizeof *c);
+	struct rcache *c = *spare;
+	*spare = NULL;
+	if (c && (c->U != U || c->M != M)) {
+		rcache_free(c);
+		c = NULL;
+	}
+	if (!c) {
+		c = xcalloc(1, sizeof *c);
+		c->M = (uint32_t)M;
+		c->U = U;
+		c->n = xcalloc(U, sizeof *c->n);
+		c->rest = xcalloc(U, sizeof *c->rest);
+		c->item = xmalloc(U * M * sizeof *c->item);
+		c->r = xmalloc(U * M * sizeof *c->r);
+	}
 	c->key = key;
-	c->M = (uint32_t)M;
-	c->n = xcalloc(U, sizeof *c->n);
-	c->rest = xcalloc(U, sizeof *c->rest);
-	c->item = xmalloc(U * M * sizeof *c->item);
-	c->r = xmalloc(U * M * sizeof *c->r);
+	c->live = false;        /* until every user is in it */
 	return c;
 }
 
@@ -506,20 +526,144 @@ struct rec_ctx {
 	uint32_t *hits;             /* users served by use */
 };
 
-/* Keep u's best M candidates by R, in any order, and the next one's R
- * from ws, which holds its full scores; ws's selection arrays are
- * overwritten. The best M + 1 are a heap (no sort: an insertion sort of
- * 201 took seconds over Gowalla's users) whose root is the (M+1)-th. */
+static void rcand_swap(struct rcand *c, uint32_t a, uint32_t b)
+{
+	struct rcand t = c[a];
+	c[a] = c[b];
+	c[b] = t;
+}
+
+/* Quickselect: afterwards c[0..k) hold k largest r of c[0..n) (ties in
+ * any order), k < n. Each round moves the entries above a median of
+ * three to the front, then, if k lies past them, those equal to it: two
+ * passes without a data-dependent branch (a three-way partition's
+ * branches were mispredicted on about every other entry). */
+static void rcand_select(struct rcand *c, uint32_t n, uint32_t k)
+{
+	uint32_t lo = 0, hi = n;
+	while (lo < k && k < hi) {
+		double x = c[lo].r, y = c[lo + (hi - lo) / 2].r,
+		    z = c[hi - 1].r;
+		double p = x < y ? (y < z ? y : x < z ? z : x) :
+		    (x < z ? x : y < z ? z : y);
+		uint32_t a = lo;
+		for (uint32_t b = lo; b < hi; b++) {
+			struct rcand v = c[b];
+			c[b] = c[a];
+			c[a] = v;
+			a += v.r > p;
+		}
+		if (k <= a) {
+			hi = a;
+			continue;
+		}
+		uint32_t e = a;     /* p is among them: e > a */
+		for (uint32_t b = a; b < hi; b++) {
+			struct rcand v = c[b];
+			c[b] = c[e];
+			c[e] = v;
+			e += v.r == p;
+		}
+		if (k <= e)
+			return;
+		lo = e;
+	}
+}
+
+/* The k-th largest of v[0..n) (k < n); v is reordered. */
+static double kth_largest(double *v, uint32_t n, uint32_t k)
+{
+	uint32_t lo = 0, hi = n;
+	for (;;) {
+		double p = v[lo + (hi - lo) / 2];
+		uint32_t a = lo, b = lo, e = hi;
+		while (b < e) {
+			double x = v[b];
+			if (x > p) {
+				v[b++] = v[a];
+				v[a++] = x;
+			} else if (x < p) {
+				v[b] = v[--e];
+				v[e] = x;
+			} else {
+				b++;
+			}
+		}
+		if (k < a)
+			hi = a;
+		else if (k < e)
+			return p;
+		else
+			lo = e;
+	}
+}
+
+/* Keep u's best M candidates by R (R > 0), in any order, and the next
+ * one's R from ws, which holds its full scores. Ties at the (M+1)-th may
+ * keep either item: a left-out item's R is at most rest either way.
+ *
+ * A user touches thousands of items (Gowalla: ~5,000) and keeps M + 1
+ * (201). A heap of M + 1 along the touched list, and then a quickselect
+ * over all of them, made the run that fills the cache 0.8 s against
+ * 0.1 s for the others: both are a mispredicted branch per candidate,
+ * several times over. So a bound first: the RCACHE_SAMPLE-quantile of a
+ * strided sample, taken with a margin where about twice M + 1 lie above
+ * it; one pass copies only those (no branch), and the quickselect runs
+ * on a few hundred. When the bound lets fewer than M + 1 through (an
+ * unlucky sample), the pass is repeated without it. */
+#define RCACHE_SAMPLE 128
+
 static void rcache_keep(struct rcache *c, struct rec_ws *ws, uint32_t u)
 {
-	uint32_t n = select_top(ws, NULL, c->M + 1, false, false);
-	uint32_t skip = n > c->M;   /* the root: rest */
-	c->n[u] = n - skip;
-	c->rest[u] = skip ? ws->sels[0] : 0;
-	memcpy(c->item + (size_t)u * c->M, ws->sel + skip,
-	    (n - skip) * sizeof *c->item);
-	memcpy(c->r + (size_t)u * c->M, ws->sels + skip,
-	    (n - skip) * sizeof *c->r);
+	if (!ws->cand)
+		ws->cand = xmalloc(((size_t)ws->n_items + 1) *
+		    sizeof *ws->cand);
+	struct rcand *cd = ws->cand;
+	const double *acc = ws->acc;
+	const uint32_t *touched = ws->touched;
+	uint32_t nt = ws->ntouched, M = c->M, n = 0;
+	double bound = 0;
+	if (nt > 4 * (M + 1)) {
+		double smp[RCACHE_SAMPLE];
+		for (uint32_t x = 0; x < RCACHE_SAMPLE; x++)
+			smp[x] = acc[touched[(uint64_t)x * nt / RCACHE_SAMPLE]];
+		uint64_t q = 2 * (uint64_t)(M + 1) * RCACHE_SAMPLE / nt + 2;
+		if (q < RCACHE_SAMPLE)
+			bound = kth_largest(smp, RCACHE_SAMPLE, (uint32_t)q);
+	}
+	for (int pass = 0; pass < 2; pass++) {
+		n = 0;
+		for (uint32_t t = 0; t < nt; t++) {
+			uint32_t j = touched[t];
+			double r = acc[j];
+			cd[n] = (struct rcand){ r, j };
+			n += (r > 0) & (r >= bound);
+		}
+		if (n > M || bound <= 0)
+			break;
+		bound = 0;          /* too few above it: all of them */
+	}
+	double rest = 0;
+	if (n > M) {
+		/* the M + 1 best, then the least of them to position M */
+		if (n > M + 1)
+			rcand_select(cd, n, M + 1);
+		uint32_t w = 0;
+		for (uint32_t x = 1; x <= M; x++)
+			if (cd[x].r < cd[w].r)
+				w = x;
+		rcand_swap(cd, w, M);
+		rest = cd[M].r;
+		n = M;
+	}
+	c->n[u] = n;
+	c->rest[u] = rest;
+	uint32_t *it = c->item + (size_t)u * M;
+	double *r = c->r + (size_t)u * M;
+	for (uint32_t x = 0; x < n; x++) {
+		it[x] = cd[x].j;
+		r[x] = cd[x].r;
+	}
 }
 
 /* Put u's cached candidates into ws as its scores (seen items are never
@@ -612,26 +756,27 @@ int recommend_run(struct pipeline *pl, struct rec_out *out, struct err *err)
 	out->rkey = (struct rkey){ pl->filt.gen, pl->graph.gen,
 		params_real(&pl->params, P_DISTILL_ALPHA) };
 	struct rcache *rc = pl->rcache;
-	if (rc && rkey_equal(&rc->key, &out->rkey) && rc->M > K) {
+	if (rc && rc->live && rkey_equal(&rc->key, &out->rkey) && rc->M > K) {
 		c.use = rc;
 		for (uint32_t j = 0; j < pl->graph.ui.ncols; j++)
 			if (pl->dist.iw[j] > c.iw_max)
 				c.iw_max = pl->dist.iw[j];
 	} else if (!pl->borrowed) {
-		/* a cache of another R is dead: its filter result is gone */
-		rcache_free(pl->rcache);
-		pl->rcache = NULL;
-		c.make = rcache_new(pl, out->rkey, L);
-		if (c.make && c.make->M + 1 > cap)
-			cap = c.make->M + 1;
+		/* a cache of another R is dead (its filter result is gone);
+		 * its memory may hold the next one */
+		if (rc)
+			rc->live = false;
+		c.make = rcache_new(pl, out->rkey, L, &pl->rcache);
 	}
 	if (rec_build(pl, rec_fill_pipeline, &c, pl->abs.community ?
 	    pl->abs.n_comm : 0, cap, &pl->filt.lr, out, err) < 0) {
 		rcache_free(c.make);
 		return -1;
 	}
-	if (c.make)
+	if (c.make) {
+		c.make->live = true;
 		pl->rcache = c.make;
+	}
 	double t0 = util_now_ms();
 	eval_lists(pl, &(struct rec_lists){ out->n_users, out->L, out->items,
 	    out->len }, &out->ev);

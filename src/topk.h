@@ -36,6 +36,8 @@ struct rec_ws {
 	uint32_t nsupp;
 	uint8_t *used;      /* cap: pool item already in the list */
 	/* filter.rank: the user's low-rank term (rec_ws_score_pl) */
+	/* the candidate cache's selection (recommend.c), on first use */
+	struct rcand { double r; uint32_t j; } *cand;  /* n_items */
 	double *lrt;        /* k */
 	double *lrrow;      /* n_items */
 	/* rows of the low-rank term computed for users lr_lo .. lr_lo +

@@ -270,7 +270,8 @@ static void lists_as_fresh(const struct pipeline *pl, const char *what)
 /* A second run on the same R (only distill.beta changed) keeps each
  * user's best candidates by R; later changes that leave R alone select
  * from them where the bound proves it exact, and score the others in
- * full: every list equals a fresh run's. A change of R drops the cache. */
+ * full: every list equals a fresh run's. A change of R kills the cache;
+ * its memory holds the next R's. */
 Test(recommend, r_changes_select_from_the_candidate_cache)
 {
 	static const struct { const char *p, *v; bool cache, hits; } change[] = {
@@ -282,6 +283,9 @@ Test(recommend, r_changes_select_from_the_candidate_cache)
 		{ "distill.beta", "1.5", true, false },   /* the bound fails */
 		{ "distill.beta", "0", true, true },
 		{ "distill.alpha", "0.5", false, false }, /* a new R */
+		/* the second run on it fills the dead cache's memory */
+		{ "distill.beta", "0.2", false, false },
+		{ "distill.beta", "0.1", true, true },
 	};
 	struct pipeline pl;
 	struct err e;
@@ -315,6 +319,11 @@ Test(recommend, r_changes_select_from_the_candidate_cache)
 		lists_as_fresh(&pl, change[k].p);
 	}
 	cr_assert_gt(full, 0, "every user passed the bound every time");
-	cr_assert_null(pl.rcache, "the cache of the old R");
+	cr_assert(rcache_live(pl.rcache));
+	cr_assert_eq(pipeline_set(&pl, "distill.alpha", "0.7", &e), 0);
+	cr_assert_eq(pipeline_run(&pl, STAGE_RECOMMEND, &e), 0, "%s", e.msg);
+	cr_assert_eq(pl.rec.from_cache, 0);
+	cr_assert(!rcache_live(pl.rcache), "the cache of the old R");
+	cr_assert_eq(pl.rcache, made, "its memory is kept for the next");
 	pipeline_destroy(&pl);
 }
