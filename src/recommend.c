@@ -602,15 +602,16 @@ static double kth_largest(double *v, uint32_t n, uint32_t k)
  * one's R from ws, which holds its full scores. Ties at the (M+1)-th may
  * keep either item: a left-out item's R is at most rest either way.
  *
- * A user touches thousands of items (Gowalla: ~5,000) and keeps M + 1
- * (201). A heap of M + 1 along the touched list, and then a quickselect
- * over all of them, made the run that fills the cache 0.8 s against
- * 0.1 s for the others: both are a mispredicted branch per candidate,
- * several times over. So a bound first: the RCACHE_SAMPLE-quantile of a
- * strided sample, taken with a margin where about twice M + 1 lie above
- * it; one pass copies only those (no branch), and the quickselect runs
- * on a few hundred. When the bound lets fewer than M + 1 through (an
- * unlucky sample), the pass is repeated without it. */
+ * A user touches up to thousands of items (Gowalla: 1,900 on average)
+ * and keeps M + 1 (201). A heap of M + 1 along the touched list, and
+ * then a quickselect over all of them, made the run that fills the
+ * cache 0.7-1.0 s against 0.1 s for the others: both take a mispredicted
+ * branch per candidate, several times over. So a bound first: from a
+ * strided sample of RCACHE_SAMPLE scores, one with about twice M + 1
+ * above it; one pass without a branch copies only those (450 on
+ * Gowalla), and the quickselect runs on them. When the bound lets fewer
+ * than M + 1 through (an unlucky sample), the pass is repeated without
+ * it. */
 #define RCACHE_SAMPLE 128
 
 static void rcache_keep(struct rcache *c, struct rec_ws *ws, uint32_t u)
