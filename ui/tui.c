@@ -15,6 +15,7 @@
 #include <limits.h>
 #include <locale.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -1117,13 +1118,73 @@ static void tui_free(struct tui *t)
 	t->hist_path = NULL;
 }
 
-/* Keys from a file: at its end (nothing more to read, the writer gone),
- * the loop lets the work the keys started finish, then ends. */
-static bool io_done(struct tui *t, FILE *in, int *idle_ticks)
+/*
+ * Keys from a file reach ncurses through a pipe of our own whose write
+ * end stays open and whose read end does not block. At the file's end a
+ * read then fails (EAGAIN) instead of returning 0: ncurses 6.4 reads the
+ * rest of a mouse report in a loop that stops on -1 only, so a file
+ * ending inside one ("ESC [ M" and fewer than three bytes) spun there
+ * forever (a fuzz input, CI of 2026-12-05). A terminal that hangs up
+ * reads 0 the same way, but the signal ends the program.
+ */
+struct feed {
+	FILE *src;
+	int rd, wr;
+	bool eof;               /* src read to its end */
+	size_t len, off;        /* buf[off..len): not yet in the pipe */
+	char buf[4096];
+};
+
+static bool feed_open(struct feed *f, FILE *src)
 {
-	struct pollfd pf = { .fd = fileno(in), .events = POLLIN };
-	if (poll(&pf, 1, 0) < 1 || !(pf.revents & POLLHUP) ||
-	    (pf.revents & POLLIN))
+	int p[2];
+	memset(f, 0, sizeof *f);
+	f->src = src;
+	f->rd = f->wr = -1;
+	if (pipe(p) != 0)
+		return false;
+	f->rd = p[0];
+	f->wr = p[1];
+	return fcntl(p[0], F_SETFL, O_NONBLOCK) == 0 &&
+	    fcntl(p[1], F_SETFL, O_NONBLOCK) == 0;
+}
+
+/* Move what src has into the pipe, as much as it takes. */
+static void feed_pump(struct feed *f)
+{
+	for (;;) {
+		if (f->off == f->len) {
+			if (f->eof)
+				return;
+			f->off = 0;
+			f->len = fread(f->buf, 1, sizeof f->buf, f->src);
+			if (f->len == 0) {
+				f->eof = true;
+				return;
+			}
+		}
+		ssize_t w = write(f->wr, f->buf + f->off, f->len - f->off);
+		if (w <= 0)
+			return;         /* full: ncurses reads first */
+		f->off += (size_t)w;
+	}
+}
+
+static void feed_close(struct feed *f)
+{
+	if (f->wr >= 0)
+		close(f->wr);
+	f->wr = -1;
+}
+
+/* Keys from a file: at its end (read to the end, and every byte taken
+ * by ncurses), the loop lets the work the keys started finish, then
+ * ends. */
+static bool io_done(struct tui *t, struct feed *f, int *idle_ticks)
+{
+	feed_pump(f);
+	struct pollfd pf = { .fd = f->rd, .events = POLLIN };
+	if (!f->eof || f->off < f->len || poll(&pf, 1, 0) > 0)
 		return false;
 	t->deadline = 0;        /* a debounced change starts now */
 	bool busy = t->running || t->irunning || t->cmd_running ||
@@ -1139,9 +1200,23 @@ int tui_run_io(struct session *s, FILE *in, FILE *out)
 	struct tui *t = &tui;
 	struct prompt p = { .kind = PR_NONE };
 	int rc = 0, idle = 0;
+	struct feed feed;
+	FILE *fin = NULL;
 	memset(t, 0, sizeof *t);
 	t->s = s;
 	t->io_test = in != NULL;
+	if (in) {
+		if (!feed_open(&feed, in) ||
+		    !(fin = fdopen(feed.rd, "r"))) {
+			if (feed.rd >= 0)
+				close(feed.rd);
+			feed_close(&feed);
+			fprintf(stderr, "distill: cannot pipe the keys: %s\n",
+			    strerror(errno));
+			return EXIT_STATUS_USAGE;
+		}
+		feed_pump(&feed);
+	}
 	t->hist_path = cmd_history_open();
 	if (!restore_registered)
 		atexit(tui_restore);
@@ -1149,11 +1224,15 @@ int tui_run_io(struct session *s, FILE *in, FILE *out)
 	util_set_fatal_hook(tui_restore);
 	tui_cancel_flag = &s->cancel;
 	tui_signals(true);
-	if (!tui_start(t, in, out)) {
+	if (!tui_start(t, fin, out)) {
 		fprintf(stderr, "distill: no terminal description for "
 		    "TERM=%s\n", getenv("TERM") ? getenv("TERM") : "");
 		tui_signals(false);
 		cmd_history_close(t->hist_path);
+		if (fin) {
+			fclose(fin);
+			feed_close(&feed);
+		}
 		return EXIT_STATUS_USAGE;
 	}
 	tui_run_init(t);
@@ -1175,7 +1254,7 @@ int tui_run_io(struct session *s, FILE *in, FILE *out)
 		dirty = false;
 		wint_t wc;
 		int kr = get_wch(&wc);
-		if (kr == ERR && in && io_done(t, in, &idle))
+		if (kr == ERR && fin && io_done(t, &feed, &idle))
 			break;
 		if (kr == ERR)
 			continue;
@@ -1196,6 +1275,10 @@ int tui_run_io(struct session *s, FILE *in, FILE *out)
 	}
 	tui_signals(false);
 	tui_cancel_flag = NULL;
+	if (fin) {
+		fclose(fin);
+		feed_close(&feed);
+	}
 	return rc;
 }
 
