@@ -282,8 +282,11 @@ Test(recommend, r_changes_select_from_the_candidate_cache)
 		{ "distill.calibrate", "0.4", true, true },
 		{ "distill.beta", "1.5", true, false },   /* the bound fails */
 		{ "distill.beta", "0", true, true },
+		{ "rec.n", "10", true, true },            /* M as made */
 		{ "distill.alpha", "0.5", false, false }, /* a new R */
-		/* the second run on it fills the dead cache's memory */
+		/* the second run on it fills the dead cache's memory (of
+		 * the same M: the same lengths; ASan's allocator never hands
+		 * a freed block back at once, so a new one fails "rebuilt") */
 		{ "distill.beta", "0.2", false, false },
 		{ "distill.beta", "0.1", true, true },
 	};
