@@ -570,32 +570,18 @@ static void rcand_select(struct rcand *c, uint32_t n, uint32_t k)
 	}
 }
 
-/* The k-th largest of v[0..n) (k < n); v is reordered. */
-static double kth_largest(double *v, uint32_t n, uint32_t k)
+/* The k-th largest r of c[0..n) (k < n, from 0), moved to c[k] with
+ * the k larger (or equal) before it. */
+static double rcand_kth(struct rcand *c, uint32_t n, uint32_t k)
 {
-	uint32_t lo = 0, hi = n;
-	for (;;) {
-		double p = v[lo + (hi - lo) / 2];
-		uint32_t a = lo, b = lo, e = hi;
-		while (b < e) {
-			double x = v[b];
-			if (x > p) {
-				v[b++] = v[a];
-				v[a++] = x;
-			} else if (x < p) {
-				v[b] = v[--e];
-				v[e] = x;
-			} else {
-				b++;
-			}
-		}
-		if (k < a)
-			hi = a;
-		else if (k < e)
-			return p;
-		else
-			lo = e;
-	}
+	if (k + 1 < n)
+		rcand_select(c, n, k + 1);
+	uint32_t w = 0;
+	for (uint32_t x = 1; x <= k; x++)
+		if (c[x].r < c[w].r)
+			w = x;
+	rcand_swap(c, w, k);
+	return c[k].r;
 }
 
 /* Keep u's best M candidates by R (R > 0), in any order, and the next
@@ -625,12 +611,14 @@ static void rcache_keep(struct rcache *c, struct rec_ws *ws, uint32_t u)
 	uint32_t nt = ws->ntouched, M = c->M, n = 0;
 	double bound = 0;
 	if (nt > 4 * (M + 1)) {
-		double smp[RCACHE_SAMPLE];
-		for (uint32_t x = 0; x < RCACHE_SAMPLE; x++)
-			smp[x] = acc[touched[(uint64_t)x * nt / RCACHE_SAMPLE]];
+		struct rcand smp[RCACHE_SAMPLE];
+		for (uint32_t x = 0; x < RCACHE_SAMPLE; x++) {
+			uint32_t j = touched[(uint64_t)x * nt / RCACHE_SAMPLE];
+			smp[x] = (struct rcand){ acc[j], j };
+		}
 		uint64_t q = 2 * (uint64_t)(M + 1) * RCACHE_SAMPLE / nt + 2;
 		if (q < RCACHE_SAMPLE)
-			bound = kth_largest(smp, RCACHE_SAMPLE, (uint32_t)q);
+			bound = rcand_kth(smp, RCACHE_SAMPLE, (uint32_t)q);
 	}
 	for (int pass = 0; pass < 2; pass++) {
 		n = 0;
@@ -645,16 +633,8 @@ static void rcache_keep(struct rcache *c, struct rec_ws *ws, uint32_t u)
 		bound = 0;          /* too few above it: all of them */
 	}
 	double rest = 0;
-	if (n > M) {
-		/* the M + 1 best, then the least of them to position M */
-		if (n > M + 1)
-			rcand_select(cd, n, M + 1);
-		uint32_t w = 0;
-		for (uint32_t x = 1; x <= M; x++)
-			if (cd[x].r < cd[w].r)
-				w = x;
-		rcand_swap(cd, w, M);
-		rest = cd[M].r;
+	if (n > M) {            /* the M best before the (M+1)-th */
+		rest = rcand_kth(cd, n, M);
 		n = M;
 	}
 	c->n[u] = n;

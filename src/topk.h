@@ -35,9 +35,9 @@ struct rec_ws {
 	uint32_t *supp;     /* communities with π_u(c) > 0 */
 	uint32_t nsupp;
 	uint8_t *used;      /* cap: pool item already in the list */
-	/* filter.rank: the user's low-rank term (rec_ws_score_pl) */
 	/* the candidate cache's selection (recommend.c), on first use */
 	struct rcand { double r; uint32_t j; } *cand;  /* n_items */
+	/* filter.rank: the user's low-rank term (rec_ws_score_pl) */
 	double *lrt;        /* k */
 	double *lrrow;      /* n_items */
 	/* rows of the low-rank term computed for users lr_lo .. lr_lo +
