@@ -70,42 +70,39 @@ void sbase_free(struct sbase *b)
 {
 	if (!b)
 		return;
-	csr_destroy(&b->S);
+	if (!b->shared)
+		csr_destroy(&b->S);
 	xfree(b);
 }
 
-/* Make S (moved in, or copied when `copy`: without the memory for the
- * copy there is no new base) the pipeline's derivation base. */
+void sbase_release(struct pipeline *pl, struct abstract_out *o,
+    bool publish)
+{
+	struct sbase *b = pl->sbase;
+	if (!b || !b->shared || !o->S.idx || b->S.idx != o->S.idx)
+		return;
+	if (publish) {
+		b->shared = false;
+		csr_init(&o->S);
+	} else {
+		sbase_free(b);
+		pl->sbase = NULL;
+	}
+}
+
+/* Make S the pipeline's derivation base: moved in, or shared when
+ * `share` (S is the stage's output: struct sbase). */
 static void sbase_set(struct pipeline *pl, const struct simk_key *key,
     double thr, long topk, struct csr *S, const struct simk_tally *t,
-    bool copy)
+    bool share)
 {
 	struct sbase *b = try_calloc(1, sizeof *b);
 	if (!b)
 		return;
-	if (copy) {
-		struct csr *c = &b->S;
-		c->nrows = S->nrows;
-		c->ncols = S->ncols;
-		c->nnz = S->nnz;
-		c->ptr = try_malloc(((size_t)S->nrows + 1) * sizeof *c->ptr);
-		c->idx = c->ptr ? try_malloc((S->nnz ? S->nnz : 1) *
-		    sizeof *c->idx) : NULL;
-		c->val = c->idx ? try_malloc((S->nnz ? S->nnz : 1) *
-		    sizeof *c->val) : NULL;
-		if (!c->val) {
-			sbase_free(b);
-			return;
-		}
-		memcpy(c->ptr, S->ptr, ((size_t)S->nrows + 1) * sizeof *c->ptr);
-		if (S->nnz) {
-			memcpy(c->idx, S->idx, S->nnz * sizeof *c->idx);
-			memcpy(c->val, S->val, S->nnz * sizeof *c->val);
-		}
-	} else {
-		b->S = *S;
+	b->S = *S;
+	b->shared = share;
+	if (!share)
 		csr_init(S);
-	}
 	b->key = *key;
 	b->threshold = thr;
 	b->topk = topk;

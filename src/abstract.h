@@ -53,7 +53,10 @@ struct simk_tally {
  * same key, a threshold not lower, a top-k not larger) is a prefix of its
  * rows, whatever S is published then: a threshold raised and lowered
  * again needs no kernel. A bounded S (top-k > 0) is built at threshold 0
- * for it, so every threshold is covered. Once the candidates are cached
+ * for it, so every threshold is covered. A base that is the S the stage
+ * publishes is not copied (a one-shot run would pay for the copy, 64 MB
+ * of fresh pages on Gowalla): it shares S's arrays, and keeps them when
+ * the next run replaces S. Once the candidates are cached
  * (at once when few, else when a change the base does not cover builds
  * them again), S is selected from the cache and no new base is kept.
  */
@@ -65,8 +68,14 @@ struct sbase {
 	uint64_t candidates;       /* what the kernel counted: exact for */
 	double max_sim;            /* any threshold */
 	struct histogram hist;
-};
+	bool shared;               /* S is the published S's arrays: */
+};                                 /* taken over when S is replaced */
 void sbase_free(struct sbase *b);
+/* The abstract stage's output o is being replaced (publish) or dropped
+ * (a failed run, !publish): a base sharing o's S takes its arrays over,
+ * or goes with them. */
+void sbase_release(struct pipeline *pl, struct abstract_out *o,
+    bool publish);
 
 /* The rows of S cut to s >= thr and at most topk (0: all) entries: a
  * prefix of each row, since rows are sorted (s desc, j asc). */

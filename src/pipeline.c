@@ -270,11 +270,16 @@ static int run_stage(struct pipeline *pl, enum stage s, struct err *err)
 		memset(&tmp, 0, sizeof tmp);
 		rc = run_scoped(pl, s, &tmp, pl->simcache, err);
 		if (rc < 0) {
+			if (s == STAGE_ABSTRACT)    /* a base sharing its S */
+				sbase_release(pl, &tmp.abs, false);
 			op->destroy(&tmp);
 		} else {
 			/* a filter output that shares S's arrays goes with S */
 			if (s == STAGE_ABSTRACT && pl->filt.b_is_s)
 				drop_stage(pl, STAGE_FILTER);
+			/* the old S lives on as the derivation base */
+			if (s == STAGE_ABSTRACT)
+				sbase_release(pl, &pl->abs, true);
 			op->destroy((char *)pl + op->out);
 			memcpy((char *)pl + op->out, &tmp, op->size);
 		}

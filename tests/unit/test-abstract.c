@@ -551,8 +551,39 @@ Test(abstract, base_covers_a_loosening)
 		bool at0 = change[k].kernel && a.abs.threshold > 0;
 		cr_assert_eq(a.abs.tally_pending, !change[k].kernel || at0,
 		    "%s %s", change[k].p, change[k].v);
+		/* a base the kernel built at the published threshold is
+		 * the published S itself, not a copy */
+		cr_assert_eq(a.sbase->shared, change[k].kernel && !at0,
+		    "%s %s", change[k].p, change[k].v);
+		if (a.sbase->shared)
+			cr_assert_eq(a.sbase->S.idx, a.abs.S.idx);
 		same_as_fresh(&a, true, change[k].p);
 	}
+	pipeline_destroy(&a);
+}
+
+/* A base that shares the S of a run that then fails (S empty) goes with
+ * it; the published S and a later loosening are as before. */
+Test(abstract, base_of_a_failed_run_goes_with_it)
+{
+	struct pipeline a;
+	struct err e;
+	pipeline_init(&a);
+	a.no_simcache = true;
+	sample_abstract(&a);
+	cr_assert(a.sbase && a.sbase->shared, "the first S is the base");
+	cr_assert_eq(pipeline_set(&a, "abstract.topk", "0", &e), 0);
+	cr_assert_eq(pipeline_set(&a, "abstract.threshold", "0.999", &e), 0);
+	cr_assert_eq(pipeline_set(&a, "abstract.metric", "cosine", &e), 0);
+	const uint32_t *pub = a.abs.S.idx;
+	cr_assert_neq(pipeline_run(&a, STAGE_ABSTRACT, &e), 0,
+	    "an empty S is an error");
+	cr_assert_eq(a.abs.S.idx, pub, "the published S was kept");
+	cr_assert(!a.sbase || !a.sbase->shared || a.sbase->S.idx == pub,
+	    "a base shares a freed S");
+	cr_assert_eq(pipeline_set(&a, "abstract.threshold", "0", &e), 0);
+	cr_assert_eq(pipeline_run(&a, STAGE_ABSTRACT, &e), 0, "%s", e.msg);
+	same_as_fresh(&a, true, "threshold 0 after the failure");
 	pipeline_destroy(&a);
 }
 
