@@ -79,7 +79,9 @@ void sbase_release(struct pipeline *pl, struct abstract_out *o,
     bool publish)
 {
 	struct sbase *b = pl->sbase;
-	if (!b || !b->shared || !o->S.idx || b->S.idx != o->S.idx)
+	/* a borrowed pipeline's base is its owner's, read-only */
+	if (pl->borrowed || !b || !b->shared || !o->S.idx ||
+	    b->S.idx != o->S.idx)
 		return;
 	if (publish) {
 		b->shared = false;
