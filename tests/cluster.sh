@@ -4,7 +4,8 @@
 # every metric with a non-zero shrink, threshold and top-k, the job's
 # neighbour lists, loaded with `load DIR`, equal the in-process S edge for
 # edge (the exported csv byte for byte) and `eval` prints identical
-# metrics; the same for split.method hash on u.data; a 10 % user sample is
+# metrics; the same for split.method hash on u.data and on an adjacency
+# list with tabs, CRs and an id holding a no-break space; a 10 % user sample is
 # the same set both ways; the job runs against a real dask-scheduler with
 # two dask-worker processes over TCP; bad input fails cleanly with no
 # OUTDIR left. Skips (77) without Dask or without ../shared/data.
@@ -111,6 +112,19 @@ compare rp3 "$given" "$base; set abstract.metric rp3; set abstract.alpha 1;
 compare hash "$ml/u.data" "set split.method hash; set split.validation 0.1;
     set abstract.metric rp3; set abstract.shrink 2; set abstract.topk 80;
     set abstract.threshold 0.0005"
+
+# an adjacency list read as distill reads it: words split on runs of
+# spaces and tabs only (an id with a no-break space inside is one id), a
+# line's final CR dropped, blank and one-word lines skipped
+awk -F'\t' '$3 >= 3 { l[$1] = l[$1] ($2 == 50 ? " 5\302\2400" : " " $2) }
+    END { for (u in l) { n++; sep = n % 3 ? "" : "\t  ";
+          print u sep l[u] (n % 4 ? "" : "\r"); if (n % 50 == 0)
+          print (n % 100 ? "" : u "x") } }' "$ml/u1.base" > "$tmp/adj.txt"
+grep -q "$(printf '5\302\2400')" "$tmp/adj.txt" ||
+	bad "adj: the test file lacks its no-break-space id"
+compare adj "$tmp/adj.txt --format adj" "set split.method hash;
+    set split.validation 0.1; set abstract.metric p3;
+    set abstract.topk 40"
 
 # the user ids of a `users` table
 user_ids() { awk '/^users$/ {on = 1; next} on && NF == 2 && $2 ~ /^[0-9]+$/ {print $1}'; }
