@@ -241,7 +241,7 @@ expect_fail() {
 	if /usr/bin/python3 "$job" "$@" "$tmp/bad.out" --quiet \
 	    > "$tmp/bad.log" 2>&1; then
 		bad "$what: the job succeeded"
-	elif ! grep -q -- "$want" "$tmp/bad.log"; then
+	elif ! grep -qF -- "$want" "$tmp/bad.log"; then
 		bad "$what: expected '$want' in: $(cat "$tmp/bad.log")"
 	elif [ -e "$tmp/bad.out" ] || [ -e "$tmp/bad.out.tmp" ]; then
 		bad "$what: left an output directory behind"
@@ -264,6 +264,18 @@ printf 'load %s\nset split.method hash\n' "$tmp/badrating.tsv" \
     > "$tmp/badrating.distill"
 expect_fail "malformed rating" "badrating.tsv:2:5: expected a rating" \
     "$tmp/badrating.distill"
+# an id that is not UTF-8: distill's own message (file:line:column)
+printf 'u1 i1 i2\nu2 i\377\063 i1\n' > "$tmp/badutf8.txt"
+printf 'load %s --format adj\nset split.method hash\n' \
+    "$tmp/badutf8.txt" > "$tmp/badutf8.distill"
+want=$("$bin" -c "load $tmp/badutf8.txt --format adj" 2>&1 |
+    sed 's/^error: //')
+expect_fail "adjacency id not UTF-8" "$want" "$tmp/badutf8.distill"
+printf '1\t2\t5\t1\n\3771\t3\t4\t2\n' > "$tmp/badutf8.tsv"
+printf 'load %s\nset split.method hash\n' "$tmp/badutf8.tsv" \
+    > "$tmp/badutf8t.distill"
+want=$("$bin" -c "load $tmp/badutf8.tsv" 2>&1 | sed 's/^error: //')
+expect_fail "tsv user id not UTF-8" "$want" "$tmp/badutf8t.distill"
 printf 'load %s\n' "$ml/u.data" > "$tmp/random.distill"
 expect_fail "a split the cluster cannot reproduce" "set split.method hash" \
     "$tmp/random.distill"
