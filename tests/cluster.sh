@@ -276,6 +276,20 @@ printf 'load %s\nset split.method hash\n' "$tmp/badutf8.tsv" \
     > "$tmp/badutf8t.distill"
 want=$("$bin" -c "load $tmp/badutf8.tsv" 2>&1 | sed 's/^error: //')
 expect_fail "tsv user id not UTF-8" "$want" "$tmp/badutf8t.distill"
+# ids longer than distill takes (256 bytes), an adjacency item and a
+# quoted csv user: refused up front, not by load DIR after the whole job
+long=$(printf '%0300d' 7)
+printf 'u1 i1 i2\nu2 %s i1\n' "$long" > "$tmp/longid.txt"
+printf 'load %s --format adj\nset split.method hash\n' \
+    "$tmp/longid.txt" > "$tmp/longid.distill"
+want=$("$bin" -c "load $tmp/longid.txt --format adj" 2>&1 |
+    sed 's/^error: //')
+expect_fail "adjacency id too long" "$want" "$tmp/longid.distill"
+printf 'user,item\nu1,i1\n"%s",i2\n' "$long" > "$tmp/longid.csv"
+printf 'load %s\nset split.method hash\n' "$tmp/longid.csv" \
+    > "$tmp/longidc.distill"
+want=$("$bin" -c "load $tmp/longid.csv" 2>&1 | sed 's/^error: //')
+expect_fail "quoted csv id too long" "$want" "$tmp/longidc.distill"
 printf 'load %s\n' "$ml/u.data" > "$tmp/random.distill"
 expect_fail "a split the cluster cannot reproduce" "set split.method hash" \
     "$tmp/random.distill"
