@@ -233,6 +233,41 @@ else
 	bad "relative load path: $(tail -2 "$tmp/rel.log")"
 fi
 
+# what distill takes the job takes: a timestamp with a fraction (dropped),
+# a rating in strtod's hexadecimal or with leading blanks
+awk 'BEGIN { OFS = "\t" } { r = $3 }
+    NR % 3 == 0 { r = "0x1p2" } NR % 3 == 1 { r = " " $3 }
+    { print $1, $2, r, $4 ".5" }' "$ml/u1.test" > "$tmp/odd.tsv"
+printf 'load %s\nset split.method hash\nset abstract.topk 20\n' \
+    "$tmp/odd.tsv" > "$tmp/odd.distill"
+a=$("$bin" -c "load $tmp/odd.tsv; set split.method hash;
+    set abstract.topk 20; eval" 2>&1 | grep -E "^distill +[0-9]")
+if /usr/bin/python3 "$job" "$tmp/odd.distill" "$tmp/odd.out" \
+    --workers 1 --quiet > "$tmp/odd.log" 2>&1; then
+	b=$("$bin" -c "load $tmp/odd.out; eval" 2>&1 |
+	    grep -E "^distill +[0-9]")
+	[ -n "$a" ] && [ "$a" = "$b" ] || bad "odd numbers: '$a' vs '$b'"
+	echo "ok: fractional timestamps, hex and blank-led ratings"
+else
+	bad "odd numbers: the job failed: $(cat "$tmp/odd.log")"
+fi
+
+# an input changed since save: distill's warning, naming the file
+mkdir -p "$tmp/crc"
+cp "$top/samples/teach.tsv" "$tmp/crc/t.tsv"
+"$bin" -c "load $tmp/crc/t.tsv; set split.method hash;
+    save $tmp/crc/s.distill" > /dev/null
+grep -q -- "--crc" "$tmp/crc/s.distill" || bad "save wrote no --crc"
+head -n 5 "$top/samples/teach.tsv" >> "$tmp/crc/t.tsv"
+if /usr/bin/python3 "$job" "$tmp/crc/s.distill" "$tmp/crc/out" \
+    --workers 1 --quiet > "$tmp/crc.log" 2>&1 &&
+    grep -q "t.tsv: the data changed since the session was saved" \
+    "$tmp/crc.log"; then
+	echo "ok: a changed input: $(head -1 "$tmp/crc.log")"
+else
+	bad "a changed input is not named: $(cat "$tmp/crc.log")"
+fi
+
 # bad input: one clear error, non-zero exit, no OUTDIR left behind
 expect_fail() {
 	what=$1 want=$2
@@ -290,6 +325,17 @@ printf 'load %s\nset split.method hash\n' "$tmp/longid.csv" \
     > "$tmp/longidc.distill"
 want=$("$bin" -c "load $tmp/longid.csv" 2>&1 | sed 's/^error: //')
 expect_fail "quoted csv id too long" "$want" "$tmp/longidc.distill"
+# ratings as distill reads them: inf is refused with its message
+printf '1\t2\t5\t1\n2\t3\tinf\t2\n' > "$tmp/inf.tsv"
+printf 'load %s\nset split.method hash\n' "$tmp/inf.tsv" \
+    > "$tmp/inf.distill"
+want=$("$bin" -c "load $tmp/inf.tsv" 2>&1 | sed 's/^error: //')
+expect_fail "a rating of inf" "$want" "$tmp/inf.distill"
+: > "$tmp/empty.tsv"
+printf 'load %s\nset split.method hash\n' "$tmp/empty.tsv" \
+    > "$tmp/empty.distill"
+want=$("$bin" -c "load $tmp/empty.tsv" 2>&1 | sed 's/^error: //')
+expect_fail "an empty file" "$want" "$tmp/empty.distill"
 printf 'load %s\n' "$ml/u.data" > "$tmp/random.distill"
 expect_fail "a split the cluster cannot reproduce" "set split.method hash" \
     "$tmp/random.distill"
