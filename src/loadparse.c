@@ -106,9 +106,10 @@ static int ls_id_error(struct loadstate *st, struct reader *r,
     const struct field *f, const char *what, const char *why,
     struct err *err)
 {
-	char q[128];
+	char buf[128];
 	const char *a = what[0] == 'i' ? "an" : "a";
-	load_quote(q, sizeof q, f->s, f->len);
+	/* the quoted field, or "an empty field" (not in buf) */
+	const char *q = load_quote(buf, sizeof buf, f->s, f->len);
 	if (strcmp(why, "too long") == 0)
 		return load_error(err, ERR_LIMIT, r->path, r->line, f->col,
 		    "expected %s %s id of at most %d bytes, got %zu bytes",

@@ -365,6 +365,16 @@ Test(load, explicit_items_path)
 	cr_assert_str_eq(ds.title[1], "American President, The (1995)");
 }
 
+/* An empty id is named as such (the message once printed whatever the
+ * quoting buffer held, "got \x01"). */
+Test(load, bad_empty_id)
+{
+	load_bad(FX "bad/emptyid.tsv", NULL, ERR_PARSE,
+	    "emptyid.tsv:2:3: expected an item id, got an empty field");
+	load_bad(FX "bad/emptyuser.tsv", NULL, ERR_PARSE,
+	    "emptyuser.tsv:2:1: expected a user id, got an empty field");
+}
+
 Test(load, bad_column_count)
 {
 	load_bad(FX "bad/cols.tsv", NULL, ERR_PARSE,
