@@ -118,6 +118,23 @@ enum stage pipeline_first_stale(const struct pipeline *pl)
 	return STAGE__COUNT;
 }
 
+enum stage pipeline_take_back(struct pipeline *pl, const struct params *old,
+    const bool fresh0[STAGE__COUNT])
+{
+	enum stage failed = pipeline_first_stale(pl);
+	int from = STAGE__COUNT;
+	for (int s = 0; s < STAGE__COUNT && from == STAGE__COUNT; s++)
+		if (params_stage_differs(old, &pl->params, s))
+			from = s;
+	pl->params = *old;
+	if ((int)failed <= from)
+		for (int s = from; s < STAGE__COUNT; s++)
+			pl->fresh[s] = fresh0[s];
+	else
+		pipeline_invalidate(pl, (enum stage)from);
+	return pipeline_first_stale(pl);
+}
+
 void pipeline_replace(struct pipeline *pl, struct dataset *ds,
     const struct load_opts *opts, struct import *im)
 {

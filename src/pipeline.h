@@ -453,6 +453,17 @@ int pipeline_set_all(struct pipeline *pl, const struct params *p,
 void pipeline_invalidate(struct pipeline *pl, enum stage s);
 /* First stale stage, or STAGE__COUNT when everything is fresh. */
 enum stage pipeline_first_stale(const struct pipeline *pl);
+/*
+ * Take back a parameter change whose run failed (an error or a cancel):
+ * the parameters return to *old, the stages to the freshness fresh0 they
+ * had under *old, when the failed run replaced no stage the change made
+ * stale (it failed at the first of them: a failed stage keeps its
+ * previous result, and no later one ran). Otherwise the stages from
+ * there stay stale, for a run with *old to make again. Returns the first
+ * stale stage.
+ */
+enum stage pipeline_take_back(struct pipeline *pl, const struct params *old,
+    const bool fresh0[STAGE__COUNT]);
 
 /* Run every stale stage up to and including `upto`. ERR_STATE when no
  * dataset is loaded; ERR_INTERRUPTED when cancelled (earlier stages that

@@ -129,14 +129,24 @@ int cmd_param_change(struct session *s, const char *cmd,
 	struct headline h0, h1;
 	int had = furthest_fresh(&s->pl);
 	struct out o;
+	bool fresh0[STAGE__COUNT];
+	struct history_mark hm;
 
+	memcpy(fresh0, s->pl.fresh, sizeof fresh0);
+	session_history_mark(s, &hm);
 	headline_collect(&s->pl, false, &h0);
 	if (apply(s, ctx) < 0)
 		return -1;
 	enum stage from = pipeline_first_stale(&s->pl);
 	if (had >= 0 && (int)from <= had &&
-	    session_ensure(s, (enum stage)had) < 0)
+	    session_ensure(s, (enum stage)had) < 0) {
+		/* a command that fails changes nothing: the parameters,
+		 * the results they made and the history stay as they were
+		 * (stages the failed run replaced are stale again) */
+		pipeline_take_back(&s->pl, &before, fresh0);
+		session_history_reset(s, &hm);
 		return -1;
+	}
 	out_begin(&o, s, cmd);
 	if (memcmp(&before, &s->pl.params, sizeof before) == 0) {
 		out_note(&o, "no change");

@@ -149,6 +149,20 @@ static void push(struct params **stk, size_t *n, size_t *cap,
 	(*stk)[(*n)++] = *p;
 }
 
+void session_history_mark(const struct session *s, struct history_mark *m)
+{
+	const struct history *h = s->priv;
+	m->nundo = h->nundo;
+	m->nredo = h->nredo;
+}
+
+void session_history_reset(struct session *s, const struct history_mark *m)
+{
+	struct history *h = s->priv;
+	h->nundo = m->nundo;
+	h->nredo = m->nredo;
+}
+
 int session_set(struct session *s, const char *name, const char *value)
 {
 	struct params before = s->pl.params;

@@ -140,5 +140,13 @@ bool session_history_forward(struct session *s, const struct params *cur,
     struct params *out);
 void session_history_depth(const struct session *s, size_t *n_undo,
     size_t *n_redo);
+/* The history as it is, and back to it: a change that failed is no step
+ * to undo (the entries above the mark are still in place, nothing is
+ * pushed in between). */
+struct history_mark {
+	size_t nundo, nredo;
+};
+void session_history_mark(const struct session *s, struct history_mark *m);
+void session_history_reset(struct session *s, const struct history_mark *m);
 
 #endif

@@ -40,3 +40,10 @@ rec alic
 why alice matri
 why alice "the"
 why alice "blade runner"
+# a change whose run fails changes nothing: the value, the results and
+# the history stay (no undo step, rec needs no re-run)
+run
+set abstract.threshold 5
+get abstract.threshold
+rec alice 2
+undo
