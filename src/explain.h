@@ -173,8 +173,10 @@ int eval_params(struct pipeline *pl, const struct params *np,
  * The parameter is restored afterwards. */
 struct sweep_point {
 	char value[64];
-	struct eval_result ev;
+	struct eval_result ev;    /* empty when failed */
 	double ms;                /* time to rerun and evaluate */
+	bool failed;              /* the run failed at this value: why */
+	char why[ERR_MSG_MAX];
 };
 struct sweep_out {
 	char param[64];
@@ -182,6 +184,10 @@ struct sweep_out {
 	struct sweep_point *pt;
 	bool interrupted;         /* cancelled: the n points before it */
 };
+/* A value whose run fails (a threshold that cuts every pair, no memory)
+ * is a failed point and the sweep goes on; -1 when every value failed
+ * (the first one's error) or on a bad argument. Ctrl-C keeps the points
+ * before it (interrupted). */
 int pipeline_sweep(struct pipeline *pl, const char *param, double from,
     double to, double step, struct sweep_out *out, struct err *err);
 void sweep_out_destroy(struct sweep_out *s);

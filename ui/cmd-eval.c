@@ -250,7 +250,9 @@ static void sweep_plot(struct out *o, const struct sweep_out *sw,
 	double *vals = xcalloc(sw->n + 1, sizeof *vals);
 	struct plot_lines pl;
 	char title[128], cur[64];
-	const struct eval_row *r0 = sw->n ? row_at(&sw->pt[0].ev, mk) : NULL;
+	const struct eval_row *r0 = NULL;
+	for (size_t k = 0; k < sw->n && !r0; k++)
+		r0 = row_at(&sw->pt[k].ev, mk);
 	long best = sweep_best(sw, metric, mk), current = -1;
 	int id = params_lookup(sw->param);
 	params_format(&o->s->pl.params, id, cur, sizeof cur);
@@ -291,7 +293,8 @@ int cmd_sweep(struct session *s, int argc, char **argv)
 		return session_err(s, &e);
 	for (size_t k = 0; k < sw.n; k++) {
 		struct params p = s->pl.params;
-		if (params_set(&p, sw.param, sw.pt[k].value, NULL) == 0)
+		if (!sw.pt[k].failed &&
+		    params_set(&p, sw.param, sw.pt[k].value, NULL) == 0)
 			session_trail_add(s, &p, &sw.pt[k].ev, "sweep");
 	}
 	out_begin(&o, s, "sweep");
@@ -302,8 +305,16 @@ int cmd_sweep(struct session *s, int argc, char **argv)
 	metric_table(&o, "sweep", true);
 	free(o.cols[0]);
 	o.cols[0] = xstrdup(sw.param);
-	for (size_t k = 0; k < sw.n; k++)
+	size_t nfailed = 0;
+	for (size_t k = 0; k < sw.n; k++) {
 		eval_rows(&o, sw.pt[k].value, &sw.pt[k].ev);
+		nfailed += sw.pt[k].failed;
+	}
+	/* a value that failed has no row: a note says why */
+	for (size_t k = 0; k < sw.n; k++)
+		if (sw.pt[k].failed)
+			out_note(&o, "%s = %s failed: %s", sw.param,
+			    sw.pt[k].value, sw.pt[k].why);
 	if (o.fmt == OUT_TABLE)
 		sweep_plot(&o, &sw, metric, mk);
 	/* the best point, for the TUI's "apply best" and as a hint */
@@ -323,6 +334,9 @@ int cmd_sweep(struct session *s, int argc, char **argv)
 	if (sw.interrupted)
 		session_warn(s, "sweep interrupted after %zu values: the rows "
 		    "above are those computed", sw.n);
+	if (nfailed)
+		session_warn(s, "sweep: %zu of %zu values failed (noted above)",
+		    nfailed, sw.n);
 	flag_set(&s->cancel, 0);
 	sweep_out_destroy(&sw);
 	return 0;

@@ -189,8 +189,11 @@ static void bars(const char *const *labels, const double *values, size_t n,
 		const char *mark = (long)k == best && (long)k == current ?
 		    "  <- best, current" : (long)k == best ? "  <- best" :
 		    (long)k == current ? "  <- current" : "";
-		plot_lines_add(out, "%*s %s%s %.4f%s", lw, labels[k], sep, bar,
-		    values[k], mark);
+		if (!isfinite(values[k]))   /* a failed or missing value */
+			plot_lines_add(out, "%*s %s -", lw, labels[k], sep);
+		else
+			plot_lines_add(out, "%*s %s%s %.4f%s", lw, labels[k],
+			    sep, bar, values[k], mark);
 	}
 	if (near_data && n && isfinite(base))
 		plot_lines_add(out, "%*s (bars start at %.4g)", lw, "", base);

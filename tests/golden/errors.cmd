@@ -47,3 +47,7 @@ set abstract.threshold 5
 get abstract.threshold
 rec alice 2
 undo
+# a sweep goes on past a value that fails, and says so; all failing is
+# an error
+sweep abstract.threshold 0.3 0.5 0.1 ndcg
+sweep abstract.threshold 1 2 1
