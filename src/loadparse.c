@@ -382,17 +382,41 @@ static int csv_map(struct reader *r, const struct field *f, int n,
 		col[c] = csv_column(f, n, want[c], names[c]);
 		if (col[c] >= 0 || (c >= 2 && !want[c]))
 			continue;
+		/* a first line that is not text: say so, not its bytes */
+		for (int k = 0; k < n && k < LOAD_FIELDS_MAX; k++) {
+			size_t ok = utf8_check(f[k].s, f[k].len);
+			for (size_t b = 0; b < ok; b++)
+				if ((unsigned char)f[k].s[b] < 0x20 &&
+				    f[k].s[b] != '\t') {
+					ok = b;
+					break;
+				}
+			if (ok < f[k].len)
+				return load_error(err, ERR_PARSE, r->path,
+				    r->line, f[k].col + (int)ok, "expected a "
+				    "header of column names or interactions "
+				    "in UTF-8 text, got byte 0x%02x (binary "
+				    "data?)", (unsigned char)f[k].s[ok]);
+		}
 		/* say which columns there are and how to pick one */
-		char have[160] = "";
+		char have[200] = "", names_t[120] = "";
 		for (int k = 0, at = 0; k < n && k < LOAD_FIELDS_MAX &&
 		    at < (int)sizeof have - 1; k++)
 			at += snprintf(have + at, sizeof have - (size_t)at,
 			    "%s%.*s", k ? ", " : "", (int)(f[k].len < 40 ?
 			    f[k].len : 40), f[k].s);
+		for (int k = 0, at = 0; names[c][k] &&
+		    at < (int)sizeof names_t - 1; k++)
+			at += snprintf(names_t + at, sizeof names_t -
+			    (size_t)at, "%s%s", k ? ", " : "", names[c][k]);
+		if (want[c])
+			return load_error(err, ERR_PARSE, r->path, r->line, 1,
+			    "expected a %s column named %s in the header, "
+			    "got %s", what[c], want[c], have);
 		return load_error(err, ERR_PARSE, r->path, r->line, 1,
-		    "expected a %s column named %s in the header, got %s "
-		    "(choose one with --%s COLUMN)", what[c], want[c] ?
-		    want[c] : names[c][0], have, what[c]);
+		    "expected a %s column in the header (one of %s), got %s "
+		    "(choose one with --%s COLUMN)", what[c], names_t, have,
+		    what[c]);
 	}
 	return 0;
 }

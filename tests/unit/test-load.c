@@ -265,13 +265,21 @@ Test(load, csv_named_columns)
 	dataset_destroy(&ds);
 	memset(&ds, 0, sizeof ds);
 	load_bad(FX "custom.csv", NULL, ERR_PARSE,
-	    "custom.csv:1:1: expected a user column named userId in the "
-	    "header, got who, what, score, when (choose one with --user "
-	    "COLUMN)");
+	    "custom.csv:1:1: expected a user column in the header (one of "
+	    "userId, user_id, user, userid, uid), got who, what, score, when "
+	    "(choose one with --user COLUMN)");
 	o.rating_col = "stars";
 	load_bad(FX "custom.csv", &o, ERR_PARSE, "rating column named stars "
-	    "in the header, got who, what, score, when (choose one with "
-	    "--rating COLUMN)");
+	    "in the header, got who, what, score, when");
+}
+
+/* A first line of binary data is named as such, not echoed: its bytes
+ * went to the terminal as a list of column names. */
+Test(load, bad_binary_header)
+{
+	load_bad(FX "bad/binary.csv", NULL, ERR_PARSE,
+	    "binary.csv:1:1: expected a header of column names or "
+	    "interactions in UTF-8 text, got byte 0x9e (binary data?)");
 }
 
 Test(load, csv_without_header_is_positional)
