@@ -528,8 +528,15 @@ int cmd_save(struct session *s, int argc, char **argv)
 	if (outfile_open(&o, argv[1], pipeline_inputs(&s->pl, in), &e) < 0 ||
 	    save_commit(&o, &s->pl, &e) < 0)
 		return session_err(s, &e);
-	if (s->fmt == OUT_TABLE && s->interactive)
+	if (s->fmt == OUT_JSON) {     /* one document per command */
+		struct out doc;
+		out_begin(&doc, s, "save");
+		out_record(&doc, "saved");
+		out_kv_str(&doc, "file", argv[1]);
+		out_end(&doc);
+	} else if (s->fmt == OUT_TABLE && s->interactive) {
 		fprintf(s->out, "saved %s\n", argv[1]);
+	}
 	return 0;
 }
 
@@ -576,7 +583,18 @@ int cmd_format(struct session *s, int argc, char **argv)
 	if (k < 0)
 		return session_error(s, "format: '%s' is not table, csv or "
 		    "json", argv[1]);
+	bool json = s->fmt == OUT_JSON || k == OUT_JSON;
 	s->fmt = k;
+	if (json) {     /* a JSON stream gets its document, in or out */
+		struct out o;
+		enum out_format was = s->fmt;
+		s->fmt = OUT_JSON;
+		out_begin(&o, s, "format");
+		out_record(&o, "format");
+		out_kv_str(&o, "name", argv[1]);
+		out_end(&o);
+		s->fmt = was;
+	}
 	return 0;
 }
 

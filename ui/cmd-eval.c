@@ -498,7 +498,15 @@ int cmd_export(struct session *s, int argc, char **argv)
 	err_clear(&e);
 	if (export_stage(&s->pl, st, pos[1], fmt, &e) < 0)
 		return session_err(s, &e);
-	if (s->fmt == OUT_TABLE && s->interactive)
+	if (s->fmt == OUT_JSON) {     /* one document per command */
+		struct out o;
+		out_begin(&o, s, "export");
+		out_record(&o, "exported");
+		out_kv_str(&o, "stage", stage_name(st));
+		out_kv_str(&o, "file", pos[1]);
+		out_end(&o);
+	} else if (s->fmt == OUT_TABLE && s->interactive) {
 		fprintf(s->out, "wrote %s\n", pos[1]);
+	}
 	return 0;
 }

@@ -265,11 +265,23 @@ int cmd_params(struct session *s, int argc, char **argv)
 
 /* ------------------------------------------------------------ pin, diff */
 
+/* pin's JSON document (a table says it only at a prompt). */
+static void pin_doc(struct session *s)
+{
+	struct out o;
+	out_begin(&o, s, "pin");
+	out_record(&o, "pin");
+	out_kv_bool(&o, "pinned", s->pinned);
+	out_end(&o);
+}
+
 int cmd_pin(struct session *s, int argc, char **argv)
 {
 	if (argc > 1 && strcmp(argv[1], "--clear") == 0) {
 		s->pinned = s->pin_have_ev = false;
-		if (s->fmt == OUT_TABLE && s->interactive)
+		if (s->fmt == OUT_JSON)
+			pin_doc(s);
+		else if (s->fmt == OUT_TABLE && s->interactive)
 			fprintf(s->out, "pin cleared\n");
 		return 0;
 	}
@@ -283,7 +295,9 @@ int cmd_pin(struct session *s, int argc, char **argv)
 	s->pin_have_ev = s->pl.fresh[STAGE_RECOMMEND];
 	if (s->pin_have_ev)
 		s->pin_ev = s->pl.rec.ev;
-	if (s->fmt == OUT_TABLE && s->interactive)
+	if (s->fmt == OUT_JSON)
+		pin_doc(s);
+	else if (s->fmt == OUT_TABLE && s->interactive)
 		fprintf(s->out, "pinned the current configuration: set, undo "
 		    "and redo compare with it, diff shows it\n");
 	return 0;

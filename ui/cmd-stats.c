@@ -497,8 +497,14 @@ int cmd_step(struct session *s, int argc, char **argv)
 		return session_error(s, "no dataset loaded: use load FILE "
 		    "first");
 	if (st == STAGE__COUNT) {
-		if (s->fmt == OUT_TABLE)
+		if (s->fmt == OUT_TABLE) {
 			fprintf(s->out, "every stage is up to date\n");
+		} else if (s->fmt == OUT_JSON) {
+			out_begin(&o, s, "step");
+			out_record(&o, "step");
+			out_kv_str(&o, "stage", NULL);
+			out_end(&o);
+		}
 		return 0;
 	}
 	if (session_ensure(s, st) < 0 || session_insight(s, st) < 0)

@@ -8,3 +8,7 @@ get eval.k
 get abstract.metric
 set split.validation given
 set eval.k 5,10
+# every command is one document, those a table keeps quiet too
+step
+pin
+pin --clear
