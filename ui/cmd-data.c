@@ -611,6 +611,11 @@ int cmd_echo(struct session *s, int argc, char **argv)
 		fputs("{\"command\":\"echo\",\"text\":", s->out);
 		put_json(s->out, text);
 		fputs("}\n", s->out);
+	} else if (s->fmt == OUT_CSV) {
+		/* a block of its own, as the tables are (out.c): not a row
+		 * of the table before it */
+		fprintf(s->out, "%s%s\n", s->csv_begun ? "\n" : "", text);
+		s->csv_begun = true;
 	} else {
 		fprintf(s->out, "%s\n", text);
 	}

@@ -15,3 +15,8 @@ echo
 format json
 echo "a \"quoted\" word"
 format table
+# echo in csv is a block of its own, not a row of the table before it
+format csv
+get rec.n
+echo narration, with a comma
+get eval.k
