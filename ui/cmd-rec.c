@@ -192,8 +192,15 @@ static void why_record(struct out *o, const struct pipeline *pl,
 	out_kv_real(o, "information_bits", w->info);
 	out_kv_real(o, "information_weight", w->iw);
 	out_kv_real(o, "score", w->score);
-	out_kv_int(o, "rank", w->rank);
-	out_kv_int(o, "rank_uncalibrated", w->rank_uncalibrated);
+	/* 0: not in the list (beyond 5N uncalibrated): no rank, '-' */
+	if (w->rank > 0)
+		out_kv_int(o, "rank", w->rank);
+	else
+		out_kv_str(o, "rank", NULL);
+	if (w->rank_uncalibrated > 0)
+		out_kv_int(o, "rank_uncalibrated", w->rank_uncalibrated);
+	else
+		out_kv_str(o, "rank_uncalibrated", NULL);
 	out_kv_real(o, "calibration_effect", w->calib_effect);
 }
 
