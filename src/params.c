@@ -212,7 +212,7 @@ static bool parse_real(const char *s, double *out)
 	double d = strtod(s, &end);
 	if (end == s || *end != '\0' || errno == ERANGE || !isfinite(d))
 		return false;
-	*out = d;
+	*out = d == 0 ? 0.0 : d;    /* -0 is 0: no change, no '-0' */
 	return true;
 }
 

@@ -11,3 +11,5 @@ redo
 get abstract.threshold
 undo; undo; undo
 redo
+# -0 is 0: no change
+set distill.beta -0
