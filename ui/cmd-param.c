@@ -423,6 +423,9 @@ static int apply_history(struct session *s, void *ctx)
 	const struct trail_entry *t;
 	size_t n = session_trail(s, &t);
 	long k = *(const long *)ctx;
+	if (n == 0)
+		return session_error(s, "history: no entry %ld: no "
+		    "configuration has been evaluated yet", k);
 	if (k < 1 || (size_t)k > n)
 		return session_error(s, "history: no entry %ld (1 to %zu)", k,
 		    n);
