@@ -51,10 +51,44 @@ static int rec_all(struct session *s, int argc, char **argv)
 	err_clear(&e);
 	if (rec_write_all(&s->pl, file, &e) < 0)
 		return session_err(s, &e);
-	if (s->fmt == OUT_TABLE && s->interactive)
-		fprintf(s->out, "wrote %u users' lists to %s\n",
-		    s->pl.rec.n_users, file);
+	/* the users with a list: one with no training item in the graph
+	 * (graph.min_rating, the split) has none, and no line */
+	uint32_t with = 0, U = s->pl.rec.n_users;
+	for (uint32_t u = 0; u < U; u++)
+		with += s->pl.rec.len[u] > 0;
+	if (s->fmt == OUT_JSON) {
+		struct out o;
+		out_begin(&o, s, "rec");
+		out_record(&o, "wrote");
+		out_kv_str(&o, "file", file);
+		out_kv_int(&o, "users", with);
+		out_kv_int(&o, "users_without_list", U - with);
+		out_end(&o);
+	} else if (s->fmt == OUT_TABLE && s->interactive) {
+		fprintf(s->out, "wrote %u users' lists to %s\n", with, file);
+	}
+	if (with < U)
+		session_warn(s, "rec: %u of %u users have no list (no training "
+		    "item in the graph, or nothing reachable): see rec USER",
+		    U - with, U);
 	return 0;
+}
+
+/* Why a list is empty: the user has no training item in the graph, or
+ * none of the items reachable from them scores. */
+static void rec_empty_note(struct out *o, const struct pipeline *pl,
+    uint32_t u, const char *user)
+{
+	const struct csr *a = &pl->graph.ui;
+	uint64_t deg = u < a->nrows ? csr_row_len(a, u) : 0;
+	if (deg == 0)
+		out_note(o, "%s has no training item in the graph "
+		    "(graph.min_rating %g, the split, the degree bounds): "
+		    "nothing to recommend from", user,
+		    params_real(&pl->params, P_GRAPH_MIN_RATING));
+	else
+		out_note(o, "no unseen item scores above 0 from %s's %llu "
+		    "training items", user, (unsigned long long)deg);
 }
 
 int cmd_rec(struct session *s, int argc, char **argv)
@@ -105,6 +139,8 @@ int cmd_rec(struct session *s, int argc, char **argv)
 		out_str(&o, title_of(&s->pl, r->item));
 		out_str(&o, via);
 	}
+	if (l.n == 0)
+		rec_empty_note(&o, &s->pl, (uint32_t)u, argv[1]);
 	out_end(&o);
 	rec_list_destroy(&l);
 	return 0;
