@@ -528,6 +528,9 @@ int cmd_save(struct session *s, int argc, char **argv)
 	if (outfile_open(&o, argv[1], pipeline_inputs(&s->pl, in), &e) < 0 ||
 	    save_commit(&o, &s->pl, &e) < 0)
 		return session_err(s, &e);
+	if (!s->pl.ds)
+		session_warn(s, "save: no dataset loaded: %s holds the "
+		    "parameters only (no load line)", argv[1]);
 	if (s->fmt == OUT_JSON) {     /* one document per command */
 		struct out doc;
 		out_begin(&doc, s, "save");

@@ -1,6 +1,7 @@
 # Every line fails (or is checked after a failure): the messages are exact
 # and the session survives them (-k keeps going).
 stats graph
+save empty.distill
 history --apply 1
 rec alice
 load samples/no-such-file.tsv
