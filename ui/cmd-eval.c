@@ -19,6 +19,20 @@ static const char *target_name(enum eval_target t)
 	return t == TARGET_TEST ? "test" : "validation";
 }
 
+/* Metrics of nobody are dashes: say why, and what scores someone. */
+static void empty_note(struct out *o, const struct eval_result *ev)
+{
+	if (ev->n_users > 0)
+		return;
+	if (ev->target == TARGET_TEST)
+		out_note(o, "no user has test items (split.test_fraction, "
+		    "or load --test FILE): nothing to score");
+	else
+		out_note(o, "no user has validation items (split.validation "
+		    "0?): eval --test scores the test split, or set "
+		    "eval.target test");
+}
+
 int cmd_eval(struct session *s, int argc, char **argv)
 {
 	bool test = false;
@@ -47,6 +61,7 @@ int cmd_eval(struct session *s, int argc, char **argv)
 	out_kv_real(&o, "ms", ev.ms);
 	metric_table(&o, "metrics", true);
 	eval_rows(&o, "distill", &ev);
+	empty_note(&o, &ev);
 	out_end(&o);
 	return 0;
 }
@@ -94,6 +109,7 @@ static int compare_filter_table(struct session *s)
 		}
 		out_str(&o, c->ok ? "" : c->why);
 	}
+	empty_note(&o, &s->pl.rec.ev);
 	out_end(&o);
 	return 0;
 }
@@ -141,12 +157,14 @@ int cmd_compare(struct session *s, int argc, char **argv)
 	out_record(&o, "compare");
 	out_kv_str(&o, "target", target_name(s->pl.rec.ev.target));
 	out_kv_int(&o, "users_evaluated", s->pl.rec.ev.n_users);
-	out_kv_real(&o, "ease_lambda", lambda);
+	if (have[BASE_EASE])    /* not when it was skipped */
+		out_kv_real(&o, "ease_lambda", lambda);
 	metric_table(&o, "metrics", true);
 	eval_rows(&o, "distill", &s->pl.rec.ev);
 	for (int b = 0; b < BASE__COUNT; b++)
 		if (have[b])
 			eval_rows(&o, baseline_name(b), &ev[b]);
+	empty_note(&o, &s->pl.rec.ev);
 	out_end(&o);
 	if (*skipped)
 		session_warn(s, "%s: skipped", skipped);

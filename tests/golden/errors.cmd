@@ -53,3 +53,6 @@ undo
 # an error
 sweep abstract.threshold 0.3 0.5 0.1 ndcg
 sweep abstract.threshold 1 2 1
+# metrics of nobody: the note says why
+set split.validation 0
+eval
