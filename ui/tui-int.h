@@ -247,6 +247,13 @@ struct tui {
 	/* parameters wanted by the user; applied to the pipeline when the
 	 * worker is idle */
 	struct params want;
+	/* what the pipeline held before the changes the next run makes: a
+	 * run that fails (not cancelled) takes them back to it, as set
+	 * does at the prompt (pipeline_take_back) */
+	bool have_good, have_mark;
+	struct params good;
+	bool good_fresh[STAGE__COUNT];
+	struct history_mark good_mark;  /* before the first key's step */
 	bool status_sticky;      /* an undo/redo message the run keeps */
 	bool autorun;
 	double deadline;         /* debounce: start not before this */
@@ -337,6 +344,9 @@ void tui_why_item(struct tui *t, uint32_t item, bool whynot);
 void tui_param_changed(struct tui *t, const struct params *before);
 /* The debounce + cancel part alone (the change is in the history). */
 void tui_param_rerun(struct tui *t);
+/* Mark the history before the first of a run's changes (a key's step):
+ * a failed run resets it there. */
+void tui_history_mark(struct tui *t);
 void tui_set_status(struct tui *t, bool error, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 

@@ -328,6 +328,13 @@ static void run_start(struct tui *t)
 	t->insight_held = false;
 }
 
+/* The changes since the last good state are settled: the next one
+ * starts a new take-back point. */
+static void good_settled(struct tui *t)
+{
+	t->have_good = t->have_mark = false;
+}
+
 /* Join a finished worker and take the copies. */
 static void run_finish(struct tui *t)
 {
@@ -335,7 +342,16 @@ static void run_finish(struct tui *t)
 	t->running = false;
 	bool cancelled = t->werr.code == ERR_INTERRUPTED || t->s->cancel;
 	flag_set(&t->s->cancel, 0);
-	if (t->rc < 0 && !cancelled)
+	if (t->rc < 0 && !cancelled && t->have_good && !t->autorun) {
+		/* a change that fails changes nothing (as set at the
+		 * prompt): the parameters, results and history go back */
+		pipeline_take_back(&t->s->pl, &t->good, t->good_fresh);
+		if (t->have_mark)
+			session_history_reset(t->s, &t->good_mark);
+		t->want = t->s->pl.params;
+		good_settled(t);
+		tui_set_status(t, true, "taken back: %s", t->werr.msg);
+	} else if (t->rc < 0 && !cancelled)
 		tui_set_status(t, true, "%s", t->werr.msg);
 	else if (t->rc < 0 && !t->autorun)
 		tui_set_status(t, false, "cancelled: the previous results "
@@ -351,8 +367,11 @@ static void run_finish(struct tui *t)
 		tui_set_status(t, false, "ran in %.0f ms", t->run_t0);
 		t->before_locked = false;
 	}
-	if (t->rc == 0)
+	if (t->rc == 0) {
 		session_trail_note(t->s, "tui");
+		if (!t->autorun)    /* no newer change waits */
+			good_settled(t);
+	}
 	/* the refresh may start a why job, whose worker_done writes t->rc */
 	bool ok = t->rc == 0;
 	tui_snap_take(t);
@@ -535,6 +554,11 @@ bool tui_run_tick(struct tui *t)
 			t->snap.have_prev_ev = false;
 		struct err e;
 		err_clear(&e);
+		if (!t->have_good) {   /* the worker is idle: pl is ours */
+			t->good = pl->params;
+			memcpy(t->good_fresh, pl->fresh, sizeof t->good_fresh);
+			t->have_good = true;
+		}
 		if (pipeline_set_all(pl, &t->want, &e) < 0) {
 			/* refused (an imported abstract stage): keep the
 			 * pipeline's parameters and say why */
@@ -564,8 +588,17 @@ void tui_param_changed(struct tui *t, const struct params *before)
 		return;
 	/* the session's one history: ':undo' and 'u' see the same changes
 	 * (no ':' command runs while a key changes parameters) */
+	tui_history_mark(t);
 	session_history_push(t->s, before);
 	tui_param_rerun(t);
+}
+
+void tui_history_mark(struct tui *t)
+{
+	if (!t->have_mark) {
+		session_history_mark(t->s, &t->good_mark);
+		t->have_mark = true;
+	}
 }
 
 void tui_param_rerun(struct tui *t)

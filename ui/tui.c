@@ -472,6 +472,9 @@ static void command_done(struct tui *t)
 	int rc = t->cmd_rc;
 	command_restore(t);
 	t->want = s->pl.params;
+	/* the command took back its own failed change (set, undo): the
+	 * next key starts a new take-back point */
+	t->have_good = t->have_mark = false;
 	/* the command recorded its own changes in the session's history */
 	if (memcmp(&t->cmd_before, &t->want, sizeof t->want) != 0)
 		tui_param_rerun(t);
@@ -824,6 +827,7 @@ static int do_action(struct tui *t, struct prompt *p, enum tui_action a)
 	case ACT_UNDO: case ACT_REDO: {
 		struct params to;
 		size_t nu, nr;
+		tui_history_mark(t);
 		bool ok = a == ACT_UNDO ?
 		    session_history_back(t->s, &t->want, &to) :
 		    session_history_forward(t->s, &t->want, &to);
