@@ -147,6 +147,9 @@ struct prompt {
 	size_t cur;             /* the cursor, a byte offset in buf */
 	int hpos;
 	int param;
+	/* the value '=' starts from is selected: typing replaces it,
+	 * Backspace or Delete clears it, any other key keeps it to edit */
+	bool selected;
 };
 
 static void prompt_open(struct prompt *p, enum prompt_kind k,
@@ -157,6 +160,7 @@ static void prompt_open(struct prompt *p, enum prompt_kind k,
 	snprintf(p->buf, sizeof p->buf, "%s", init ? init : "");
 	p->len = p->cur = strlen(p->buf);
 	p->hpos = -1;
+	p->selected = k == PR_PARAM && p->len > 0;
 }
 
 /* The start of the UTF-8 character before byte offset at, or of the one
@@ -295,6 +299,16 @@ static int prompt_key(struct tui *t, struct prompt *p, int ch, bool is_key)
 		case KEY_DC: ch = 4; break;
 		default: return 0;
 		}
+	if (p->selected) {
+		p->selected = false;
+		bool del = ch == 127 || ch == 8 || ch == 4;
+		if (del || (ch >= 32 && ch != 127)) {
+			p->len = p->cur = 0;    /* replaced */
+			p->buf[0] = '\0';
+			if (del)
+				return 0;
+		}
+	}
 	switch (ch) {
 	case '\n': case '\r': return 1;
 	case 27: case 3: case 7: return -1;
@@ -595,7 +609,8 @@ static void draw_status(struct tui *t, const struct prompt *p,
 		while (tui_strwidth(head + from) > room && head[from])
 			from = next_char(head, p->cur, from);
 		int cx = x + tui_strwidth(head + from);
-		tui_put(r, 0, x, room, ROLE_NORMAL, p->buf + from);
+		tui_put(r, 0, x, room, p->selected ? ROLE_SEL : ROLE_NORMAL,
+		    p->buf + from);
 		move(r->y, r->x + (cx < r->w ? cx : r->w - 1));
 		return;
 	}
