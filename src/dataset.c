@@ -6,6 +6,7 @@
  * a local struct and copies it into the caller's only on success.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -284,7 +285,23 @@ static bool generic_stem(const char *stem, size_t len)
 	return false;
 }
 
-/* "ml-100k" for ml-100k/u.data, "gen" for /tmp/gen.tsv.gz. */
+/* The directory holding the file at path as written ("a/b/u.data" ->
+ * "b"), or NULL when path names none but "." or "..". */
+static char *parent_name(const char *path, const char *base)
+{
+	if (base == path)
+		return NULL;
+	const char *end = base - 1, *d = end;
+	while (d > path && d[-1] != '/')
+		d--;
+	if (end > d && !(end - d == 1 && *d == '.') &&
+	    !(end - d == 2 && d[0] == '.' && d[1] == '.'))
+		return xstrndup(d, (size_t)(end - d));
+	return NULL;
+}
+
+/* "ml-100k" for ml-100k/u.data (and for u.data typed there), "gen" for
+ * /tmp/gen.tsv.gz. */
 char *dataset_make_name(const char *path)
 {
 	const char *base = strrchr(path, '/');
@@ -292,13 +309,20 @@ char *dataset_make_name(const char *path)
 	size_t len = strcspn(base, ".");
 	if (len == 0)
 		len = strlen(base);
-	if (generic_stem(base, len) && base != path) {
-		const char *end = base - 1, *d = end;
-		while (d > path && d[-1] != '/')
-			d--;
-		if (end > d && !(end - d == 1 && *d == '.') &&
-		    !(end - d == 2 && d[0] == '.' && d[1] == '.'))
-			return xstrndup(d, (size_t)(end - d));
+	if (generic_stem(base, len)) {
+		char *n = parent_name(path, base);
+		if (n)
+			return n;
+		/* "u.data" typed in its own directory: the name is the
+		 * same as from anywhere else */
+		char *real = realpath(path, NULL);
+		if (real) {
+			const char *rb = strrchr(real, '/');
+			n = rb ? parent_name(real, rb + 1) : NULL;
+			free(real);
+			if (n)
+				return n;
+		}
 	}
 	return xstrndup(base, len);
 }

@@ -7,6 +7,7 @@
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -81,6 +82,17 @@ Test(load, ml100k_with_latin1_uitem)
 	/* users 1 2 3, items 10 20 30 40 in order of first appearance */
 	cr_assert_eq(ds.format, FMT_ML100K);
 	cr_assert_str_eq(ds.name, "ml-100k");
+	/* typed in its own directory, the same name */
+	char *cwd = getcwd(NULL, 0);
+	cr_assert(cwd && chdir(FX "ml-100k") == 0);
+	char *n = dataset_make_name("u.data");
+	char *n2 = dataset_make_name("./u.data");
+	cr_assert(chdir(cwd) == 0);
+	cr_assert_str_eq(n, "ml-100k");
+	cr_assert_str_eq(n2, "ml-100k");
+	free(n);
+	free(n2);
+	free(cwd);
 	cr_assert_eq(ds.users.n, 3);
 	cr_assert_eq(ds.items.n, 4);
 	cr_assert_eq(ds.n, 6);
