@@ -76,9 +76,11 @@ static void draw_profile(struct tui *t, const struct rect *r, int y)
 	x += w + 1;
 	/* the legend: each community by its label (its most central
 	 * item), cut to share the room */
+	/* one width for every label, so that all or none are titles (the
+	 * first had less room than the ones after it: "c1", then titles) */
+	int nl = u->nprof < 3 ? (int)u->nprof : 3;
+	int lw = nl ? (r->w - x) / nl - 6 : 0;
 	for (size_t k = 0; k < u->nprof && k < 3 && x < r->w; k++) {
-		int lw = (r->w - x) / (int)((u->nprof < 3 ? u->nprof : 3) - k) -
-		    6;
 		x += tui_putf(r, y, x, -1, ROLE_C1 + (int)(k % 6),
 		    "%.0f%% ", u->prof[k].share * 100);
 		/* an item id as a label reads as a number: ids only say c<id> */
