@@ -183,6 +183,7 @@ struct sweep_out {
 	size_t n;
 	struct sweep_point *pt;
 	bool interrupted;         /* cancelled: the n points before it */
+	size_t nfailed;           /* points whose run failed */
 };
 /* A value whose run fails (a threshold that cuts every pair, no memory)
  * is a failed point and the sweep goes on; -1 when every value failed

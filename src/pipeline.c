@@ -118,14 +118,21 @@ enum stage pipeline_first_stale(const struct pipeline *pl)
 	return STAGE__COUNT;
 }
 
+/* The first stage whose parameters differ between a and b, or
+ * STAGE__COUNT. */
+static int first_changed(const struct params *a, const struct params *b)
+{
+	for (int s = 0; s < STAGE__COUNT; s++)
+		if (params_stage_differs(a, b, s))
+			return s;
+	return STAGE__COUNT;
+}
+
 enum stage pipeline_take_back(struct pipeline *pl, const struct params *old,
     const bool fresh0[STAGE__COUNT])
 {
 	enum stage failed = pipeline_first_stale(pl);
-	int from = STAGE__COUNT;
-	for (int s = 0; s < STAGE__COUNT && from == STAGE__COUNT; s++)
-		if (params_stage_differs(old, &pl->params, s))
-			from = s;
+	int from = first_changed(old, &pl->params);
 	pl->params = *old;
 	if ((int)failed <= from)
 		for (int s = from; s < STAGE__COUNT; s++)
@@ -219,11 +226,9 @@ static int check_given(const struct pipeline *pl, const struct params *np,
 /* Invalidate from the earliest stage whose parameters differ. */
 static void invalidate_changed(struct pipeline *pl, const struct params *old)
 {
-	for (int s = 0; s < STAGE__COUNT; s++)
-		if (params_stage_differs(old, &pl->params, s)) {
-			pipeline_invalidate(pl, s);
-			return;
-		}
+	int s = first_changed(old, &pl->params);
+	if (s < STAGE__COUNT)
+		pipeline_invalidate(pl, (enum stage)s);
 }
 
 int pipeline_set(struct pipeline *pl, const char *name, const char *value,

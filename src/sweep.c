@@ -72,7 +72,6 @@ int pipeline_sweep(struct pipeline *pl, const char *param, double from,
 		return -1;
 	snprintf(out->param, sizeof out->param, "%s", param);
 	out->pt = xcalloc(n, sizeof *out->pt);
-	size_t nfailed = 0;
 	struct err first;
 	err_clear(&first);
 	for (size_t k = 0; k < n; k++) {
@@ -110,14 +109,14 @@ int pipeline_sweep(struct pipeline *pl, const char *param, double from,
 		if (rc < 0) {   /* this value's failure: the next may run */
 			p->failed = true;
 			snprintf(p->why, sizeof p->why, "%s", err->msg);
-			if (nfailed++ == 0)
+			if (out->nfailed++ == 0)
 				first = *err;
 			err_clear(err);
 		}
 		p->ms = util_now_ms() - t0;
 		out->n++;
 	}
-	if (nfailed == out->n) {
+	if (out->nfailed == out->n) {
 		*err = first;
 		err_prefix(err, "sweep %s=%s", param, out->pt[0].value);
 		sweep_out_destroy(out);

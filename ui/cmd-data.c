@@ -586,18 +586,16 @@ int cmd_format(struct session *s, int argc, char **argv)
 	if (k < 0)
 		return session_error(s, "format: '%s' is not table, csv or "
 		    "json", argv[1]);
-	bool json = s->fmt == OUT_JSON || k == OUT_JSON;
-	s->fmt = k;
-	if (json) {     /* a JSON stream gets its document, in or out */
+	if (s->fmt == OUT_JSON || k == OUT_JSON) {
+		/* a JSON stream gets its document, in or out */
 		struct out o;
-		enum out_format was = s->fmt;
 		s->fmt = OUT_JSON;
 		out_begin(&o, s, "format");
 		out_record(&o, "format");
 		out_kv_str(&o, "name", argv[1]);
 		out_end(&o);
-		s->fmt = was;
 	}
+	s->fmt = k;
 	return 0;
 }
 

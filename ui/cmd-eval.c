@@ -323,11 +323,8 @@ int cmd_sweep(struct session *s, int argc, char **argv)
 	metric_table(&o, "sweep", true);
 	free(o.cols[0]);
 	o.cols[0] = xstrdup(sw.param);
-	size_t nfailed = 0;
-	for (size_t k = 0; k < sw.n; k++) {
+	for (size_t k = 0; k < sw.n; k++)
 		eval_rows(&o, sw.pt[k].value, &sw.pt[k].ev);
-		nfailed += sw.pt[k].failed;
-	}
 	/* a value that failed has no row: a note says why */
 	for (size_t k = 0; k < sw.n; k++)
 		if (sw.pt[k].failed)
@@ -352,9 +349,9 @@ int cmd_sweep(struct session *s, int argc, char **argv)
 	if (sw.interrupted)
 		session_warn(s, "sweep interrupted after %zu values: the rows "
 		    "above are those computed", sw.n);
-	if (nfailed)
+	if (sw.nfailed)
 		session_warn(s, "sweep: %zu of %zu values failed (noted above)",
-		    nfailed, sw.n);
+		    sw.nfailed, sw.n);
 	flag_set(&s->cancel, 0);
 	sweep_out_destroy(&sw);
 	return 0;

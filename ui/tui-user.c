@@ -75,9 +75,7 @@ static void draw_profile(struct tui *t, const struct rect *r, int y)
 	attrset(A_NORMAL);
 	x += w + 1;
 	/* the legend: each community by its label (its most central
-	 * item), cut to share the room */
-	/* one width for every label, so that all or none are titles (the
-	 * first had less room than the ones after it: "c1", then titles) */
+	 * item), all cut to one width, so that all or none are titles */
 	int nl = u->nprof < 3 ? (int)u->nprof : 3;
 	int lw = nl ? (r->w - x) / nl - 6 : 0;
 	for (size_t k = 0; k < u->nprof && k < 3 && x < r->w; k++) {
