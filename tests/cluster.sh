@@ -252,6 +252,30 @@ else
 	bad "odd numbers: the job failed: $(cat "$tmp/odd.log")"
 fi
 
+# a header as distill reads it: quoted names on a tab-separated line (a
+# csv header, not a user "user"), the delimiter counted outside quotes
+{ printf '"user"\t"item"\n'; cut -f1,2 "$ml/u1.test"; } > "$tmp/qhead.tsv"
+{ printf '"u,i,d";item;stars\n'; awk -F'\t' '{ print $1 ";" $2 ";" $3 }' \
+    "$ml/u1.test"; } > "$tmp/semi.csv"
+# same_eval NAME "FILE [LOAD OPTIONS]": the job's eval equals distill's
+same_eval() {
+	printf 'load %s\nset split.method hash\nset abstract.topk 20\n' \
+	    "$2" > "$tmp/$1.distill"
+	a=$("$bin" -c "load $2; set split.method hash; set abstract.topk 20;
+	    eval" 2>&1 | grep -E "^distill +[0-9]")
+	if /usr/bin/python3 "$job" "$tmp/$1.distill" "$tmp/$1.out" \
+	    --workers 1 --quiet > "$tmp/$1.log" 2>&1; then
+		b=$("$bin" -c "load $tmp/$1.out; eval" 2>&1 |
+		    grep -E "^distill +[0-9]")
+		[ -n "$a" ] && [ "$a" = "$b" ] || bad "$1: '$a' vs '$b'"
+		echo "ok: $1: the header read as distill reads it"
+	else
+		bad "$1: the job failed: $(cat "$tmp/$1.log")"
+	fi
+}
+same_eval qhead "$tmp/qhead.tsv"
+same_eval semi "$tmp/semi.csv --user u,i,d"
+
 # an input changed since save: distill's warning, naming the file
 mkdir -p "$tmp/crc"
 cp "$top/samples/teach.tsv" "$tmp/crc/t.tsv"
@@ -331,6 +355,13 @@ printf 'load %s\nset split.method hash\n' "$tmp/inf.tsv" \
     > "$tmp/inf.distill"
 want=$("$bin" -c "load $tmp/inf.tsv" 2>&1 | sed 's/^error: //')
 expect_fail "a rating of inf" "$want" "$tmp/inf.distill"
+# a header whose fields are not numbers as distill reads a rating (inf):
+# a header without a user column, distill's message
+{ echo 'a,b,inf'; echo '1,2,3'; } > "$tmp/infhead.csv"
+printf 'load %s\nset split.method hash\n' "$tmp/infhead.csv" \
+    > "$tmp/infhead.distill"
+want=$("$bin" -c "load $tmp/infhead.csv" 2>&1 | sed 's/^error: //')
+expect_fail "a header of a, b, inf" "$want" "$tmp/infhead.distill"
 : > "$tmp/empty.tsv"
 printf 'load %s\nset split.method hash\n' "$tmp/empty.tsv" \
     > "$tmp/empty.distill"
