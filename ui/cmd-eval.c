@@ -323,8 +323,9 @@ int cmd_sweep(struct session *s, int argc, char **argv)
 	metric_table(&o, "sweep", true);
 	free(o.cols[0]);
 	o.cols[0] = xstrdup(sw.param);
+	int id = params_lookup(sw.param);
 	for (size_t k = 0; k < sw.n; k++)
-		eval_rows(&o, sw.pt[k].value, &sw.pt[k].ev);
+		eval_rows_param(&o, id, sw.pt[k].value, &sw.pt[k].ev);
 	/* a value that failed has no row: a note says why */
 	for (size_t k = 0; k < sw.n; k++)
 		if (sw.pt[k].failed)
@@ -362,51 +363,58 @@ int cmd_sweep(struct session *s, int argc, char **argv)
 struct tune_ctx {
 	int argc;
 	char **argv;
+	/* the search, kept for the output (tune_show) */
+	struct tune_spec spec[TUNE_MAX_PARAMS];
+	struct tune_out t;
+	char metric[32];
+	int k;
+	bool have, shown;
 };
 
 /* The trail: every point with its values, the metric and the time. */
-static void tune_trail(struct session *s, const struct tune_spec *spec,
-    const struct tune_out *t, const char *metric, int k)
+static void tune_show(struct out *o, void *vctx)
 {
-	struct out o;
+	struct tune_ctx *c = vctx;
+	const struct tune_out *t = &c->t;
+	const struct tune_spec *spec = c->spec;
+	if (!c->have)
+		return;
+	c->shown = true;
 	const char **cols = xcalloc((size_t)t->nparam + 5, sizeof *cols);
 	char mcol[48];
-	int c = 0;
-	snprintf(mcol, sizeof mcol, "%s@%d", metric, k);
-	cols[c++] = "point";
+	int n = 0;
+	snprintf(mcol, sizeof mcol, "%s@%d", c->metric, c->k);
+	cols[n++] = "point";
 	for (int p = 0; p < t->nparam; p++)
-		cols[c++] = params_def(spec[p].id)->name;
-	cols[c++] = mcol;
-	cols[c++] = "ms";
-	cols[c++] = "note";
-	out_begin(&o, s, "tune");
-	out_table(&o, "trail", cols);
+		cols[n++] = params_def(spec[p].id)->name;
+	cols[n++] = mcol;
+	cols[n++] = "ms";
+	cols[n++] = "note";
+	out_table(o, "trail", cols);
 	for (size_t x = 0; x < t->n; x++) {
 		const struct tune_point *pt = &t->pt[x];
-		out_int(&o, (int64_t)x);
+		out_int(o, (int64_t)x);
 		for (int p = 0; p < t->nparam; p++)
-			out_str(&o, pt->value[p]);
-		out_real(&o, pt->score);
-		out_real(&o, pt->ms);
-		out_str(&o, pt->failed ? pt->why : (long)x == t->best ? "best" :
+			out_param(o, spec[p].id, pt->value[p]);
+		out_real(o, pt->score);
+		out_real(o, pt->ms);
+		out_str(o, pt->failed ? pt->why : (long)x == t->best ? "best" :
 		    x == 0 ? "start" : "");
 	}
 	if (t->interrupted)
-		out_note(&o, "interrupted after %zu points: the best so far "
+		out_note(o, "interrupted after %zu points: the best so far "
 		    "is applied", t->n);
-	out_end(&o);
 	free(cols);
 }
 
 static int apply_tune(struct session *s, void *vctx)
 {
-	const struct tune_ctx *c = vctx;
+	struct tune_ctx *c = vctx;
+	struct tune_spec *spec = c->spec;
+	struct tune_out *t = &c->t;
 	const char *budget_t = NULL, *metric_t = NULL, *seed_t = NULL;
 	const char *pos[TUNE_MAX_PARAMS + 1];
-	struct tune_spec spec[TUNE_MAX_PARAMS];
 	struct tune_opts opt = { 30, "ndcg", 0, 42 };
-	struct tune_out t;
-	char metric[32];
 	int npos;
 	long v;
 	struct err e;
@@ -434,10 +442,10 @@ static int apply_tune(struct session *s, void *vctx)
 			return -1;
 		opt.seed = (uint64_t)v;
 	}
-	if (metric_at(s, "tune", metric_t ? metric_t : "ndcg", metric,
-	    sizeof metric, &opt.k) < 0)
+	if (metric_at(s, "tune", metric_t ? metric_t : "ndcg", c->metric,
+	    sizeof c->metric, &opt.k) < 0)
 		return -1;
-	opt.metric = metric;
+	opt.metric = c->metric;
 	for (int p = 0; p < npos; p++) {
 		err_clear(&e);
 		if (tune_spec_parse(pos[p], &spec[p], &e) < 0)
@@ -449,40 +457,53 @@ static int apply_tune(struct session *s, void *vctx)
 		opt.k = s->pl.rec.ev.nk ? s->pl.rec.ev.row[0].k : 10;
 	err_clear(&e);
 	flag_set(&s->cancel, 0);
-	if (pipeline_tune(&s->pl, spec, npos, &opt, &t, &e) < 0)
+	if (pipeline_tune(&s->pl, spec, npos, &opt, t, &e) < 0)
 		return session_err(s, &e);
 	flag_set(&s->cancel, 0);   /* a Ctrl-C stopped the search only */
-	tune_trail(s, spec, &t, metric, opt.k);
-	for (size_t x = 0; x < t.n; x++) {
+	c->have = true;             /* shown by cmd_tune, whatever follows */
+	c->k = opt.k;
+	for (size_t x = 0; x < t->n; x++) {
 		struct params p = s->pl.params;
-		bool ok = !t.pt[x].failed;
+		bool ok = !t->pt[x].failed;
 		for (int q = 0; ok && q < npos; q++)
-			ok = params_set_id(&p, spec[q].id, t.pt[x].value[q],
+			ok = params_set_id(&p, spec[q].id, t->pt[x].value[q],
 			    NULL) == 0;
 		if (ok)
-			session_trail_add(s, &p, &t.pt[x].ev, "tune");
+			session_trail_add(s, &p, &t->pt[x].ev, "tune");
 	}
 	/* the best point, as one change (one undo step) */
 	struct params before = s->pl.params;
 	for (int p = 0; p < npos; p++) {
 		err_clear(&e);
 		if (pipeline_set(&s->pl, params_def(spec[p].id)->name,
-		    t.pt[t.best].value[p], &e) < 0) {
+		    t->pt[t->best].value[p], &e) < 0) {
 			s->pl.params = before;
-			tune_out_destroy(&t);
 			return session_err(s, &e);
 		}
 	}
 	if (memcmp(&before, &s->pl.params, sizeof before) != 0)
 		session_history_push(s, &before);
-	tune_out_destroy(&t);
 	return 0;
 }
 
+/*
+ * The trail and the change it applied as one output block (one JSON
+ * document). When the change fails after the search (its re-run, say),
+ * the trail is still shown, on its own: the points were paid for.
+ */
 int cmd_tune(struct session *s, int argc, char **argv)
 {
-	struct tune_ctx c = { argc, argv };
-	return cmd_param_change(s, "tune", apply_tune, &c);
+	struct tune_ctx c = { .argc = argc, .argv = argv };
+	int rc = cmd_param_change_shown(s, "tune", apply_tune, &c, tune_show);
+	if (c.have && !c.shown) {
+		struct out o;
+		out_begin(&o, s, "tune");
+		tune_show(&o, &c);
+		out_end(&o);
+	}
+	if (c.have)
+		tune_out_destroy(&c.t);
+	return rc;
 }
 
 /* ------------------------------------------------------------ export */

@@ -125,6 +125,13 @@ static void print_pinned(struct out *o, struct session *s)
 int cmd_param_change(struct session *s, const char *cmd,
     int (*apply)(struct session *, void *), void *ctx)
 {
+	return cmd_param_change_shown(s, cmd, apply, ctx, NULL);
+}
+
+int cmd_param_change_shown(struct session *s, const char *cmd,
+    int (*apply)(struct session *, void *), void *ctx,
+    void (*show)(struct out *, void *))
+{
 	struct params before = s->pl.params;
 	struct headline h0, h1;
 	int had = furthest_fresh(&s->pl);
@@ -148,6 +155,8 @@ int cmd_param_change(struct session *s, const char *cmd,
 		return -1;
 	}
 	out_begin(&o, s, cmd);
+	if (show)
+		show(&o, ctx);
 	if (memcmp(&before, &s->pl.params, sizeof before) == 0) {
 		out_note(&o, "no change");
 		out_end(&o);

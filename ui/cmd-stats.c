@@ -371,17 +371,33 @@ void metric_table(struct out *o, const char *title, bool method)
 	out_table(o, title, cols);
 }
 
-void eval_rows(struct out *o, const char *method,
+/* The rows of ev, each led by method, or by parameter id's value as
+ * out_param writes it (param >= 0: a number in JSON), or by nothing. */
+static void eval_rows_led(struct out *o, const char *method, int param,
     const struct eval_result *ev)
 {
 	for (int k = 0; k < ev->nk; k++) {
 		const struct eval_row *r = &ev->row[k];
-		if (method)
+		if (method && param >= 0)
+			out_param(o, param, method);
+		else if (method)
 			out_str(o, method);
 		out_int(o, r->k);
 		for (int m = 0; m < METRIC__COUNT; m++)
 			out_real(o, metric_of(r, m));
 	}
+}
+
+void eval_rows(struct out *o, const char *method,
+    const struct eval_result *ev)
+{
+	eval_rows_led(o, method, -1, ev);
+}
+
+void eval_rows_param(struct out *o, int param, const char *value,
+    const struct eval_result *ev)
+{
+	eval_rows_led(o, value, param, ev);
 }
 
 static void stats_recommend(struct out *o, const struct pipeline *pl)

@@ -11,6 +11,8 @@
 #include "cmd.h"
 #include "session.h"
 
+struct out;
+
 /* An --option of a command: with an argument (value) or a flag. */
 /*
  * load's options in usage order, with each one's argument: the one list
@@ -64,9 +66,14 @@ int cmd_parse_stage(struct session *s, const char *text);
 
 /* Apply a parameter change through apply(s, ctx) (which reports its own
  * errors and returns -1) and show it as set does: the changed parameters
- * and the headline deltas of the stages re-run (cmd-param.c). */
+ * and the headline deltas of the stages re-run (cmd-param.c). With show,
+ * its sections (tune's trail) open the same output block, so a command
+ * prints one document. */
 int cmd_param_change(struct session *s, const char *cmd,
     int (*apply)(struct session *, void *), void *ctx);
+int cmd_param_change_shown(struct session *s, const char *cmd,
+    int (*apply)(struct session *, void *), void *ctx,
+    void (*show)(struct out *, void *));
 
 /* "[lo, hi]" or "a|b|c" for a parameter (cmd-param.c). */
 void param_range_text(const struct param_def *d, char *buf, size_t size);
@@ -77,8 +84,11 @@ struct out;
 void metric_table(struct out *o, const char *title, bool method);
 /* Evaluation rows (one per k), prefixed by a method column when method
  * is not NULL (cmd-stats.c). */
-struct out;
 void eval_rows(struct out *o, const char *method,
+    const struct eval_result *ev);
+/* eval_rows led by a parameter's value (sweep): a JSON number, as set
+ * and tune write parameter values. */
+void eval_rows_param(struct out *o, int param, const char *value,
     const struct eval_result *ev);
 
 /* cmd-data.c */
