@@ -233,31 +233,8 @@ else
 	bad "relative load path: $(tail -2 "$tmp/rel.log")"
 fi
 
-# what distill takes the job takes: a timestamp with a fraction (dropped),
-# a rating in strtod's hexadecimal or with leading blanks
-awk 'BEGIN { OFS = "\t" } { r = $3 }
-    NR % 3 == 0 { r = "0x1p2" } NR % 3 == 1 { r = " " $3 }
-    { print $1, $2, r, $4 ".5" }' "$ml/u1.test" > "$tmp/odd.tsv"
-printf 'load %s\nset split.method hash\nset abstract.topk 20\n' \
-    "$tmp/odd.tsv" > "$tmp/odd.distill"
-a=$("$bin" -c "load $tmp/odd.tsv; set split.method hash;
-    set abstract.topk 20; eval" 2>&1 | grep -E "^distill +[0-9]")
-if /usr/bin/python3 "$job" "$tmp/odd.distill" "$tmp/odd.out" \
-    --workers 1 --quiet > "$tmp/odd.log" 2>&1; then
-	b=$("$bin" -c "load $tmp/odd.out; eval" 2>&1 |
-	    grep -E "^distill +[0-9]")
-	[ -n "$a" ] && [ "$a" = "$b" ] || bad "odd numbers: '$a' vs '$b'"
-	echo "ok: fractional timestamps, hex and blank-led ratings"
-else
-	bad "odd numbers: the job failed: $(cat "$tmp/odd.log")"
-fi
-
-# a header as distill reads it: quoted names on a tab-separated line (a
-# csv header, not a user "user"), the delimiter counted outside quotes
-{ printf '"user"\t"item"\n'; cut -f1,2 "$ml/u1.test"; } > "$tmp/qhead.tsv"
-{ printf '"u,i,d";item;stars\n'; awk -F'\t' '{ print $1 ";" $2 ";" $3 }' \
-    "$ml/u1.test"; } > "$tmp/semi.csv"
-# same_eval NAME "FILE [LOAD OPTIONS]": the job's eval equals distill's
+# same_eval NAME "FILE [LOAD OPTIONS]" WHAT: the job's eval equals
+# distill's on FILE (split.method hash, top-20)
 same_eval() {
 	printf 'load %s\nset split.method hash\nset abstract.topk 20\n' \
 	    "$2" > "$tmp/$1.distill"
@@ -268,13 +245,28 @@ same_eval() {
 		b=$("$bin" -c "load $tmp/$1.out; eval" 2>&1 |
 		    grep -E "^distill +[0-9]")
 		[ -n "$a" ] && [ "$a" = "$b" ] || bad "$1: '$a' vs '$b'"
-		echo "ok: $1: the header read as distill reads it"
+		echo "ok: $1: $3"
 	else
 		bad "$1: the job failed: $(cat "$tmp/$1.log")"
 	fi
 }
-same_eval qhead "$tmp/qhead.tsv"
-same_eval semi "$tmp/semi.csv --user u,i,d"
+
+# what distill takes the job takes: a timestamp with a fraction (dropped),
+# a rating in strtod's hexadecimal or with leading blanks
+awk 'BEGIN { OFS = "\t" } { r = $3 }
+    NR % 3 == 0 { r = "0x1p2" } NR % 3 == 1 { r = " " $3 }
+    { print $1, $2, r, $4 ".5" }' "$ml/u1.test" > "$tmp/odd.tsv"
+same_eval odd "$tmp/odd.tsv" \
+    "fractional timestamps, hex and blank-led ratings"
+
+# a header as distill reads it: quoted names on a tab-separated line (a
+# csv header, not a user "user"), the delimiter counted outside quotes
+{ printf '"user"\t"item"\n'; cut -f1,2 "$ml/u1.test"; } > "$tmp/qhead.tsv"
+{ printf '"u,i,d";item;stars\n'; awk -F'\t' '{ print $1 ";" $2 ";" $3 }' \
+    "$ml/u1.test"; } > "$tmp/semi.csv"
+same_eval qhead "$tmp/qhead.tsv" "a quoted header on a tab-separated line"
+same_eval semi "$tmp/semi.csv --user u,i,d" \
+    "the delimiter counted outside quotes"
 
 # an input changed since save: distill's warning, naming the file
 mkdir -p "$tmp/crc"
