@@ -80,7 +80,6 @@ void param_range_text(const struct param_def *d, char *buf, size_t size);
 
 /* Open the table that eval_rows fills: a "method" column when method,
  * then "k" and every metric of metric_defs (cmd-stats.c). */
-struct out;
 void metric_table(struct out *o, const char *title, bool method);
 /* Evaluation rows (one per k), prefixed by a method column when method
  * is not NULL (cmd-stats.c). */
