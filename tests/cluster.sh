@@ -354,6 +354,32 @@ printf 'load %s\nset split.method hash\n' "$tmp/infhead.csv" \
     > "$tmp/infhead.distill"
 want=$("$bin" -c "load $tmp/infhead.csv" 2>&1 | sed 's/^error: //')
 expect_fail "a header of a, b, inf" "$want" "$tmp/infhead.distill"
+# lines distill refuses, refused by the job with distill's message (its
+# column too): timestamps pandas' integer reader takes, quotes its csv
+# reader takes, a space as one separator, fields named as distill names
+# them. refused NAME FILE 'LOAD OPTIONS' FORMAT [ARG...]: printf's lines
+refused() {
+	n=$1 f=$tmp/$2 lo=$3
+	shift 3
+	# shellcheck disable=SC2059
+	printf "$@" > "$f"
+	printf 'load %s %s\nset split.method hash\n' "$f" "$lo" \
+	    > "$tmp/$n.distill"
+	# shellcheck disable=SC2086
+	want=$("$bin" -c "load $f $lo" 2>&1 | sed 's/^error: //')
+	case $want in
+	"$f:"*) expect_fail "$n" "$want" "$tmp/$n.distill" ;;
+	*) bad "$n: distill takes the file: $want" ;;
+	esac
+}
+refused "timestamp +5" ts1.tsv '' '1\t2\t5\t1\n2\t3\t4\t+5\n'
+refused "timestamp 1e3" ts2.tsv '' '1\t2\t5\t1\n2\t3\t4\t1e3\n'
+refused "timestamp with a blank" ts3.csv '' 'user,item,rating,time\n1,2,5,1\n2,3,4,5 \n'
+refused "quote inside a field" q1.csv '' 'user,item,rating\n1,2,5\n2,3"x,4\n'
+refused "text after a closing quote" q2.csv '' 'user,item,rating\n"1","2",5\n2,"3"x,4\n'
+refused "a quoted rating" q3.csv '' 'user,item,rating\n1,2,5\n"2,x",3,"five"\n'
+refused "an empty item id" e1.tsv '' '1\t2\t5\n1\t\t4\n'
+refused "two spaces, --format tsv" sp.tsv '--format tsv' '1 2 5\n1  3 4\n'
 : > "$tmp/empty.tsv"
 printf 'load %s\nset split.method hash\n' "$tmp/empty.tsv" \
     > "$tmp/empty.distill"
