@@ -233,21 +233,23 @@ else
 	bad "relative load path: $(tail -2 "$tmp/rel.log")"
 fi
 
-# same_eval NAME "FILE [LOAD OPTIONS]" WHAT: the job's eval equals
-# distill's on FILE (split.method hash, top-20)
+# same_eval NAME "FILE [LOAD OPTIONS]" WHAT [JOB OPTIONS]: the job's eval
+# equals distill's on FILE (split.method hash, top-20)
 same_eval() {
+	n=$1 f=$2 what=$3
+	shift 3
 	printf 'load %s\nset split.method hash\nset abstract.topk 20\n' \
-	    "$2" > "$tmp/$1.distill"
-	a=$("$bin" -c "load $2; set split.method hash; set abstract.topk 20;
+	    "$f" > "$tmp/$n.distill"
+	a=$("$bin" -c "load $f; set split.method hash; set abstract.topk 20;
 	    eval" 2>&1 | grep -E "^distill +[0-9]")
-	if /usr/bin/python3 "$job" "$tmp/$1.distill" "$tmp/$1.out" \
-	    --workers 1 --quiet > "$tmp/$1.log" 2>&1; then
-		b=$("$bin" -c "load $tmp/$1.out; eval" 2>&1 |
+	if /usr/bin/python3 "$job" "$tmp/$n.distill" "$tmp/$n.out" \
+	    --workers 1 --quiet "$@" > "$tmp/$n.log" 2>&1; then
+		b=$("$bin" -c "load $tmp/$n.out; eval" 2>&1 |
 		    grep -E "^distill +[0-9]")
-		[ -n "$a" ] && [ "$a" = "$b" ] || bad "$1: '$a' vs '$b'"
-		echo "ok: $1: $3"
+		[ -n "$a" ] && [ "$a" = "$b" ] || bad "$n: '$a' vs '$b'"
+		echo "ok: $n: $what"
 	else
-		bad "$1: the job failed: $(cat "$tmp/$1.log")"
+		bad "$n: the job failed: $(cat "$tmp/$n.log")"
 	fi
 }
 
@@ -267,6 +269,13 @@ same_eval odd "$tmp/odd.tsv" \
 same_eval qhead "$tmp/qhead.tsv" "a quoted header on a tab-separated line"
 same_eval semi "$tmp/semi.csv --user u,i,d" \
     "the delimiter counted outside quotes"
+# a quoted field holding line ends, in blocks of 4 KiB: a block starts
+# after a line end outside quotes, where distill's reader ends a record
+awk -F'\t' 'BEGIN { print "user,item,rating,note" }
+    { printf "%s,%s,%s,\"line one\nline, \"\"two\"\"\"\n", $1, $2, $3 }' \
+    "$ml/u1.test" > "$tmp/multi.csv"
+same_eval multi "$tmp/multi.csv" "quoted line ends across blocks" \
+    --blocksize 4096
 
 # an input changed since save: distill's warning, naming the file
 mkdir -p "$tmp/crc"
