@@ -447,6 +447,67 @@ Test(lowrank, a_weight_change_reuses_the_factors, .fini = teardown)
 	}
 }
 
+/* Items 4 and 5 repeat items 1 and 0: X̃ has rank 4, so the randomized
+ * SVD's blocks (6 columns) are rank-deficient. Their Gram matrices are
+ * singular and CholeskyQR gives way to Householder QR and to dgesdd on
+ * the whole block (lowrank.c, orth and thin_svd): the top singular
+ * values are still the true ones, the rest zero, and at full rank the
+ * projection still keeps every row. */
+static const float DUP[NU][NI] = {
+	{ 1, 2, 0, 1, 2, 1 },
+	{ 2, 1, 1, 0, 1, 2 },
+	{ 0, 1, 3, 2, 1, 0 },
+	{ 1, 0, 2, 1, 0, 1 },
+	{ 3, 1, 1, 1, 1, 3 },
+	{ 1, 1, 0, 2, 1, 1 },
+	{ 2, 0, 1, 1, 0, 2 },
+};
+
+Test(lowrank, rank_deficient_blocks, .fini = teardown)
+{
+	struct trip t[NU * NI];
+	size_t n = 0;
+	double du[NU] = { 0 }, di[NI] = { 0 }, g[NI * NI], ev[NI];
+	for (uint32_t u = 0; u < NU; u++)
+		for (uint32_t i = 0; i < NI; i++) {
+			du[u] += DUP[u][i];
+			di[i] += DUP[u][i];
+			if (DUP[u][i] > 0)
+				t[n++] = (struct trip){ u, i, DUP[u][i] };
+		}
+	for (int i = 0; i < NI; i++)
+		for (int j = 0; j < NI; j++) {
+			g[i * NI + j] = 0;
+			for (int u = 0; u < NU; u++)
+				g[i * NI + j] += DUP[u][i] * DUP[u][j] /
+				    (du[u] * sqrt(di[i] * di[j]));
+		}
+	jacobi_eigen(g, NI, ev);
+	qsort(ev, NI, sizeof *ev, cmp_desc);
+	cr_assert_lt(ev[4], 1e-12, "the matrix has rank 4");
+	struct err e;
+	tiny_graph(&pl, NU, NI, t, n);
+	tiny_set(&pl, "abstract.metric", "cosine");
+	tiny_set(&pl, "filter.rank", "6");
+	tiny_set(&pl, "filter.lowrank_weight", "1");
+	tiny_abstract(&pl);
+	cr_assert_eq(filter_run(&pl, &pl.filt, &e), 0, "%s", e.msg);
+	for (int c = 0; c < NI; c++)
+		cr_assert_float_eq(pl.filt.lr.sigma[c], sqrt(fmax(ev[c], 0)),
+		    1e-7, "sigma_%d = %.12g, expected %.12g", c,
+		    pl.filt.lr.sigma[c], sqrt(fmax(ev[c], 0)));
+	for (int u = 0; u < NU; u++)
+		for (int j = 0; j < NI; j++) {
+			double s = 0;
+			for (int i = 0; i < NI; i++)
+				s += DUP[u][i] / sqrt(du[u] * di[i]) *
+				    sqrt(di[i]) * lowrank_pair(&pl.filt.lr, i,
+				    j);
+			cr_assert_float_eq(s, DUP[u][j] / sqrt(du[u] * di[j]) *
+			    sqrt(di[j]), 1e-9, "user %d item %d", u, j);
+		}
+}
+
 /* A rank above min(users, items) is refused; rank 0 leaves nothing. */
 Test(lowrank, rank_bounds, .fini = teardown)
 {
