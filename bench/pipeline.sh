@@ -11,6 +11,9 @@
 #   ML-100K (ratings >= 4, backbone): any single parameter change (<= 20 ms)
 #   generated 20M log (140k users x 27k items): full pipeline + evaluation
 #     (<= 15 s), peak RSS (<= 3 GB), a threshold change (<= 3 s)
+#   and the filter stage's targets of issue 11 on Gowalla, process wall
+#   with peak RSS: filter.method ridge (<= 10 s) and filter.rank 256
+#   (<= 10 s), each on the P3alpha top-200 neighbours above
 #
 #   bench/pipeline.sh [BUILDDIR]      (default: the current directory)
 #
@@ -63,6 +66,20 @@ if [ -r "$data/gowalla/train.txt" ]; then
 	    -s eval.target=test -s abstract.metric=p3 -s abstract.topk=200 \
 	    -s eval.k=20 -s filter.method=backbone -s filter.alpha=0.5 \
 	    -c filter.alpha "$g/train.txt" | grep -E '^(full|  stages|change)'
+	for f in "filter.method ridge" "filter.rank 256"; do
+		i=0
+		while [ $i -lt "$runs" ]; do
+			/usr/bin/time -f "%e %M" "$d" --no-init -c "load \
+$g/train.txt --test $g/test.txt; $set_g; set $f; eval" 2>&1 >/dev/null |
+			    tail -1
+			i=$((i + 1))
+		done > "${TMPDIR:-/tmp}/pipeline.$$"
+		printf '%s, process wall: ' "$f"
+		spread < "${TMPDIR:-/tmp}/pipeline.$$" | tr -d '\n'
+		sort -k2 -n "${TMPDIR:-/tmp}/pipeline.$$" | tail -1 |
+		    awk '{ printf ", peak RSS %.0f MB\n", $2 / 1024 }'
+		rm -f "${TMPDIR:-/tmp}/pipeline.$$"
+	done
 else
 	echo "Gowalla: skipped ($data/gowalla absent)"
 fi
