@@ -109,16 +109,17 @@ static int cholqr_pass(double *a, size_t m, size_t l, double *r, bool check)
  * Cholesky factor of the Gram matrix, so the work is a rank-l update
  * and a triangular solve, the two fastest level-3 routines, and the
  * second pass restores the orthogonality the first loses to the
- * squared condition number. A power iteration's block (r NULL) needs
- * a basis of its span, not an exact one: when the first factor's
+ * squared condition number. A power iteration's block (not exact)
+ * needs a basis of its span, not an exact one: when the first factor's
  * diagonal spans less than 100 (a condition number of that order, an
- * orthogonality error near 1e-12) one pass is kept. A rank-deficient
+ * orthogonality error near 1e-12) one pass is kept. The last one, the
+ * Q of the final SVD, is exact. A rank-deficient
  * block (more columns than the data's rank) fails the factorisation or
  * the check: a power iteration's goes through Householder QR instead,
  * thin_svd's back to its caller whole (saved), -2. Gowalla, 29,858 ×
  * 266: 0.70 s with dgeqrf/dorgqr alone.
  */
-static int orth(double *a, size_t m, size_t l, double *r)
+static int orth(double *a, size_t m, size_t l, double *r, bool exact)
 {
 	double *r1 = xmalloc((l * l + 1) * sizeof *r1);
 	double *r2 = xmalloc((l * l + 1) * sizeof *r2);
@@ -133,7 +134,7 @@ static int orth(double *a, size_t m, size_t l, double *r)
 		rc = r ? -2 : orth_householder(a, m, l);
 		goto out;
 	}
-	if (!r) {
+	if (!r && !exact) {
 		double lo = r1[0], hi = r1[0];
 		for (size_t c = 1; c < l; c++) {
 			lo = fmin(lo, r1[c * l + c]);
@@ -174,7 +175,7 @@ static int thin_svd(double *z, size_t n, size_t l, double *s, double *U)
 	double *r = xmalloc((l * l + 1) * sizeof *r);
 	double *ur = xmalloc((l * l + 1) * sizeof *ur);
 	double *vt = xmalloc((l * l + 1) * sizeof *vt);
-	int rc = orth(z, n, l, r);
+	int rc = orth(z, n, l, r, true);
 	lapack_int info;
 	if (rc == 0) {
 		info = LAPACKE_dgesdd(LAPACK_ROW_MAJOR, 'S', (lapack_int)l,
@@ -272,13 +273,13 @@ int lowrank_fit(struct pipeline *pl, struct filter_out *out,
 			    "interrupted");
 			break;
 		}
-		if (orth(Y, m, l, NULL) < 0) {
+		if (orth(Y, m, l, NULL, q == POWER_ITERS) < 0) {
 			rc = -1;
 			break;
 		}
 		spmm(iu, di, du, Y, l, Z);               /* Z = X̃ᵀ Q */
 		if (q < POWER_ITERS) {
-			if (orth(Z, n, l, NULL) < 0) {
+			if (orth(Z, n, l, NULL, false) < 0) {
 				rc = -1;
 				break;
 			}
