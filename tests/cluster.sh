@@ -276,6 +276,14 @@ awk -F'\t' 'BEGIN { print "user,item,rating,note" }
     "$ml/u1.test" > "$tmp/multi.csv"
 same_eval multi "$tmp/multi.csv" "quoted line ends across blocks" \
     --blocksize 4096
+# a byte-order mark before a quoted header; an empty field in a column
+# distill does not read
+awk -F'\t' 'BEGIN { printf "\357\273\277\"user\",\"item\",\"rating\"\n" }
+    { print $1 "," $2 "," $3 }' "$ml/u1.test" > "$tmp/bom.csv"
+same_eval bom "$tmp/bom.csv" "a byte-order mark before a quoted header"
+awk -F'\t' 'BEGIN { print "user,item,note,rating" }
+    { print $1 "," $2 ",," $3 }' "$ml/u1.test" > "$tmp/unused.csv"
+same_eval unused "$tmp/unused.csv" "an empty field in a column not read"
 
 # an input changed since save: distill's warning, naming the file
 mkdir -p "$tmp/crc"
@@ -389,6 +397,10 @@ refused "text after a closing quote" q2.csv '' 'user,item,rating\n"1","2",5\n2,"
 refused "a quoted rating" q3.csv '' 'user,item,rating\n1,2,5\n"2,x",3,"five"\n'
 refused "an empty item id" e1.tsv '' '1\t2\t5\n1\t\t4\n'
 refused "two spaces, --format tsv" sp.tsv '--format tsv' '1 2 5\n1  3 4\n'
+refused "a line of blanks" bl.csv '' 'user,item,rating\n1,2,5\n  \n2,3,4\n'
+refused "a lone carriage return" cr.csv '' 'user,item,rating\n1,2,5\r2,3,4\n'
+refused "a carriage return in a quoted record" crq.csv '' \
+    'user,item,note,rating\r\n1,2,"a\r\nb",x\r\n'
 : > "$tmp/empty.tsv"
 printf 'load %s\nset split.method hash\n' "$tmp/empty.tsv" \
     > "$tmp/empty.distill"
