@@ -284,6 +284,10 @@ same_eval bom "$tmp/bom.csv" "a byte-order mark before a quoted header"
 awk -F'\t' 'BEGIN { print "user,item,note,rating" }
     { print $1 "," $2 ",," $3 }' "$ml/u1.test" > "$tmp/unused.csv"
 same_eval unused "$tmp/unused.csv" "an empty field in a column not read"
+{ printf '\n\r\nuser,item,rating\n'; awk -F'\t' '{ print $1 "," $2 "," $3 }' \
+    "$ml/u1.test"; } > "$tmp/blankhead.csv"
+same_eval blankhead "$tmp/blankhead.csv --format csv" \
+    "empty lines before the header"
 
 # an input changed since save: distill's warning, naming the file
 mkdir -p "$tmp/crc"
