@@ -372,7 +372,7 @@ static void rec_block(rec_fill_fn fill, void *ctx, struct rec_ws *ws,
 		if (next)
 			lowrank_rows(next->lr, next->A, next->lo, next->n,
 			    next->T, next->rows);
-#pragma omp for schedule(dynamic, 16)
+#pragma omp for schedule(dynamic, 64)
 		for (uint32_t u = lo; u < hi; u++) {
 			int t = 0;
 #ifdef _OPENMP
