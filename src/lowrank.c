@@ -113,11 +113,11 @@ static int cholqr_pass(double *a, size_t m, size_t l, double *r, bool check)
  * needs a basis of its span, not an exact one: when the first factor's
  * diagonal spans less than 100 (a condition number of that order, an
  * orthogonality error near 1e-12) one pass is kept. The last one, the
- * Q of the final SVD, is exact. A rank-deficient
- * block (more columns than the data's rank) fails the factorisation or
- * the check: a power iteration's goes through Householder QR instead,
- * thin_svd's back to its caller whole (saved), -2. Gowalla, 29,858 ×
- * 266: 0.70 s with dgeqrf/dorgqr alone.
+ * Q of the final SVD, is exact. A rank-deficient block (more columns
+ * than the data's rank) fails the factorisation or the check: a power
+ * iteration's goes through Householder QR instead, thin_svd's back to
+ * its caller whole (saved), -2. Gowalla, 29,858 × 266: 0.70 s with
+ * dgeqrf/dorgqr alone.
  */
 static int orth(double *a, size_t m, size_t l, double *r, bool exact)
 {
@@ -148,10 +148,11 @@ static int orth(double *a, size_t m, size_t l, double *r, bool exact)
 			memcpy(a, save, m * l * sizeof *a);
 		rc = r ? -2 : orth_householder(a, m, l);
 	} else if (r) {
-		/* R = R2 R1 */
+		/* R = R2 R1: dtrmm reads R2's upper triangle only, and takes
+		 * R1 whole, whose lower triangle dsyrk left unset */
 		for (size_t i = 0; i < l; i++)
 			for (size_t j = 0; j < i; j++)
-				r1[i * l + j] = r2[i * l + j] = 0;
+				r1[i * l + j] = 0;
 		cblas_dtrmm(CblasRowMajor, CblasLeft, CblasUpper,
 		    CblasNoTrans, CblasNonUnit, (int)l, (int)l, 1, r2,
 		    (int)l, r1, (int)l);

@@ -347,7 +347,6 @@ uint32_t rec_ws_calibrate(struct rec_ws *ws, uint32_t npool, uint32_t n,
 	return m;
 }
 
-/* Run fill() for users [lo, hi) in parallel. */
 /* The next block's low-rank rows, computed beside a block's scoring. */
 struct lr_next {
 	const struct lowrank *lr;
