@@ -115,15 +115,21 @@ static const float DENSE[NU][NI] = {
 	{ 2, 0, 1, 1, 0, 2 },
 };
 
-static void dense_graph_of(struct pipeline *p)
+/* The graph of the NU × NI weights m (zero: no edge). */
+static void matrix_graph(struct pipeline *p, const float m[NU][NI])
 {
 	struct trip t[NU * NI];
 	size_t n = 0;
 	for (uint32_t u = 0; u < NU; u++)
 		for (uint32_t i = 0; i < NI; i++)
-			if (DENSE[u][i] > 0)
-				t[n++] = (struct trip){ u, i, DENSE[u][i] };
+			if (m[u][i] > 0)
+				t[n++] = (struct trip){ u, i, m[u][i] };
 	tiny_graph(p, NU, NI, t, n);
+}
+
+static void dense_graph_of(struct pipeline *p)
+{
+	matrix_graph(p, DENSE);
 }
 
 static void dense_graph(void)
@@ -320,23 +326,56 @@ static int cmp_desc(const void *a, const void *b)
 	return x < y ? 1 : x > y ? -1 : 0;
 }
 
-/* X̃ = D_U^{-1/2} X D_I^{-1/2} of DENSE, row-major NU × NI. */
-static void normalised(double xt[NU][NI], double di[NI])
+/* X̃ = D_U^{-1/2} X D_I^{-1/2} of the weights m, row-major NU × NI. */
+static void normalised(const float m[NU][NI], double xt[NU][NI],
+    double di[NI])
 {
 	double du[NU];
 	for (int u = 0; u < NU; u++) {
 		du[u] = 0;
 		for (int i = 0; i < NI; i++)
-			du[u] += DENSE[u][i];
+			du[u] += m[u][i];
 	}
 	for (int i = 0; i < NI; i++) {
 		di[i] = 0;
 		for (int u = 0; u < NU; u++)
-			di[i] += DENSE[u][i];
+			di[i] += m[u][i];
 	}
 	for (int u = 0; u < NU; u++)
 		for (int i = 0; i < NI; i++)
-			xt[u][i] = DENSE[u][i] / sqrt(du[u] * di[i]);
+			xt[u][i] = m[u][i] / sqrt(du[u] * di[i]);
+}
+
+/* The squared singular values of xt, descending: the eigenvalues of
+ * X̃ᵀX̃ by Jacobi. */
+static void true_squares(double xt[NU][NI], double ev[NI])
+{
+	double g[NI * NI];
+	for (int i = 0; i < NI; i++)
+		for (int j = 0; j < NI; j++) {
+			g[i * NI + j] = 0;
+			for (int u = 0; u < NU; u++)
+				g[i * NI + j] += xt[u][i] * xt[u][j];
+		}
+	jacobi_eigen(g, NI, ev);
+	qsort(ev, NI, sizeof *ev, cmp_desc);
+}
+
+/* At full rank V Vᵀ projects onto the row space of X̃, so every user's
+ * normalised row passes unchanged: Σ_i x̃_ui d_i^{1/2} M_ij equals
+ * γ x̃_uj d_j^{1/2} for M_ij = in_i·out_j = γ d_i^{-1/2} (VVᵀ)_ij d_j^{1/2}. */
+static void check_projection(double xt[NU][NI], const double di[NI],
+    double gamma)
+{
+	for (int u = 0; u < NU; u++)
+		for (int j = 0; j < NI; j++) {
+			double s = 0;
+			for (int i = 0; i < NI; i++)
+				s += xt[u][i] * sqrt(di[i]) *
+				    lowrank_pair(&pl.filt.lr, i, j);
+			cr_assert_float_eq(s, gamma * xt[u][j] * sqrt(di[j]),
+			    1e-9, "user %d item %d", u, j);
+		}
 }
 
 static void lowrank_run(const char *rank, const char *gamma)
@@ -355,16 +394,9 @@ static void lowrank_run(const char *rank, const char *gamma)
  * this normalisation. */
 Test(lowrank, singular_values_are_the_true_ones, .fini = teardown)
 {
-	double xt[NU][NI], di[NI], g[NI * NI], ev[NI];
-	normalised(xt, di);
-	for (int i = 0; i < NI; i++)
-		for (int j = 0; j < NI; j++) {
-			g[i * NI + j] = 0;
-			for (int u = 0; u < NU; u++)
-				g[i * NI + j] += xt[u][i] * xt[u][j];
-		}
-	jacobi_eigen(g, NI, ev);
-	qsort(ev, NI, sizeof *ev, cmp_desc);
+	double xt[NU][NI], di[NI], ev[NI];
+	normalised(DENSE, xt, di);
+	true_squares(xt, ev);
 	lowrank_run("3", "1");
 	cr_assert_eq(pl.filt.lr.k, 3);
 	cr_assert_float_eq(pl.filt.lr.sigma[0], 1, 1e-9);
@@ -380,23 +412,13 @@ Test(lowrank, singular_values_are_the_true_ones, .fini = teardown)
 	cr_assert_float_eq(pl.filt.lr.energy, cap / tot, 1e-9);
 }
 
-/* At full rank V Vᵀ projects onto the row space of X̃, so every user's
- * normalised row passes unchanged: Σ_i x̃_ui d_i^{1/2} M_ij equals
- * γ x̃_uj d_j^{1/2} for M_ij = in_i·out_j = γ d_i^{-1/2} (VVᵀ)_ij d_j^{1/2}. */
+/* At full rank the projection keeps every row (check_projection). */
 Test(lowrank, full_rank_projection_keeps_every_row, .fini = teardown)
 {
 	double xt[NU][NI], di[NI];
-	normalised(xt, di);
+	normalised(DENSE, xt, di);
 	lowrank_run("6", "0.5");
-	for (int u = 0; u < NU; u++)
-		for (int j = 0; j < NI; j++) {
-			double s = 0;
-			for (int i = 0; i < NI; i++)
-				s += xt[u][i] * sqrt(di[i]) *
-				    lowrank_pair(&pl.filt.lr, i, j);
-			cr_assert_float_eq(s, 0.5 * xt[u][j] * sqrt(di[j]),
-			    1e-9, "user %d item %d", u, j);
-		}
+	check_projection(xt, di, 0.5);
 }
 
 /* The factors depend on the graph, the rank and the seed alone: a later
@@ -465,28 +487,12 @@ static const float DUP[NU][NI] = {
 
 Test(lowrank, rank_deficient_blocks, .fini = teardown)
 {
-	struct trip t[NU * NI];
-	size_t n = 0;
-	double du[NU] = { 0 }, di[NI] = { 0 }, g[NI * NI], ev[NI];
-	for (uint32_t u = 0; u < NU; u++)
-		for (uint32_t i = 0; i < NI; i++) {
-			du[u] += DUP[u][i];
-			di[i] += DUP[u][i];
-			if (DUP[u][i] > 0)
-				t[n++] = (struct trip){ u, i, DUP[u][i] };
-		}
-	for (int i = 0; i < NI; i++)
-		for (int j = 0; j < NI; j++) {
-			g[i * NI + j] = 0;
-			for (int u = 0; u < NU; u++)
-				g[i * NI + j] += DUP[u][i] * DUP[u][j] /
-				    (du[u] * sqrt(di[i] * di[j]));
-		}
-	jacobi_eigen(g, NI, ev);
-	qsort(ev, NI, sizeof *ev, cmp_desc);
+	double xt[NU][NI], di[NI], ev[NI];
+	normalised(DUP, xt, di);
+	true_squares(xt, ev);
 	cr_assert_lt(ev[4], 1e-12, "the matrix has rank 4");
 	struct err e;
-	tiny_graph(&pl, NU, NI, t, n);
+	matrix_graph(&pl, DUP);
 	tiny_set(&pl, "abstract.metric", "cosine");
 	tiny_set(&pl, "filter.rank", "6");
 	tiny_set(&pl, "filter.lowrank_weight", "1");
@@ -496,16 +502,7 @@ Test(lowrank, rank_deficient_blocks, .fini = teardown)
 		cr_assert_float_eq(pl.filt.lr.sigma[c], sqrt(fmax(ev[c], 0)),
 		    1e-7, "sigma_%d = %.12g, expected %.12g", c,
 		    pl.filt.lr.sigma[c], sqrt(fmax(ev[c], 0)));
-	for (int u = 0; u < NU; u++)
-		for (int j = 0; j < NI; j++) {
-			double s = 0;
-			for (int i = 0; i < NI; i++)
-				s += DUP[u][i] / sqrt(du[u] * di[i]) *
-				    sqrt(di[i]) * lowrank_pair(&pl.filt.lr, i,
-				    j);
-			cr_assert_float_eq(s, DUP[u][j] / sqrt(du[u] * di[j]) *
-			    sqrt(di[j]), 1e-9, "user %d item %d", u, j);
-		}
+	check_projection(xt, di, 1);
 }
 
 /* A rank above min(users, items) is refused; rank 0 leaves nothing. */
