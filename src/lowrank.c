@@ -220,6 +220,10 @@ static bool lowrank_reuse(const struct pipeline *pl, struct filter_out *out,
 	lr->sigma = xmalloc(((size_t)k + 1) * sizeof *lr->sigma);
 	memcpy(lr->in, p->in, nk * sizeof *lr->in);
 	memcpy(lr->out, p->out, nk * sizeof *lr->out);
+	lr->outf = xmalloc((nk + 1) * sizeof *lr->outf);
+	lr->onorm = xmalloc(((size_t)p->n + 1) * sizeof *lr->onorm);
+	memcpy(lr->outf, p->outf, nk * sizeof *lr->outf);
+	memcpy(lr->onorm, p->onorm, p->n * sizeof *lr->onorm);
 	memcpy(lr->sigma, p->sigma, k * sizeof *lr->sigma);
 	return true;
 }
@@ -308,16 +312,24 @@ int lowrank_fit(struct pipeline *pl, struct filter_out *out,
 		lr->in = xmalloc((n * (size_t)k + 1) * sizeof *lr->in);
 		lr->out = xmalloc((n * (size_t)k + 1) * sizeof *lr->out);
 		lr->sigma = xmalloc(((size_t)k + 1) * sizeof *lr->sigma);
+		lr->outf = xmalloc((n * (size_t)k + 1) * sizeof *lr->outf);
+		lr->onorm = xmalloc((n + 1) * sizeof *lr->onorm);
 		memcpy(lr->sigma, s, (size_t)k * sizeof *s);
-		for (size_t i = 0; i < n; i++)
+		for (size_t i = 0; i < n; i++) {
+			double sq = 0;
 			for (size_t c = 0; c < (size_t)k; c++) {
 				double v = U[i * l + c];
 				/* di = d_i^{-1/2}; an item without weight has
 				 * a zero row in X̃ and gets no relation */
+				double o = di[i] > 0 ? v / di[i] : 0;
 				lr->in[i * k + c] = di[i] * v;
-				lr->out[i * k + c] = di[i] > 0 ?
-				    v / di[i] : 0;
+				lr->out[i * k + c] = o;
+				lr->outf[i * k + c] = (float)o;
+				sq += o * o;
 			}
+			lr->onorm[i] = sqrt(sq);
+			lr->onorm_max = fmax(lr->onorm_max, lr->onorm[i]);
+		}
 		/* share of ‖X̃‖²_F the k directions capture */
 		double fro = 0;
 		for (size_t u = 0; u < m; u++)
@@ -402,6 +414,8 @@ void lowrank_destroy(struct lowrank *lr)
 {
 	xfree(lr->in);
 	xfree(lr->out);
+	xfree(lr->outf);
+	xfree(lr->onorm);
 	xfree(lr->sigma);
 	memset(lr, 0, sizeof *lr);
 }
@@ -424,27 +438,57 @@ void lowrank_scores(const struct lowrank *lr, const double *t, double *row)
 	blas_unlock();
 }
 
+double lowrank_term(const struct lowrank *lr, const double *t, uint32_t j)
+{
+	return lr->gamma * cblas_ddot((int)lr->k, t, 1, lr->out +
+	    (size_t)j * lr->k, 1);
+}
+
 double lowrank_pair(const struct lowrank *lr, uint32_t i, uint32_t j)
 {
 	return lr->gamma * cblas_ddot((int)lr->k, lr->in + (size_t)i * lr->k,
 	    1, lr->out + (size_t)j * lr->k, 1);
 }
 
+/*
+ * The bound of lowrank_rows' rounding for a user with term t: its row
+ * differs from γ t·out_j by at most  scale · ‖out_j‖₂ (lr->onorm). t
+ * and out_j are rounded to single precision (a relative 2⁻²⁴ each), the
+ * k products are summed in single precision in some order (at most
+ * k·2⁻²⁴/(1 − k·2⁻²⁴) of Σ|t_c out_jc|, Higham's γ_k, whatever the
+ * order and blocking), γ is rounded and applied (two more): (k + 8)·2⁻²⁴
+ * with a margin covers them all, and Σ|t_c out_jc| ≤ ‖t‖₂‖out_j‖₂.
+ */
+double lowrank_round_scale(const struct lowrank *lr, const double *t)
+{
+	double tt = 0;
+	for (uint32_t c = 0; c < lr->k; c++)
+		tt += t[c] * t[c];
+	return 1.01 * fabs(lr->gamma) * (lr->k + 8.0) * 0x1p-24 * sqrt(tt);
+}
+
 void lowrank_rows(const struct lowrank *lr, const struct csr *A, uint32_t lo,
-    uint32_t nb, double *T, double *rows)
+    uint32_t nb, double *T, float *Tf, float *rows)
 {
 	/* the threads compute the users' k-vectors (one thread when called
 	 * beside the scoring, rec_block), then one product for
 	 * the whole block (through blas_lock, abstract.h): GEMM packs the
 	 * items × k factor once per call, and on Gowalla at k = 640 that
 	 * is 210 MB; in 32-row calls the packing, not the arithmetic, was
-	 * the cost (86 s of a full evaluation) */
+	 * the cost (86 s of a full evaluation). In single precision: twice
+	 * the products per cycle (Gowalla, k = 256: 9.7 s of products on
+	 * one core in double, 5.1 in single); the scoring makes the items
+	 * that can reach a list exact (rec_ws_add_lowrank). */
 	#pragma omp parallel for schedule(dynamic, 16)
-	for (uint32_t x = 0; x < nb; x++)
-		lowrank_user(lr, A, lo + x, T + (size_t)x * lr->k);
+	for (uint32_t x = 0; x < nb; x++) {
+		double *t = T + (size_t)x * lr->k;
+		lowrank_user(lr, A, lo + x, t);
+		for (uint32_t c = 0; c < lr->k; c++)
+			Tf[(size_t)x * lr->k + c] = (float)t[c];
+	}
 	blas_lock();
-	cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)nb,
-	    (int)lr->n, (int)lr->k, lr->gamma, T, (int)lr->k, lr->out,
-	    (int)lr->k, 0, rows, (int)lr->n);
+	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)nb,
+	    (int)lr->n, (int)lr->k, (float)lr->gamma, Tf, (int)lr->k,
+	    lr->outf, (int)lr->k, 0, rows, (int)lr->n);
 	blas_unlock();
 }

@@ -213,6 +213,11 @@ struct lowrank {
 	double gamma;        /* filter.lowrank_weight, applied with out */
 	double *in;          /* n × k: d_i^{-1/2} V_i */
 	double *out;         /* n × k: d_j^{1/2} V_j */
+	/* out in single precision for the block product of every user's
+	 * scores (rec_build), and ‖out_j‖₂, which bounds its rounding */
+	float *outf;         /* n × k */
+	double *onorm;       /* n */
+	double onorm_max;
 	double *sigma;       /* k singular values of X̃, descending */
 	double energy;       /* Σσ² / ‖X̃‖²_F: the spectrum captured */
 	/* what V was computed from: a later filter run with the same graph,

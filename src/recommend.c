@@ -52,6 +52,8 @@ void rec_ws_destroy(struct rec_ws *ws)
 	xfree(ws->cnt);
 	xfree(ws->supp);
 	xfree(ws->cand);
+	xfree(ws->lrcand);
+	xfree(ws->lrj);
 	xfree(ws->lrt);
 	xfree(ws->lrrow);
 	memset(ws, 0, sizeof *ws);
@@ -117,6 +119,131 @@ void rec_ws_score_pl(struct rec_ws *ws, const struct pipeline *pl,
 	rec_ws_add_lowrank(ws, pl, u);
 }
 
+static double rcand_kth(struct rcand *c, uint32_t n, uint32_t k);
+
+/* a strided sample of scores for a first bound (rcache_keep, refine) */
+#define RCACHE_SAMPLE 128
+
+/*
+ * A block's low-rank rows are single precision (lowrank_rows): at item
+ * j the row is within e_j = scale·‖out_j‖₂ of the exact term, and acc
+ * within e_j plus its own double rounding. Whatever reads acc next
+ * takes at most ws->cap items with R > 0 by R or by D = R·iw (iw > 0):
+ * a list, the calibration pool, the candidate cache's M + 1. So the
+ * items that can be among those get their exact term: each whose upper
+ * bound (R + e, or (R + e)·iw) reaches the cap-th largest lower bound
+ * (R − e, or so by D) and is > 0. Every other item is below cap items
+ * (or ≤ 0) both before and after, so each selection and its scores are
+ * those of exact rows. The candidates come through a bound from a
+ * sample (as in rcache_keep); when it lets fewer than cap lower bounds
+ * through, through none (all items with an upper bound > 0).
+ * Gowalla, k = 256, lists of 20: 100 to 150 exact terms per user, each
+ * a k-long dot product.
+ */
+static void lowrank_add_block(struct rec_ws *ws, const struct pipeline *pl,
+    uint32_t u, const float *row)
+{
+	const struct lowrank *lr = &pl->filt.lr;
+	const float *iw = pl->dist.iw;
+	const double *on = lr->onorm;
+	if (!ws->lrcand) {
+		ws->lrcand = xmalloc(((size_t)ws->n_items + 1) *
+		    sizeof *ws->lrcand);
+		ws->lrj = xmalloc(((size_t)ws->n_items + 1) *
+		    sizeof *ws->lrj);
+	}
+	struct rcand *lo = ws->lrcand;
+	uint32_t *restrict cd = ws->lrj;
+	double *restrict acc = ws->acc;
+	uint8_t *restrict mark = ws->mark;
+	uint32_t *restrict touched = ws->touched;
+	uint32_t nt = ws->ntouched, P = ws->cap, N = lr->n < ws->n_items ?
+	    lr->n : ws->n_items;
+	if (P == 0)
+		P = 1;
+	lowrank_user(lr, &pl->dist.A, u, ws->lrt);
+	double scale = lowrank_round_scale(lr, ws->lrt);
+	/* one bound E ≥ e_j for every item: |acc| is at most the sparse
+	 * part's largest plus the row's, |γ|·‖t‖·max ‖out_j‖ (rounded up) */
+	double smax = 0;
+	for (uint32_t t = 0; t < nt; t++)
+		smax = fmax(smax, fabs(acc[touched[t]]));
+	double rmax = scale / ((lr->k + 8.0) * 0x1p-24) * lr->onorm_max;
+	double E = scale * lr->onorm_max * 1.01 + 0x1p-50 * (smax + rmax);
+#define LR_ERR(a, j) (scale * on[j] + 0x1p-50 * fabs(a))
+#define LR_W(j) (iw ? (double)iw[j] : 1.0)
+	double bR = -INFINITY, bD = -INFINITY;
+	if (N > 4 * ((uint64_t)P + 1)) {
+		struct rcand sr[RCACHE_SAMPLE], sd[RCACHE_SAMPLE];
+		for (uint32_t x = 0; x < RCACHE_SAMPLE; x++) {
+			uint32_t j = (uint32_t)((uint64_t)x * N / RCACHE_SAMPLE);
+			double a = acc[j] + row[j], l = a - E;
+			sr[x] = (struct rcand){ l, j };
+			sd[x] = (struct rcand){ l * LR_W(j), j };
+		}
+		uint64_t q = 2 * ((uint64_t)P + 1) * RCACHE_SAMPLE / N + 2;
+		if (q < RCACHE_SAMPLE) {
+			bR = rcand_kth(sr, RCACHE_SAMPLE, (uint32_t)q);
+			bD = rcand_kth(sd, RCACHE_SAMPLE, (uint32_t)q);
+		}
+	}
+	/* the sum, and the eligible items (not seen) whose upper bound
+	 * can reach a bound: a + E ≥ bR, or (a + E)·iw ≥ bD, so at least
+	 * a + E ≥ bD / max iw; and a + E > 0 */
+	double thr = fmin(bR, bD > 0 ? bD / ws->lr_wmax : -INFINITY) - E;
+	uint32_t n = 0;
+	for (uint32_t j = 0; j < N; j++) {
+		uint8_t m = mark[j];
+		touched[nt] = j;
+		nt += m == 0;
+		mark[j] = m | 1;
+		double a = acc[j] + row[j];
+		acc[j] = a;
+		cd[n] = j;
+		n += !(m & 2) & (a >= thr) & (a + E > 0);
+	}
+	ws->ntouched = nt;
+	/* enough lower bounds above both, or (an unlucky sample) again
+	 * without them */
+	uint32_t aboveR = 0, aboveD = 0;
+	for (uint32_t x = 0; x < n; x++) {
+		uint32_t j = cd[x];
+		double l = acc[j] - LR_ERR(acc[j], j);
+		aboveR += l >= bR;
+		aboveD += l * LR_W(j) >= bD;
+	}
+	if ((aboveR < P || aboveD < P) && (bR > -INFINITY ||
+	    bD > -INFINITY)) {
+		n = 0;
+		for (uint32_t t = 0; t < nt; t++) {
+			uint32_t j = touched[t];
+			cd[n] = j;
+			n += acc[j] + E > 0;
+		}
+	}
+	/* the cap-th largest lower bound among them, by R and by D */
+	double tR = -INFINITY, tD = -INFINITY;
+	if (n > P) {
+		for (uint32_t x = 0; x < n; x++)
+			lo[x] = (struct rcand){ acc[cd[x]] - LR_ERR(acc[cd[x]],
+			    cd[x]), cd[x] };
+		tR = rcand_kth(lo, n, P - 1);
+		for (uint32_t x = 0; x < n; x++)
+			lo[x] = (struct rcand){ (acc[cd[x]] -
+			    LR_ERR(acc[cd[x]], cd[x])) * LR_W(cd[x]), cd[x] };
+		tD = rcand_kth(lo, n, P - 1);
+	}
+	for (uint32_t x = 0; x < n; x++) {
+		uint32_t j = cd[x];
+		double a = acc[j], up = a + LR_ERR(a, j);
+		if (up <= 0 || (up < tR && up * LR_W(j) < tD))
+			continue;
+		acc[j] = a - (double)row[j] + lowrank_term(lr, ws->lrt, j);
+	}
+#undef LR_ERR
+#undef LR_W
+}
+
 void rec_ws_add_lowrank(struct rec_ws *ws, const struct pipeline *pl,
     uint32_t u)
 {
@@ -128,19 +255,19 @@ void rec_ws_add_lowrank(struct rec_ws *ws, const struct pipeline *pl,
 		ws->lrrow = xmalloc(((size_t)ws->n_items + 1) *
 		    sizeof *ws->lrrow);
 	}
-	const double *row;
-	if (ws->lr_block && u >= ws->lr_lo && u - ws->lr_lo < ws->lr_n) {
-		row = ws->lr_block + (size_t)(u - ws->lr_lo) * lr->n;
-	} else {
-		lowrank_user(lr, &pl->dist.A, u, ws->lrt);
-		lowrank_scores(lr, ws->lrt, ws->lrrow);
-		row = ws->lrrow;
-	}
 	double *restrict acc = ws->acc;
 	uint8_t *restrict mark = ws->mark;
 	uint32_t *restrict touched = ws->touched;
 	uint32_t nt = ws->ntouched, n = lr->n < ws->n_items ? lr->n :
 	    ws->n_items;
+	if (ws->lr_block && u >= ws->lr_lo && u - ws->lr_lo < ws->lr_n) {
+		lowrank_add_block(ws, pl, u, ws->lr_block +
+		    (size_t)(u - ws->lr_lo) * lr->n);
+		return;
+	}
+	lowrank_user(lr, &pl->dist.A, u, ws->lrt);
+	lowrank_scores(lr, ws->lrt, ws->lrrow);
+	const double *row = ws->lrrow;
 	for (uint32_t j = 0; j < n; j++) {
 		uint8_t m = mark[j];
 		touched[nt] = j;
@@ -352,15 +479,16 @@ struct lr_next {
 	const struct lowrank *lr;
 	const struct csr *A;
 	uint32_t lo, n;
-	double *T, *rows;
+	double *T;
+	float *Tf, *rows;
 };
 
 /* Score users [lo, hi) on every thread; with next, one thread first
  * computes the next block's low-rank rows (one BLAS call: the BLAS is
  * called by one thread at a time) and then joins the scoring, so the
  * product of a block and the scoring of the one before run side by side
- * (Gowalla, filter.rank 256: the products take ~8 s on one core, the
- * scoring ~4.5 s of CPU). */
+ * (Gowalla, filter.rank 256: the products take ~5 s on one core in
+ * single precision, ~10 in double; the scoring ~5 s of CPU). */
 static void rec_block(rec_fill_fn fill, void *ctx, struct rec_ws *ws,
     struct rec_out *out, uint32_t lo, uint32_t hi, const struct lr_next *next)
 {
@@ -370,7 +498,7 @@ static void rec_block(rec_fill_fn fill, void *ctx, struct rec_ws *ws,
 #pragma omp single nowait
 		if (next)
 			lowrank_rows(next->lr, next->A, next->lo, next->n,
-			    next->T, next->rows);
+			    next->T, next->Tf, next->rows);
 #pragma omp for schedule(dynamic, 64)
 		for (uint32_t u = lo; u < hi; u++) {
 			int t = 0;
@@ -384,7 +512,7 @@ static void rec_block(rec_fill_fn fill, void *ctx, struct rec_ws *ws,
 }
 
 /* Users per low-rank block: the block's rows are LR_BLOCK × items
- * doubles (Gowalla: 84 MB), twice (the block scored, the next one). */
+ * floats (Gowalla: 42 MB), twice (the block scored, the next one). */
 #define LR_BLOCK 256
 
 int rec_build(const struct pipeline *pl, rec_fill_fn fill, void *ctx,
@@ -414,12 +542,20 @@ int rec_build(const struct pipeline *pl, rec_fill_fn fill, void *ctx,
 	uint32_t step = blocks ? LR_BLOCK : 8192;
 	double *T = blocks ? xmalloc((size_t)LR_BLOCK * lr->k * sizeof *T) :
 	    NULL;
-	double *rows[2] = { NULL, NULL };
+	float *Tf = blocks ? xmalloc((size_t)LR_BLOCK * lr->k * sizeof *Tf) :
+	    NULL;
+	float *rows[2] = { NULL, NULL };
+	double wmax = 1;
+	if (blocks && pl->dist.iw) {
+		wmax = 0;
+		for (uint32_t j = 0; j < I; j++)
+			wmax = fmax(wmax, pl->dist.iw[j]);
+	}
 	if (blocks) {
 		for (int b = 0; b < 2; b++)
 			rows[b] = xmalloc((size_t)LR_BLOCK * lr->n *
 			    sizeof *rows[b]);
-		lowrank_rows(lr, &pl->dist.A, 0, U < step ? U : step, T,
+		lowrank_rows(lr, &pl->dist.A, 0, U < step ? U : step, T, Tf,
 		    rows[0]);
 	}
 	for (uint32_t lo = 0, b = 0; lo < U; lo += step, b ^= 1) {
@@ -432,11 +568,12 @@ int rec_build(const struct pipeline *pl, rec_fill_fn fill, void *ctx,
 		if (!blocks || lo % 8192 == 0)
 			hooks_progress(&pl->hooks, "scoring users",
 			    (double)lo / U);
-		struct lr_next next = { lr, &pl->dist.A, hi, 0, T,
+		struct lr_next next = { lr, &pl->dist.A, hi, 0, T, Tf,
 			rows[b ^ 1] };
 		if (blocks) {
 			next.n = hi + step < U ? step : U - hi;
 			for (int t = 0; t < nt; t++) {
+				ws[t].lr_wmax = wmax;
 				ws[t].lr_block = rows[b];
 				ws[t].lr_lo = lo;
 				ws[t].lr_n = hi - lo;
@@ -450,9 +587,12 @@ int rec_build(const struct pipeline *pl, rec_fill_fn fill, void *ctx,
 			mem_adopt(ws[t].lrt);
 			mem_adopt(ws[t].lrrow);
 			mem_adopt(ws[t].cand);
+			mem_adopt(ws[t].lrcand);
+			mem_adopt(ws[t].lrj);
 		}
 	}
 	xfree(T);
+	xfree(Tf);
 	xfree(rows[0]);
 	xfree(rows[1]);
 	for (int t = 0; t < nt; t++)
@@ -627,8 +767,6 @@ static double rcand_kth(struct rcand *c, uint32_t n, uint32_t k)
  * Gowalla), and the quickselect runs on them. When the bound lets fewer
  * than M + 1 through (an unlucky sample), the pass is repeated without
  * it. */
-#define RCACHE_SAMPLE 128
-
 static void rcache_keep(struct rcache *c, struct rec_ws *ws, uint32_t u)
 {
 	if (!ws->cand)
@@ -762,7 +900,7 @@ int recommend_run(struct pipeline *pl, struct rec_out *out, struct err *err)
 		pl->abs.community, NULL, NULL, 0, &out->from_cache };
 	uint32_t L = rec_list_len(&pl->params);
 	uint32_t K = c.lambda > 0 && c.comm ? 5 * L : L;
-	uint32_t cap = 5 * L;
+	uint32_t cap = 5 * L;  /* the most a selection takes */
 	out->rkey = (struct rkey){ pl->filt.gen, pl->graph.gen,
 		params_real(&pl->params, P_DISTILL_ALPHA) };
 	struct rcache *rc = pl->rcache;
@@ -777,6 +915,8 @@ int recommend_run(struct pipeline *pl, struct rec_out *out, struct err *err)
 		if (rc)
 			rc->live = false;
 		c.make = rcache_new(pl, out->rkey, L, &pl->rcache);
+		if (c.make && c.make->M + 1 > cap)
+			cap = c.make->M + 1;
 	}
 	if (rec_build(pl, rec_fill_pipeline, &c, pl->abs.community ?
 	    pl->abs.n_comm : 0, cap, &pl->filt.lr, out, err) < 0) {

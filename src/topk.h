@@ -37,13 +37,17 @@ struct rec_ws {
 	uint8_t *used;      /* cap: pool item already in the list */
 	/* the candidate cache's selection (recommend.c), on first use */
 	struct rcand { double r; uint32_t j; } *cand;  /* n_items */
+	/* the items a block's rows may misplace (rec_ws_add_lowrank) */
+	uint32_t *lrj;         /* n_items */
+	struct rcand *lrcand;  /* n_items */
 	/* filter.rank: the user's low-rank term (rec_ws_score_pl) */
 	double *lrt;        /* k */
 	double *lrrow;      /* n_items */
 	/* rows of the low-rank term computed for users lr_lo .. lr_lo +
-	 * lr_n − 1 at once (rec_build: one dgemm per block), or NULL */
-	const double *lr_block;
+	 * lr_n − 1 at once (rec_build: one sgemm per block), or NULL */
+	const float *lr_block;
 	uint32_t lr_lo, lr_n;
+	double lr_wmax;     /* the largest iw (1 without) */
 };
 
 void rec_ws_init(struct rec_ws *ws, uint32_t n_items, uint32_t n_comm,
@@ -63,10 +67,15 @@ void lowrank_user(const struct lowrank *lr, const struct csr *A, uint32_t u,
     double *t);
 void lowrank_scores(const struct lowrank *lr, const double *t, double *row);
 double lowrank_pair(const struct lowrank *lr, uint32_t i, uint32_t j);
+/* γ t·out_j in double precision: one entry of lowrank_scores' row */
+double lowrank_term(const struct lowrank *lr, const double *t, uint32_t j);
 /* The rows of users lo .. lo+nb−1 at once: T (nb × k) = their t, rows
- * (nb × items) = T·outᵀ, one matrix product. */
+ * (nb × items) = T·outᵀ, one matrix product in single precision (Tf:
+ * T so). A row differs from the exact one by at most
+ * lowrank_round_scale(lr, t)·lr->onorm[j] at item j. */
 void lowrank_rows(const struct lowrank *lr, const struct csr *A, uint32_t lo,
-    uint32_t nb, double *T, double *rows);
+    uint32_t nb, double *T, float *Tf, float *rows);
+double lowrank_round_scale(const struct lowrank *lr, const double *t);
 void lowrank_destroy(struct lowrank *lr);
 
 /* rec_ws_score through the pipeline's A and B, plus B's low-rank part

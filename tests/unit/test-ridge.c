@@ -652,3 +652,74 @@ Test(ridge, a_change_solves_only_the_changed_rows)
 	}
 	pipeline_destroy(&live);
 }
+
+/* u's list through the per-user path: its low-rank row in double
+ * precision (lowrank_scores), as rec_user's rank and why score it. */
+static uint32_t exact_list(struct pipeline *p, struct rec_ws *ws,
+    uint32_t u)
+{
+	rec_ws_score_pl(ws, p, u);
+	return rec_ws_select_reset(ws, p->dist.iw, p->rec.L);
+}
+
+/* A block's low-rank rows are single precision (lowrank_rows): each is
+ * within lowrank_round_scale·‖out_j‖ of the double term at every item,
+ * and the lists built from them, with the items that can reach a list
+ * made exact, are the double per-user path's, item for item: on a first
+ * run, and on the second run on the same R, which keeps a candidate
+ * cache of 10L per user (more items made exact). */
+Test(lowrank, single_precision_blocks_give_the_exact_lists,
+    .fini = teardown)
+{
+	static const char *const set[] = { "split.validation", "0",
+		"filter.rank", "24", "filter.lowrank_weight", "2",
+		"distill.beta", "0.5", NULL };
+	struct err e;
+	sample_ridge(&pl, set);
+	cr_assert_eq(pipeline_run(&pl, STAGE_RECOMMEND, &e), 0, "%s", e.msg);
+	const struct lowrank *lr = &pl.filt.lr;
+	uint32_t U = pl.graph.ui.nrows, n = lr->n, k = lr->k;
+	uint32_t nb = U < 64 ? U : 64;
+	double *T = malloc((size_t)nb * k * sizeof *T);
+	float *Tf = malloc((size_t)nb * k * sizeof *Tf);
+	float *rows = malloc((size_t)nb * n * sizeof *rows);
+	lowrank_rows(lr, &pl.dist.A, 0, nb, T, Tf, rows);
+	double worst = 0;
+	for (uint32_t x = 0; x < nb; x++) {
+		double s = lowrank_round_scale(lr, T + (size_t)x * k);
+		for (uint32_t j = 0; j < n; j++) {
+			double d = fabs(rows[(size_t)x * n + j] -
+			    lowrank_term(lr, T + (size_t)x * k, j));
+			cr_assert_leq(d, s * lr->onorm[j], "user %u item %u",
+			    x, j);
+			if (s * lr->onorm[j] > 0)
+				worst = fmax(worst, d / (s * lr->onorm[j]));
+		}
+	}
+	cr_assert_gt(worst, 0, "single precision rounds somewhere");
+	free(T);
+	free(Tf);
+	free(rows);
+	struct rec_ws ws;
+	rec_ws_init(&ws, pl.graph.ui.ncols, 0, pl.rec.L);
+	for (int run = 0; run < 2; run++) {
+		if (run) {
+			cr_assert_eq(pipeline_set(&pl, "distill.beta", "0.3",
+			    &e), 0);
+			cr_assert_eq(pipeline_run(&pl, STAGE_RECOMMEND, &e), 0);
+			cr_assert(rcache_live(pl.rcache), "a cache was kept");
+		}
+		for (uint32_t u = 0; u < U; u++) {
+			uint32_t m = exact_list(&pl, &ws, u);
+			cr_assert_eq(m, pl.rec.len[u], "user %u", u);
+			for (uint32_t x = 0; x < m; x++) {
+				size_t at = (size_t)u * pl.rec.L + x;
+				cr_assert_eq(ws.sel[x], pl.rec.items[at],
+				    "run %d user %u rank %u", run, u, x + 1);
+				cr_assert_eq((float)ws.sels[x],
+				    pl.rec.scores[at]);
+			}
+		}
+	}
+	rec_ws_destroy(&ws);
+}
