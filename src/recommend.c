@@ -918,8 +918,13 @@ int recommend_run(struct pipeline *pl, struct rec_out *out, struct err *err)
 		if (c.make && c.make->M + 1 > cap)
 			cap = c.make->M + 1;
 	}
+	/* from the cache, most users need no low-rank row (a β change on
+	 * Gowalla at rank 256: all of them for β in [−0.05, 0.1]); the few
+	 * it cannot answer get theirs one at a time instead of every user's
+	 * block product */
 	if (rec_build(pl, rec_fill_pipeline, &c, pl->abs.community ?
-	    pl->abs.n_comm : 0, cap, &pl->filt.lr, out, err) < 0) {
+	    pl->abs.n_comm : 0, cap, c.use ? NULL : &pl->filt.lr, out,
+	    err) < 0) {
 		rcache_free(c.make);
 		return -1;
 	}
