@@ -161,16 +161,17 @@ static void lowrank_add_block(struct rec_ws *ws, const struct pipeline *pl,
 	    lr->n : ws->n_items;
 	if (P == 0)
 		P = 1;
-	lowrank_user(lr, &pl->dist.A, u, ws->lrt);
-	double scale = lowrank_round_scale(lr, ws->lrt);
+	double absE, scale = lowrank_round_scale(lr, ws->lrt, &absE);
+	double *restrict sp = ws->lrrow;    /* the sparse part, kept */
 	/* one bound E ≥ e_j for every item: |acc| is at most the sparse
 	 * part's largest plus the row's, |γ|·‖t‖·max ‖out_j‖ (rounded up) */
 	double smax = 0;
 	for (uint32_t t = 0; t < nt; t++)
 		smax = fmax(smax, fabs(acc[touched[t]]));
 	double rmax = scale / ((lr->k + 8.0) * 0x1p-24) * lr->onorm_max;
-	double E = scale * lr->onorm_max * 1.01 + 0x1p-50 * (smax + rmax);
-#define LR_ERR(a, j) (scale * on[j] + 0x1p-50 * fabs(a))
+	double E = scale * lr->onorm_max * 1.01 + absE + 0x1p-50 *
+	    (smax + rmax);
+#define LR_ERR(a, j) (scale * on[j] + absE + 0x1p-50 * fabs(a))
 #define LR_W(j) (iw ? (double)iw[j] : 1.0)
 	double bR = -INFINITY, bD = -INFINITY;
 	if (N > 4 * ((uint64_t)P + 1)) {
@@ -198,6 +199,7 @@ static void lowrank_add_block(struct rec_ws *ws, const struct pipeline *pl,
 		nt += m == 0;
 		mark[j] = m | 1;
 		double a = acc[j] + row[j];
+		sp[j] = acc[j];
 		acc[j] = a;
 		cd[n] = j;
 		n += !(m & 2) & (a >= thr) & (a + E > 0);
@@ -218,7 +220,7 @@ static void lowrank_add_block(struct rec_ws *ws, const struct pipeline *pl,
 		for (uint32_t t = 0; t < nt; t++) {
 			uint32_t j = touched[t];
 			cd[n] = j;
-			n += acc[j] + E > 0;
+			n += (j < N) & (acc[j] + E > 0);
 		}
 	}
 	/* the cap-th largest lower bound among them, by R and by D */
@@ -238,7 +240,7 @@ static void lowrank_add_block(struct rec_ws *ws, const struct pipeline *pl,
 		double a = acc[j], up = a + LR_ERR(a, j);
 		if (up <= 0 || (up < tR && up * LR_W(j) < tD))
 			continue;
-		acc[j] = a - (double)row[j] + lowrank_term(lr, ws->lrt, j);
+		acc[j] = sp[j] + lowrank_term(lr, ws->lrt, j);
 	}
 #undef LR_ERR
 #undef LR_W
@@ -260,12 +262,13 @@ void rec_ws_add_lowrank(struct rec_ws *ws, const struct pipeline *pl,
 	uint32_t *restrict touched = ws->touched;
 	uint32_t nt = ws->ntouched, n = lr->n < ws->n_items ? lr->n :
 	    ws->n_items;
-	if (ws->lr_block && u >= ws->lr_lo && u - ws->lr_lo < ws->lr_n) {
+	lowrank_user(lr, &pl->dist.A, u, ws->lrt);
+	if (ws->lr_block && u >= ws->lr_lo && u - ws->lr_lo < ws->lr_n &&
+	    lowrank_single_ok(lr, ws->lrt)) {
 		lowrank_add_block(ws, pl, u, ws->lr_block +
 		    (size_t)(u - ws->lr_lo) * lr->n);
 		return;
 	}
-	lowrank_user(lr, &pl->dist.A, u, ws->lrt);
 	lowrank_scores(lr, ws->lrt, ws->lrrow);
 	const double *row = ws->lrrow;
 	for (uint32_t j = 0; j < n; j++) {
@@ -918,13 +921,8 @@ int recommend_run(struct pipeline *pl, struct rec_out *out, struct err *err)
 		if (c.make && c.make->M + 1 > cap)
 			cap = c.make->M + 1;
 	}
-	/* from the cache, most users need no low-rank row (a β change on
-	 * Gowalla at rank 256: all of them for β in [−0.05, 0.1]); the few
-	 * it cannot answer get theirs one at a time instead of every user's
-	 * block product */
 	if (rec_build(pl, rec_fill_pipeline, &c, pl->abs.community ?
-	    pl->abs.n_comm : 0, cap, c.use ? NULL : &pl->filt.lr, out,
-	    err) < 0) {
+	    pl->abs.n_comm : 0, cap, &pl->filt.lr, out, err) < 0) {
 		rcache_free(c.make);
 		return -1;
 	}

@@ -71,11 +71,14 @@ double lowrank_pair(const struct lowrank *lr, uint32_t i, uint32_t j);
 double lowrank_term(const struct lowrank *lr, const double *t, uint32_t j);
 /* The rows of users lo .. lo+nb−1 at once: T (nb × k) = their t, rows
  * (nb × items) = T·outᵀ, one matrix product in single precision (Tf:
- * T so). A row differs from the exact one by at most
- * lowrank_round_scale(lr, t)·lr->onorm[j] at item j. */
+ * T so). Where lowrank_single_ok(lr, t), a row differs from
+ * lowrank_term by at most scale·lr->onorm[j] + abs at item j, scale =
+ * lowrank_round_scale(lr, t, &abs). */
 void lowrank_rows(const struct lowrank *lr, const struct csr *A, uint32_t lo,
     uint32_t nb, double *T, float *Tf, float *rows);
-double lowrank_round_scale(const struct lowrank *lr, const double *t);
+double lowrank_round_scale(const struct lowrank *lr, const double *t,
+    double *abs);
+bool lowrank_single_ok(const struct lowrank *lr, const double *t);
 void lowrank_destroy(struct lowrank *lr);
 
 /* rec_ws_score through the pipeline's A and B, plus B's low-rank part

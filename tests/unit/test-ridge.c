@@ -688,12 +688,14 @@ Test(lowrank, single_precision_blocks_give_the_exact_lists,
 	lowrank_rows(lr, &pl.dist.A, 0, nb, T, Tf, rows);
 	double worst = 0;
 	for (uint32_t x = 0; x < nb; x++) {
-		double s = lowrank_round_scale(lr, T + (size_t)x * k);
+		double abs, s = lowrank_round_scale(lr, T + (size_t)x * k,
+		    &abs);
+		cr_assert(lowrank_single_ok(lr, T + (size_t)x * k));
 		for (uint32_t j = 0; j < n; j++) {
 			double d = fabs(rows[(size_t)x * n + j] -
 			    lowrank_term(lr, T + (size_t)x * k, j));
-			cr_assert_leq(d, s * lr->onorm[j], "user %u item %u",
-			    x, j);
+			cr_assert_leq(d, s * lr->onorm[j] + abs, "user %u "
+			    "item %u", x, j);
 			if (s * lr->onorm[j] > 0)
 				worst = fmax(worst, d / (s * lr->onorm[j]));
 		}
