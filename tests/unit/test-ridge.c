@@ -663,9 +663,10 @@ static uint32_t exact_list(struct pipeline *p, struct rec_ws *ws,
 }
 
 /* A block's low-rank rows are single precision (lowrank_rows): each is
- * within lowrank_round_scale·‖out_j‖ of the double term at every item,
- * and the lists built from them, with the items that can reach a list
- * made exact, are the double per-user path's, item for item: on a first
+ * within lowrank_round_scale's bound of the double term at every item;
+ * the items that can reach a selection are made exact, to the bit of
+ * the per-user path's scores; and the lists built so are the double
+ * per-user path's, item for item: on a first
  * run, on the second run on the same R, which keeps a candidate cache
  * of 10L per user (more items made exact), and on the third, which
  * selects from that cache (no block products; the users it cannot
@@ -701,6 +702,31 @@ Test(lowrank, single_precision_blocks_give_the_exact_lists,
 		}
 	}
 	cr_assert_gt(worst, 0, "single precision rounds somewhere");
+	/* the block's users through their rows and alone: the first cap
+	 * by D carry the same bits (rec and why score a user alone) */
+	struct rec_ws bw, uw;
+	rec_ws_init(&bw, pl.graph.ui.ncols, 0, 5 * pl.rec.L);
+	rec_ws_init(&uw, pl.graph.ui.ncols, 0, 5 * pl.rec.L);
+	bw.lr_block = rows;
+	bw.lr_n = nb;
+	bw.lr_wmax = 0;
+	for (uint32_t j = 0; j < pl.graph.ui.ncols; j++)
+		bw.lr_wmax = fmax(bw.lr_wmax, pl.dist.iw[j]);
+	for (uint32_t u = 0; u < nb; u++) {
+		rec_ws_score_pl(&bw, &pl, u);
+		rec_ws_score_pl(&uw, &pl, u);
+		uint32_t a = rec_ws_select_reset(&bw, pl.dist.iw, bw.cap);
+		uint32_t b = rec_ws_select_reset(&uw, pl.dist.iw, uw.cap);
+		cr_assert_eq(a, b);
+		for (uint32_t x = 0; x < a; x++) {
+			cr_assert_eq(bw.sel[x], uw.sel[x], "user %u", u);
+			cr_assert(bw.sels[x] == uw.sels[x], "user %u rank %u: "
+			    "%.17g against %.17g", u, x + 1, bw.sels[x],
+			    uw.sels[x]);
+		}
+	}
+	rec_ws_destroy(&bw);
+	rec_ws_destroy(&uw);
 	free(T);
 	free(Tf);
 	free(rows);
