@@ -236,7 +236,7 @@ static int base_simple(struct pipeline *pl, enum baseline b,
 	c.order = order;
 	memset(&ro, 0, sizeof ro);
 	rc = rec_build(pl, b == BASE_POP ? base_fill_pop : base_fill_random,
-	    &c, 0, 1, NULL, &ro, err);
+	    NULL, &c, 0, 1, NULL, &ro, err);
 	if (rc == 0) {
 		eval_lists(pl, &(struct rec_lists){ ro.n_users, ro.L, ro.items,
 		    ro.len }, out);
@@ -278,7 +278,7 @@ static int base_ease(struct pipeline *pl, double lambda,
 		return -1;
 	c.B = B;
 	memset(&ro, 0, sizeof ro);
-	int rc = rec_build(pl, base_fill_ease, &c, 0, rec_list_len(
+	int rc = rec_build(pl, base_fill_ease, NULL, &c, 0, rec_list_len(
 	    &pl->params), NULL, &ro, err);
 	if (rc == 0)
 		eval_lists(pl, &(struct rec_lists){ ro.n_users, ro.L, ro.items,

@@ -487,8 +487,9 @@ bool lowrank_single_ok(const struct lowrank *lr, const double *t)
 	return m < 0x1p100;     /* false for NaN too */
 }
 
-void lowrank_rows(const struct lowrank *lr, const struct csr *A, uint32_t lo,
-    uint32_t nb, double *T, float *Tf, float *rows)
+void lowrank_rows(const struct lowrank *lr, const struct csr *A,
+    const uint32_t *users, uint32_t lo, uint32_t nb, double *T, float *Tf,
+    float *rows)
 {
 	/* the threads compute the users' k-vectors (one thread when called
 	 * beside the scoring, rec_block), then one product for
@@ -502,7 +503,7 @@ void lowrank_rows(const struct lowrank *lr, const struct csr *A, uint32_t lo,
 	#pragma omp parallel for schedule(dynamic, 16)
 	for (uint32_t x = 0; x < nb; x++) {
 		double *t = T + (size_t)x * lr->k;
-		lowrank_user(lr, A, lo + x, t);
+		lowrank_user(lr, A, users ? users[lo + x] : lo + x, t);
 		for (uint32_t c = 0; c < lr->k; c++)
 			Tf[(size_t)x * lr->k + c] = (float)t[c];
 	}

@@ -477,37 +477,48 @@ uint32_t rec_ws_calibrate(struct rec_ws *ws, uint32_t npool, uint32_t n,
 	return m;
 }
 
-/* The next block's low-rank rows, computed beside a block's scoring. */
+/* The next block's low-rank rows, computed beside a block's scoring:
+ * those of users[lo .. lo+n) (users NULL: lo .. lo+n). */
 struct lr_next {
 	const struct lowrank *lr;
 	const struct csr *A;
+	const uint32_t *users;
 	uint32_t lo, n;
 	double *T;
 	float *Tf, *rows;
 };
 
-/* Score users [lo, hi) on every thread; with next, one thread first
- * computes the next block's low-rank rows (one BLAS call: the BLAS is
- * called by one thread at a time) and then joins the scoring, so the
- * product of a block and the scoring of the one before run side by side
- * (Gowalla, filter.rank 256: the products take ~5 s on one core in
- * single precision, ~10 in double; the scoring ~5 s of CPU). */
+/* Score users[lo .. hi) (users NULL: lo .. hi) on every thread, a
+ * block's low-rank rows in rows (NULL: none); with next, one thread
+ * first computes the next block's low-rank rows (one BLAS call: the
+ * BLAS is called by one thread at a time) and then joins the scoring,
+ * so the product of a block and the scoring of the one before run side
+ * by side (Gowalla, filter.rank 256: the products take ~5 s on one core
+ * in single precision, ~10 in double; the scoring ~5 s of CPU). */
 static void rec_block(rec_fill_fn fill, void *ctx, struct rec_ws *ws,
-    struct rec_out *out, uint32_t lo, uint32_t hi, const struct lr_next *next)
+    struct rec_out *out, const uint32_t *users, uint32_t lo, uint32_t hi,
+    const float *rows, uint32_t n_items, const struct lr_next *next)
 {
 	uint32_t L = out->L;
 #pragma omp parallel
 	{
 #pragma omp single nowait
 		if (next)
-			lowrank_rows(next->lr, next->A, next->lo, next->n,
-			    next->T, next->Tf, next->rows);
+			lowrank_rows(next->lr, next->A, next->users, next->lo,
+			    next->n, next->T, next->Tf, next->rows);
 #pragma omp for schedule(dynamic, 64)
-		for (uint32_t u = lo; u < hi; u++) {
+		for (uint32_t x = lo; x < hi; x++) {
 			int t = 0;
 #ifdef _OPENMP
 			t = omp_get_thread_num();
 #endif
+			uint32_t u = users ? users[x] : x;
+			if (rows) {
+				ws[t].lr_block = rows + (size_t)(x - lo) *
+				    n_items;
+				ws[t].lr_lo = u;
+				ws[t].lr_n = 1;
+			}
 			out->len[u] = fill(ctx, &ws[t], u, out->items +
 			    (size_t)u * L, out->scores + (size_t)u * L, L);
 		}
@@ -518,8 +529,8 @@ static void rec_block(rec_fill_fn fill, void *ctx, struct rec_ws *ws,
  * floats (Gowalla: 42 MB), twice (the block scored, the next one). */
 #define LR_BLOCK 256
 
-int rec_build(const struct pipeline *pl, rec_fill_fn fill, void *ctx,
-    uint32_t n_comm, uint32_t cap, const struct lowrank *lr,
+int rec_build(const struct pipeline *pl, rec_fill_fn fill, rec_try_fn try,
+    void *ctx, uint32_t n_comm, uint32_t cap, const struct lowrank *lr,
     struct rec_out *out, struct err *err)
 {
 	uint32_t U = pl->graph.ui.nrows, I = pl->graph.ui.ncols;
@@ -540,8 +551,32 @@ int rec_build(const struct pipeline *pl, rec_fill_fn fill, void *ctx,
 	struct rec_ws *ws = xcalloc(nt, sizeof *ws);
 	for (int t = 0; t < nt; t++)
 		rec_ws_init(&ws[t], I, n_comm, cap);
+	/* the users try answers first; fill scores the others, in blocks */
+	uint32_t *users = NULL, count = U;
+	if (try) {
+		uint8_t *done = xcalloc((size_t)U + 1, 1);
+		#pragma omp parallel for schedule(dynamic, 256)
+		for (uint32_t u = 0; u < U; u++) {
+			int t = 0;
+#ifdef _OPENMP
+			t = omp_get_thread_num();
+#endif
+			uint32_t n;
+			if (try(ctx, &ws[t], u, out->items + (size_t)u * L,
+			    out->scores + (size_t)u * L, L, &n)) {
+				out->len[u] = n;
+				done[u] = 1;
+			}
+		}
+		users = xmalloc(((size_t)U + 1) * sizeof *users);
+		count = 0;
+		for (uint32_t u = 0; u < U; u++)
+			if (!done[u])
+				users[count++] = u;
+		xfree(done);
+	}
 	int rc = 0;
-	bool blocks = lr && lr->k > 0 && U > 0;
+	bool blocks = lr && lr->k > 0 && count > 0;
 	uint32_t step = blocks ? LR_BLOCK : 8192;
 	double *T = blocks ? xmalloc((size_t)LR_BLOCK * lr->k * sizeof *T) :
 	    NULL;
@@ -554,36 +589,30 @@ int rec_build(const struct pipeline *pl, rec_fill_fn fill, void *ctx,
 		for (uint32_t j = 0; j < I; j++)
 			wmax = fmax(wmax, pl->dist.iw[j]);
 	}
+	for (int t = 0; t < nt; t++)
+		ws[t].lr_wmax = wmax;
 	if (blocks) {
 		for (int b = 0; b < 2; b++)
 			rows[b] = xmalloc((size_t)LR_BLOCK * lr->n *
 			    sizeof *rows[b]);
-		lowrank_rows(lr, &pl->dist.A, 0, U < step ? U : step, T, Tf,
-		    rows[0]);
+		lowrank_rows(lr, &pl->dist.A, users, 0, count < step ? count :
+		    step, T, Tf, rows[0]);
 	}
-	for (uint32_t lo = 0, b = 0; lo < U; lo += step, b ^= 1) {
-		uint32_t hi = lo + step < U ? lo + step : U;
+	for (uint32_t lo = 0, b = 0; lo < count; lo += step, b ^= 1) {
+		uint32_t hi = lo + step < count ? lo + step : count;
 		if (hooks_cancelled(&pl->hooks)) {
 			rc = err_set(err, ERR_INTERRUPTED, "interrupted while "
-			    "scoring users (%u of %u done)", lo, U);
+			    "scoring users (%u of %u done)", U - count + lo, U);
 			break;
 		}
 		if (!blocks || lo % 8192 == 0)
 			hooks_progress(&pl->hooks, "scoring users",
-			    (double)lo / U);
-		struct lr_next next = { lr, &pl->dist.A, hi, 0, T, Tf,
+			    (double)(U - count + lo) / U);
+		struct lr_next next = { lr, &pl->dist.A, users, hi,
+			hi + step < count ? step : count - hi, T, Tf,
 			rows[b ^ 1] };
-		if (blocks) {
-			next.n = hi + step < U ? step : U - hi;
-			for (int t = 0; t < nt; t++) {
-				ws[t].lr_wmax = wmax;
-				ws[t].lr_block = rows[b];
-				ws[t].lr_lo = lo;
-				ws[t].lr_n = hi - lo;
-			}
-		}
-		rec_block(fill, ctx, ws, out, lo, hi, blocks && hi < U ?
-		    &next : NULL);
+		rec_block(fill, ctx, ws, out, users, lo, hi, rows[b], I,
+		    blocks && hi < count ? &next : NULL);
 		/* the workers' low-rank rows and cache selection, allocated
 		 * on first use */
 		for (int t = 0; t < nt; t++) {
@@ -594,6 +623,7 @@ int rec_build(const struct pipeline *pl, rec_fill_fn fill, void *ctx,
 			mem_adopt(ws[t].lrj);
 		}
 	}
+	xfree(users);
 	xfree(T);
 	xfree(Tf);
 	xfree(rows[0]);
@@ -870,20 +900,27 @@ static bool select_list(const struct rec_ctx *c, struct rec_ws *ws,
 	return true;
 }
 
-/* The pipeline's list for one user: top L by D, or calibrated from 5L;
- * from the candidate cache where that is exact, else scored in full. */
+/* The pipeline's list for one user from the candidate cache, where
+ * that is exact (rec_build tries every user so before scoring the
+ * others, whose low-rank rows alone it then computes). */
+static bool rec_try_pipeline(void *vctx, struct rec_ws *ws, uint32_t u,
+    uint32_t *items, float *scores, uint32_t L, uint32_t *n)
+{
+	const struct rec_ctx *c = vctx;
+	rcache_load(c->use, ws, u);
+	if (!select_list(c, ws, u, true, items, scores, L, n))
+		return false;
+	__atomic_add_fetch(c->hits, 1, __ATOMIC_RELAXED);
+	return true;
+}
+
+/* The pipeline's list for one user scored in full: top L by D, or
+ * calibrated from 5L. */
 static uint32_t rec_fill_pipeline(void *vctx, struct rec_ws *ws, uint32_t u,
     uint32_t *items, float *scores, uint32_t L)
 {
 	const struct rec_ctx *c = vctx;
 	uint32_t n = 0;
-	if (c->use) {
-		rcache_load(c->use, ws, u);
-		if (select_list(c, ws, u, true, items, scores, L, &n)) {
-			__atomic_add_fetch(c->hits, 1, __ATOMIC_RELAXED);
-			return n;
-		}
-	}
 	rec_ws_score_pl(ws, c->pl, u);
 	if (c->make)
 		rcache_keep(c->make, ws, u);
@@ -921,7 +958,8 @@ int recommend_run(struct pipeline *pl, struct rec_out *out, struct err *err)
 		if (c.make && c.make->M + 1 > cap)
 			cap = c.make->M + 1;
 	}
-	if (rec_build(pl, rec_fill_pipeline, &c, pl->abs.community ?
+	if (rec_build(pl, rec_fill_pipeline, c.use ? rec_try_pipeline : NULL,
+	    &c, pl->abs.community ?
 	    pl->abs.n_comm : 0, cap, &pl->filt.lr, out, err) < 0) {
 		rcache_free(c.make);
 		return -1;

@@ -69,13 +69,15 @@ void lowrank_scores(const struct lowrank *lr, const double *t, double *row);
 double lowrank_pair(const struct lowrank *lr, uint32_t i, uint32_t j);
 /* γ t·out_j in double precision: one entry of lowrank_scores' row */
 double lowrank_term(const struct lowrank *lr, const double *t, uint32_t j);
-/* The rows of users lo .. lo+nb−1 at once: T (nb × k) = their t, rows
+/* The rows of users[lo .. lo+nb) (users NULL: lo .. lo+nb) at once:
+ * T (nb × k) = their t, rows
  * (nb × items) = T·outᵀ, one matrix product in single precision (Tf:
  * T so). Where lowrank_single_ok(lr, t), a row differs from
  * lowrank_term by at most scale·lr->onorm[j] + abs at item j, scale =
  * lowrank_round_scale(lr, t, &abs). */
-void lowrank_rows(const struct lowrank *lr, const struct csr *A, uint32_t lo,
-    uint32_t nb, double *T, float *Tf, float *rows);
+void lowrank_rows(const struct lowrank *lr, const struct csr *A,
+    const uint32_t *users, uint32_t lo, uint32_t nb, double *T, float *Tf,
+    float *rows);
 double lowrank_round_scale(const struct lowrank *lr, const double *t,
     double *abs);
 bool lowrank_single_ok(const struct lowrank *lr, const double *t);
@@ -128,14 +130,18 @@ void eval_lists(const struct pipeline *pl, const struct rec_lists *rl,
 uint32_t rec_list_len(const struct params *p);
 
 /* Build lists for every user with a per-user generator (baselines):
- * fill(ctx, ws, u, items, scores, L) returns the length. With lr (the
- * pipeline's low-rank part, else NULL) the users' low-rank rows are
+ * fill(ctx, ws, u, items, scores, L) returns the length. With try
+ * (else NULL), every user is first offered to it (true: *n of the list
+ * written), and fill gets only the others. With lr (the pipeline's
+ * low-rank part, else NULL) the low-rank rows of the users fill gets are
  * computed a block at a time by one matrix product and handed to fill
  * through ws->lr_block. */
 typedef uint32_t (*rec_fill_fn)(void *ctx, struct rec_ws *ws, uint32_t u,
     uint32_t *items, float *scores, uint32_t L);
-int rec_build(const struct pipeline *pl, rec_fill_fn fill, void *ctx,
-    uint32_t n_comm, uint32_t cap, const struct lowrank *lr,
+typedef bool (*rec_try_fn)(void *ctx, struct rec_ws *ws, uint32_t u,
+    uint32_t *items, float *scores, uint32_t L, uint32_t *n);
+int rec_build(const struct pipeline *pl, rec_fill_fn fill, rec_try_fn try,
+    void *ctx, uint32_t n_comm, uint32_t cap, const struct lowrank *lr,
     struct rec_out *out, struct err *err);
 
 /*

@@ -686,7 +686,7 @@ Test(lowrank, single_precision_blocks_give_the_exact_lists,
 	double *T = malloc((size_t)nb * k * sizeof *T);
 	float *Tf = malloc((size_t)nb * k * sizeof *Tf);
 	float *rows = malloc((size_t)nb * n * sizeof *rows);
-	lowrank_rows(lr, &pl.dist.A, 0, nb, T, Tf, rows);
+	lowrank_rows(lr, &pl.dist.A, NULL, 0, nb, T, Tf, rows);
 	double worst = 0;
 	for (uint32_t x = 0; x < nb; x++) {
 		double abs, s = lowrank_round_scale(lr, T + (size_t)x * k,
@@ -708,6 +708,7 @@ Test(lowrank, single_precision_blocks_give_the_exact_lists,
 	rec_ws_init(&bw, pl.graph.ui.ncols, 0, 5 * pl.rec.L);
 	rec_ws_init(&uw, pl.graph.ui.ncols, 0, 5 * pl.rec.L);
 	bw.lr_block = rows;
+	bw.lr_lo = 0;
 	bw.lr_n = nb;
 	bw.lr_wmax = 0;
 	for (uint32_t j = 0; j < pl.graph.ui.ncols; j++)
