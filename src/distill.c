@@ -85,7 +85,9 @@ static void distill_build_info(struct pipeline *pl, struct distill_out *out,
 	out->info = xmalloc(((size_t)n + 1) * sizeof *out->info);
 	out->iw = xmalloc(((size_t)n + 1) * sizeof *out->iw);
 	distill_weights(pl, beta, out->info, out->iw);
+	out->iw_max = 0;
 	for (uint32_t j = 0; j < n; j++) {
+		out->iw_max = fmaxf(out->iw_max, out->iw[j]);
 		if (isnan(out->info[j]))
 			continue;
 		infos[m] = out->info[j];

@@ -449,8 +449,7 @@ void lowrank_scores(const struct lowrank *lr, const double *t, double *row)
 
 double lowrank_pair(const struct lowrank *lr, uint32_t i, uint32_t j)
 {
-	return lr->gamma * cblas_ddot((int)lr->k, lr->in + (size_t)i * lr->k,
-	    1, lr->out + (size_t)j * lr->k, 1);
+	return lowrank_term(lr, lr->in + (size_t)i * lr->k, j);
 }
 
 /*
@@ -462,8 +461,9 @@ double lowrank_pair(const struct lowrank *lr, uint32_t i, uint32_t j)
  * order and blocking; each K block's partial sum is added once more), γ
  * is rounded and applied: (k + 8)·2⁻²⁴ with a margin covers them all,
  * and Σ|t_c out_jc| ≤ ‖t‖₂‖out_j‖₂. Subnormal values round with an
- * absolute error up to 2⁻¹⁵⁰ instead: *abs bounds what those add. Valid
- * while nothing overflows a float (lowrank_single_ok).
+ * absolute error up to 2⁻¹⁵⁰ instead: *abs bounds what those add.
+ * INFINITY when a product, a sum or γ times one could overflow a float
+ * (above 2¹⁰⁰, or NaN): no bound, the user takes the double path.
  */
 double lowrank_round_scale(const struct lowrank *lr, const double *t,
     double *abs)
@@ -475,16 +475,9 @@ double lowrank_round_scale(const struct lowrank *lr, const double *t,
 	}
 	*abs = 0x1p-148 * (fabs(lr->gamma) * (t1 + sqrt((double)lr->k) *
 	    lr->onorm_max + lr->k + 8) + 1);
+	if (!(sqrt(tt) * lr->onorm_max * fmax(1, fabs(lr->gamma)) < 0x1p100))
+		return INFINITY;
 	return 1.01 * fabs(lr->gamma) * (lr->k + 8.0) * 0x1p-24 * sqrt(tt);
-}
-
-bool lowrank_single_ok(const struct lowrank *lr, const double *t)
-{
-	double tt = 0;
-	for (uint32_t c = 0; c < lr->k; c++)
-		tt += t[c] * t[c];
-	double m = sqrt(tt) * lr->onorm_max * fmax(1, fabs(lr->gamma));
-	return m < 0x1p100;     /* false for NaN too */
 }
 
 void lowrank_rows(const struct lowrank *lr, const struct csr *A,

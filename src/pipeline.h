@@ -272,6 +272,7 @@ struct distill_out {
 	double a_alpha;      /* a distill.beta change copies A */
 	float *info;         /* per item: I(j) = -log2 p(j), NAN if deg 0 */
 	float *iw;           /* per item: 2^(beta*I(j)) */
+	float iw_max;        /* the largest iw, over every item */
 	struct histogram info_hist;   /* of I(j) over items with deg > 0 */
 	struct dist_summary iw_sum;
 };

@@ -141,7 +141,7 @@ static double rcand_kth(struct rcand *c, uint32_t n, uint32_t k);
  * a k-long dot product.
  */
 static void lowrank_add_block(struct rec_ws *ws, const struct pipeline *pl,
-    uint32_t u, const float *row)
+    uint32_t u, const float *row, double scale, double absE)
 {
 	const struct lowrank *lr = &pl->filt.lr;
 	const float *iw = pl->dist.iw;
@@ -161,7 +161,6 @@ static void lowrank_add_block(struct rec_ws *ws, const struct pipeline *pl,
 	    lr->n : ws->n_items;
 	if (P == 0)
 		P = 1;
-	double absE, scale = lowrank_round_scale(lr, ws->lrt, &absE);
 	double *restrict sp = ws->lrrow;    /* the sparse part, kept */
 	/* one bound E ≥ e_j for every item: |acc| is at most the sparse
 	 * part's largest plus the row's, |γ|·‖t‖·max ‖out_j‖ (rounded up) */
@@ -191,7 +190,8 @@ static void lowrank_add_block(struct rec_ws *ws, const struct pipeline *pl,
 	/* the sum, and the eligible items (not seen) whose upper bound
 	 * can reach a bound: a + E ≥ bR, or (a + E)·iw ≥ bD, so at least
 	 * a + E ≥ bD / max iw; and a + E > 0 */
-	double thr = fmin(bR, bD > 0 ? bD / ws->lr_wmax : -INFINITY) - E;
+	double wmax = iw ? (double)pl->dist.iw_max : 1;
+	double thr = fmin(bR, bD > 0 ? bD / wmax : -INFINITY) - E;
 	uint32_t n = 0;
 	for (uint32_t j = 0; j < N; j++) {
 		uint8_t m = mark[j];
@@ -263,11 +263,12 @@ void rec_ws_add_lowrank(struct rec_ws *ws, const struct pipeline *pl,
 	uint32_t nt = ws->ntouched, n = lr->n < ws->n_items ? lr->n :
 	    ws->n_items;
 	lowrank_user(lr, &pl->dist.A, u, ws->lrt);
-	if (ws->lr_block && u >= ws->lr_lo && u - ws->lr_lo < ws->lr_n &&
-	    lowrank_single_ok(lr, ws->lrt)) {
-		lowrank_add_block(ws, pl, u, ws->lr_block +
-		    (size_t)(u - ws->lr_lo) * lr->n);
-		return;
+	if (ws->lr_row && ws->lr_user == u) {
+		double absE, scale = lowrank_round_scale(lr, ws->lrt, &absE);
+		if (isfinite(scale)) {
+			lowrank_add_block(ws, pl, u, ws->lr_row, scale, absE);
+			return;
+		}
 	}
 	lowrank_scores(lr, ws->lrt, ws->lrrow);
 	const double *row = ws->lrrow;
@@ -514,10 +515,9 @@ static void rec_block(rec_fill_fn fill, void *ctx, struct rec_ws *ws,
 #endif
 			uint32_t u = users ? users[x] : x;
 			if (rows) {
-				ws[t].lr_block = rows + (size_t)(x - lo) *
+				ws[t].lr_row = rows + (size_t)(x - lo) *
 				    n_items;
-				ws[t].lr_lo = u;
-				ws[t].lr_n = 1;
+				ws[t].lr_user = u;
 			}
 			out->len[u] = fill(ctx, &ws[t], u, out->items +
 			    (size_t)u * L, out->scores + (size_t)u * L, L);
@@ -583,14 +583,6 @@ int rec_build(const struct pipeline *pl, rec_fill_fn fill, rec_try_fn try,
 	float *Tf = blocks ? xmalloc((size_t)LR_BLOCK * lr->k * sizeof *Tf) :
 	    NULL;
 	float *rows[2] = { NULL, NULL };
-	double wmax = 1;
-	if (blocks && pl->dist.iw) {
-		wmax = 0;
-		for (uint32_t j = 0; j < I; j++)
-			wmax = fmax(wmax, pl->dist.iw[j]);
-	}
-	for (int t = 0; t < nt; t++)
-		ws[t].lr_wmax = wmax;
 	if (blocks) {
 		for (int b = 0; b < 2; b++)
 			rows[b] = xmalloc((size_t)LR_BLOCK * lr->n *
@@ -724,7 +716,6 @@ struct rec_ctx {
 	const uint32_t *comm;
 	const struct rcache *use;   /* select from it where exact */
 	struct rcache *make;        /* or fill it while scoring */
-	double iw_max;
 	uint32_t *hits;             /* users served by use */
 };
 
@@ -868,7 +859,8 @@ static bool rcache_exact(const struct rec_ctx *c, const struct rec_ws *ws,
     uint32_t u, uint32_t n, uint32_t K)
 {
 	double rest = c->use->rest[u];
-	return rest == 0 || (n == K && ws->sels[K - 1] > rest * c->iw_max);
+	return rest == 0 || (n == K && ws->sels[K - 1] > rest *
+	    (double)c->pl->dist.iw_max);
 }
 
 /* One selection of u's list from the scores in ws (the full ones, or
@@ -937,7 +929,7 @@ int recommend_run(struct pipeline *pl, struct rec_out *out, struct err *err)
 	    pipeline_communities(pl, err) < 0)
 		return -1;
 	struct rec_ctx c = { pl, params_real(&pl->params, P_DISTILL_CALIBRATE),
-		pl->abs.community, NULL, NULL, 0, &out->from_cache };
+		pl->abs.community, NULL, NULL, &out->from_cache };
 	uint32_t L = rec_list_len(&pl->params);
 	uint32_t K = c.lambda > 0 && c.comm ? 5 * L : L;
 	uint32_t cap = 5 * L;  /* the most a selection takes */
@@ -946,9 +938,6 @@ int recommend_run(struct pipeline *pl, struct rec_out *out, struct err *err)
 	struct rcache *rc = pl->rcache;
 	if (rc && rc->live && rkey_equal(&rc->key, &out->rkey) && rc->M > K) {
 		c.use = rc;
-		for (uint32_t j = 0; j < pl->graph.ui.ncols; j++)
-			if (pl->dist.iw[j] > c.iw_max)
-				c.iw_max = pl->dist.iw[j];
 	} else if (!pl->borrowed) {
 		/* a cache of another R is dead (its filter result is gone);
 		 * its memory may hold the next one */

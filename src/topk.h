@@ -43,11 +43,10 @@ struct rec_ws {
 	/* filter.rank: the user's low-rank term (rec_ws_score_pl) */
 	double *lrt;        /* k */
 	double *lrrow;      /* n_items */
-	/* rows of the low-rank term computed for users lr_lo .. lr_lo +
-	 * lr_n − 1 at once (rec_build: one sgemm per block), or NULL */
-	const float *lr_block;
-	uint32_t lr_lo, lr_n;
-	double lr_wmax;     /* the largest iw (1 without) */
+	/* user lr_user's row of the low-rank term, from the product of a
+	 * block of users (rec_build: one sgemm per block), or NULL */
+	const float *lr_row;
+	uint32_t lr_user;
 };
 
 void rec_ws_init(struct rec_ws *ws, uint32_t n_items, uint32_t n_comm,
@@ -72,15 +71,14 @@ double lowrank_term(const struct lowrank *lr, const double *t, uint32_t j);
 /* The rows of users[lo .. lo+nb) (users NULL: lo .. lo+nb) at once:
  * T (nb × k) = their t, rows
  * (nb × items) = T·outᵀ, one matrix product in single precision (Tf:
- * T so). Where lowrank_single_ok(lr, t), a row differs from
- * lowrank_term by at most scale·lr->onorm[j] + abs at item j, scale =
- * lowrank_round_scale(lr, t, &abs). */
+ * T so). A row differs from lowrank_term by at most
+ * scale·lr->onorm[j] + abs at item j, scale = lowrank_round_scale(lr,
+ * t, &abs), where that is finite. */
 void lowrank_rows(const struct lowrank *lr, const struct csr *A,
     const uint32_t *users, uint32_t lo, uint32_t nb, double *T, float *Tf,
     float *rows);
 double lowrank_round_scale(const struct lowrank *lr, const double *t,
     double *abs);
-bool lowrank_single_ok(const struct lowrank *lr, const double *t);
 void lowrank_destroy(struct lowrank *lr);
 
 /* rec_ws_score through the pipeline's A and B, plus B's low-rank part
@@ -135,7 +133,7 @@ uint32_t rec_list_len(const struct params *p);
  * written), and fill gets only the others. With lr (the pipeline's
  * low-rank part, else NULL) the low-rank rows of the users fill gets are
  * computed a block at a time by one matrix product and handed to fill
- * through ws->lr_block. */
+ * through ws->lr_row. */
 typedef uint32_t (*rec_fill_fn)(void *ctx, struct rec_ws *ws, uint32_t u,
     uint32_t *items, float *scores, uint32_t L);
 typedef bool (*rec_try_fn)(void *ctx, struct rec_ws *ws, uint32_t u,
