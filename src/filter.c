@@ -242,7 +242,8 @@ static int reach_loss(const struct pipeline *pl, const struct hooks *h,
 static bool selects_only(int id)
 {
 	return id == P_FILTER_ALPHA || id == P_FILTER_MIN_SCORE ||
-	    id == P_FILTER_RANK || id == P_FILTER_LOWRANK_WEIGHT;
+	    id == P_FILTER_RANK || id == P_FILTER_LOWRANK_WEIGHT ||
+	    id == P_FILTER_LOWRANK_POWER || id == P_FILTER_LOWRANK_NORM;
 }
 
 /* Whether the previous result's alpha and score are this run's: the same

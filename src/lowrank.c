@@ -6,10 +6,13 @@
  *     X̃ = D_U^{-1/2} X D_I^{-1/2}     (users × items),
  *
  * an ideal low-pass graph filter (GF-CF, Shen et al. 2021), weighted by
- * γ = filter.lowrank_weight:  B ← B + γ·D_I^{-1/2} V Vᵀ D_I^{1/2}.
- * It is never formed: the filter keeps  in_i = d_i^{-1/2} V_i  and
- * out_j = γ d_j^{1/2} V_j  (items × k each) and a user's scores gain
- * (Σ_i A_ui in_i) · out_j, a k-vector against every item.
+ * γ = filter.lowrank_weight:  B ← B + γ·D_I^{-1/2} V W Vᵀ D_I^{1/2}, with
+ * W = diag((σ_c/σ_1)^p), p = filter.lowrank_power (0: W = I, the ideal
+ * filter; p > 0 rolls the spectrum off smoothly, as SGFCF's generalized
+ * filter, Peng et al. KDD 2024). It is never formed: the filter keeps
+ * in_i = d_i^{-1/2} V_i  and  out_j = d_j^{1/2} V_j W  (items × k each)
+ * and a user's scores gain γ (Σ_i A_ui in_i) · out_j, a k-vector against
+ * every item.
  *
  * V comes from a seeded randomized SVD (Halko, Martinsson, Tropp 2011):
  * a Gaussian test matrix of k + 10 columns, two power iterations with
@@ -200,31 +203,82 @@ static int thin_svd(double *z, size_t n, size_t l, double *s, double *U)
 	return info == 0 ? 0 : -1;
 }
 
+/*
+ * out (and its float copy and row norms) from in: out_j = d_j·in_j =
+ * d_j^{1/2} V_j, each direction c weighed by (σ_c/σ_1)^p, p =
+ * filter.lowrank_power (1 at p = 0: the ideal low-pass filter). ds holds
+ * the items' weight sums d_j. A fresh fit and a reuse both make out here,
+ * so the two agree bit for bit.
+ */
+static void lowrank_outputs(struct lowrank *lr, const double *ds)
+{
+	size_t k = lr->k;
+	double *w = xmalloc((k + 1) * sizeof *w);
+	for (size_t c = 0; c < k; c++)
+		w[c] = lr->power == 0 || !(lr->sigma[0] > 0) ? 1 :
+		    pow(lr->sigma[c] / lr->sigma[0], lr->power);
+	lr->onorm_max = 0;
+	for (size_t i = 0; i < lr->n; i++) {
+		double sq = 0;
+		for (size_t c = 0; c < k; c++) {
+			double o = ds[i] * lr->in[i * k + c] * w[c];
+			lr->out[i * k + c] = o;
+			lr->outf[i * k + c] = (float)o;
+			sq += o * o;
+		}
+		lr->onorm[i] = sqrt(sq);
+		lr->onorm_max = fmax(lr->onorm_max, lr->onorm[i]);
+	}
+	xfree(w);
+}
+
+/* Each item's weight sum d_i over the fit matrix, raised to 2ε (ε =
+ * filter.lowrank_norm): out_j / in_j. At ε = 1/2 the sums themselves. */
+static double *item_sums(const struct csr *iu, double eps)
+{
+	double *ds = xmalloc(((size_t)iu->nrows + 1) * sizeof *ds);
+	for (size_t i = 0; i < iu->nrows; i++) {
+		double s = 0;
+		for (uint64_t e = iu->ptr[i]; e < iu->ptr[i + 1]; e++)
+			s += iu->val[e];
+		ds[i] = eps == 0.5 ? s : pow(s, 2 * eps);
+	}
+	return ds;
+}
+
 /* The previous result's factors when they are this run's (the same
- * graph, rank and seed): copied, with this run's weight. Not when the
- * caller runs into pl->filt itself, or on a graph of unknown origin. */
+ * graph, rank and seed): copied, with this run's weight and power (out
+ * made again when the power differs). Not when the caller runs into
+ * pl->filt itself, or on a graph of unknown origin. */
 static bool lowrank_reuse(const struct pipeline *pl, struct filter_out *out,
-    uint32_t k, uint64_t seed, double gamma)
+    uint32_t k, uint64_t seed, double eps, double gamma, double power)
 {
 	const struct lowrank *p = &pl->filt.lr;
 	if (out == &pl->filt || !pl->graph.gen || p->k != k ||
-	    p->graph_gen != pl->graph.gen || p->seed != seed ||
+	    p->graph_gen != pl->graph.gen || p->seed != seed || p->eps != eps ||
 	    p->n != pl->graph.ui.ncols)
 		return false;
 	struct lowrank *lr = &out->lr;
 	size_t nk = (size_t)p->n * k;
 	*lr = *p;
 	lr->gamma = gamma;
+	lr->power = power;
 	lr->in = xmalloc((nk + 1) * sizeof *lr->in);
 	lr->out = xmalloc((nk + 1) * sizeof *lr->out);
 	lr->sigma = xmalloc(((size_t)k + 1) * sizeof *lr->sigma);
-	memcpy(lr->in, p->in, nk * sizeof *lr->in);
-	memcpy(lr->out, p->out, nk * sizeof *lr->out);
 	lr->outf = xmalloc((nk + 1) * sizeof *lr->outf);
 	lr->onorm = xmalloc(((size_t)p->n + 1) * sizeof *lr->onorm);
-	memcpy(lr->outf, p->outf, nk * sizeof *lr->outf);
-	memcpy(lr->onorm, p->onorm, p->n * sizeof *lr->onorm);
+	memcpy(lr->in, p->in, nk * sizeof *lr->in);
 	memcpy(lr->sigma, p->sigma, k * sizeof *lr->sigma);
+	if (power == p->power) {
+		memcpy(lr->out, p->out, nk * sizeof *lr->out);
+		memcpy(lr->outf, p->outf, nk * sizeof *lr->outf);
+		memcpy(lr->onorm, p->onorm, p->n * sizeof *lr->onorm);
+	} else {
+		double *ds = item_sums(&pl->graph.iu, eps);
+		lowrank_outputs(lr, ds);
+		xfree(ds);
+	}
 	return true;
 }
 
@@ -235,6 +289,8 @@ int lowrank_fit(struct pipeline *pl, struct filter_out *out,
 	const struct hooks *h = &pl->hooks;
 	long k = params_int(&pl->params, P_FILTER_RANK);
 	double gamma = params_real(&pl->params, P_FILTER_LOWRANK_WEIGHT);
+	double power = params_real(&pl->params, P_FILTER_LOWRANK_POWER);
+	double eps = params_real(&pl->params, P_FILTER_LOWRANK_NORM);
 	size_t m = ui->nrows, n = ui->ncols;
 	size_t rmax = m < n ? m : n;
 	if (k <= 0)
@@ -245,7 +301,7 @@ int lowrank_fit(struct pipeline *pl, struct filter_out *out,
 		return err_set(err, ERR_INVAL, "filter.rank %ld: the fit matrix "
 		    "has rank at most %zu (users %zu, items %zu)", k, rmax, m, n);
 	uint64_t seed = (uint64_t)params_int(&pl->params, P_FILTER_SEED);
-	if (lowrank_reuse(pl, out, (uint32_t)k, seed, gamma))
+	if (lowrank_reuse(pl, out, (uint32_t)k, seed, eps, gamma, power))
 		return 0;
 	size_t l = (size_t)k + OVERSAMPLE < rmax ? (size_t)k + OVERSAMPLE :
 	    rmax;
@@ -255,13 +311,13 @@ int lowrank_fit(struct pipeline *pl, struct filter_out *out,
 		double s = 0;
 		for (uint64_t e = ui->ptr[u]; e < ui->ptr[u + 1]; e++)
 			s += ui->val[e];
-		du[u] = s > 0 ? 1 / sqrt(s) : 0;
+		du[u] = !(s > 0) ? 0 : eps == 0.5 ? 1 / sqrt(s) : pow(s, -eps);
 	}
+	double *ds = item_sums(iu, 0.5);
 	for (size_t i = 0; i < n; i++) {
-		double s = 0;
-		for (uint64_t e = iu->ptr[i]; e < iu->ptr[i + 1]; e++)
-			s += iu->val[e];
-		di[i] = s > 0 ? 1 / sqrt(s) : 0;
+		double s = ds[i];
+		di[i] = !(s > 0) ? 0 : eps == 0.5 ? 1 / sqrt(s) : pow(s, -eps);
+		ds[i] = eps == 0.5 ? s : pow(s, 2 * eps);
 	}
 	double *Y = xmalloc((m * l + 1) * sizeof *Y);    /* users × l */
 	double *Z = xmalloc((n * l + 1) * sizeof *Z);    /* items × l */
@@ -307,6 +363,8 @@ int lowrank_fit(struct pipeline *pl, struct filter_out *out,
 		lr->k = (uint32_t)k;
 		lr->n = (uint32_t)n;
 		lr->gamma = gamma;
+		lr->power = power;
+		lr->eps = eps;
 		lr->graph_gen = pl->graph.gen;
 		lr->seed = seed;
 		lr->in = xmalloc((n * (size_t)k + 1) * sizeof *lr->in);
@@ -315,21 +373,12 @@ int lowrank_fit(struct pipeline *pl, struct filter_out *out,
 		lr->outf = xmalloc((n * (size_t)k + 1) * sizeof *lr->outf);
 		lr->onorm = xmalloc((n + 1) * sizeof *lr->onorm);
 		memcpy(lr->sigma, s, (size_t)k * sizeof *s);
-		for (size_t i = 0; i < n; i++) {
-			double sq = 0;
-			for (size_t c = 0; c < (size_t)k; c++) {
-				double v = U[i * l + c];
-				/* di = d_i^{-1/2}; an item without weight has
-				 * a zero row in X̃ and gets no relation */
-				double o = di[i] > 0 ? v / di[i] : 0;
-				lr->in[i * k + c] = di[i] * v;
-				lr->out[i * k + c] = o;
-				lr->outf[i * k + c] = (float)o;
-				sq += o * o;
-			}
-			lr->onorm[i] = sqrt(sq);
-			lr->onorm_max = fmax(lr->onorm_max, lr->onorm[i]);
-		}
+		/* di = d_i^{-1/2}; an item without weight has a zero row
+		 * in X̃ and gets no relation (di = 0, so in_i = 0) */
+		for (size_t i = 0; i < n; i++)
+			for (size_t c = 0; c < (size_t)k; c++)
+				lr->in[i * k + c] = di[i] * U[i * l + c];
+		lowrank_outputs(lr, ds);
 		/* share of ‖X̃‖²_F the k directions capture */
 		double fro = 0;
 		for (size_t u = 0; u < m; u++)
@@ -350,6 +399,7 @@ int lowrank_fit(struct pipeline *pl, struct filter_out *out,
 	xfree(Z);
 	xfree(du);
 	xfree(di);
+	xfree(ds);
 	return rc;
 }
 

@@ -125,6 +125,14 @@ static const struct param_def defs[P__COUNT] = {
 	[P_FILTER_LOWRANK_WEIGHT] = { "filter.lowrank_weight", PT_REAL,
 	    STAGE_FILTER, 0, 1000, NULL, "1", "0.1",
 	    "compression: weight gamma of the low-rank part", "0 2" },
+	[P_FILTER_LOWRANK_POWER] = { "filter.lowrank_power", PT_REAL,
+	    STAGE_FILTER, 0, 8, NULL, "0", "0.1",
+	    "compression: direction c weighs (sigma_c/sigma_1)^power "
+	    "(0 = ideal low-pass)", "0 1" },
+	[P_FILTER_LOWRANK_NORM] = { "filter.lowrank_norm", PT_REAL,
+	    STAGE_FILTER, 0, 1, NULL, "0.5", "0.05",
+	    "compression: exponent e of the normalisation D_U^-e X D_I^-e",
+	    "0.2 0.5" },
 	[P_FILTER_VAL_FRACTION] = { "filter.val_fraction", PT_REAL,
 	    STAGE_FILTER, 0.01, 0.9, NULL, "0.2", "0.05",
 	    "learned filter: share of each user's training held out for labels",
@@ -417,7 +425,9 @@ const char *params_inactive_why(enum param_id id)
 	case P_FILTER_ALPHA: return "filter.method is not backbone";
 	case P_FILTER_LAMBDA:
 	case P_FILTER_DROPOUT: return "filter.method is not ridge";
-	case P_FILTER_LOWRANK_WEIGHT: return "filter.rank is 0";
+	case P_FILTER_LOWRANK_WEIGHT:
+	case P_FILTER_LOWRANK_POWER:
+	case P_FILTER_LOWRANK_NORM: return "filter.rank is 0";
 	case P_FILTER_VAL_FRACTION:
 	case P_FILTER_MODEL:
 	case P_FILTER_MIN_SCORE: return "filter.method is not learned";
@@ -453,6 +463,8 @@ bool params_active(const struct params *p, enum param_id id)
 	case P_FILTER_DROPOUT:
 		return method == FILTER_RIDGE;
 	case P_FILTER_LOWRANK_WEIGHT:
+	case P_FILTER_LOWRANK_POWER:
+	case P_FILTER_LOWRANK_NORM:
 		return params_int(p, P_FILTER_RANK) > 0;
 	case P_FILTER_VAL_FRACTION:
 	case P_FILTER_MODEL:

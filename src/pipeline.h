@@ -211,8 +211,9 @@ struct filter_stats {
 struct lowrank {
 	uint32_t k, n;       /* rank, items */
 	double gamma;        /* filter.lowrank_weight, applied with out */
+	double power;        /* filter.lowrank_power p, folded into out */
 	double *in;          /* n × k: d_i^{-1/2} V_i */
-	double *out;         /* n × k: d_j^{1/2} V_j */
+	double *out;         /* n × k: d_j^{1/2} V_jc (σ_c/σ_1)^p */
 	/* out in single precision for the block product of every user's
 	 * scores (rec_build), and ‖out_j‖₂, which bounds its rounding */
 	float *outf;         /* n × k */
@@ -223,6 +224,7 @@ struct lowrank {
 	/* what V was computed from: a later filter run with the same graph,
 	 * rank and seed copies it (a weight or cut change: no SVD) */
 	uint64_t graph_gen, seed;
+	double eps;          /* filter.lowrank_norm */
 };
 
 struct filter_out {

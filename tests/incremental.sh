@@ -60,6 +60,8 @@ filter.lambda 30
 filter.dropout 0.3
 filter.rank 8
 filter.lowrank_weight 0.5
+filter.lowrank_power 0.7
+filter.lowrank_norm 0.3
 filter.val_fraction 0.3
 filter.model svm
 filter.model forest

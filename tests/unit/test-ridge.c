@@ -326,9 +326,10 @@ static int cmp_desc(const void *a, const void *b)
 	return x < y ? 1 : x > y ? -1 : 0;
 }
 
-/* X̃ = D_U^{-1/2} X D_I^{-1/2} of the weights m, row-major NU × NI. */
-static void normalised(const float m[NU][NI], double xt[NU][NI],
-    double di[NI])
+/* X̃ = D_U^{-ε} X D_I^{-ε} of the weights m, row-major NU × NI; di the
+ * items' weight sums. */
+static void normalised_eps(const float m[NU][NI], double eps,
+    double xt[NU][NI], double di[NI])
 {
 	double du[NU];
 	for (int u = 0; u < NU; u++) {
@@ -343,7 +344,15 @@ static void normalised(const float m[NU][NI], double xt[NU][NI],
 	}
 	for (int u = 0; u < NU; u++)
 		for (int i = 0; i < NI; i++)
-			xt[u][i] = m[u][i] / sqrt(du[u] * di[i]);
+			xt[u][i] = m[u][i] * pow(du[u], -eps) *
+			    pow(di[i], -eps);
+}
+
+/* X̃ = D_U^{-1/2} X D_I^{-1/2}, GF-CF's (the default ε). */
+static void normalised(const float m[NU][NI], double xt[NU][NI],
+    double di[NI])
+{
+	normalised_eps(m, 0.5, xt, di);
 }
 
 /* The squared singular values of xt, descending: the eigenvalues of
@@ -421,6 +430,97 @@ Test(lowrank, full_rank_projection_keeps_every_row, .fini = teardown)
 	check_projection(xt, di, 0.5);
 }
 
+/* filter.lowrank_norm ε: X̃ = D_U^{-ε} X D_I^{-ε}. The singular values
+ * are X̃'s (Jacobi on X̃ᵀX̃), and at full rank M_ij = γ d_i^{-ε} (VVᵀ)_ij
+ * d_j^{ε} keeps every normalised row: Σ_i x̃_ui d_i^ε M_ij = γ x̃_uj d_j^ε. */
+Test(lowrank, another_normalisation_exponent, .fini = teardown)
+{
+	const double eps = 0.3;
+	double xt[NU][NI], di[NI], ev[NI];
+	struct err e;
+	normalised_eps(DENSE, eps, xt, di);
+	true_squares(xt, ev);
+	for (int pass = 0; pass < 2; pass++) {
+		dense_graph();
+		tiny_set(&pl, "abstract.metric", "cosine");
+		tiny_set(&pl, "filter.rank", pass ? "6" : "3");
+		tiny_set(&pl, "filter.lowrank_weight", "0.5");
+		tiny_set(&pl, "filter.lowrank_norm", "0.3");
+		tiny_abstract(&pl);
+		cr_assert_eq(filter_run(&pl, &pl.filt, &e), 0, "%s", e.msg);
+		for (int c = 0; c < (pass ? NI : 3); c++)
+			cr_assert_float_eq(pl.filt.lr.sigma[c], sqrt(ev[c]),
+			    1e-9, "sigma_%d", c);
+		if (!pass) {
+			pipeline_destroy(&pl);
+			continue;
+		}
+		for (int u = 0; u < NU; u++)
+			for (int j = 0; j < NI; j++) {
+				double s = 0;
+				for (int i = 0; i < NI; i++)
+					s += xt[u][i] * pow(di[i], eps) *
+					    lowrank_pair(&pl.filt.lr, i, j);
+				cr_assert_float_eq(s, 0.5 * xt[u][j] *
+				    pow(di[j], eps), 1e-9, "user %d item %d",
+				    u, j);
+			}
+	}
+}
+
+/*
+ * filter.lowrank_power p weighs direction c by (σ_c/σ_1)^p. At full rank
+ * the weighted projection is a function of X̃ᵀX̃ = V diag(σ²) Vᵀ: with
+ * P = D_I^{1/2} M D_I^{-1/2} / γ = V diag((σ/σ_1)^p) Vᵀ (M_ij = in_i·out_j
+ * as lowrank_pair gives it), p = 2 makes P = X̃ᵀX̃ / σ_1², and p = 1 its
+ * square root: P·P = X̃ᵀX̃ / σ_1².
+ */
+static void check_power(const char *power, double gamma)
+{
+	double xt[NU][NI], di[NI], ev[NI], g[NI][NI], P[NI][NI];
+	char gs[32];
+	struct err e;
+	normalised(DENSE, xt, di);
+	true_squares(xt, ev);
+	dense_graph();
+	snprintf(gs, sizeof gs, "%.17g", gamma);
+	tiny_set(&pl, "abstract.metric", "cosine");
+	tiny_set(&pl, "filter.rank", "6");
+	tiny_set(&pl, "filter.lowrank_weight", gs);
+	tiny_set(&pl, "filter.lowrank_power", power);
+	tiny_abstract(&pl);
+	cr_assert_eq(filter_run(&pl, &pl.filt, &e), 0, "%s", e.msg);
+	for (int i = 0; i < NI; i++)
+		for (int j = 0; j < NI; j++) {
+			g[i][j] = 0;
+			for (int u = 0; u < NU; u++)
+				g[i][j] += xt[u][i] * xt[u][j] / ev[0];
+			P[i][j] = sqrt(di[i]) * lowrank_pair(&pl.filt.lr, i, j) /
+			    sqrt(di[j]) / gamma;
+		}
+	for (int i = 0; i < NI; i++)
+		for (int j = 0; j < NI; j++) {
+			double want = g[i][j], got = P[i][j];
+			if (strcmp(power, "1") == 0) {
+				got = 0;
+				for (int x = 0; x < NI; x++)
+					got += P[i][x] * P[x][j];
+			}
+			cr_assert_float_eq(got, want, 1e-9, "power %s: (%d, %d) "
+			    "%.12g, expected %.12g", power, i, j, got, want);
+		}
+}
+
+Test(lowrank, power_two_gives_the_gram_matrix, .fini = teardown)
+{
+	check_power("2", 0.5);
+}
+
+Test(lowrank, power_one_gives_its_square_root, .fini = teardown)
+{
+	check_power("1", 2);
+}
+
 /* The factors depend on the graph, the rank and the seed alone: a later
  * filter run with the same ones (a weight change here) copies them, and
  * its result is a fresh run's bit for bit; another seed computes them
@@ -431,6 +531,9 @@ Test(lowrank, a_weight_change_reuses_the_factors, .fini = teardown)
 		{ "filter.lowrank_weight", "0.25" },
 		{ "filter.seed", "9" },
 		{ "filter.lowrank_weight", "1" },
+		{ "filter.lowrank_power", "0.5" },
+		{ "filter.lowrank_power", "0" },
+		{ "filter.lowrank_norm", "0.4" },
 	};
 	dense_graph();
 	pl.graph.gen = 7;
