@@ -1,7 +1,7 @@
 #!/bin/sh
 # distill — tests/tui/ridge.sh: the learned and compressed filter in the
 # TUI (issue 11): the filter stage's bar carries filter.lambda, dropout,
-# rank and lowrank_weight; its pane plots the singular values of the
+# rank, lowrank_weight, lowrank_power and lowrank_norm; its pane plots the singular values of the
 # low-rank part and says that ridge cuts nothing (no "nan%" reach loss);
 # a parameter of the bar changes with Left/Right like any other.
 . "$top_srcdir/tests/tui/lib.sh"
@@ -34,6 +34,17 @@ tt_send Right
 tt_wait '\[lambda=200\]' 5 || exit 1
 tt_send Left Left
 tt_wait '\[lambda=50\]' 5 || exit 1
+# on along the bar, which scrolls: the spectrum's shape (power, then
+# norm) steps like the rest
+tt_send Down Down Down Down
+tt_wait '\[lowrank_power=0\]' 5 || exit 1
+tt_send Right
+tt_wait '\[lowrank_power=0.1\]' 20 || exit 1
+tt_send Down
+tt_wait '\[lowrank_norm=0.5\]' 5 || exit 1
+tt_send Left
+tt_wait '\[lowrank_norm=0.45\]' 20 || exit 1
+tt_wait 'singular values \(rank 8' 20 || exit 1
 tt_send ':q' Enter
 tt_wait 'EXIT=0' 10 || exit 1
 exit $TT_FAIL
