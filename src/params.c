@@ -132,7 +132,7 @@ static const struct param_def defs[P__COUNT] = {
 	[P_FILTER_LOWRANK_NORM] = { "filter.lowrank_norm", PT_REAL,
 	    STAGE_FILTER, 0, 1, NULL, "0.5", "0.05",
 	    "compression: exponent e of the normalisation D_U^-e X D_I^-e",
-	    "0.2 0.5" },
+	    "0.3 0.6" },
 	[P_FILTER_VAL_FRACTION] = { "filter.val_fraction", PT_REAL,
 	    STAGE_FILTER, 0.01, 0.9, NULL, "0.2", "0.05",
 	    "learned filter: share of each user's training held out for labels",

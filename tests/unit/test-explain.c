@@ -472,12 +472,13 @@ Test(teach, why_sums_to_rec_ridge)
  * the low-rank part: why's paths (sparse + low-rank) still sum to the
  * score rec computed (there through one matrix product per block of
  * users). */
-Test(teach, why_sums_to_rec_lowrank)
+static void why_sums_lowrank(const char *power, const char *norm)
 {
 	struct pipeline pl;
-	static const char *const set[] = { "split.validation", "0",
+	const char *const set[] = { "split.validation", "0",
 		"filter.method", "ridge", "filter.lambda", "2",
 		"filter.rank", "4", "filter.lowrank_weight", "0.3",
+		"filter.lowrank_power", power, "filter.lowrank_norm", norm,
 		"distill.beta", "0.5", NULL };
 	load_teach(&pl, set);
 	cr_assert_eq(pl.filt.lr.k, 4);
@@ -493,6 +494,17 @@ Test(teach, why_sums_to_rec_lowrank)
 	cr_assert(lr);
 	why_out_destroy(&w);
 	pipeline_destroy(&pl);
+}
+
+Test(teach, why_sums_to_rec_lowrank)
+{
+	why_sums_lowrank("0", "0.5");
+}
+
+/* the same with the spectrum shaped: W folded into the factors */
+Test(teach, why_sums_to_rec_lowrank_shaped)
+{
+	why_sums_lowrank("1.5", "0.35");
 }
 
 static volatile sig_atomic_t stop_flag;
@@ -757,6 +769,13 @@ Test(teach, whynot_ridge_fixes_from_changed_rows)
 		"filter.rank", "2", "filter.lowrank_weight", "0.1",
 		"abstract.topk", "2", "rec.n", "3", "eval.k", "3", NULL };
 	expect_fix_kind(none, true, "abstract.topk", "top-k 2, rank 2");
+	static const char *const shaped[] = { "split.validation", "0",
+		"filter.method", "ridge", "filter.rank", "2",
+		"filter.lowrank_weight", "0.1", "filter.lowrank_power", "1",
+		"filter.lowrank_norm", "0.4", "abstract.topk", "2", "rec.n",
+		"3", "eval.k", "3", NULL };
+	expect_fix_kind(shaped, true, "abstract.topk",
+	    "ridge, top-k 2, rank 2, shaped");
 }
 
 /* The rank of j for u after setting name=value (restored after). */
