@@ -204,10 +204,10 @@ static int thin_svd(double *z, size_t n, size_t l, double *s, double *U)
 }
 
 /*
- * out (and its float copy and row norms) from in: out_j = d_j·in_j =
- * d_j^{1/2} V_j, each direction c weighed by (σ_c/σ_1)^p, p =
+ * out (and its float copy and row norms) from in: out_j = d_j^{2ε} in_j
+ * = d_j^ε V_j, each direction c weighed by (σ_c/σ_1)^p, p =
  * filter.lowrank_power (1 at p = 0: the ideal low-pass filter). ds holds
- * the items' weight sums d_j. A fresh fit and a reuse both make out here,
+ * the d_j^{2ε} (item_sums). A fresh fit and a reuse both make out here,
  * so the two agree bit for bit.
  */
 static void lowrank_outputs(struct lowrank *lr, const double *ds)
@@ -232,8 +232,17 @@ static void lowrank_outputs(struct lowrank *lr, const double *ds)
 	xfree(w);
 }
 
+/* s^x for a weight sum s (0 when s is not positive: a row or column
+ * without weight is zero in X̃), exact at the default ε: s^1 and
+ * s^-1/2. */
+static double sum_pow(double s, double x)
+{
+	return !(s > 0) ? 0 : x == 1 ? s : x == -0.5 ? 1 / sqrt(s) :
+	    pow(s, x);
+}
+
 /* Each item's weight sum d_i over the fit matrix, raised to 2ε (ε =
- * filter.lowrank_norm): out_j / in_j. At ε = 1/2 the sums themselves. */
+ * filter.lowrank_norm): out_j / in_j. */
 static double *item_sums(const struct csr *iu, double eps)
 {
 	double *ds = xmalloc(((size_t)iu->nrows + 1) * sizeof *ds);
@@ -241,7 +250,7 @@ static double *item_sums(const struct csr *iu, double eps)
 		double s = 0;
 		for (uint64_t e = iu->ptr[i]; e < iu->ptr[i + 1]; e++)
 			s += iu->val[e];
-		ds[i] = eps == 0.5 ? s : pow(s, 2 * eps);
+		ds[i] = sum_pow(s, 2 * eps);
 	}
 	return ds;
 }
@@ -311,13 +320,12 @@ int lowrank_fit(struct pipeline *pl, struct filter_out *out,
 		double s = 0;
 		for (uint64_t e = ui->ptr[u]; e < ui->ptr[u + 1]; e++)
 			s += ui->val[e];
-		du[u] = !(s > 0) ? 0 : eps == 0.5 ? 1 / sqrt(s) : pow(s, -eps);
+		du[u] = sum_pow(s, -eps);
 	}
-	double *ds = item_sums(iu, 0.5);
+	double *ds = item_sums(iu, 0.5);    /* the sums, then ^2ε */
 	for (size_t i = 0; i < n; i++) {
-		double s = ds[i];
-		di[i] = !(s > 0) ? 0 : eps == 0.5 ? 1 / sqrt(s) : pow(s, -eps);
-		ds[i] = eps == 0.5 ? s : pow(s, 2 * eps);
+		di[i] = sum_pow(ds[i], -eps);
+		ds[i] = sum_pow(ds[i], 2 * eps);
 	}
 	double *Y = xmalloc((m * l + 1) * sizeof *Y);    /* users × l */
 	double *Z = xmalloc((n * l + 1) * sizeof *Z);    /* items × l */
