@@ -32,7 +32,9 @@
 #        LOWRANK="filter.rank=16:256:log filter.lowrank_weight=0:1"
 #                  tune the low-rank part too (default on ml100k only:
 #                  on Gowalla and Yelp2018 it costs ~17 s of scoring per
-#                  point at rank 256)
+#                  point at rank 256); its shape may join, e.g.
+#                  "... filter.lowrank_power filter.lowrank_norm" (their
+#                  registry ranges, 0-1 and 0.3-0.6)
 # Datasets under ../shared/data beside the source tree (or DISTILL_DATA);
 # a missing one is skipped with a message.
 set -eu
