@@ -3,16 +3,17 @@
  * filter.rank = k > 0. The relations gain the projection on the top k
  * right singular directions V of the normalised fit matrix
  *
- *     X̃ = D_U^{-1/2} X D_I^{-1/2}     (users × items),
+ *     X̃ = D_U^{-ε} X D_I^{-ε}     (users × items, ε = filter.lowrank_norm,
+ *                                 GF-CF's 1/2 by default),
  *
  * an ideal low-pass graph filter (GF-CF, Shen et al. 2021), weighted by
- * γ = filter.lowrank_weight:  B ← B + γ·D_I^{-1/2} V W Vᵀ D_I^{1/2}, with
+ * γ = filter.lowrank_weight:  B ← B + γ·D_I^{-ε} V W Vᵀ D_I^{ε}, with
  * W = diag((σ_c/σ_1)^p), p = filter.lowrank_power (0: W = I, the ideal
- * filter; p > 0 rolls the spectrum off smoothly, as SGFCF's generalized
- * filter, Peng et al. KDD 2024). It is never formed: the filter keeps
- * in_i = d_i^{-1/2} V_i  and  out_j = d_j^{1/2} V_j W  (items × k each)
- * and a user's scores gain γ (Σ_i A_ui in_i) · out_j, a k-vector against
- * every item.
+ * filter; p > 0 rolls the spectrum off smoothly and ε ≠ 1/2 moves the
+ * normalisation, as SGFCF's generalized filter, Peng et al. KDD 2024).
+ * It is never formed: the filter keeps  in_i = d_i^{-ε} V_i  and
+ * out_j = d_j^{ε} V_j W  (items × k each) and a user's scores gain
+ * γ (Σ_i A_ui in_i) · out_j, a k-vector against every item.
  *
  * V comes from a seeded randomized SVD (Halko, Martinsson, Tropp 2011):
  * a Gaussian test matrix of k + 10 columns, two power iterations with
@@ -207,7 +208,7 @@ static int thin_svd(double *z, size_t n, size_t l, double *s, double *U)
  * out (and its float copy and row norms) from in: out_j = d_j^{2ε} in_j
  * = d_j^ε V_j, each direction c weighed by (σ_c/σ_1)^p, p =
  * filter.lowrank_power (1 at p = 0: the ideal low-pass filter). ds holds
- * the d_j^{2ε} (item_sums). A fresh fit and a reuse both make out here,
+ * the d_j^{2ε} (sum_pows). A fresh fit and a reuse both make out here,
  * so the two agree bit for bit.
  */
 static void lowrank_outputs(struct lowrank *lr, const double *ds)
@@ -241,18 +242,19 @@ static double sum_pow(double s, double x)
 	    pow(s, x);
 }
 
-/* Each item's weight sum d_i over the fit matrix, raised to 2ε (ε =
- * filter.lowrank_norm): out_j / in_j. */
-static double *item_sums(const struct csr *iu, double eps)
+/* Each row's weight sum of the CSR m, raised to x (sum_pow): the users'
+ * d_u^{-ε} over ui, the items' d_i^{-ε} and d_i^{2ε} (out_j / in_j) over
+ * iu. */
+static double *sum_pows(const struct csr *m, double x)
 {
-	double *ds = xmalloc(((size_t)iu->nrows + 1) * sizeof *ds);
-	for (size_t i = 0; i < iu->nrows; i++) {
+	double *r = xmalloc(((size_t)m->nrows + 1) * sizeof *r);
+	for (size_t i = 0; i < m->nrows; i++) {
 		double s = 0;
-		for (uint64_t e = iu->ptr[i]; e < iu->ptr[i + 1]; e++)
-			s += iu->val[e];
-		ds[i] = sum_pow(s, 2 * eps);
+		for (uint64_t e = m->ptr[i]; e < m->ptr[i + 1]; e++)
+			s += m->val[e];
+		r[i] = sum_pow(s, x);
 	}
-	return ds;
+	return r;
 }
 
 /* The previous result's factors when they are this run's (the same
@@ -284,7 +286,7 @@ static bool lowrank_reuse(const struct pipeline *pl, struct filter_out *out,
 		memcpy(lr->outf, p->outf, nk * sizeof *lr->outf);
 		memcpy(lr->onorm, p->onorm, p->n * sizeof *lr->onorm);
 	} else {
-		double *ds = item_sums(&pl->graph.iu, eps);
+		double *ds = sum_pows(&pl->graph.iu, 2 * eps);
 		lowrank_outputs(lr, ds);
 		xfree(ds);
 	}
@@ -314,19 +316,9 @@ int lowrank_fit(struct pipeline *pl, struct filter_out *out,
 		return 0;
 	size_t l = (size_t)k + OVERSAMPLE < rmax ? (size_t)k + OVERSAMPLE :
 	    rmax;
-	double *du = xmalloc((m + 1) * sizeof *du);
-	double *di = xmalloc((n + 1) * sizeof *di);
-	for (size_t u = 0; u < m; u++) {
-		double s = 0;
-		for (uint64_t e = ui->ptr[u]; e < ui->ptr[u + 1]; e++)
-			s += ui->val[e];
-		du[u] = sum_pow(s, -eps);
-	}
-	double *ds = item_sums(iu, 0.5);    /* the sums, then ^2ε */
-	for (size_t i = 0; i < n; i++) {
-		di[i] = sum_pow(ds[i], -eps);
-		ds[i] = sum_pow(ds[i], 2 * eps);
-	}
+	double *du = sum_pows(ui, -eps);        /* d_u^{-ε} */
+	double *di = sum_pows(iu, -eps);        /* d_i^{-ε} */
+	double *ds = sum_pows(iu, 2 * eps);     /* d_i^{2ε}: out_i / in_i */
 	double *Y = xmalloc((m * l + 1) * sizeof *Y);    /* users × l */
 	double *Z = xmalloc((n * l + 1) * sizeof *Z);    /* items × l */
 	struct rng r;
@@ -381,8 +373,8 @@ int lowrank_fit(struct pipeline *pl, struct filter_out *out,
 		lr->outf = xmalloc((n * (size_t)k + 1) * sizeof *lr->outf);
 		lr->onorm = xmalloc((n + 1) * sizeof *lr->onorm);
 		memcpy(lr->sigma, s, (size_t)k * sizeof *s);
-		/* di = d_i^{-1/2}; an item without weight has a zero row
-		 * in X̃ and gets no relation (di = 0, so in_i = 0) */
+		/* di = d_i^{-ε}; an item without weight has a zero row in
+		 * X̃ and gets no relation (di = 0, so in_i = 0) */
 		for (size_t i = 0; i < n; i++)
 			for (size_t c = 0; c < (size_t)k; c++)
 				lr->in[i * k + c] = di[i] * U[i * l + c];

@@ -206,14 +206,14 @@ struct filter_stats {
 	double importance[FILTER_NFEATURES + 1];
 };
 
-/* filter.rank k > 0 (lowrank.c): B gains γ·D^{-1/2} V Vᵀ D^{1/2}, kept
+/* filter.rank k > 0 (lowrank.c): B gains γ·D^{-ε} V W Vᵀ D^{ε}, kept
  * as two items × k factors; k = 0 when off. */
 struct lowrank {
 	uint32_t k, n;       /* rank, items */
 	double gamma;        /* filter.lowrank_weight, applied with out */
 	double power;        /* filter.lowrank_power p, folded into out */
-	double *in;          /* n × k: d_i^{-1/2} V_i */
-	double *out;         /* n × k: d_j^{1/2} V_jc (σ_c/σ_1)^p */
+	double *in;          /* n × k: d_i^{-ε} V_i */
+	double *out;         /* n × k: d_j^{ε} V_jc (σ_c/σ_1)^p */
 	/* out in single precision for the block product of every user's
 	 * scores (rec_build), and ‖out_j‖₂, which bounds its rounding */
 	float *outf;         /* n × k */
@@ -222,9 +222,10 @@ struct lowrank {
 	double *sigma;       /* k singular values of X̃, descending */
 	double energy;       /* Σσ² / ‖X̃‖²_F: the spectrum captured */
 	/* what V was computed from: a later filter run with the same graph,
-	 * rank and seed copies it (a weight or cut change: no SVD) */
+	 * rank, seed and ε copies it (a weight, power or cut change: no
+	 * SVD) */
 	uint64_t graph_gen, seed;
-	double eps;          /* filter.lowrank_norm */
+	double eps;          /* ε = filter.lowrank_norm */
 };
 
 struct filter_out {
