@@ -295,6 +295,7 @@ static void stats_filter(struct out *o, const struct pipeline *pl)
 		out_kv_int(o, "rank", pl->filt.lr.k);
 		out_kv_real(o, "lowrank_weight", pl->filt.lr.gamma);
 		out_kv_real(o, "lowrank_power", pl->filt.lr.power);
+		out_kv_real(o, "lowrank_norm", pl->filt.lr.eps);
 		out_kv_real(o, "spectrum_captured", pl->filt.lr.energy);
 		stats_spectrum(o, &pl->filt.lr);
 	}
