@@ -9,13 +9,19 @@
  * the per-stage times, NDCG@10, the peak RSS and the core count.
  *
  *   bench-pipeline [-s name=value]... [-c name[=value]]... [-r REPS]
- *                  [-w WHYS] [-t TEST] [-v VALID] [-T] [-I] TRAIN
+ *                  [-w WHYS] [-t TEST] [-v VALID] [-T] [-I] [-F] TRAIN
  *
  * -I skips the insight (after the full run, and after each change: the
  * background work the TUI starts once the new metrics are on screen).
  * -T (tune): grid-search RP3β (abstract.alpha, beta, topk) and item-kNN
  * (topk, shrink) on the validation split, then report the best settings'
  * test NDCG@10 through eval_test (fit on all of train).
+ * -F (floor): after the full run, the bare arithmetic of its two kernels
+ * on the pipeline's own matrices, as a lower bound for the stages that
+ * run them: the co-occurrence's Σ_u deg(u)² multiply-adds (abstract),
+ * and A×B's (recommend) alone and with one read of every score. No
+ * metric, threshold, selection, touched list or evaluation: what those
+ * stages cannot go below with these matrices on this machine.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,6 +72,130 @@ static void stages(const struct pipeline *pl)
 		    s + 1 < STAGE__COUNT ? "," : "\n");
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+/* The kernels' bare arithmetic (-F), each reps times; prints medians. */
+static void floor_kernels(const struct pipeline *pl, int reps)
+{
+	const struct csr *ui = &pl->graph.ui, *iu = &pl->graph.iu;
+	const struct csr *A = &pl->dist.A, *B = &pl->filt.B;
+	uint32_t n = iu->nrows;
+	double t[3][64], sink = 0;
+	uint64_t cooc = 0, prod = 0;
+	if (reps > 64)
+		reps = 64;
+	for (uint32_t u = 0; u < ui->nrows; u++) {
+		uint64_t d = ui->ptr[u + 1] - ui->ptr[u];
+		cooc += d * d;
+		if (u < A->nrows)
+			for (uint64_t k = A->ptr[u]; k < A->ptr[u + 1]; k++)
+				if (A->idx[k] < B->nrows)
+					prod += B->ptr[A->idx[k] + 1] -
+					    B->ptr[A->idx[k]];
+	}
+	for (int r = 0; r < reps; r++) {
+		/* co-occurrence: row i's sums, then clearing what they
+		 * touched (the row's walks once more) */
+		double t0 = util_now_ms();
+		#pragma omp parallel reduction(+:sink)
+		{
+			double *acc = xcalloc(n ? n : 1, sizeof *acc);
+			#pragma omp for schedule(dynamic, 64)
+			for (int64_t i = 0; i < (int64_t)n; i++) {
+				for (uint64_t a = iu->ptr[i]; a < iu->ptr[i + 1];
+				    a++) {
+					uint32_t u = iu->idx[a];
+					double v = iu->val[a];
+					for (uint64_t b = ui->ptr[u];
+					    b < ui->ptr[u + 1]; b++)
+						acc[ui->idx[b]] += v *
+						    ui->val[b];
+				}
+				double si = 0;
+				for (uint64_t a = iu->ptr[i]; a < iu->ptr[i + 1];
+				    a++) {
+					uint32_t u = iu->idx[a];
+					for (uint64_t b = ui->ptr[u];
+					    b < ui->ptr[u + 1]; b++) {
+						double v = acc[ui->idx[b]];
+						si = v > si ? v : si;
+						acc[ui->idx[b]] = 0;
+					}
+				}
+				sink += si;
+			}
+			xfree(acc);
+		}
+		/* scoring: A_u×B with rec_ws_score's prefetch, then (t[2])
+		 * one read and clear of every score through B's rows */
+		for (int rd = 0; rd < 2; rd++) {
+			double t1 = util_now_ms();
+			#pragma omp parallel reduction(+:sink)
+			{
+				double *acc = xcalloc(n ? n : 1, sizeof *acc);
+				#pragma omp for schedule(dynamic, 64)
+				for (int64_t u = 0; u < (int64_t)A->nrows; u++) {
+					uint64_t ke = A->ptr[u + 1];
+					for (uint64_t k = A->ptr[u]; k < ke; k++) {
+						uint32_t i = A->idx[k];
+						double a = A->val[k];
+						if (i >= B->nrows)
+							continue;
+						if (k + 1 < ke &&
+						    A->idx[k + 1] < B->nrows) {
+							uint64_t nb = B->ptr[
+							    A->idx[k + 1]];
+							uint64_t nl = B->ptr[
+							    A->idx[k + 1] + 1] - nb;
+							for (uint64_t l = 0; l < nl &&
+							    l < 256; l += 16) {
+								__builtin_prefetch(
+								    B->idx + nb + l);
+								__builtin_prefetch(
+								    B->val + nb + l);
+							}
+						}
+						for (uint64_t e = B->ptr[i];
+						    e < B->ptr[i + 1]; e++)
+							acc[B->idx[e]] += a *
+							    B->val[e];
+					}
+					if (!rd)
+						continue;
+					double su = 0;
+					for (uint64_t k = A->ptr[u]; k < ke; k++) {
+						uint32_t i = A->idx[k];
+						if (i >= B->nrows)
+							continue;
+						for (uint64_t e = B->ptr[i];
+						    e < B->ptr[i + 1]; e++) {
+							double v = acc[B->idx[e]];
+							su = v > su ? v : su;
+							acc[B->idx[e]] = 0;
+						}
+					}
+					sink += su;
+				}
+				xfree(acc);
+			}
+			t[1 + rd][r] = util_now_ms() - t1;
+		}
+		t[0][r] = util_now_ms() - t0 - t[1][r] - t[2][r];
+	}
+	for (int q = 0; q < 3; q++)
+		qsort(t[q], (size_t)reps, sizeof t[q][0], cmp_double);
+	printf("floor (bare kernels on these matrices, median of %d; %s):\n"
+	    "  co-occurrence %.1f ms (%.3g multiply-adds, then clearing)\n"
+	    "  scoring A x B %.1f ms (%.3g multiply-adds), with one read of "
+	    "every score %.1f ms\n", reps, sink != 0 ? "run" : "empty",
+	    t[0][reps / 2], (double)cooc, t[1][reps / 2], (double)prod,
+	    t[2][reps / 2]);
+}
+
 /* Best validation NDCG@10 over a grid, then its test NDCG@10. */
 static void tune(struct pipeline *pl, const char *metric,
     const char *const *pa, const char *const *pb, const char *const *pk,
@@ -102,11 +232,6 @@ static void tune(struct pipeline *pl, const char *metric,
 	    ndcg10(&t), t.row[0].precision, t.row[0].recall);
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
 
 /* "min X median Y max Z ms" of n samples (sorted in place). */
 static void spread(double *v, int n)
@@ -291,10 +416,10 @@ int main(int argc, char **argv)
 	struct err e;
 	const char *sets[64], *changes[64];
 	int nsets = 0, nchanges = 0, dotune = 0, reps = 5, nwhy = 20, c;
-	bool noinsight = false;
+	bool noinsight = false, dofloor = false;
 	util_huge_heap(argv);   /* as distill does */
 	util_tune_malloc();
-	while ((c = getopt(argc, argv, "s:c:r:w:t:v:TI")) != -1) {
+	while ((c = getopt(argc, argv, "s:c:r:w:t:v:TIF")) != -1) {
 		if (c == 's' && nsets < 64)
 			sets[nsets++] = optarg;
 		else if (c == 'c' && nchanges < 64)
@@ -311,13 +436,15 @@ int main(int argc, char **argv)
 			dotune = 1;
 		else if (c == 'I')
 			noinsight = true;
+		else if (c == 'F')
+			dofloor = true;
 		else
 			return 2;
 	}
 	if (optind >= argc) {
 		fprintf(stderr, "usage: bench-pipeline [-s name=value]... "
 		    "[-c name[=value]]... [-r REPS] [-w WHYS] [-t TEST] "
-		    "[-v VALID] [-T] [-I] TRAIN\n");
+		    "[-v VALID] [-T] [-I] [-F] TRAIN\n");
 		return 2;
 	}
 	pipeline_init(&pl);
@@ -337,6 +464,8 @@ int main(int argc, char **argv)
 	printf("full pipeline + evaluation: %.1f ms (%u users evaluated, "
 	    "NDCG@10 %.4f)\n", full, pl.rec.ev.n_users, ndcg10(&pl.rec.ev));
 	stages(&pl);
+	if (dofloor)
+		floor_kernels(&pl, reps);
 	/* insight: what the TUI computes in the background afterwards */
 	t0 = util_now_ms();
 	if (!noinsight && pipeline_insight_all(&pl, &e) < 0)

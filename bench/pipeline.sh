@@ -7,7 +7,10 @@
 #       load included (target <= 1.5 s);
 #     - re-evaluation after a change of abstract.threshold, abstract.topk
 #       (<= 300 ms), filter.alpha (<= 200 ms, backbone), distill.beta
-#       (<= 150 ms); the insight computed after it (<= 2 s); why (<= 20 ms)
+#       (<= 150 ms); the insight computed after it (<= 2 s); why (<= 20 ms);
+#     - the floor: the bare arithmetic of the co-occurrence and of the
+#       scoring on the same matrices (bench-pipeline -F), what the abstract
+#       and recommend stages cannot go below on this machine
 #   ML-100K (ratings >= 4, backbone): any single parameter change (<= 20 ms)
 #   generated 20M log (140k users x 27k items): full pipeline + evaluation
 #     (<= 15 s), peak RSS (<= 3 GB), a threshold change (<= 3 s)
@@ -57,7 +60,7 @@ if [ -r "$data/gowalla/train.txt" ]; then
 		wall "$d" --no-init -c "load $g/train.txt --test $g/test.txt; $set_g; eval"
 		i=$((i + 1))
 	done | { printf 'full pipeline + evaluation, process wall: '; spread; }
-	"$bp" -r "$runs" -t "$g/test.txt" -s split.validation=0 \
+	"$bp" -F -r "$runs" -t "$g/test.txt" -s split.validation=0 \
 	    -s eval.target=test -s abstract.metric=p3 -s abstract.topk=200 \
 	    -s eval.k=20 -c abstract.threshold -c abstract.topk \
 	    -c distill.beta "$g/train.txt"
