@@ -78,6 +78,25 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* Read and clear acc at the columns of M's rows rows[lo .. hi) (rows
+ * past M's skipped), as a selection would read them; their largest. */
+static double take_rows(double *acc, const struct csr *M,
+    const uint32_t *rows, uint64_t lo, uint64_t hi)
+{
+	double m = 0;
+	for (uint64_t x = lo; x < hi; x++) {
+		uint32_t r = rows[x];
+		if (r >= M->nrows)
+			continue;
+		for (uint64_t e = M->ptr[r]; e < M->ptr[r + 1]; e++) {
+			double v = acc[M->idx[e]];
+			m = v > m ? v : m;
+			acc[M->idx[e]] = 0;
+		}
+	}
+	return m;
+}
+
 /* The kernels' bare arithmetic (-F), each reps times; prints medians. */
 static void floor_kernels(const struct pipeline *pl, int reps)
 {
@@ -115,18 +134,8 @@ static void floor_kernels(const struct pipeline *pl, int reps)
 						acc[ui->idx[b]] += v *
 						    ui->val[b];
 				}
-				double si = 0;
-				for (uint64_t a = iu->ptr[i]; a < iu->ptr[i + 1];
-				    a++) {
-					uint32_t u = iu->idx[a];
-					for (uint64_t b = ui->ptr[u];
-					    b < ui->ptr[u + 1]; b++) {
-						double v = acc[ui->idx[b]];
-						si = v > si ? v : si;
-						acc[ui->idx[b]] = 0;
-					}
-				}
-				sink += si;
+				sink += take_rows(acc, ui, iu->idx, iu->ptr[i],
+				    iu->ptr[i + 1]);
 			}
 			xfree(acc);
 		}
@@ -164,21 +173,9 @@ static void floor_kernels(const struct pipeline *pl, int reps)
 							acc[B->idx[e]] += a *
 							    B->val[e];
 					}
-					if (!rd)
-						continue;
-					double su = 0;
-					for (uint64_t k = A->ptr[u]; k < ke; k++) {
-						uint32_t i = A->idx[k];
-						if (i >= B->nrows)
-							continue;
-						for (uint64_t e = B->ptr[i];
-						    e < B->ptr[i + 1]; e++) {
-							double v = acc[B->idx[e]];
-							su = v > su ? v : su;
-							acc[B->idx[e]] = 0;
-						}
-					}
-					sink += su;
+					if (rd)
+						sink += take_rows(acc, B, A->idx,
+						    A->ptr[u], ke);
 				}
 				xfree(acc);
 			}
