@@ -3,9 +3,10 @@
  *
  * For item i: for u in N(i), for j in N(u): acc[j] += f(w_ui, w_uj), with
  * f = w_ui·w_uj (cosine, asym: C_ij), 1 (jaccard: |N(i)∩N(j)|) or
- * P_iu·P_uj (p3, rp3). The accumulator is dense and per thread, reset
- * through a row stamp and a touched list, so the inner loop never
- * allocates. Rows run in parallel (OpenMP, dynamic schedule); each thread
+ * P_iu·P_uj (p3, rp3). The accumulator is dense and per thread; a row's
+ * entries go on a touched list (new while their sum is 0 when every
+ * weight is positive and the row starts from zeros, else by a row stamp)
+ * and are cleared through it, so the inner loop never allocates. Rows run in parallel (OpenMP, dynamic schedule); each thread
  * appends its kept edges to its own buffer and the rows are stitched
  * together at the end. Summation order within a row is fixed (ascending
  * u, then ascending j), so results do not depend on the thread count.
