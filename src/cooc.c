@@ -6,7 +6,8 @@
  * P_iu·P_uj (p3, rp3). The accumulator is dense and per thread; a row's
  * entries go on a touched list (new while their sum is 0 when every
  * weight is positive and the row starts from zeros, else by a row stamp)
- * and are cleared through it, so the inner loop never allocates. Rows run in parallel (OpenMP, dynamic schedule); each thread
+ * and are cleared through it, so the inner loop never allocates. Rows
+ * run in parallel (OpenMP, dynamic schedule); each thread
  * appends its kept edges to its own buffer and the rows are stitched
  * together at the end. Summation order within a row is fixed (ascending
  * u, then ascending j), so results do not depend on the thread count.
